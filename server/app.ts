@@ -1,0 +1,46 @@
+/**
+ * Builds the whole server from its dependencies. main.ts only parses config, listens and shuts
+ * down; tests call buildApp with a temp database and a virtual clock and use inject or a real
+ * port.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Clock } from '#shared/clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import contextPlugin from './plugins/context.ts';
+import errorsPlugin from './plugins/errors.ts';
+import openapiPlugin from './plugins/openapi.ts';
+import authPlugin from './plugins/auth.ts';
+import healthRoutes from './routes/health.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      deps.config.logLevel === 'silent'
+        ? false
+        : { level: deps.config.logLevel, timestamp: () => `,"time":"${new Date(deps.clock.now()).toISOString()}"` },
+    bodyLimit: 5 * 1024 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // Infrastructure first: every route plugin below may use what these decorate.
+  await app.register(contextPlugin, deps);
+  await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin);
+
+  // One plugin per resource. Keep this list sorted by URL prefix.
+  await app.register(healthRoutes);
+  // @routes-end (resource plugins register above this line)
+
+  return app;
+}

@@ -1,0 +1,32 @@
+import { ERROR_CODES, type ErrorCode, type Problem } from '#shared/schemas/problem.ts';
+
+/** An error a caller can act on. `message` is shown to people: Vietnamese first, then English. */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fieldErrors?: { path: string; message: string }[],
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_CODES[code];
+  }
+}
+
+export function problemOf(err: AppError, instance?: string): Problem & Record<string, unknown> {
+  return {
+    type: `https://ihanoi-signage.local/problems/${err.code.toLowerCase().replace(/_/g, '-')}`,
+    title: err.code,
+    status: err.status,
+    code: err.code,
+    detail: err.message,
+    ...(instance ? { instance } : {}),
+    ...(err.fieldErrors ? { errors: err.fieldErrors } : {}),
+    ...(err.extra ?? {}),
+  };
+}
+
+export const notFound = (what: string, id: string) =>
+  new AppError('NOT_FOUND', `Không tìm thấy ${what} "${id}". / ${what} "${id}" was not found.`);

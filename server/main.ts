@@ -1,0 +1,46 @@
+/** Reads config, opens the database, loads playlists, listens, and shuts down gracefully. */
+import { realClock, VirtualClock, type Clock } from '#shared/clock.ts';
+import { buildApp } from './app.ts';
+import { ConfigError, helpText, parseConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { join } from 'node:path';
+
+async function main() {
+  let config;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (config === 'help') {
+    console.log(helpText());
+    return;
+  }
+  const clock: Clock = config.clock ? new VirtualClock(Date.parse(config.clock), config.clockRate) : realClock;
+  const { db } = openDatabase(join(config.dataDir, 'signage.db'), clock);
+  const app = await buildApp({ config, db, clock });
+  // @startup (first-run account, playlists) hooks in here via app.ready
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

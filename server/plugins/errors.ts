@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, problemOf } from '../errors.ts';
+
+/**
+ * One error handler for the whole API: every failure leaves as problem+json with a stable code.
+ * 5xx details stay in the log, never in the response.
+ */
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err, request, reply) => {
+      let appErr: AppError;
+      if (err instanceof AppError) {
+        appErr = err;
+      } else if (hasZodFastifySchemaValidationErrors(err)) {
+        const fieldErrors = err.validation.map((v) => ({
+          path: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.') || ''}`,
+          message: v.message ?? 'invalid',
+        }));
+        appErr = new AppError(
+          'VALIDATION_FAILED',
+          `Dữ liệu gửi lên không hợp lệ: ${fieldErrors.map((f) => `${f.path}: ${f.message}`).join('; ')}. / The request is invalid; fix the fields listed in "errors".`,
+          fieldErrors,
+        );
+      } else if (isResponseSerializationError(err)) {
+        request.log.error({ err }, 'response did not match its schema');
+        appErr = new AppError('INTERNAL', 'Lỗi máy chủ. / Internal server error.');
+      } else if ((err as { statusCode?: number }).statusCode === 429) {
+        appErr = new AppError('RATE_LIMITED', 'Quá nhiều yêu cầu, vui lòng thử lại sau. / Too many requests; try again later.');
+      } else if (typeof (err as { statusCode?: number }).statusCode === 'number' && (err as { statusCode: number }).statusCode < 500) {
+        const e = err as { statusCode: number; message: string; code?: string };
+        appErr = new AppError(e.statusCode === 413 ? 'MEDIA_TOO_LARGE' : e.statusCode === 415 ? 'MEDIA_NOT_VIDEO' : 'BAD_REQUEST', e.message);
+      } else {
+        request.log.error({ err }, 'unhandled error');
+        appErr = new AppError('INTERNAL', 'Lỗi máy chủ; chi tiết đã được ghi vào nhật ký. / Internal server error; details are in the server log.');
+      }
+      if (appErr.status >= 500 && err instanceof AppError) request.log.error({ err }, appErr.code);
+      void reply.status(appErr.status).type('application/problem+json').send(problemOf(appErr, request.url));
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const e = new AppError('NOT_FOUND', `Không có đường dẫn ${request.method} ${request.url}. / No route ${request.method} ${request.url}.`);
+      void reply.status(404).type('application/problem+json').send(problemOf(e, request.url));
+    });
+  },
+  { name: 'errors' },
+);
