@@ -3,6 +3,7 @@ import type { Clock } from '#shared/clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { createRepositories, type Repositories } from '../repositories/index.ts';
+import { DomainEventBus } from '../events.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,6 +11,7 @@ declare module 'fastify' {
     db: Db;
     clock: Clock;
     repos: Repositories;
+    events: DomainEventBus;
   }
 }
 
@@ -20,6 +22,7 @@ export default fp(
     app.decorate('db', deps.db);
     app.decorate('clock', deps.clock);
     app.decorate('repos', createRepositories(deps.db, deps.clock));
+    app.decorate('events', new DomainEventBus());
   },
   { name: 'context' },
 );

@@ -1,0 +1,30 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * In-process domain events. Route plugins emit what changed; the plan service re-plans and the
+ * player gateway pushes `plan_changed` to the affected screens. Keeps resources from importing
+ * each other.
+ */
+export interface DomainEvents {
+  /** Something that shapes plans changed: campaign edit, override, media, opening hours. */
+  'plan-inputs-changed': { campaignId?: string; siteIds?: string[]; screenIds?: string[]; reason: string };
+  /** The plan service stored new plan versions for these screens. */
+  'plans-updated': { screenIds: string[] };
+  'screen-revoked': { screenId: string };
+  'pairing-claimed': { code: string; screenId: string };
+  'plays-ingested': { screenId: string; count: number };
+}
+
+export class DomainEventBus {
+  private readonly emitter = new EventEmitter();
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+  emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {
+    this.emitter.emit(name, payload);
+  }
+  on<K extends keyof DomainEvents>(name: K, fn: (payload: DomainEvents[K]) => void): () => void {
+    this.emitter.on(name, fn);
+    return () => this.emitter.off(name, fn);
+  }
+}
