@@ -1,0 +1,79 @@
+/**
+ * The next days' plans for one screen, so a player can run offline for a week. A day whose
+ * inputs hash has not changed keeps the plan already issued (same items, same ids); a changed
+ * day is re-planned, and today only from now on.
+ */
+import type { Clock } from '../../shared/clock.ts';
+import { addDays, localDateOf } from '../../shared/time.ts';
+import { DEFAULT_MAKE_GOOD_CAP_PCT, computeMakeGoods, type MakeGoodResult } from './makegood.ts';
+import { dayCapacity, dayInputsHash, planDay } from './plan.ts';
+import { campaignTargets } from './targets.ts';
+import type { AlreadyPlayed, DayPlan, PlanCampaign, PlanScreen, PlanSite } from './types.ts';
+
+export const DEFAULT_HORIZON_DAYS = 7;
+
+export interface HorizonInput {
+  campaign: PlanCampaign;
+  site: PlanSite;
+  screen: PlanScreen;
+  clock: Clock;
+  /** First date to plan; default: today in the site's zone. */
+  from?: string;
+  days?: number;
+  /** Plays achieved per past local date (counted by ingest); feeds the make-goods. */
+  achieved?: Readonly<Record<string, number>>;
+  /** Plays done so far today. */
+  alreadyPlayedToday?: AlreadyPlayed;
+  /** Plans already issued to this screen; unchanged days are returned as they are. */
+  previous?: readonly DayPlan[];
+}
+
+export interface Horizon {
+  plans: DayPlan[];
+  makeGoods: MakeGoodResult;
+}
+
+export function planHorizon(input: HorizonInput): Horizon {
+  const { campaign, site, screen, clock } = input;
+  const zone = site.timeZone;
+  const today = localDateOf(clock.now(), zone);
+  const from = input.from ?? today;
+  const n = input.days ?? DEFAULT_HORIZON_DAYS;
+  const last = addDays(from, n - 1);
+
+  const targets = campaignTargets(campaign, site);
+  const withCapacity = targets.map((t) =>
+    t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: dayCapacity(campaign, site, t.date).maxPlays } : t,
+  );
+  const makeGoods = computeMakeGoods({
+    days: withCapacity,
+    achieved: input.achieved ?? {},
+    asOf: from,
+    capPct: campaign.makeGoodCapPct ?? DEFAULT_MAKE_GOOD_CAP_PCT,
+  });
+
+  const plans: DayPlan[] = [];
+  for (const t of targets) {
+    if (t.date < from || t.date > last) continue;
+    const extra = makeGoods.extra[t.date] ?? 0;
+    const prev = input.previous?.find((p) => p.date === t.date);
+    if (prev && prev.inputsHash === dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0)) {
+      plans.push(prev);
+      continue;
+    }
+    plans.push(
+      planDay({
+        campaign,
+        site,
+        screen,
+        date: t.date,
+        clock,
+        baseTarget: t.target,
+        makeGood: extra,
+        ...(prev ? { fixedItems: prev.items } : {}),
+        ...(t.date === today && input.alreadyPlayedToday !== undefined ? { alreadyPlayed: input.alreadyPlayedToday } : {}),
+      }),
+    );
+  }
+  return { plans, makeGoods };
+}

@@ -1,0 +1,210 @@
+/**
+ * The pure plan function: (campaign, site, screen, local date, plays already done, clock) →
+ * the exact list of plays for that day. No I/O, no system time; the same inputs give the same
+ * plan. See docs/decisions/004-plan-algorithm.md.
+ */
+import type { Clock } from '../../shared/clock.ts';
+import { WEEKDAYS } from '../../shared/schemas/domain.ts';
+import { weekdayOf } from '../../shared/time.ts';
+import {
+  dayEnd,
+  dayStart,
+  hourSlices,
+  inCampaignWindow,
+  isPeakWeight,
+  openIntervals,
+  peakShareOf,
+  profileFor,
+  weightedPieces,
+  type Interval,
+} from './day.ts';
+import { canonicalJson, stableHash } from './hash.ts';
+import { buildSpaces, maxWithShare, placeInSpace, requiredPeak, spaceCapacity } from './place.ts';
+import { baseTargetFor } from './targets.ts';
+import type { AlreadyPlayed, DayPlan, PlanCampaign, PlanItem, PlanScreen, PlanSite } from './types.ts';
+
+export const DEFAULT_MIN_GAP_MARGIN_MS = 60_000;
+
+/** Minimum start-to-start distance between two plays, in whole seconds. */
+export function minGapSeconds(campaign: PlanCampaign): number {
+  return Math.ceil((campaign.mediaDurationMs + (campaign.minGapMarginMs ?? DEFAULT_MIN_GAP_MARGIN_MS)) / 1000);
+}
+
+/** Where a play may start so that it also ends inside the same open interval. */
+function startIntervals(open: Interval[], durationMs: number, earliest: number): Interval[] {
+  const out: Interval[] = [];
+  for (const [s, e] of open) {
+    const a = Math.max(s, earliest);
+    const b = e - durationMs;
+    if (b > a) out.push([a, b]);
+  }
+  return out;
+}
+
+export interface DayCapacity {
+  /** Most plays the day can hold with the gap and the peak share respected. */
+  maxPlays: number;
+  openMs: number;
+  peakShare: number;
+}
+
+/** Capacity of a whole local day (nothing played yet). */
+export function dayCapacity(campaign: PlanCampaign, site: PlanSite, date: string): DayCapacity {
+  const zone = site.timeZone;
+  if (!inCampaignWindow(campaign, date)) return { maxPlays: 0, openMs: 0, peakShare: 0 };
+  const open = openIntervals(site.openingHours, date, zone);
+  const slices = hourSlices(date, zone);
+  const profile = profileFor(campaign, site);
+  const share = peakShareOf(weightedPieces(open, slices, profile));
+  const gap = minGapSeconds(campaign);
+  const spaces = buildSpaces(weightedPieces(startIntervals(open, campaign.mediaDurationMs, -Infinity), slices, profile), gap);
+  const openMs = open.reduce((sum, [s, e]) => sum + (e - s), 0);
+  return {
+    maxPlays: maxWithShare(spaceCapacity(spaces.peak, gap), spaceCapacity(spaces.off, gap), share),
+    openMs,
+    peakShare: share,
+  };
+}
+
+/** Everything that shapes a day's plan except the moment of planning and what was played. */
+export function dayInputsHash(
+  campaign: PlanCampaign,
+  site: PlanSite,
+  screen: PlanScreen,
+  date: string,
+  baseTarget: number,
+  makeGood: number,
+): string {
+  const weekday = WEEKDAYS[weekdayOf(date)]!;
+  return stableHash(
+    canonicalJson({
+      v: 1,
+      screen: screen.id,
+      date,
+      campaign: {
+        id: campaign.id,
+        media: campaign.mediaSha256,
+        duration: campaign.mediaDurationMs,
+        margin: campaign.minGapMarginMs ?? DEFAULT_MIN_GAP_MARGIN_MS,
+        firstDay: campaign.firstDay,
+        lastDay: campaign.lastDay,
+      },
+      site: {
+        zone: site.timeZone,
+        hours: site.openingHours[weekday] ?? [],
+        closed: site.openingHours.closedDates?.includes(date) ?? false,
+        profile: profileFor(campaign, site),
+      },
+      baseTarget,
+      makeGood,
+    }),
+    16,
+  );
+}
+
+export interface PlanDayInput {
+  campaign: PlanCampaign;
+  site: PlanSite;
+  screen: PlanScreen;
+  /** Local date in the site's zone. */
+  date: string;
+  clock: Clock;
+  /** Plays already done today: a count, or their start instants (better: peak shares are exact). */
+  alreadyPlayed?: AlreadyPlayed;
+  /** The plan in force today; its items that started before now are kept as they are. */
+  fixedItems?: readonly PlanItem[];
+  /** Make-good plays added to this day (already capped by the caller, see makegood.ts). */
+  makeGood?: number;
+  /** The day's base target if the caller has it (saves recomputing the average basis). */
+  baseTarget?: number;
+}
+
+export function planDay(input: PlanDayInput): DayPlan {
+  const { campaign, site, screen, date, clock } = input;
+  const zone = site.timeZone;
+  const profile = profileFor(campaign, site);
+  const durationMs = campaign.mediaDurationMs;
+  const gap = minGapSeconds(campaign);
+  const start = dayStart(date, zone);
+  const end = dayEnd(date, zone);
+  const now = clock.now();
+
+  const open = inCampaignWindow(campaign, date) ? openIntervals(site.openingHours, date, zone) : [];
+  const openForStarts = startIntervals(open, durationMs, -Infinity);
+  const baseTarget = openForStarts.length === 0 ? 0 : (input.baseTarget ?? baseTargetFor(campaign, site, date));
+  const makeGood = baseTarget > 0 ? Math.max(0, Math.floor(input.makeGood ?? 0)) : 0;
+  const target = baseTarget + makeGood;
+  const inputsHash = dayInputsHash(campaign, site, screen, date, baseTarget, makeGood);
+
+  const slices = hourSlices(date, zone);
+  const peakAt = (t: number): boolean => {
+    for (const sl of slices) if (t >= sl.start && t < sl.end) return isPeakWeight(profile[sl.hourOfWeek] ?? 1);
+    return false;
+  };
+  const share = peakShareOf(weightedPieces(open, slices, profile));
+  const peakRequired = requiredPeak(target, share);
+
+  // What is already behind us today.
+  const midDay = now > start;
+  const kept = midDay ? (input.fixedItems ?? []).filter((it) => it.start < now && it.start >= start && it.start < end) : [];
+  kept.sort((a, b) => a.start - b.start);
+  let played = 0;
+  let playedPeak = 0;
+  let earliest = Math.max(start, now);
+  const gapMs = gap * 1000;
+  if (midDay) {
+    const ap = input.alreadyPlayed ?? 0;
+    if (typeof ap === 'number') {
+      played = Math.max(0, Math.floor(ap));
+      playedPeak = kept.slice(0, played).filter((it) => it.peak).length;
+    } else {
+      for (const p of ap) {
+        if (p.startedAt < start || p.startedAt >= end) continue;
+        played++;
+        if (peakAt(p.startedAt)) playedPeak++;
+        earliest = Math.max(earliest, p.startedAt + gapMs);
+      }
+    }
+    for (const it of kept) earliest = Math.max(earliest, it.start + gapMs);
+  }
+
+  const remaining = Math.max(0, target - played);
+  const remStarts = now >= end ? [] : startIntervals(open, durationMs, earliest);
+  const remPieces = weightedPieces(remStarts, slices, profile);
+  const spaces = buildSpaces(remPieces, gap);
+  const capPeak = spaceCapacity(spaces.peak, gap);
+  const capOff = spaceCapacity(spaces.off, gap);
+  const remShare = peakShareOf(remPieces);
+  const wantPeak = Math.max(peakRequired - playedPeak, requiredPeak(remaining, remShare), remaining - capOff);
+  const nPeak = Math.min(capPeak, remaining, Math.max(0, wantPeak));
+  const nOff = Math.min(capOff, remaining - nPeak);
+  const shortfall = remaining - nPeak - nOff;
+
+  const starts = [...placeInSpace(spaces.peak, nPeak, gap).map((t) => [t, 1] as const), ...placeInSpace(spaces.off, nOff, gap).map((t) => [t, 0] as const)];
+  starts.sort((a, b) => a[0] - b[0]);
+  const items: PlanItem[] = kept.map((it) => ({ ...it }));
+  for (const [t, peak] of starts) {
+    const slot = items.length;
+    items.push({
+      id: stableHash(`${screen.id}|${date}|${inputsHash}|${slot}`, 16),
+      mediaSha256: campaign.mediaSha256,
+      start: t,
+      end: t + durationMs,
+      peak: peak === 1,
+    });
+  }
+
+  return {
+    screenId: screen.id,
+    date,
+    timeZone: zone,
+    items,
+    target,
+    baseTarget,
+    makeGood,
+    alreadyPlayed: played,
+    shortfall,
+    peakRequired,
+    inputsHash,
+  };
+}
