@@ -20,8 +20,11 @@ export interface HorizonInput {
   /** First date to plan; default: today in the site's zone. */
   from?: string;
   days?: number;
-  /** Plays achieved per past local date (counted by ingest); feeds the make-goods. */
-  achieved?: Readonly<Record<string, number>>;
+  /**
+   * Plays achieved per past local date (counted by ingest); feeds the make-goods. Required on
+   * purpose: a date left out counts as 0 plays, so forgetting it would plan a flood of make-goods.
+   */
+  achieved: Readonly<Record<string, number>>;
   /** Plays done so far today. */
   alreadyPlayedToday?: AlreadyPlayed;
   /** Plans already issued to this screen; unchanged days are returned as they are. */
@@ -47,7 +50,7 @@ export function planHorizon(input: HorizonInput): Horizon {
   );
   const makeGoods = computeMakeGoods({
     days: withCapacity,
-    achieved: input.achieved ?? {},
+    achieved: input.achieved,
     asOf: from,
     capPct: campaign.makeGoodCapPct ?? DEFAULT_MAKE_GOOD_CAP_PCT,
   });

@@ -177,7 +177,10 @@ export function planDay(input: PlanDayInput): DayPlan {
   const remShare = peakShareOf(remPieces);
   const wantPeak = Math.max(peakRequired - playedPeak, requiredPeak(remaining, remShare), remaining - capOff);
   const nPeak = Math.min(capPeak, remaining, Math.max(0, wantPeak));
-  const nOff = Math.min(capOff, remaining - nPeak);
+  let nOff = Math.min(capOff, remaining - nPeak);
+  // When the day cannot hold everything, the peak share still holds: fewer plays (reported as a
+  // shortfall and carried forward as make-goods) rather than plays at the wrong hours.
+  while (nOff > 0 && playedPeak + nPeak < requiredPeak(played + nPeak + nOff, share)) nOff--;
   const shortfall = remaining - nPeak - nOff;
 
   const starts = [...placeInSpace(spaces.peak, nPeak, gap).map((t) => [t, 1] as const), ...placeInSpace(spaces.off, nOff, gap).map((t) => [t, 0] as const)];
