@@ -128,6 +128,16 @@ describe('the committed playlists/ files', () => {
     }
   });
 
+  it('keep a site\'s own IANA zone (one with daylight saving too) and default the rest to the campaign\'s', () => {
+    const i = siteIndex('noi-bai-t2');
+    const r = parsePlaylistFiles(withCampaign((c) => (c.sites[i].timeZone = 'Europe/Berlin')), { media });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const sites = r.campaigns[0]!.sites;
+    expect(sites[i]!.timeZone).toBe('Europe/Berlin');
+    expect(sites.filter((s) => s.timeZone === 'Asia/Ho_Chi_Minh')).toHaveLength(sites.length - 1);
+  });
+
   it('make buses moving sites placed in the city or a district, never in a ward', () => {
     const { regions, campaigns } = parseReal();
     const level = new Map(regions.map((r) => [r.id, r.level]));
@@ -391,6 +401,19 @@ describe('bad playlist files are refused with file, JSON path and what is expect
     const errors = errorsOf([{ name: REGIONS, text: regionsText.replace('"ha-noi/hai-ba-trung/bach-khoa"', '"bach-khoa"') }]);
     expect(errors[0]!.path).toMatch(/^\$\.regions\[0\]\.children\[\d+\]\.children\[0\]\.id$/);
     expect(errors[0]!.expected).toContain('ha-noi/hai-ba-trung/');
+  });
+
+  it('a missing required field and an unknown time zone', () => {
+    const i = siteIndex('ga-ha-noi');
+    const errors = errorsOf(
+      withCampaign((c) => {
+        delete c.sites[i].address;
+        c.sites[i].timeZone = 'Mars/Olympus_Mons';
+      }),
+    );
+    expect(errors.map((e) => e.path)).toEqual([`$.sites[${i}].address`, `$.sites[${i}].timeZone`]);
+    expect(errors[0]!.found).toBe('nothing (the field is missing)');
+    expect(errors[1]!.expected).toContain('IANA time zone');
   });
 
   it('formats errors for the console with file:line:column, path, expected and found', () => {
