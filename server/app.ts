@@ -13,6 +13,10 @@ import errorsPlugin from './plugins/errors.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import authPlugin from './plugins/auth.ts';
 import healthRoutes from './routes/health.ts';
+import playerGateway from './ws/gateway.ts';
+import pairingRoutes from './routes/pairing.ts';
+import playsRoutes from './routes/plays.ts';
+import provisioningRoutes from './routes/provisioning.ts';
 
 export interface AppDeps {
   config: Config;
@@ -40,6 +44,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One plugin per resource. Keep this list sorted by URL prefix.
   await app.register(healthRoutes);
+  await app.register(playerGateway);
+  await app.register(pairingRoutes);
+  await app.register(playsRoutes);
+  await app.register(provisioningRoutes);
   // @routes-end (resource plugins register above this line)
 
   return app;

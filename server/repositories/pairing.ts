@@ -1,0 +1,180 @@
+/**
+ * What the player gateway needs from the database: pairing codes, enrolment tokens, screen
+ * credentials and liveness, and the per-screen plans it hands out. Screens created here are the
+ * same rows the screens resource manages; this module only adds the player-facing queries.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+
+export interface PlayerScreenRow {
+  id: string;
+  site_id: string;
+  name: string;
+  status: string;
+  token_hash: string | null;
+  plan_version: number;
+  site_name: string;
+  time_zone: string;
+}
+
+export interface PairingCodeRow {
+  code: string;
+  secret_hash: string;
+  created_at_ms: number;
+  expires_at_ms: number;
+  claimed_screen_id: string | null;
+  claimed_by: string | null;
+  claimed_at_ms: number | null;
+  delivered_at_ms: number | null;
+}
+
+export interface EnrolmentRow {
+  token_hash: string;
+  site_id: string;
+  name_prefix: string;
+  uses_total: number;
+  uses_left: number;
+  expires_at_ms: number;
+}
+
+export interface ScreenPlanRow {
+  local_date: string;
+  version: number;
+  plan: string;
+}
+
+export interface MediaRow {
+  sha256: string;
+  mime_type: string;
+  bytes: number;
+  duration_ms: number;
+}
+
+export type ClaimResult =
+  | { ok: true; screenId: string; name: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'claimed' | 'name_taken' | 'site_unknown' };
+
+export function pairingRepository(db: Db) {
+  const screenCols = `s.id, s.site_id, s.name, s.status, s.token_hash, s.plan_version, si.name AS site_name, si.time_zone`;
+  const screenById = db.prepare<[string], PlayerScreenRow>(
+    `SELECT ${screenCols} FROM screens s JOIN sites si ON si.id = s.site_id WHERE s.id = ?`,
+  );
+  const siteById = db.prepare<[string], { id: string; name: string; time_zone: string }>('SELECT id, name, time_zone FROM sites WHERE id = ?');
+  const insertCode = db.prepare(
+    'INSERT OR IGNORE INTO pairing_codes (code, secret_hash, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)',
+  );
+  const purgeCodes = db.prepare('DELETE FROM pairing_codes WHERE expires_at_ms < ? AND claimed_screen_id IS NULL');
+  const codeByCode = db.prepare<[string], PairingCodeRow>('SELECT * FROM pairing_codes WHERE code = ?');
+  const nameTaken = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM screens WHERE site_id = ? AND name = ?');
+  const insertScreen = db.prepare(
+    `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms, paired_at_ms)
+     VALUES (@id, @siteId, @name, @status, @tokenHash, @now, @pairedAt)`,
+  );
+  const markClaimed = db.prepare(
+    'UPDATE pairing_codes SET claimed_screen_id = ?, claimed_by = ?, claimed_at_ms = ? WHERE code = ? AND claimed_screen_id IS NULL',
+  );
+  const setCredential = db.prepare(
+    `UPDATE screens SET token_hash = ?, paired_at_ms = ?, status = 'online', last_seen_ms = ? WHERE id = ? AND status != 'revoked'`,
+  );
+  const markDelivered = db.prepare('UPDATE pairing_codes SET delivered_at_ms = ? WHERE code = ?');
+  const screenByTokenHash = db.prepare<[string], PlayerScreenRow>(
+    `SELECT ${screenCols} FROM screens s JOIN sites si ON si.id = s.site_id WHERE s.token_hash = ?`,
+  );
+  const seen = db.prepare(
+    `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = COALESCE(?, player_version) WHERE id = ? AND status != 'revoked'`,
+  );
+  const statusUpdate = db.prepare(
+    `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = ?, status_json = ? WHERE id = ? AND status != 'revoked'`,
+  );
+  const offline = db.prepare(`UPDATE screens SET status = 'offline' WHERE id = ? AND status = 'online'`);
+  const insertEnrolment = db.prepare(
+    `INSERT INTO enrolment_tokens (token_hash, site_id, name_prefix, uses_total, uses_left, created_by, created_at_ms, expires_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const enrolmentByHash = db.prepare<[string], EnrolmentRow>('SELECT * FROM enrolment_tokens WHERE token_hash = ?');
+  const useEnrolment = db.prepare('UPDATE enrolment_tokens SET uses_left = uses_left - 1 WHERE token_hash = ? AND uses_left > 0');
+  const plansFrom = db.prepare<[string, string], ScreenPlanRow>(
+    'SELECT local_date, version, plan FROM screen_plans WHERE screen_id = ? AND local_date >= ? ORDER BY local_date',
+  );
+  const planVersion = db.prepare<[string], { v: number | null }>(
+    'SELECT MAX(version) AS v FROM screen_plans WHERE screen_id = ?',
+  );
+  const mediaBySha = db.prepare<[string], MediaRow>('SELECT sha256, mime_type, bytes, duration_ms FROM media WHERE sha256 = ?');
+  const campaignsByMedia = db.prepare<[string], { id: string }>(
+    `SELECT id FROM campaigns WHERE media_sha256 = ? ORDER BY (status = 'active') DESC, updated_at_ms DESC`,
+  );
+
+  function uniqueName(siteId: string, wanted: string): string {
+    if (nameTaken.get(siteId, wanted)!.n === 0) return wanted;
+    for (let i = 2; ; i++) {
+      const candidate = `${wanted} (${i})`;
+      if (nameTaken.get(siteId, candidate)!.n === 0) return candidate;
+    }
+  }
+
+  return {
+    screen: (id: string) => screenById.get(id),
+    site: (id: string) => siteById.get(id),
+    screenByTokenHash: (hash: string) => screenByTokenHash.get(hash),
+
+    /** Inserts the code unless it is taken; false means "draw another". */
+    createCode(code: string, secretHash: string, now: number, ttlMs: number): boolean {
+      purgeCodes.run(now);
+      return insertCode.run(code, secretHash, now, now + ttlMs).changes === 1;
+    },
+    code: (code: string) => codeByCode.get(code),
+
+    /** Staff attach a waiting player to a site: the screen exists from now, without a credential. */
+    claim: db.transaction((code: string, siteId: string, screenName: string, userId: string, now: number): ClaimResult => {
+      const row = codeByCode.get(code);
+      if (!row) return { ok: false, reason: 'unknown' };
+      if (row.claimed_screen_id) return { ok: false, reason: 'claimed' };
+      if (row.expires_at_ms <= now) return { ok: false, reason: 'expired' };
+      if (!siteById.get(siteId)) return { ok: false, reason: 'site_unknown' };
+      if (nameTaken.get(siteId, screenName)!.n > 0) return { ok: false, reason: 'name_taken' };
+      const screenId = `scr-${randomUUID()}`;
+      insertScreen.run({ id: screenId, siteId, name: screenName, status: 'unpaired', tokenHash: null, now, pairedAt: null });
+      markClaimed.run(screenId, userId, now, code);
+      return { ok: true, screenId, name: screenName };
+    }),
+
+    /** The waiting player collects its credential; only the hash is written. */
+    deliver: db.transaction((code: string, screenId: string, tokenHash: string, now: number): boolean => {
+      if (setCredential.run(tokenHash, now, now, screenId).changes !== 1) return false;
+      markDelivered.run(now, code);
+      return true;
+    }),
+
+    createEnrolment(tokenHash: string, siteId: string, namePrefix: string, uses: number, userId: string, now: number, expiresAt: number) {
+      insertEnrolment.run(tokenHash, siteId, namePrefix, uses, uses, userId, now, expiresAt);
+    },
+
+    /** One use of a provisioning file: a new screen with its credential, or why not. */
+    enrol: db.transaction(
+      (enrolmentHash: string, tokenHash: string, suggestedName: string | undefined, now: number):
+        | { ok: true; screenId: string; siteId: string }
+        | { ok: false; reason: 'unknown' | 'expired' | 'used_up' } => {
+        const row = enrolmentByHash.get(enrolmentHash);
+        if (!row) return { ok: false, reason: 'unknown' };
+        if (row.expires_at_ms <= now) return { ok: false, reason: 'expired' };
+        if (useEnrolment.run(enrolmentHash).changes !== 1) return { ok: false, reason: 'used_up' };
+        const n = row.uses_total - row.uses_left + 1;
+        const name = uniqueName(row.site_id, suggestedName ?? `${row.name_prefix} ${n}`);
+        const screenId = `scr-${randomUUID()}`;
+        insertScreen.run({ id: screenId, siteId: row.site_id, name, status: 'online', tokenHash, now, pairedAt: now });
+        return { ok: true, screenId, siteId: row.site_id };
+      },
+    ),
+
+    seen: (id: string, now: number, playerVersion?: string) => void seen.run(now, playerVersion ?? null, id),
+    status: (id: string, now: number, playerVersion: string, statusJson: string) =>
+      void statusUpdate.run(now, playerVersion, statusJson, id),
+    offline: (id: string) => void offline.run(id),
+
+    plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
+    planVersion: (screenId: string) => planVersion.get(screenId)?.v ?? 0,
+    media: (sha256: string) => mediaBySha.get(sha256),
+    campaignForMedia: (sha256: string) => campaignsByMedia.get(sha256)?.id,
+  };
+}
+export type PairingRepository = ReturnType<typeof pairingRepository>;

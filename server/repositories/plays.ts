@@ -1,0 +1,181 @@
+/**
+ * Proof-of-play storage. Ingest is idempotent on the player's play id and durable before the
+ * gateway acks: the batch is one transaction committed with synchronous=FULL, so an acked play
+ * survives a power cut, and a batch sent twice is counted once.
+ */
+import { PEAK_WEIGHT_THRESHOLD, type PeakProfile } from '#shared/schemas/domain.ts';
+import type { PlayRecord } from '#shared/schemas/protocol.ts';
+import { instantToZoned } from '#shared/time.ts';
+import type { Db } from '../db/database.ts';
+import { linkStatus, type ChainStatus } from '../proof/chain.ts';
+
+export interface PlayRow {
+  play_id: string;
+  screen_id: string;
+  site_id: string;
+  campaign_id: string;
+  media_sha256: string;
+  plan_item_id: string | null;
+  planned_at: string | null;
+  planned_ms: number | null;
+  started_at: string;
+  started_ms: number;
+  ended_at: string;
+  ended_ms: number;
+  seconds_shown: number;
+  outcome: string;
+  reason: string | null;
+  player_version: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+  chain_status: ChainStatus;
+  local_date: string;
+  local_hour: number;
+  in_peak: number;
+  received_at_ms: number;
+}
+
+export interface IngestContext {
+  screenId: string;
+  siteId: string;
+  timeZone: string;
+  now: number;
+}
+
+export interface IngestResult {
+  inserted: number;
+  duplicates: number;
+  acked: string[];
+  flagged: { playId: string; seq: number; status: ChainStatus }[];
+}
+
+export function rowToRecord(r: PlayRow): PlayRecord {
+  return {
+    playId: r.play_id,
+    screenId: r.screen_id,
+    campaignId: r.campaign_id,
+    mediaSha256: r.media_sha256,
+    planItemId: r.plan_item_id,
+    plannedAt: r.planned_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    secondsShown: r.seconds_shown,
+    outcome: r.outcome as PlayRecord['outcome'],
+    reason: r.reason,
+    playerVersion: r.player_version,
+    seq: r.seq,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export function playsRepository(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO plays (play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, planned_ms,
+       started_at, started_ms, ended_at, ended_ms, seconds_shown, outcome, reason, player_version, seq, prev_hash, hash,
+       chain_status, local_date, local_hour, in_peak, received_at_ms)
+     VALUES (@playId, @screenId, @siteId, @campaignId, @mediaSha256, @planItemId, @plannedAt, @plannedMs,
+       @startedAt, @startedMs, @endedAt, @endedMs, @secondsShown, @outcome, @reason, @playerVersion, @seq, @prevHash, @hash,
+       @chainStatus, @localDate, @localHour, @inPeak, @receivedAt)
+     ON CONFLICT (play_id) DO NOTHING`,
+  );
+  const bySeq = db.prepare<[string, number], { seq: number; hash: string }>(
+    'SELECT seq, hash FROM plays WHERE screen_id = ? AND seq = ? ORDER BY received_at_ms LIMIT 1',
+  );
+  const lastSeq = db.prepare<[string], { s: number | null }>('SELECT MAX(seq) AS s FROM plays WHERE screen_id = ?');
+  const chainRows = db.prepare<[string], PlayRow>('SELECT * FROM plays WHERE screen_id = ? ORDER BY seq, received_at_ms');
+  const byId = db.prepare<[string], PlayRow>('SELECT * FROM plays WHERE play_id = ?');
+  const setStatus = db.prepare('UPDATE plays SET chain_status = ? WHERE play_id = ?');
+  const countForScreen = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM plays WHERE screen_id = ?');
+  const profileOf = db.prepare<[string, string], { site_profile: string | null; venue_type: string; campaign_profiles: string | null }>(
+    `SELECT si.peak_profile AS site_profile, si.venue_type, c.peak_profiles AS campaign_profiles
+     FROM sites si LEFT JOIN campaigns c ON c.id = ? WHERE si.id = ?`,
+  );
+
+  const profileCache = new Map<string, PeakProfile | null>();
+  function peakProfile(siteId: string, campaignId: string): PeakProfile | null {
+    const key = `${siteId}\u0000${campaignId}`;
+    if (profileCache.has(key)) return profileCache.get(key)!;
+    const row = profileOf.get(campaignId, siteId);
+    let profile: PeakProfile | null = null;
+    try {
+      if (row?.site_profile) profile = JSON.parse(row.site_profile) as PeakProfile;
+      else if (row?.campaign_profiles) profile = (JSON.parse(row.campaign_profiles) as Record<string, PeakProfile>)[row.venue_type] ?? null;
+    } catch {
+      profile = null;
+    }
+    profileCache.set(key, profile);
+    return profile;
+  }
+
+  const ingestTx = db.transaction((ctx: IngestContext, records: readonly PlayRecord[]): IngestResult => {
+    const result: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [] };
+    // Within a batch the predecessor may be the record just before it, not yet visible to a
+    // lookup by seq if it was a duplicate; the statement reads it in this transaction anyway.
+    const sorted = [...records].sort((a, b) => a.seq - b.seq);
+    for (const r of sorted) {
+      const startedMs = Date.parse(r.startedAt);
+      const local = instantToZoned(startedMs, ctx.timeZone);
+      const profile = peakProfile(ctx.siteId, r.campaignId);
+      const inPeak = profile ? (profile[local.weekday * 24 + local.hour] ?? 0) > PEAK_WEIGHT_THRESHOLD : false;
+      const previous = r.seq > 1 ? bySeq.get(ctx.screenId, r.seq - 1) : undefined;
+      const chainStatus = linkStatus(r, previous);
+      const changes = insert.run({
+        playId: r.playId,
+        screenId: ctx.screenId,
+        siteId: ctx.siteId,
+        campaignId: r.campaignId,
+        mediaSha256: r.mediaSha256,
+        planItemId: r.planItemId,
+        plannedAt: r.plannedAt,
+        plannedMs: r.plannedAt ? Date.parse(r.plannedAt) : null,
+        startedAt: r.startedAt,
+        startedMs,
+        endedAt: r.endedAt,
+        endedMs: Date.parse(r.endedAt),
+        secondsShown: r.secondsShown,
+        outcome: r.outcome,
+        reason: r.reason,
+        playerVersion: r.playerVersion,
+        seq: r.seq,
+        prevHash: r.prevHash,
+        hash: r.hash,
+        chainStatus,
+        localDate: local.date,
+        localHour: local.hour,
+        inPeak: inPeak ? 1 : 0,
+        receivedAt: ctx.now,
+      }).changes;
+      if (changes === 1) {
+        result.inserted++;
+        if (chainStatus !== 'ok') result.flagged.push({ playId: r.playId, seq: r.seq, status: chainStatus });
+      } else {
+        result.duplicates++;
+      }
+      result.acked.push(r.playId);
+    }
+    return result;
+  });
+
+  return {
+    /**
+     * Inserts a batch in one transaction committed with synchronous=FULL (the pragma cannot
+     * change inside a transaction, so it is switched around it and restored after).
+     */
+    ingest(ctx: IngestContext, records: readonly PlayRecord[]): IngestResult {
+      db.pragma('synchronous = FULL');
+      try {
+        return ingestTx(ctx, records);
+      } finally {
+        db.pragma('synchronous = NORMAL');
+      }
+    },
+    lastSeq: (screenId: string) => lastSeq.get(screenId)?.s ?? 0,
+    chain: (screenId: string) => chainRows.all(screenId),
+    get: (playId: string) => byId.get(playId),
+    count: (screenId: string) => countForScreen.get(screenId)!.n,
+    setChainStatus: (playId: string, status: ChainStatus) => void setStatus.run(status, playId),
+  };
+}
+export type PlaysRepository = ReturnType<typeof playsRepository>;

@@ -1,0 +1,56 @@
+/**
+ * Venue staff attach a waiting player to one of their sites by typing the code it shows.
+ * Wrong codes are counted per user and per address, so 31^6 codes cannot be walked.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ClaimRequest, ClaimResponse } from '#shared/schemas/protocol.ts';
+import { AppError } from '../errors.ts';
+import { RateLimiter } from '../ws/rate-limit.ts';
+
+const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
+  const failures = new RateLimiter(10, 15 * 60_000);
+  const { pairing } = app.playerGateway.repos;
+
+  app.post(
+    '/api/v1/pairing/claim',
+    {
+      config: { access: 'write', roles: ['venue_staff', 'office_head', 'campaign_manager'] },
+      schema: { tags: ['pairing'], body: ClaimRequest, response: { 201: ClaimResponse } },
+    },
+    async (request, reply) => {
+      const { code, siteId, screenName } = request.body;
+      request.scope.assertSite(siteId);
+      const now = app.clock.now();
+      const keys = [`u:${request.user!.id}`, `ip:${request.ip}`];
+      for (const k of keys) {
+        if (failures.blocked(k, now)) {
+          throw new AppError('RATE_LIMITED', `Nhập sai mã quá nhiều lần; thử lại sau ${failures.retryAfterS(k, now)} giây. / Too many wrong codes; try again in ${failures.retryAfterS(k, now)} s.`);
+        }
+      }
+      const r = pairing.claim(code, siteId, screenName, request.user!.id, now);
+      if (!r.ok) {
+        for (const k of keys) failures.hit(k, now);
+        const text = {
+          unknown: 'Mã không đúng; kiểm tra mã đang hiện trên màn hình. / Wrong code; check the code shown on the screen.',
+          expired: 'Mã đã hết hạn; khởi động lại trình phát để lấy mã mới. / The code has expired; restart the player for a new one.',
+          claimed: 'Mã này đã được dùng. / This code was already used.',
+          name_taken: `Điểm đặt đã có màn hình tên "${screenName}"; chọn tên khác. / The site already has a screen named "${screenName}".`,
+          site_unknown: `Không tìm thấy điểm đặt "${siteId}". / Site "${siteId}" was not found.`,
+        }[r.reason];
+        if (r.reason === 'name_taken') throw new AppError('CONFLICT', text);
+        if (r.reason === 'site_unknown') throw new AppError('NOT_FOUND', text);
+        throw new AppError('PAIRING_CODE_INVALID', text);
+      }
+      app.repos.audit.record({
+        actor: request.user!.id,
+        action: 'screen.pair',
+        objectType: 'screen',
+        objectId: r.screenId,
+        detail: { siteId, name: r.name },
+      });
+      app.events.emit('pairing-claimed', { code, screenId: r.screenId });
+      return reply.code(201).send({ screenId: r.screenId, siteId, name: r.name });
+    },
+  );
+};
+export default pairingRoutes;

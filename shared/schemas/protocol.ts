@@ -1,0 +1,358 @@
+/**
+ * The player protocol, version 1: every JSON message between a screen's player core and the
+ * server over the WebSocket at /ws/player. docs/protocol.md explains the lifecycle; this file
+ * is the contract both sides validate against. Every message carries `v` so either side can
+ * refuse a version it does not speak instead of misreading it.
+ * Pure TypeScript: no `node:`, no DOM.
+ */
+import { z } from 'zod';
+import { LocalDate, Sha256 } from './domain.ts';
+
+export const PROTOCOL_VERSION = 1 as const;
+export const PLAYER_WS_PATH = '/ws/player';
+const V = z.literal(PROTOCOL_VERSION);
+
+/** Milliseconds since the Unix epoch. */
+const EpochMs = z.number().int().nonnegative();
+/** ISO 8601 instant with an explicit offset ('Z' or ±hh:mm), e.g. 2024-09-05T07:55:00+07:00. */
+export const IsoInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/, 'expected an ISO 8601 instant with an offset');
+
+/** Pairing codes: 6 characters, no 0/O/1/I/L so they survive being read aloud or off a screen. */
+export const PAIRING_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+export const PairingCode = z
+  .string()
+  .transform((s) => s.trim().toUpperCase().replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^[2-9A-HJKMNP-Z]{6}$/, 'mã ghép nối gồm 6 ký tự / a pairing code has 6 characters'));
+
+export const GENESIS_HASH = '0'.repeat(64);
+export const HEARTBEAT_INTERVAL_MS = 30_000;
+export const HEARTBEAT_MISSES_OFFLINE = 2;
+export const MAX_PLAYS_PER_BATCH = 500;
+
+// ---------------------------------------------------------------- shared parts
+
+export const PlayOutcome = z.enum(['completed', 'interrupted', 'failed']);
+export type PlayOutcome = z.infer<typeof PlayOutcome>;
+
+/** One play as the player journals it. `hash` chains it to the screen's previous record. */
+export const PlayRecord = z.object({
+  playId: z.string().uuid(),
+  screenId: z.string().min(1),
+  campaignId: z.string().min(1),
+  mediaSha256: Sha256,
+  planItemId: z.string().min(1).nullable(),
+  plannedAt: IsoInstant.nullable(),
+  startedAt: IsoInstant,
+  endedAt: IsoInstant,
+  secondsShown: z.number().nonnegative(),
+  outcome: PlayOutcome,
+  reason: z.string().max(500).nullable(),
+  playerVersion: z.string().min(1).max(64),
+  /** 1, 2, 3… per screen, never reused, even across reinstalls of the same credential. */
+  seq: z.number().int().positive(),
+  prevHash: Sha256,
+  hash: Sha256,
+});
+export type PlayRecord = z.infer<typeof PlayRecord>;
+
+/** The fields that the hash covers, in this fixed order (see docs/protocol.md "Hash chain"). */
+export const CHAINED_FIELDS = [
+  'playId',
+  'screenId',
+  'campaignId',
+  'mediaSha256',
+  'planItemId',
+  'plannedAt',
+  'startedAt',
+  'endedAt',
+  'secondsShown',
+  'outcome',
+  'reason',
+  'playerVersion',
+  'seq',
+  'prevHash',
+] as const satisfies readonly (keyof PlayRecord)[];
+
+/**
+ * The exact text that is hashed: a JSON object of CHAINED_FIELDS in that order, no spaces.
+ * Both sides build it with JSON.stringify, so numbers and strings are written the same way.
+ */
+export function canonicalPlayJson(record: Omit<PlayRecord, 'hash'>): string {
+  const ordered: Record<string, unknown> = {};
+  for (const f of CHAINED_FIELDS) ordered[f] = record[f] ?? null;
+  return JSON.stringify(ordered);
+}
+
+export const PlanItem = z.object({
+  /** Stable id of the planned play; the player plays each id at most once. */
+  id: z.string().min(1),
+  campaignId: z.string().min(1),
+  mediaSha256: Sha256,
+  start: EpochMs,
+  end: EpochMs,
+  peak: z.boolean(),
+});
+export type PlanItem = z.infer<typeof PlanItem>;
+
+export const PlanDay = z.object({
+  date: LocalDate,
+  items: z.array(PlanItem),
+});
+export type PlanDay = z.infer<typeof PlanDay>;
+
+export const PlanMedia = z.object({
+  sha256: Sha256,
+  /** Absolute URL or a path on the server; downloads send `Authorization: Bearer <token>`. */
+  url: z.string().min(1),
+  bytes: z.number().int().positive(),
+  mimeType: z.string().min(1),
+});
+export type PlanMedia = z.infer<typeof PlanMedia>;
+
+export const PlanSite = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  timeZone: z.string().min(1),
+});
+export type PlanSite = z.infer<typeof PlanSite>;
+
+export const CacheState = z.object({
+  /** Media of the plan that are on disk and verified. */
+  ready: z.number().int().nonnegative(),
+  /** Media the plan needs. */
+  needed: z.number().int().nonnegative(),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  /** Last download problem, if any, for the console. */
+  error: z.string().max(500).optional(),
+});
+export type CacheState = z.infer<typeof CacheState>;
+
+// ---------------------------------------------------------------- player -> server
+
+/** A paired player's first message. */
+export const Hello = z.object({
+  type: z.literal('hello'),
+  v: V,
+  screenId: z.string().min(1),
+  token: z.string().min(16),
+  playerVersion: z.string().min(1).max(64),
+  cachedMedia: z.array(Sha256).max(10_000),
+  /** The player's clock when it sent this message. */
+  clock: EpochMs,
+  /** The newest plan version the player holds (0 = none). */
+  planVersion: z.number().int().nonnegative().default(0),
+});
+
+/** An unpaired player asks for a code, or resumes waiting on the one it already shows. */
+export const PairRequest = z.object({
+  type: z.literal('pair_request'),
+  v: V,
+  playerVersion: z.string().min(1).max(64),
+  resume: z.object({ code: z.string().min(1), secret: z.string().min(16) }).optional(),
+});
+
+/** A player installed with a provisioning file enrols itself without a code. */
+export const Enrol = z.object({
+  type: z.literal('enrol'),
+  v: V,
+  playerVersion: z.string().min(1).max(64),
+  enrolmentToken: z.string().min(16),
+  /** Suggested screen name (e.g. the PC's host name); the server makes it unique in the site. */
+  screenName: z.string().min(1).max(100).optional(),
+});
+
+export const Pull = z.object({
+  type: z.literal('pull'),
+  v: V,
+});
+
+export const Pong = z.object({
+  type: z.literal('pong'),
+  v: V,
+  /** Echo of the ping's serverTime, to measure the round trip. */
+  serverTime: EpochMs,
+  clock: EpochMs,
+});
+
+export const Status = z.object({
+  type: z.literal('status'),
+  v: V,
+  playerVersion: z.string().min(1).max(64),
+  planVersion: z.number().int().nonnegative(),
+  currentItem: z.object({ itemId: z.string(), playId: z.string(), startedAt: EpochMs }).nullable(),
+  cache: CacheState,
+  freeDiskBytes: z.number().nonnegative(),
+  uptimeS: z.number().nonnegative(),
+  /** Server clock minus player clock, in ms, from the last ping round trip. */
+  clockOffsetMs: z.number(),
+  /** Records in the journal not yet acknowledged. */
+  backlog: z.number().int().nonnegative(),
+  displayConnected: z.boolean(),
+});
+
+export const PlaysBatch = z.object({
+  type: z.literal('plays'),
+  v: V,
+  batchId: z.string().min(1).max(64),
+  records: z.array(PlayRecord).min(1).max(MAX_PLAYS_PER_BATCH),
+});
+
+export const PlayerMessage = z.discriminatedUnion('type', [Hello, PairRequest, Enrol, Pull, Pong, Status, PlaysBatch]);
+export type PlayerMessage = z.infer<typeof PlayerMessage>;
+export type PlayerMessageInput = z.input<typeof PlayerMessage>;
+
+// ---------------------------------------------------------------- server -> player
+
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  v: V,
+  screenId: z.string(),
+  serverTime: EpochMs,
+  /** The newest plan version for this screen; pull when it is above the one you hold. */
+  planVersion: z.number().int().nonnegative(),
+  heartbeatMs: z.number().int().positive(),
+  /** The last seq the server holds for this screen (0 = none): records up to it are safe to drop. */
+  lastSeq: z.number().int().nonnegative(),
+});
+
+export const Pairing = z.object({
+  type: z.literal('pairing'),
+  v: V,
+  code: z.string(),
+  /** Keep it secret (it is never shown); send it back with `resume` after a reconnect. */
+  secret: z.string(),
+  expiresAt: EpochMs,
+  /** Console page that pre-fills the code (for the QR). */
+  claimUrl: z.string().optional(),
+});
+
+export const Paired = z.object({
+  type: z.literal('paired'),
+  v: V,
+  screenId: z.string(),
+  /** The screen's credential. Shown once; the server keeps only its sha256. */
+  token: z.string(),
+  site: PlanSite,
+});
+
+export const Plan = z.object({
+  type: z.literal('plan'),
+  v: V,
+  version: z.number().int().nonnegative(),
+  serverTime: EpochMs,
+  site: PlanSite,
+  days: z.array(PlanDay),
+  media: z.array(PlanMedia),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const PlanChanged = z.object({
+  type: z.literal('plan_changed'),
+  v: V,
+  version: z.number().int().nonnegative(),
+});
+
+export const Ping = z.object({
+  type: z.literal('ping'),
+  v: V,
+  serverTime: EpochMs,
+});
+
+export const PlaysAck = z.object({
+  type: z.literal('plays_ack'),
+  v: V,
+  batchId: z.string(),
+  /** Every playId of the batch that is now durable on the server (new or already there). */
+  acked: z.array(z.string()),
+  /** Records the server refused (wrong screen, invalid); the player keeps them and logs. */
+  rejected: z.array(z.object({ playId: z.string(), reason: z.string() })),
+  lastSeq: z.number().int().nonnegative(),
+});
+
+export const Revoked = z.object({
+  type: z.literal('revoked'),
+  v: V,
+  reason: z.string(),
+});
+
+export const ErrorCode = z.enum([
+  'bad_message',
+  'unsupported_version',
+  'unauthenticated',
+  'pairing_expired',
+  'pairing_unknown',
+  'enrolment_invalid',
+  'rate_limited',
+  'not_ready',
+  'internal',
+]);
+export type ProtocolErrorCode = z.infer<typeof ErrorCode>;
+
+export const ProtocolError = z.object({
+  type: z.literal('error'),
+  v: V,
+  code: ErrorCode,
+  message: z.string(),
+  /** True when the server will close the socket after this message. */
+  fatal: z.boolean(),
+});
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  Welcome,
+  Pairing,
+  Paired,
+  Plan,
+  PlanChanged,
+  Ping,
+  PlaysAck,
+  Revoked,
+  ProtocolError,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+// ---------------------------------------------------------------- REST payloads
+
+export const ClaimRequest = z.object({
+  code: PairingCode,
+  siteId: z.string().min(1),
+  screenName: z.string().trim().min(1).max(100),
+});
+export type ClaimRequest = z.infer<typeof ClaimRequest>;
+
+export const ClaimResponse = z.object({
+  screenId: z.string(),
+  siteId: z.string(),
+  name: z.string(),
+});
+
+export const ProvisionRequest = z.object({
+  siteId: z.string().min(1),
+  /** Screens are named "<namePrefix> 1", "<namePrefix> 2"… unless the player suggests a name. */
+  namePrefix: z.string().trim().min(1).max(80).default('Màn hình'),
+  /** How many players may enrol with this file. */
+  count: z.number().int().min(1).max(500).default(1),
+  validDays: z.number().int().min(1).max(90).default(14),
+});
+export type ProvisionRequest = z.input<typeof ProvisionRequest>;
+
+/** The provisioning file: what `npm run player -- --provision <file>` reads. */
+export const ProvisioningFile = z.object({
+  kind: z.literal('ihanoi-player-provisioning'),
+  v: V,
+  serverUrl: z.string().url(),
+  siteId: z.string(),
+  siteName: z.string(),
+  enrolmentToken: z.string().min(16),
+  uses: z.number().int().positive(),
+  expiresAt: IsoInstant,
+});
+export type ProvisioningFile = z.infer<typeof ProvisioningFile>;
+
+/** Reconnect delay: exponential backoff with full jitter, `random` in [0, 1). */
+export function backoffDelayMs(attempt: number, random: number, baseMs = 1000, capMs = 60_000): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random * ceiling);
+}
