@@ -343,13 +343,18 @@ function expectationOf(issue: z.core.$ZodIssue): string {
       return `a value ${words} ${String(bound)}`;
     }
     default:
-      return own ?? `a valid value (${issue.message})`;
+      return own ?? issue.message;
   }
 }
 
 function issuesToErrors(file: string, doc: unknown, locate: (p: readonly PathPart[]) => Located | undefined, issues: readonly z.core.$ZodIssue[]): PlaylistError[] {
   const out: PlaylistError[] = [];
+  // A refinement on a value whose parts are already wrong (e.g. "from < to" when "from" is not a
+  // time) only repeats the problem; the part's own error is the one to fix.
+  const shadowed = (i: z.core.$ZodIssue) =>
+    i.code === 'custom' && issues.some((o) => o !== i && o.path.length > i.path.length && i.path.every((p, n) => o.path[n] === p));
   for (const issue of issues) {
+    if (shadowed(issue)) continue;
     // A union's own issue says little; its branches' first issues say what went wrong.
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const branch = issue.errors[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);

@@ -353,6 +353,13 @@ describe('bad playlist files are refused with file, JSON path and what is expect
     expect(errors[1]!.expected).toContain('"Tue"');
   });
 
+  it('only the root cause when a malformed time also breaks the interval order', () => {
+    const i = siteIndex('noi-bai-t2');
+    const errors = errorsOf(withCampaign((c) => (c.sites[i].openingHours.mon = [['8:00', '17:00']])));
+    expect(errors.map((e) => e.path)).toEqual([`$.sites[${i}].openingHours.mon[0][0]`]);
+    expect(errors[0]).toMatchObject({ found: '"8:00"' });
+  });
+
   it('a peak window with a bad time and a bad day', () => {
     const errors = errorsOf(withCampaign((c) => (c.venueTypes.bus.peakProfile.peaks[0] = { days: ['monday'], from: '7:30', to: '09:00', weight: 3 })));
     expect(errors.map((e) => e.path)).toEqual(['$.venueTypes.bus.peakProfile.peaks[0].days[0]', '$.venueTypes.bus.peakProfile.peaks[0].from']);
