@@ -17,6 +17,15 @@ import playerGateway from './ws/gateway.ts';
 import pairingRoutes from './routes/pairing.ts';
 import playsRoutes from './routes/plays.ts';
 import provisioningRoutes from './routes/provisioning.ts';
+import auditRoutes from './routes/audit.ts';
+import authRoutes from './routes/auth.ts';
+import campaignRoutes from './routes/campaigns.ts';
+import mediaRoutes from './routes/media.ts';
+import overrideRoutes from './routes/overrides.ts';
+import regionRoutes from './routes/regions.ts';
+import screenRoutes from './routes/screens.ts';
+import siteRoutes from './routes/sites.ts';
+import userRoutes from './routes/users.ts';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +53,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One plugin per resource. Keep this list sorted by URL prefix.
   await app.register(healthRoutes);
+  await app.register(auditRoutes);
+  await app.register(authRoutes);
+  await app.register(campaignRoutes);
+  await app.register(mediaRoutes);
+  await app.register(overrideRoutes);
+  await app.register(regionRoutes);
+  await app.register(screenRoutes);
+  await app.register(siteRoutes);
+  await app.register(userRoutes);
   await app.register(playerGateway);
   await app.register(pairingRoutes);
   await app.register(playsRoutes);

@@ -7,12 +7,29 @@ import type { Db } from '../db/database.ts';
 import { auditRepository } from './audit.ts';
 import { sessionsRepository } from './sessions.ts';
 import { usersRepository } from './users.ts';
+import { reportsRepository } from './reports.ts';
+import { regionsRepository } from './regions.ts';
+import { sitesRepository } from './sites.ts';
+import { screensRepository } from './screens.ts';
+import { mediaRepository } from './media.ts';
+import { campaignsRepository } from './campaigns.ts';
+import { overridesRepository } from './overrides.ts';
+import { playlistObjectsRepository } from './playlist-objects.ts';
 
 export function createRepositories(db: Db, clock: Clock) {
+  const audit = auditRepository(db, clock);
   return {
-    audit: auditRepository(db, clock),
+    audit,
     sessions: sessionsRepository(db),
     users: usersRepository(db),
+    regions: regionsRepository(db),
+    sites: sitesRepository(db, clock, audit),
+    screens: screensRepository(db, clock, audit),
+    media: mediaRepository(db, clock, audit),
+    campaigns: campaignsRepository(db, clock, audit),
+    overrides: overridesRepository(db, clock, audit),
+    playlistObjects: playlistObjectsRepository(db, clock),
+    reports: reportsRepository(db),
     // @repos-end (add repositories above this line)
   };
 }

@@ -28,6 +28,7 @@ export function usersRepository(db: Db) {
   );
   const setPassword = db.prepare('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?');
   const setRole = db.prepare('UPDATE users SET role = ? WHERE id = ?');
+  const setDisplayName = db.prepare('UPDATE users SET display_name = ? WHERE id = ?');
   const setDisabled = db.prepare('UPDATE users SET disabled_at_ms = ? WHERE id = ?');
   const scopesOf = db.prepare<[string], UserScope>('SELECT kind, ref_id FROM user_scopes WHERE user_id = ? ORDER BY kind, ref_id');
   const clearScopes = db.prepare('DELETE FROM user_scopes WHERE user_id = ?');
@@ -50,6 +51,7 @@ export function usersRepository(db: Db) {
     insert: (row: Omit<UserRow, 'disabled_at_ms'>) => void insert.run(row),
     setPassword: (id: string, hash: string, mustChange: boolean) => void setPassword.run(hash, mustChange ? 1 : 0, id),
     setRole: (id: string, role: Role) => void setRole.run(role, id),
+    setDisplayName: (id: string, name: string) => void setDisplayName.run(name, id),
     setDisabled: (id: string, at: number | null) => void setDisabled.run(at, id),
     scopes: (id: string) => scopesOf.all(id),
     siteIdsInScope: (id: string) => new Set(siteIdsInScope.all(id, id).map((r) => r.id)),

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { IdParams, Screen, ScreenQuery, UpdateScreenBody, listOf } from '#shared/schemas/api.ts';
+import { AppError, notFound } from '../errors.ts';
+import { screenView } from './views.ts';
+
+const TAGS = ['screens'];
+
+/**
+ * Screens (màn hình). Pairing and the player's own traffic live with the player gateway; here
+ * people list, rename and revoke screens of the sites in their scope.
+ */
+const screenRoutes: FastifyPluginAsyncZod = async (app) => {
+  const screenInScope = (id: string, scope: { assertSite(id: string): void }) => {
+    const row = app.repos.screens.get(id);
+    if (!row) throw notFound('màn hình / screen', id);
+    scope.assertSite(row.site_id);
+    return row;
+  };
+
+  app.get(
+    '/api/v1/screens',
+    { schema: { tags: TAGS, summary: 'Screens in your scope, optionally of one site', querystring: ScreenQuery, response: { 200: listOf(Screen) } } },
+    async (request) => {
+      if (request.query.site) request.scope.assertSite(request.query.site);
+      const rows = app.repos.screens.list({ siteId: request.query.site, status: request.query.status });
+      return { items: rows.filter((r) => request.scope.hasSite(r.site_id)).map(screenView) };
+    },
+  );
+
+  app.get(
+    '/api/v1/screens/:id',
+    { schema: { tags: TAGS, summary: 'One screen with its last status', params: IdParams, response: { 200: Screen } } },
+    async (request) => screenView(screenInScope(request.params.id, request.scope)),
+  );
+
+  app.patch(
+    '/api/v1/screens/:id',
+    { schema: { tags: TAGS, summary: 'Rename a screen or set its resolution/orientation', params: IdParams, body: UpdateScreenBody, response: { 200: Screen } } },
+    async (request) => {
+      screenInScope(request.params.id, request.scope);
+      const b = request.body;
+      const patch = {
+        ...(b.name !== undefined ? { name: b.name } : {}),
+        ...(b.resolution !== undefined ? { resolution: b.resolution } : {}),
+        ...(b.orientation !== undefined ? { orientation: b.orientation } : {}),
+      };
+      try {
+        return screenView(app.repos.screens.update(request.params.id, patch, request.user!.id)!);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new AppError('CONFLICT', `Điểm đặt đã có màn hình tên "${b.name}". / The site already has a screen named "${b.name}"; choose another name.`);
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/api/v1/screens/:id/revoke',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Revoke a screen: its credential stops working at once and it must be paired again',
+        params: IdParams,
+        response: { 200: Screen },
+      },
+    },
+    async (request) => {
+      const before = screenInScope(request.params.id, request.scope);
+      if (before.status === 'revoked') return screenView(before);
+      const row = app.repos.screens.revoke(request.params.id, request.user!.id)!;
+      app.events.emit('screen-revoked', { screenId: row.id });
+      return screenView(row);
+    },
+  );
+};
+export default screenRoutes;

@@ -1,0 +1,155 @@
+/**
+ * Rows to API shapes (shared/schemas/api.ts). Kept in one place so every route that returns a
+ * site, screen or campaign returns the same thing.
+ */
+import type { z } from 'zod';
+import type { Campaign, Media, Override, Screen, Site, User } from '#shared/schemas/api.ts';
+import type { OpeningHours, Participants, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
+import { formatDate, localDateOf } from '#shared/time.ts';
+import type { CampaignRow } from '../repositories/campaigns.ts';
+import type { MediaRow } from '../repositories/media.ts';
+import type { OverrideRow } from '../repositories/overrides.ts';
+import type { ScreenRow } from '../repositories/screens.ts';
+import type { SiteWithCount } from '../repositories/sites.ts';
+import type { UserRow, UserScope } from '../repositories/users.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function siteView(r: SiteWithCount): z.infer<typeof Site> {
+  return {
+    id: r.id,
+    name: r.name,
+    venueType: r.venue_type as VenueType,
+    address: r.address,
+    regionId: r.region_id,
+    timeZone: r.time_zone,
+    moving: r.moving === 1,
+    openingHours: JSON.parse(r.opening_hours) as OpeningHours,
+    peakProfile: r.peak_profile ? (JSON.parse(r.peak_profile) as PeakProfile) : null,
+    screenCount: r.screen_count,
+    source: r.source,
+    updatedAt: iso(r.updated_at_ms),
+  };
+}
+
+export function screenView(r: ScreenRow): z.infer<typeof Screen> {
+  let lastStatus: unknown = null;
+  if (r.status_json) {
+    try {
+      lastStatus = JSON.parse(r.status_json);
+    } catch {
+      lastStatus = r.status_json;
+    }
+  }
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    name: r.name,
+    resolution: r.resolution,
+    orientation: r.orientation as 'landscape' | 'portrait',
+    status: r.status,
+    lastSeenAt: isoOrNull(r.last_seen_ms),
+    playerVersion: r.player_version,
+    lastStatus,
+    planVersion: r.plan_version,
+    pairedAt: isoOrNull(r.paired_at_ms),
+    revokedAt: isoOrNull(r.revoked_at_ms),
+    source: r.source,
+  };
+}
+
+export function mediaView(r: MediaRow): z.infer<typeof Media> {
+  return {
+    sha256: r.sha256,
+    mimeType: r.mime_type,
+    durationMs: r.duration_ms,
+    bytes: r.bytes,
+    originalName: r.original_name,
+    createdAt: iso(r.created_at_ms),
+    url: `/api/v1/media/${r.sha256}`,
+  };
+}
+
+export type CampaignPhase = 'upcoming' | 'running' | 'ended' | 'closed';
+
+/** Where the campaign stands at `now`, judged by the calendar date in the campaign's zone. */
+export function campaignPhase(c: Pick<CampaignRow, 'status' | 'first_day' | 'last_day' | 'time_zone'>, now: number): CampaignPhase {
+  if (c.status === 'closed') return 'closed';
+  const today = localDateOf(now, c.time_zone);
+  if (today < c.first_day) return 'upcoming';
+  if (today > c.last_day) return 'ended';
+  return 'running';
+}
+
+export function campaignWindowText(c: Pick<CampaignRow, 'first_day' | 'last_day' | 'time_zone'>): string {
+  return `${formatDate(c.first_day, c.time_zone)}–${formatDate(c.last_day, c.time_zone)}`;
+}
+
+export function campaignPhaseText(c: Pick<CampaignRow, 'id' | 'status' | 'first_day' | 'last_day' | 'time_zone'>, now: number): string {
+  const w = campaignWindowText(c);
+  switch (campaignPhase(c, now)) {
+    case 'upcoming':
+      return `Chiến dịch ${c.id} chưa bắt đầu (${w}). / Campaign ${c.id} has not started yet.`;
+    case 'running':
+      return `Chiến dịch ${c.id} đang chạy (${w}). / Campaign ${c.id} is running.`;
+    case 'ended':
+      return `Chiến dịch ${c.id} đã kết thúc (${w}). / Campaign ${c.id} has ended.`;
+    case 'closed':
+      return `Chiến dịch ${c.id} đã đóng (${w}). / Campaign ${c.id} was closed.`;
+  }
+}
+
+export function campaignView(r: CampaignRow, media: MediaRow | undefined, now: number): z.infer<typeof Campaign> {
+  const phase = campaignPhase(r, now);
+  return {
+    id: r.id,
+    name: r.name,
+    nameEn: r.name_en,
+    mediaSha256: r.media_sha256,
+    media: media ? mediaView(media) : null,
+    firstDay: r.first_day,
+    lastDay: r.last_day,
+    windowText: campaignWindowText(r),
+    timeZone: r.time_zone,
+    targetPerDay: r.target_per_day,
+    averageBasis: r.average_basis,
+    makeGoodCapPct: r.make_good_cap_pct,
+    peakProfiles: JSON.parse(r.peak_profiles) as Partial<Record<VenueType, PeakProfile>>,
+    participants: JSON.parse(r.participants) as Participants,
+    status: r.status,
+    phase,
+    runningNow: phase === 'running',
+    phaseText: campaignPhaseText(r, now),
+    version: r.version,
+    source: r.source,
+    updatedAt: iso(r.updated_at_ms),
+  };
+}
+
+export function overrideView(r: OverrideRow): z.infer<typeof Override> {
+  return {
+    id: r.id,
+    campaignId: r.campaign_id,
+    siteId: r.site_id,
+    playsPerDay: r.plays_per_day,
+    reason: r.reason,
+    setBy: r.set_by,
+    setByName: r.set_by_name,
+    setAt: iso(r.set_at_ms),
+    effectiveFrom: iso(r.effective_from_ms),
+  };
+}
+
+export function userView(r: UserRow, scopes: UserScope[]): z.infer<typeof User> {
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    role: r.role,
+    mustChangePassword: r.must_change_password === 1,
+    disabled: r.disabled_at_ms !== null,
+    createdAt: iso(r.created_at_ms),
+    scopes: scopes.map((s) => ({ kind: s.kind, id: s.ref_id })),
+  };
+}

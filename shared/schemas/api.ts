@@ -1,0 +1,374 @@
+/**
+ * REST bodies, params, queries and responses of /api/v1. The routes validate with these through
+ * the zod type provider and the OpenAPI document is generated from them, so the console and the
+ * docs page see exactly what the server checks. Pure TypeScript: no `node:`, no DOM.
+ */
+import { z } from 'zod';
+import {
+  AverageBasis,
+  LocalDate,
+  OpeningHours,
+  Orientation,
+  Participants,
+  PeakProfile,
+  Resolution,
+  Role,
+  ScreenStatus,
+  Sha256,
+  TimeZone,
+  VenueType,
+} from './domain.ts';
+
+const Text = z.string().trim().min(1, 'expected a non-empty text');
+/** A row id as it appears in a URL: a slug with slashes, or a generated id. */
+const Id = z.string().min(1).max(200);
+/** An instant as ISO 8601 (UTC). */
+const Instant = z.string();
+
+// ---------------------------------------------------------------------------------------------
+// Auth
+
+export const LoginBody = z.object({
+  username: Text.max(100),
+  password: z.string().min(1, 'expected the password').max(1000),
+});
+export type LoginBody = z.infer<typeof LoginBody>;
+
+export const UserScopeRef = z.object({
+  kind: z.enum(['site', 'region']),
+  id: Id,
+});
+export type UserScopeRef = z.infer<typeof UserScopeRef>;
+
+export const Me = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: Role,
+  mustChangePassword: z.boolean(),
+  scopes: z.array(UserScopeRef),
+  /** Every site the user may act on; empty with `allSites` for managers and auditors. */
+  siteIds: z.array(z.string()),
+  allSites: z.boolean(),
+});
+export type Me = z.infer<typeof Me>;
+
+export const LoginResponse = z.object({
+  token: z.string(),
+  expiresAt: Instant,
+  user: Me,
+});
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+/** At least 12 characters: long passphrases beat composition rules. */
+export const NewPassword = z.string().min(12, 'expected a password of at least 12 characters').max(200);
+
+export const ChangePasswordBody = z.object({
+  currentPassword: z.string().min(1).max(1000),
+  newPassword: NewPassword,
+});
+
+export const Ok = z.object({ ok: z.literal(true) });
+
+// ---------------------------------------------------------------------------------------------
+// Users (campaign managers only)
+
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: Role,
+  mustChangePassword: z.boolean(),
+  disabled: z.boolean(),
+  createdAt: Instant,
+  scopes: z.array(UserScopeRef),
+});
+export type User = z.infer<typeof User>;
+
+export const Username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,49}$/i, 'expected a user name of 2–50 letters, digits, dots, dashes or underscores');
+
+export const CreateUserBody = z.object({
+  username: Username,
+  displayName: Text.max(200),
+  role: Role,
+  /** Left out: a one-time password is generated, returned once, and must be changed at first login. */
+  password: NewPassword.optional(),
+  scopes: z.array(UserScopeRef).max(1000).default([]),
+});
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+export const UpdateUserBody = z
+  .object({
+    displayName: Text.max(200).optional(),
+    role: Role.optional(),
+    scopes: z.array(UserScopeRef).max(1000).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
+
+export const UserWithPassword = z.object({
+  user: User,
+  /** Only when the server generated it; shown once, never stored in clear. */
+  oneTimePassword: z.string().optional(),
+});
+
+export const IdParams = z.object({ id: Id });
+
+// ---------------------------------------------------------------------------------------------
+// Regions
+
+export interface RegionNode {
+  id: string;
+  name: string;
+  level: string;
+  parentId: string | null;
+  children: RegionNode[];
+}
+export const Region = z.object({
+  id: z.string(),
+  name: z.string(),
+  level: z.string(),
+  parentId: z.string().nullable(),
+});
+export type Region = z.infer<typeof Region>;
+export const RegionTree: z.ZodType<RegionNode> = z.lazy(() =>
+  Region.extend({ children: z.array(RegionTree) }),
+) as z.ZodType<RegionNode>;
+
+export const RegionQuery = z.object({
+  /** Only the subtree under this region (included). */
+  root: Id.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sites
+
+export const Site = z.object({
+  id: z.string(),
+  name: z.string(),
+  venueType: VenueType,
+  address: z.string(),
+  regionId: z.string().nullable(),
+  timeZone: z.string(),
+  moving: z.boolean(),
+  openingHours: OpeningHours,
+  /** The site's own profile; null means it follows its venue type's default in the campaign. */
+  peakProfile: PeakProfile.nullable(),
+  screenCount: z.number().int(),
+  source: z.string(),
+  updatedAt: Instant,
+});
+export type Site = z.infer<typeof Site>;
+
+export const SiteQuery = z.object({
+  /** Sites in this region's subtree. */
+  region: Id.optional(),
+  venueType: VenueType.optional(),
+});
+
+export const UpdateSiteBody = z
+  .object({
+    name: Text.max(200).optional(),
+    address: Text.max(500).optional(),
+    timeZone: TimeZone.optional(),
+    openingHours: OpeningHours.optional(),
+    /** null returns the site to its venue type's default profile. */
+    peakProfile: PeakProfile.nullable().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+export type UpdateSiteBody = z.infer<typeof UpdateSiteBody>;
+
+// ---------------------------------------------------------------------------------------------
+// Screens
+
+export const Screen = z.object({
+  id: z.string(),
+  siteId: z.string(),
+  name: z.string(),
+  resolution: z.string(),
+  orientation: Orientation,
+  status: ScreenStatus,
+  lastSeenAt: Instant.nullable(),
+  playerVersion: z.string().nullable(),
+  /** The player's last status message (current item, cache, disk, clock offset), as it sent it. */
+  lastStatus: z.unknown().nullable(),
+  planVersion: z.number().int(),
+  pairedAt: Instant.nullable(),
+  revokedAt: Instant.nullable(),
+  source: z.string(),
+});
+export type Screen = z.infer<typeof Screen>;
+
+export const ScreenQuery = z.object({
+  site: Id.optional(),
+  status: ScreenStatus.optional(),
+});
+
+export const UpdateScreenBody = z
+  .object({
+    name: Text.max(200).optional(),
+    resolution: Resolution.optional(),
+    orientation: Orientation.optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+export type UpdateScreenBody = z.infer<typeof UpdateScreenBody>;
+
+// ---------------------------------------------------------------------------------------------
+// Media
+
+export const Media = z.object({
+  sha256: Sha256,
+  mimeType: z.enum(['video/mp4', 'video/webm']),
+  durationMs: z.number().int(),
+  bytes: z.number().int(),
+  originalName: z.string(),
+  createdAt: Instant,
+  /** Relative URL to fetch the bytes (Range and ETag supported). */
+  url: z.string(),
+});
+export type Media = z.infer<typeof Media>;
+
+export const MediaParams = z.object({ sha256: Sha256 });
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+/** Where the campaign stands at the server's clock, in its own time zone. */
+export const CampaignPhase = z.enum(['upcoming', 'running', 'ended', 'closed']);
+export type CampaignPhase = z.infer<typeof CampaignPhase>;
+
+export const Campaign = z.object({
+  id: z.string(),
+  name: z.string(),
+  nameEn: z.string().nullable(),
+  mediaSha256: z.string().nullable(),
+  media: Media.nullable(),
+  firstDay: LocalDate,
+  lastDay: LocalDate,
+  /** The window as people read it: "17/08/2024–10/10/2024". */
+  windowText: z.string(),
+  timeZone: z.string(),
+  targetPerDay: z.number().int(),
+  averageBasis: AverageBasis,
+  makeGoodCapPct: z.number().int(),
+  peakProfiles: z.partialRecord(VenueType, PeakProfile),
+  participants: Participants,
+  status: z.enum(['active', 'closed']),
+  phase: CampaignPhase,
+  runningNow: z.boolean(),
+  /** Vietnamese then English, e.g. "Đang chạy (17/08/2024–10/10/2024) / Running". */
+  phaseText: z.string(),
+  version: z.number().int(),
+  source: z.string(),
+  updatedAt: Instant,
+});
+export type Campaign = z.infer<typeof Campaign>;
+
+export const UpdateCampaignBody = z
+  .object({
+    name: Text.max(300).optional(),
+    nameEn: Text.max(300).optional(),
+    firstDay: LocalDate.optional(),
+    lastDay: LocalDate.optional(),
+    targetPerDay: z.number().int().min(1).max(1000).optional(),
+    averageBasis: AverageBasis.optional(),
+    makeGoodCapPct: z.number().int().min(0).max(100).optional(),
+    /** Replaces the profiles of the venue types given; others are kept. */
+    peakProfiles: z.partialRecord(VenueType, PeakProfile).optional(),
+    participants: Participants.optional(),
+    mediaSha256: Sha256.optional(),
+    status: z.enum(['active', 'closed']).optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change')
+  .refine((b) => !(b.firstDay && b.lastDay) || b.firstDay <= b.lastDay, {
+    path: ['lastDay'],
+    message: 'expected lastDay on or after firstDay',
+  });
+export type UpdateCampaignBody = z.infer<typeof UpdateCampaignBody>;
+
+/** Sites that take part in a campaign, with the frequency in force at each. */
+export const CampaignSite = z.object({
+  siteId: z.string(),
+  name: z.string(),
+  venueType: VenueType,
+  regionId: z.string().nullable(),
+  targetPerDay: z.number().int(),
+  /** The newest raise, or null when the site plays at the campaign's target. */
+  overridePerDay: z.number().int().nullable(),
+  effectivePerDay: z.number().int(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Frequency overrides
+
+export const Override = z.object({
+  id: z.number().int(),
+  campaignId: z.string(),
+  siteId: z.string(),
+  playsPerDay: z.number().int(),
+  reason: z.string(),
+  setBy: z.string(),
+  setByName: z.string(),
+  setAt: Instant,
+  effectiveFrom: Instant,
+});
+export type Override = z.infer<typeof Override>;
+
+export const OverrideQuery = z.object({
+  site: Id.optional(),
+  campaign: Id.optional(),
+});
+
+export const CreateOverrideBody = z.object({
+  campaignId: Id,
+  siteId: Id,
+  playsPerDay: z.number().int('expected a whole number of plays per day').min(1).max(1000),
+  reason: Text.max(1000),
+});
+export type CreateOverrideBody = z.infer<typeof CreateOverrideBody>;
+
+export const OverrideState = z.object({
+  campaignId: z.string(),
+  siteId: z.string(),
+  targetPerDay: z.number().int(),
+  current: Override.nullable(),
+  effectivePerDay: z.number().int(),
+  /** The most plays per day the site's shortest open day can hold with this video. */
+  maxFeasiblePerDay: z.number().int(),
+  history: z.array(Override),
+});
+export type OverrideState = z.infer<typeof OverrideState>;
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+export const AuditQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: Instant,
+  actor: z.string(),
+  /** The user name when the actor is a user. */
+  actorName: z.string().nullable(),
+  action: z.string(),
+  objectType: z.string(),
+  objectId: z.string(),
+  detail: z.unknown(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditPage = z.object({
+  items: z.array(AuditEntry),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
