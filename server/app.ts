@@ -26,6 +26,8 @@ import regionRoutes from './routes/regions.ts';
 import screenRoutes from './routes/screens.ts';
 import siteRoutes from './routes/sites.ts';
 import userRoutes from './routes/users.ts';
+import reportRoutes from './routes/reports.ts';
+import consoleRoutes from './routes/console.ts';
 
 export interface AppDeps {
   config: Config;
@@ -66,6 +68,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(pairingRoutes);
   await app.register(playsRoutes);
   await app.register(provisioningRoutes);
+  await app.register(reportRoutes);
+  // The console answers every other GET outside /api/ with its index.html, so it stays last.
+  await app.register(consoleRoutes);
   // @routes-end (resource plugins register above this line)
 
   return app;

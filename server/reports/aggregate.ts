@@ -1,0 +1,359 @@
+/**
+ * Play counts per screen and day, measured against each screen's target, and rolled up by
+ * site, district and venue type. Reports walk the period one local day at a time: each day is
+ * one indexed query (plays_campaign_day), so an export can send its first rows while later days
+ * are still unread, and memory holds one day at a time.
+ *
+ * Definitions (also in the README's Console section):
+ * - play: a play row with outcome 'completed';
+ * - target of a screen on a day: the scheduler's base target for the site and day (the
+ *   campaign's plays/day or the site's raise, under the campaign's average basis; 0 on days the
+ *   site does not operate); screens count from the day they were paired until revoked;
+ * - silent hours: open hours of the day minus the distinct hours in which the screen sent any
+ *   play record (a running player journals even while disconnected, so silence means the
+ *   screen or its PC was off or offline);
+ * - shortfall attributed to offline time: the part of target − plays that the silent hours
+ *   explain, i.e. min(shortfall, ceil(target × silent / open hours)).
+ */
+import { OpeningHours, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
+import type { ReportGroup, ReportGroupRow, ReportQuery, ReportResult } from '#shared/schemas/reports.ts';
+import { eachDate } from '#shared/time.ts';
+import { openIntervals, dayEnd, dayStart } from '../scheduler/day.ts';
+import { baseTargetFor, operatingDays } from '../scheduler/targets.ts';
+import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
+import { notFound } from '../errors.ts';
+import type { Repositories } from '../repositories/index.ts';
+import type { ReportCampaignRow, ReportRegionRow, ReportScreenRow, ReportSiteRow, OverrideRow } from '../repositories/reports.ts';
+
+export interface SiteInfo {
+  row: ReportSiteRow;
+  hours: OpeningHours;
+  districtId: string;
+  districtName: string;
+  wardName: string;
+}
+
+export interface ReportContext {
+  campaign: ReportCampaignRow;
+  sites: Map<string, SiteInfo>;
+  regions: Map<string, ReportRegionRow>;
+  screensBySite: Map<string, ReportScreenRow[]>;
+  screens: Map<string, ReportScreenRow>;
+  overridesBySite: Map<string, OverrideRow[]>;
+  plan: PlanCampaign;
+  /** Sites that take part, as the campaigns repository decides it. */
+  participating: ReadonlySet<string>;
+  /** Operating days per site, cached for the calendar-day average basis. */
+  operatingDays: Map<string, string[]>;
+}
+
+/** What the caller may see: null = everything, else these site ids. */
+export type SiteScope = ReadonlySet<string> | null;
+
+export function loadContext(repos: Repositories, campaignId: string): ReportContext {
+  const campaign = repos.reports.campaign(campaignId);
+  if (!campaign) throw notFound('chiến dịch / campaign', campaignId);
+  const regions = new Map(repos.reports.regions().map((r) => [r.id, r]));
+  const sites = new Map<string, SiteInfo>();
+  for (const row of repos.reports.sites()) {
+    let hours: OpeningHours;
+    try {
+      hours = OpeningHours.parse(JSON.parse(row.opening_hours));
+    } catch {
+      hours = OpeningHours.parse({});
+    }
+    const { district, ward } = districtOf(regions, row.region_id);
+    sites.set(row.id, {
+      row,
+      hours,
+      districtId: district?.id ?? '',
+      districtName: district?.name ?? 'Không thuộc quận/huyện / No district',
+      wardName: ward?.name ?? '',
+    });
+  }
+  const screensBySite = new Map<string, ReportScreenRow[]>();
+  const screens = new Map<string, ReportScreenRow>();
+  for (const s of repos.reports.screens()) {
+    screens.set(s.id, s);
+    const list = screensBySite.get(s.site_id) ?? [];
+    list.push(s);
+    screensBySite.set(s.site_id, list);
+  }
+  const overridesBySite = new Map<string, OverrideRow[]>();
+  for (const o of repos.reports.overrides(campaignId)) {
+    const list = overridesBySite.get(o.site_id) ?? [];
+    list.push(o);
+    overridesBySite.set(o.site_id, list);
+  }
+  return { campaign, sites, regions, screensBySite, screens, overridesBySite, plan: planCampaignOf(campaign), operatingDays: new Map(),
+    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)) };
+}
+
+/** Walks up the region tree to the district-level ancestor; the tree's depth is data. */
+export function districtOf(
+  regions: Map<string, ReportRegionRow>,
+  regionId: string | null,
+): { district: ReportRegionRow | undefined; ward: ReportRegionRow | undefined } {
+  let ward: ReportRegionRow | undefined;
+  let cur = regionId ? regions.get(regionId) : undefined;
+  const first = cur;
+  for (let guard = 0; cur && guard < 32; guard++) {
+    if (cur.level === 'district') return { district: cur, ward: first !== cur ? first : undefined };
+    if (cur.level === 'ward') ward = cur;
+    cur = cur.parent_id ? regions.get(cur.parent_id) : undefined;
+  }
+  // No district level above (e.g. the 2025 two-level shape): report the nearest region.
+  return { district: first, ward };
+}
+
+function inSubtree(regions: Map<string, ReportRegionRow>, regionId: string | null, root: string): boolean {
+  let cur = regionId ? regions.get(regionId) : undefined;
+  for (let guard = 0; cur && guard < 32; guard++) {
+    if (cur.id === root) return true;
+    cur = cur.parent_id ? regions.get(cur.parent_id) : undefined;
+  }
+  return false;
+}
+
+/** The sites a query covers: participation ∩ filters ∩ the caller's scope. */
+export function sitesFor(ctx: ReportContext, q: Pick<ReportQuery, 'siteId' | 'regionId' | 'venueType'>, scope: SiteScope): SiteInfo[] {
+  const out: SiteInfo[] = [];
+  for (const site of ctx.sites.values()) {
+    if (scope && !scope.has(site.row.id)) continue;
+    if (q.siteId && site.row.id !== q.siteId) continue;
+    if (q.venueType && site.row.venue_type !== q.venueType) continue;
+    if (q.regionId && !inSubtree(ctx.regions, site.row.region_id, q.regionId)) continue;
+    if (!ctx.participating.has(site.row.id)) continue;
+    out.push(site);
+  }
+  return out;
+}
+
+/** The campaign as the scheduler sees it, so reports count targets exactly as plans do. */
+export function planCampaignOf(c: ReportCampaignRow): PlanCampaign {
+  return {
+    id: c.id,
+    mediaSha256: c.media_sha256 ?? '',
+    mediaDurationMs: c.media_duration_ms ?? 30_000,
+    firstDay: c.first_day,
+    lastDay: c.last_day,
+    timeZone: c.time_zone,
+    targetPerDay: c.target_per_day,
+    averageBasis: c.average_basis === 'calendar_day' ? 'calendar_day' : 'operating_day',
+    peakProfiles: JSON.parse(c.peak_profiles) as PlanCampaign['peakProfiles'],
+    makeGoodCapPct: c.make_good_cap_pct,
+  };
+}
+
+function planSiteOf(ctx: ReportContext, site: SiteInfo, date: string): PlanSite {
+  const end = dayEnd(date, site.row.time_zone);
+  // The newest raise in effect by the end of the day is the one the scheduler planned with.
+  let raise: OverrideRow | undefined;
+  for (const o of ctx.overridesBySite.get(site.row.id) ?? []) if (o.effective_from_ms < end) raise = o;
+  return {
+    id: site.row.id,
+    venueType: site.row.venue_type as VenueType,
+    timeZone: site.row.time_zone,
+    openingHours: site.hours,
+    peakProfile: null,
+    overridePerDay: raise?.plays_per_day ?? null,
+    overrideEffectiveFrom: raise?.effective_from_ms ?? null,
+  };
+}
+
+export function targetFor(ctx: ReportContext, site: SiteInfo, date: string): { target: number; openHours: number } {
+  const zone = site.row.time_zone;
+  const open = openIntervals(site.hours, date, zone);
+  const openHours = open.reduce((h, [a, b]) => h + (b - a) / 3_600_000, 0);
+  const planSite = planSiteOf(ctx, site, date);
+  let days: string[] | undefined;
+  if (ctx.plan.averageBasis === 'calendar_day') {
+    days = ctx.operatingDays.get(site.row.id);
+    if (!days) ctx.operatingDays.set(site.row.id, (days = operatingDays(ctx.plan, planSite)));
+  }
+  return { target: baseTargetFor(ctx.plan, planSite, date, days), openHours };
+}
+
+/** Screens that count toward a site's target on a day: paired by its end, not revoked before it began. */
+export function screensOn(ctx: ReportContext, site: SiteInfo, date: string): ReportScreenRow[] {
+  const zone = site.row.time_zone;
+  const start = dayStart(date, zone);
+  const end = dayEnd(date, zone);
+  return (ctx.screensBySite.get(site.row.id) ?? []).filter(
+    (s) => s.paired_at_ms !== null && s.paired_at_ms < end && (s.revoked_at_ms === null || s.revoked_at_ms > start),
+  );
+}
+
+export interface ScreenDayRow {
+  date: string;
+  site: SiteInfo;
+  screenId: string;
+  screenName: string;
+  plays: number;
+  peakPlays: number;
+  notCompleted: number;
+  target: number;
+  openHours: number;
+  activeHours: number;
+  silentHours: number;
+  shortfall: number;
+  shortfallOffline: number;
+}
+
+/** One local day's rows for every screen in the covered sites, in site then screen order. */
+export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: SiteInfo[], date: string, allSites: boolean): ScreenDayRow[] {
+  const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
+  const counts = new Map(repos.reports.screenDay(ctx.campaign.id, date, ids).map((c) => [c.screen_id, c]));
+  const rows: ScreenDayRow[] = [];
+  for (const site of sites) {
+    const { target, openHours } = targetFor(ctx, site, date);
+    const listed = screensOn(ctx, site, date);
+    const seen = new Set(listed.map((s) => s.id));
+    // A screen revoked earlier may still have uploaded plays for this day: they count too.
+    const extra = (ctx.screensBySite.get(site.row.id) ?? []).filter((s) => !seen.has(s.id) && counts.has(s.id));
+    for (const screen of [...listed, ...extra]) {
+      const c = counts.get(screen.id);
+      const plays = c?.plays ?? 0;
+      const screenTarget = seen.has(screen.id) ? target : 0;
+      const activeHours = c?.active_hours ?? 0;
+      const silentHours = Math.max(0, Math.round((openHours - activeHours) * 100) / 100);
+      const shortfall = Math.max(0, screenTarget - plays);
+      const explained = openHours > 0 ? Math.ceil((screenTarget * silentHours) / openHours) : 0;
+      rows.push({
+        date,
+        site,
+        screenId: screen.id,
+        screenName: screen.name,
+        plays,
+        peakPlays: c?.peak_plays ?? 0,
+        notCompleted: c?.not_completed ?? 0,
+        target: screenTarget,
+        openHours,
+        activeHours,
+        silentHours,
+        shortfall,
+        shortfallOffline: Math.min(shortfall, explained),
+      });
+    }
+  }
+  return rows;
+}
+
+interface Acc {
+  key: string;
+  label: string;
+  screens: Set<string>;
+  plays: number;
+  target: number;
+  peakPlays: number;
+  shortfall: number;
+  shortfallOffline: number;
+  silentHours: number;
+}
+
+function newAcc(key: string, label: string): Acc {
+  return { key, label, screens: new Set(), plays: 0, target: 0, peakPlays: 0, shortfall: 0, shortfallOffline: 0, silentHours: 0 };
+}
+
+function add(acc: Acc, r: ScreenDayRow): void {
+  acc.screens.add(r.screenId);
+  acc.plays += r.plays;
+  acc.target += r.target;
+  acc.peakPlays += r.peakPlays;
+  acc.shortfall += r.shortfall;
+  acc.shortfallOffline += r.shortfallOffline;
+  acc.silentHours += r.silentHours;
+}
+
+const pct = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 1000) / 10 : null);
+
+function finish(acc: Acc): ReportGroupRow {
+  return {
+    key: acc.key,
+    label: acc.label,
+    screens: acc.screens.size,
+    plays: acc.plays,
+    target: acc.target,
+    compliancePct: pct(acc.plays, acc.target),
+    peakPlays: acc.peakPlays,
+    peakSharePct: pct(acc.peakPlays, acc.plays),
+    shortfall: acc.shortfall,
+    shortfallOffline: acc.shortfallOffline,
+    silentHours: Math.round(acc.silentHours * 10) / 10,
+  };
+}
+
+export function groupKey(r: ScreenDayRow, by: ReportGroup): [string, string] {
+  switch (by) {
+    case 'screen':
+      return [r.screenId, `${r.screenName} — ${r.site.row.name}`];
+    case 'site':
+      return [r.site.row.id, r.site.row.name];
+    case 'district':
+      return [r.site.districtId, r.site.districtName];
+    case 'venue_type': {
+      const t = r.site.row.venue_type as VenueType;
+      return [t, VENUE_TYPES[t] ? `${VENUE_TYPES[t].vi} / ${VENUE_TYPES[t].en}` : t];
+    }
+  }
+}
+
+export function groupRows(rows: Iterable<ScreenDayRow>, by: ReportGroup): { groups: ReportGroupRow[]; totals: ReportGroupRow } {
+  const groups = new Map<string, Acc>();
+  const total = newAcc('total', 'Tổng / Total');
+  for (const r of rows) {
+    const [key, label] = groupKey(r, by);
+    let acc = groups.get(key);
+    if (!acc) groups.set(key, (acc = newAcc(key, label)));
+    add(acc, r);
+    add(total, r);
+  }
+  return {
+    groups: [...groups.values()].map(finish).sort((a, b) => a.label.localeCompare(b.label, 'vi')),
+    totals: finish(total),
+  };
+}
+
+/** The JSON report the console draws: groups, a daily series against target, and hour of day. */
+export function buildReport(repos: Repositories, q: ReportQuery, scope: SiteScope): ReportResult {
+  const ctx = loadContext(repos, q.campaignId);
+  const sites = sitesFor(ctx, q, scope);
+  const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
+  const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
+  const groups = new Map<string, Acc>();
+  const total = newAcc('total', 'Tổng / Total');
+  const daily: ReportResult['daily'] = [];
+  const hourly = Array.from({ length: 24 }, (_, hour) => ({ hour, plays: 0, peakPlays: 0 }));
+  for (const date of eachDate(q.from, q.to)) {
+    let plays = 0;
+    let target = 0;
+    for (const r of screenDayRows(repos, ctx, sites, date, allSites)) {
+      const [key, label] = groupKey(r, q.groupBy);
+      let acc = groups.get(key);
+      if (!acc) groups.set(key, (acc = newAcc(key, label)));
+      add(acc, r);
+      add(total, r);
+      plays += r.plays;
+      target += r.target;
+    }
+    daily.push({ date, plays, target });
+    for (const h of repos.reports.siteHoursOfDay(ctx.campaign.id, date, ids)) {
+      const slot = hourly[h.local_hour];
+      if (slot) {
+        slot.plays += h.plays;
+        slot.peakPlays += h.peak_plays;
+      }
+    }
+  }
+  return {
+    campaignId: ctx.campaign.id,
+    from: q.from,
+    to: q.to,
+    timeZone: ctx.campaign.time_zone,
+    groupBy: q.groupBy,
+    totals: finish(total),
+    groups: [...groups.values()].map(finish).sort((a, b) => a.label.localeCompare(b.label, 'vi')),
+    daily,
+    hourly,
+  };
+}

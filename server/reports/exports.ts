@@ -1,0 +1,318 @@
+/**
+ * The export tables: what each kind of export contains, row by row, drawn from the database in
+ * batches. Raw-play and audit exports read through a cursor on a separate read-only connection
+ * (WAL lets it run beside ingest): better-sqlite3 keeps a connection busy while a cursor is
+ * open, and an export that waits on a slow client must not block the server's own connection.
+ */
+import Database from 'better-sqlite3';
+import type { Clock } from '#shared/clock.ts';
+import { DEFAULT_TIME_ZONE, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
+import type { ExportKind } from '#shared/schemas/reports.ts';
+import { eachDate, formatDate, formatDateTime, startOfLocalDay, startOfNextLocalDay } from '#shared/time.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { auditRepository } from '../repositories/audit.ts';
+import type { Repositories } from '../repositories/index.ts';
+import { reportsRepository } from '../repositories/reports.ts';
+import { loadContext, screenDayRows, sitesFor, type ReportContext, type SiteScope } from './aggregate.ts';
+import type { Cell, ExportColumn, ExportTable } from './writers.ts';
+
+export interface ExportQuery {
+  campaignId?: string | undefined;
+  from: string;
+  to: string;
+  siteId?: string | undefined;
+  regionId?: string | undefined;
+  venueType?: VenueType | undefined;
+}
+
+export interface ExportDeps {
+  db: Db;
+  repos: Repositories;
+  clock: Clock;
+}
+
+export interface PreparedExport {
+  table: ExportTable;
+  fileBase: string;
+  /** Releases the read connection; call when the stream has ended or failed. */
+  close(): void;
+}
+
+const BATCH = 2000;
+
+export const TITLES: Record<ExportKind, string> = {
+  daily: 'Lượt phát theo màn hình và ngày / Plays per screen per day',
+  hourly: 'Lượt phát theo điểm đặt, ngày và giờ / Plays per site, day and hour',
+  evidence: 'Bằng chứng phát: từng lượt phát và chuỗi băm / Proof-of-play evidence: every play and its hash chain',
+  audit: 'Nhật ký thao tác / Audit log',
+};
+
+const pct = (num: number, den: number): Cell => (den > 0 ? Math.round((num / den) * 1000) / 10 : null);
+const venueLabel = (t: string) => VENUE_TYPES[t as VenueType]?.vi ?? t;
+
+function filtersText(ctx: ReportContext | null, q: ExportQuery, scope: SiteScope): string {
+  const parts: string[] = [];
+  if (q.siteId) parts.push(`Điểm đặt / Site: ${ctx?.sites.get(q.siteId)?.row.name ?? q.siteId} (${q.siteId})`);
+  if (q.regionId) parts.push(`Khu vực / Region: ${ctx?.regions.get(q.regionId)?.name ?? q.regionId} (${q.regionId})`);
+  if (q.venueType) parts.push(`Loại địa điểm / Venue type: ${venueLabel(q.venueType)} (${q.venueType})`);
+  if (scope) parts.push(`Phạm vi người dùng / User scope: ${scope.size} điểm đặt / sites`);
+  return parts.length ? parts.join('; ') : 'Không lọc: toàn bộ / None: everything';
+}
+
+function openReader(db: Db): { db: Db; own: boolean } {
+  if (db.memory || db.name === '' || db.name === ':memory:') return { db, own: false };
+  const reader = new Database(db.name, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  return { db: reader, own: true };
+}
+
+const DAILY_COLUMNS: ExportColumn[] = [
+  { header: 'Ngày / Date', width: 12 },
+  { header: 'Quận/huyện / District', width: 18 },
+  { header: 'Phường/xã / Ward', width: 18 },
+  { header: 'Mã điểm đặt / Site id', width: 28 },
+  { header: 'Điểm đặt / Site', width: 36 },
+  { header: 'Loại địa điểm / Venue type', width: 26 },
+  { header: 'Mã màn hình / Screen id', width: 28 },
+  { header: 'Màn hình / Screen', width: 20 },
+  { header: 'Lượt phát / Plays', width: 10 },
+  { header: 'Chỉ tiêu / Target', width: 10 },
+  { header: 'Tỷ lệ đạt % / Compliance %', width: 12 },
+  { header: 'Lượt giờ cao điểm / Peak-hour plays', width: 12 },
+  { header: 'Tỷ trọng cao điểm % / Peak share %', width: 12 },
+  { header: 'Không hoàn thành / Not completed', width: 12 },
+  { header: 'Giờ mở cửa / Open hours', width: 10 },
+  { header: 'Giờ không hoạt động / Silent hours', width: 12 },
+  { header: 'Thiếu / Shortfall', width: 10 },
+  { header: 'Thiếu do mất kết nối / Shortfall while offline', width: 14 },
+];
+
+async function* dailyBatches(repos: Repositories, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
+  const sites = sitesFor(ctx, q, scope);
+  const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
+  for (const date of eachDate(q.from, q.to)) {
+    const rows = screenDayRows(repos, ctx, sites, date, allSites);
+    const day = formatDate(date, ctx.campaign.time_zone);
+    for (let i = 0; i < rows.length; i += BATCH) {
+      yield rows.slice(i, i + BATCH).map((r) => [
+        day,
+        r.site.districtName,
+        r.site.wardName,
+        r.site.row.id,
+        r.site.row.name,
+        venueLabel(r.site.row.venue_type),
+        r.screenId,
+        r.screenName,
+        r.plays,
+        r.target,
+        pct(r.plays, r.target),
+        r.peakPlays,
+        pct(r.peakPlays, r.plays),
+        r.notCompleted,
+        Math.round(r.openHours * 100) / 100,
+        r.silentHours,
+        r.shortfall,
+        r.shortfallOffline,
+      ]);
+    }
+  }
+}
+
+const HOURLY_COLUMNS: ExportColumn[] = [
+  { header: 'Ngày / Date', width: 12 },
+  { header: 'Giờ / Hour', width: 8 },
+  { header: 'Quận/huyện / District', width: 18 },
+  { header: 'Mã điểm đặt / Site id', width: 28 },
+  { header: 'Điểm đặt / Site', width: 36 },
+  { header: 'Loại địa điểm / Venue type', width: 26 },
+  { header: 'Lượt phát / Plays', width: 10 },
+  { header: 'Lượt giờ cao điểm / Peak-hour plays', width: 12 },
+];
+
+async function* hourlyBatches(repos: Repositories, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
+  const sites = sitesFor(ctx, q, scope);
+  const ids = new Set(sites.map((s) => s.row.id));
+  for (const date of eachDate(q.from, q.to)) {
+    const day = formatDate(date, ctx.campaign.time_zone);
+    const batch: Cell[][] = [];
+    for (const h of repos.reports.siteHoursOfDay(ctx.campaign.id, date, ids)) {
+      const site = ctx.sites.get(h.site_id);
+      batch.push([
+        day,
+        `${String(h.local_hour).padStart(2, '0')}:00`,
+        site?.districtName ?? '',
+        h.site_id,
+        site?.row.name ?? '',
+        site ? venueLabel(site.row.venue_type) : '',
+        h.plays,
+        h.peak_plays,
+      ]);
+    }
+    if (batch.length) yield batch;
+  }
+}
+
+const EVIDENCE_COLUMNS: ExportColumn[] = [
+  { header: 'Mã lượt phát / Play id', width: 38 },
+  { header: 'Mã màn hình / Screen id', width: 28 },
+  { header: 'Màn hình / Screen', width: 20 },
+  { header: 'Mã điểm đặt / Site id', width: 28 },
+  { header: 'Điểm đặt / Site', width: 36 },
+  { header: 'Ngày / Date', width: 12 },
+  { header: 'Giờ / Hour', width: 8 },
+  { header: 'Bắt đầu / Started at', width: 26 },
+  { header: 'Kết thúc / Ended at', width: 26 },
+  { header: 'Số giây hiển thị / Seconds shown', width: 10 },
+  { header: 'Kết quả / Outcome', width: 12 },
+  { header: 'Lý do / Reason', width: 20 },
+  { header: 'Giờ cao điểm / Peak hour', width: 8 },
+  { header: 'Mục lịch / Plan item', width: 30 },
+  { header: 'Dự kiến / Planned at', width: 26 },
+  { header: 'Tệp video (sha256) / Media sha256', width: 66 },
+  { header: 'Phiên bản trình phát / Player version', width: 12 },
+  { header: 'Số thứ tự / Seq', width: 10 },
+  { header: 'Băm trước / Previous hash', width: 66 },
+  { header: 'Băm / Hash', width: 66 },
+  { header: 'Chuỗi của lượt / Play chain status', width: 12 },
+  { header: 'Chuỗi của màn hình / Screen chain status', width: 36 },
+];
+
+function chainText(s: { not_ok: number; gaps: number; mismatches: number } | undefined): string {
+  if (!s || s.not_ok === 0) return 'ok: chuỗi liền mạch / chain verified';
+  const bits: string[] = [];
+  if (s.gaps) bits.push(`${s.gaps} gap`);
+  if (s.mismatches) bits.push(`${s.mismatches} mismatch`);
+  return `lỗi / broken: ${bits.join(', ') || `${s.not_ok} not ok`}`;
+}
+
+async function* evidenceBatches(reader: Db, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
+  const repo = reportsRepository(reader);
+  const sites = sitesFor(ctx, q, scope);
+  const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
+  const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
+  const chain = new Map(repo.chainSummary(ctx.campaign.id, q.from, q.to, ids).map((c) => [c.screen_id, c]));
+  const cursor = repo.iterateEvidence(ctx.campaign.id, q.from, q.to, ids);
+  try {
+    let batch: Cell[][] = [];
+    for (const p of cursor) {
+      batch.push([
+        p.play_id,
+        p.screen_id,
+        ctx.screens.get(p.screen_id)?.name ?? '',
+        p.site_id,
+        ctx.sites.get(p.site_id)?.row.name ?? '',
+        formatDate(p.local_date, ctx.campaign.time_zone),
+        p.local_hour,
+        p.started_at,
+        p.ended_at,
+        p.seconds_shown,
+        p.outcome,
+        p.reason,
+        p.in_peak ? 1 : 0,
+        p.plan_item_id,
+        p.planned_at,
+        p.media_sha256,
+        p.player_version,
+        p.seq,
+        p.prev_hash,
+        p.hash,
+        p.chain_status,
+        chainText(chain.get(p.screen_id)),
+      ]);
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  } finally {
+    cursor.return?.();
+  }
+}
+
+const AUDIT_COLUMNS: ExportColumn[] = [
+  { header: 'Thời điểm / Time', width: 18 },
+  { header: 'Người thực hiện / Actor', width: 28 },
+  { header: 'Thao tác / Action', width: 22 },
+  { header: 'Loại đối tượng / Object type', width: 16 },
+  { header: 'Mã đối tượng / Object id', width: 30 },
+  { header: 'Chi tiết / Detail', width: 80 },
+];
+
+async function* auditBatches(reader: Db, clock: Clock, zone: string, fromMs: number, toMs: number, names: Map<string, string>): AsyncGenerator<Cell[][]> {
+  const cursor = auditRepository(reader, clock).iterate(fromMs, toMs);
+  try {
+    let batch: Cell[][] = [];
+    for (const a of cursor) {
+      const who = names.get(a.actor);
+      batch.push([formatDateTime(a.at_ms, zone), who ? `${who} (${a.actor})` : a.actor, a.action, a.object_type, a.object_id, a.detail]);
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  } finally {
+    cursor.return?.();
+  }
+}
+
+export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery, scope: SiteScope): PreparedExport {
+  const generatedMs = deps.clock.now();
+  if (kind === 'audit') {
+    const ctx = q.campaignId ? loadContext(deps.repos, q.campaignId) : null;
+    const zone = ctx?.campaign.time_zone ?? DEFAULT_TIME_ZONE;
+    const reader = openReader(deps.db);
+    const names = new Map(deps.repos.users.list().map((u) => [u.id, u.display_name]));
+    return {
+      fileBase: `ihanoi-audit-${q.from}_${q.to}`,
+      table: {
+        meta: {
+          title: TITLES.audit,
+          campaign: ctx ? ctx.campaign.name : '—',
+          period: `${formatDate(q.from, zone)} – ${formatDate(q.to, zone)}`,
+          timeZone: zone,
+          generatedAt: formatDateTime(generatedMs, zone),
+          filters: 'Không lọc: toàn bộ / None: everything',
+        },
+        columns: AUDIT_COLUMNS,
+        batches: auditBatches(reader.db, deps.clock, zone, startOfLocalDay(q.from, zone), startOfNextLocalDay(q.to, zone), names),
+      },
+      close: () => {
+        if (reader.own) reader.db.close();
+      },
+    };
+  }
+  if (!q.campaignId) throw new AppError('BAD_REQUEST', 'Hãy chọn chiến dịch. / Choose a campaign (campaignId).');
+  const ctx = loadContext(deps.repos, q.campaignId);
+  const zone = ctx.campaign.time_zone;
+  const meta = {
+    title: TITLES[kind],
+    campaign: ctx.campaign.name_en ? `${ctx.campaign.name} / ${ctx.campaign.name_en}` : ctx.campaign.name,
+    period: `${formatDate(q.from, zone)} – ${formatDate(q.to, zone)}`,
+    timeZone: zone,
+    generatedAt: formatDateTime(generatedMs, zone),
+    filters: filtersText(ctx, q, scope),
+  };
+  const fileBase = `ihanoi-${kind}-${ctx.campaign.id}-${q.from}_${q.to}`;
+  if (kind === 'evidence') {
+    const reader = openReader(deps.db);
+    return {
+      fileBase,
+      table: { meta, columns: EVIDENCE_COLUMNS, batches: evidenceBatches(reader.db, ctx, q, scope) },
+      close: () => {
+        if (reader.own) reader.db.close();
+      },
+    };
+  }
+  return {
+    fileBase,
+    table: {
+      meta,
+      columns: kind === 'daily' ? DAILY_COLUMNS : HOURLY_COLUMNS,
+      batches: kind === 'daily' ? dailyBatches(deps.repos, ctx, q, scope) : hourlyBatches(deps.repos, ctx, q, scope),
+    },
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * CSV and XLSX writers for exports. Both take rows in batches from an async source and write to
+ * a Node Writable, waiting for 'drain' whenever the destination is full, so a slow client or
+ * disk slows the database cursor instead of filling memory.
+ *
+ * The row checksum: sha256 (hex) over the UTF-8 bytes of the data rows serialized as CSV
+ * (RFC 4180 quoting, fields joined by ',', every line ending in CRLF), header and metadata lines
+ * excluded. The CSV file carries exactly those lines, so `sha256` of them can be recomputed by
+ * anyone; the XLSX of the same query states the same checksum.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, type Writable } from 'node:stream';
+import { once } from 'node:events';
+import archiver from 'archiver';
+
+export type Cell = string | number | null;
+
+export interface ExportMeta {
+  /** What the file is, e.g. "Lượt phát theo màn hình và ngày / Plays per screen per day". */
+  title: string;
+  campaign: string;
+  /** dd/mm/yyyy – dd/mm/yyyy */
+  period: string;
+  timeZone: string;
+  /** dd/mm/yyyy HH:mm in the time zone above. */
+  generatedAt: string;
+  filters: string;
+}
+
+export interface ExportColumn {
+  header: string;
+  /** Column width in characters for XLSX. */
+  width?: number;
+}
+
+export interface ExportTable {
+  meta: ExportMeta;
+  columns: ExportColumn[];
+  batches: AsyncIterable<Cell[][]> | Iterable<Cell[][]>;
+}
+
+export interface ExportResult {
+  rows: number;
+  checksum: string;
+}
+
+export const CHECKSUM_DEFINITION =
+  'sha256 của các dòng dữ liệu CSV (UTF-8, mỗi dòng kết thúc CRLF, không gồm tiêu đề) / sha256 of the CSV data lines (UTF-8, CRLF-terminated, header excluded)';
+
+export function csvField(v: Cell): string {
+  if (v === null) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvLine(row: Cell[]): string {
+  return `${row.map(csvField).join(',')}\r\n`;
+}
+
+/** sha256 over data lines, as defined above; for tests and anyone re-checking a file. */
+export function checksumOfRows(rows: Iterable<Cell[]>): string {
+  const h = createHash('sha256');
+  for (const r of rows) h.update(csvLine(r), 'utf8');
+  return h.digest('hex');
+}
+
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk, 'utf8')) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+}
+
+function metaRows(meta: ExportMeta): Cell[][] {
+  return [
+    ['Báo cáo / Report', meta.title],
+    ['Chiến dịch / Campaign', meta.campaign],
+    ['Kỳ báo cáo / Period', meta.period],
+    ['Múi giờ / Time zone', meta.timeZone],
+    ['Thời điểm lập / Generated at', meta.generatedAt],
+    ['Bộ lọc / Filters', meta.filters],
+    ['Tổng kiểm / Checksum', CHECKSUM_DEFINITION],
+  ];
+}
+
+/**
+ * UTF-8 with a BOM so Excel reads the diacritics; metadata lines, a blank line, the header row,
+ * the data rows, a blank line, then the row count and the checksum (known only at the end).
+ */
+export async function writeCsv(table: ExportTable, out: Writable): Promise<ExportResult> {
+  const hash = createHash('sha256');
+  let rows = 0;
+  let head = '\uFEFF';
+  for (const m of metaRows(table.meta)) head += csvLine(m);
+  head += '\r\n' + csvLine(table.columns.map((c) => c.header));
+  await write(out, head);
+  for await (const batch of table.batches) {
+    let buf = '';
+    for (const r of batch) {
+      const line = csvLine(r);
+      hash.update(line, 'utf8');
+      buf += line;
+      rows++;
+    }
+    if (buf) await write(out, buf);
+  }
+  const checksum = hash.digest('hex');
+  await write(out, '\r\n' + csvLine(['Số dòng dữ liệu / Data rows', rows]) + csvLine(['SHA-256', checksum]));
+  out.end();
+  return { rows, checksum };
+}
+
+const XML_BAD = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+function xmlText(s: string): string {
+  return s.replace(XML_BAD, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function colName(i: number): string {
+  let s = '';
+  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
+function xlsxRow(r: number, cells: Cell[], style?: number): string {
+  let x = `<row r="${r}">`;
+  cells.forEach((v, i) => {
+    if (v === null || v === '') return;
+    const ref = `${colName(i)}${r}`;
+    const s = style ? ` s="${style}"` : '';
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) x += `<c r="${ref}"${s}><v>${v}</v></c>`;
+    } else {
+      x += `<c r="${ref}" t="inlineStr"${s}><is><t xml:space="preserve">${xmlText(v)}</t></is></c>`;
+    }
+  });
+  return `${x}</row>`;
+}
+
+const SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">';
+
+/**
+ * A minimal SpreadsheetML package written as a zip stream: sheet 1 holds the header and data
+ * rows (inline strings, so nothing accumulates in a shared-string table), sheet 2 the metadata,
+ * row count and checksum, written after the data because only then is the checksum known.
+ */
+export async function writeXlsx(table: ExportTable, out: Writable): Promise<ExportResult> {
+  const zip = archiver('zip', { zlib: { level: 6 } });
+  const failed = new Promise<never>((_, reject) => zip.once('error', reject));
+  failed.catch(() => undefined);
+  zip.pipe(out);
+  const hash = createHash('sha256');
+  let rows = 0;
+
+  const wrap = (name: string, body: string) => zip.append(body, { name });
+  wrap(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+      '<Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
+      '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
+      '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
+      '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
+      '</Types>',
+  );
+  wrap(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>' +
+      '</Relationships>',
+  );
+  wrap(
+    'xl/workbook.xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">' +
+      '<sheets><sheet name="Dữ liệu - Data" sheetId="1" r:id="rId1"/><sheet name="Thông tin - About" sheetId="2" r:id="rId2"/></sheets></workbook>',
+  );
+  wrap(
+    'xl/_rels/workbook.xml.rels',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
+      '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>' +
+      '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' +
+      '</Relationships>',
+  );
+  // Style 1 = bold, for header rows.
+  wrap(
+    'xl/styles.xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+      '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>' +
+      '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+      '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+      '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+      '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' +
+      '</styleSheet>',
+  );
+
+  const sheet = new PassThrough({ highWaterMark: 256 * 1024 });
+  zip.append(sheet, { name: 'xl/worksheets/sheet1.xml' });
+  const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width ?? 16}" customWidth="1"/>`).join('');
+  await write(sheet, `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${xlsxRow(1, table.columns.map((c) => c.header), 1)}`);
+  for await (const batch of table.batches) {
+    let buf = '';
+    for (const r of batch) {
+      hash.update(csvLine(r), 'utf8');
+      rows++;
+      buf += xlsxRow(rows + 1, r);
+    }
+    if (buf) await Promise.race([write(sheet, buf), failed]);
+  }
+  sheet.end('</sheetData></worksheet>');
+  const checksum = hash.digest('hex');
+
+  const about = [...metaRows(table.meta), ['Số dòng dữ liệu / Data rows', rows], ['SHA-256', checksum]];
+  zip.append(
+    `${SHEET_HEAD}<cols><col min="1" max="1" width="30" customWidth="1"/><col min="2" max="2" width="90" customWidth="1"/></cols><sheetData>` +
+      about.map((r, i) => xlsxRow(i + 1, r)).join('') +
+      '</sheetData></worksheet>',
+    { name: 'xl/worksheets/sheet2.xml' },
+  );
+  const done = new Promise<void>((resolve, reject) => {
+    out.once('finish', resolve);
+    out.once('close', resolve);
+    out.once('error', reject);
+  });
+  await Promise.race([zip.finalize(), failed]);
+  await done;
+  return { rows, checksum };
+}

@@ -1,0 +1,241 @@
+/**
+ * Read side of proof of play for reports and exports, plus the saved-report list. Every
+ * query takes an optional JSON array of site ids (`sites`): null means "every site" (campaign
+ * managers, auditors); an array limits rows to an office head's or venue staff's scope inside
+ * SQL, so out-of-scope rows never leave the database.
+ */
+import type { Db } from '../db/database.ts';
+
+export interface ReportCampaignRow {
+  id: string;
+  name: string;
+  name_en: string | null;
+  first_day: string;
+  last_day: string;
+  time_zone: string;
+  target_per_day: number;
+  average_basis: string;
+  peak_profiles: string;
+  venue_defaults: string;
+  participants: string;
+  status: string;
+  media_sha256: string | null;
+  media_duration_ms: number | null;
+  make_good_cap_pct: number;
+}
+
+export interface ReportSiteRow {
+  id: string;
+  name: string;
+  venue_type: string;
+  region_id: string | null;
+  time_zone: string;
+  opening_hours: string;
+  peak_profile: string | null;
+}
+
+export interface ReportRegionRow {
+  id: string;
+  parent_id: string | null;
+  name: string;
+  level: string;
+}
+
+export interface ReportScreenRow {
+  id: string;
+  site_id: string;
+  name: string;
+  status: string;
+  last_seen_ms: number | null;
+  status_json: string | null;
+  created_at_ms: number;
+  paired_at_ms: number | null;
+  revoked_at_ms: number | null;
+}
+
+export interface OverrideRow {
+  site_id: string;
+  plays_per_day: number;
+  set_at_ms: number;
+  effective_from_ms: number;
+}
+
+/** One screen's plays on one local day. */
+export interface ScreenDayCounts {
+  screen_id: string;
+  site_id: string;
+  plays: number;
+  peak_plays: number;
+  not_completed: number;
+  active_hours: number;
+}
+
+export interface SiteHourCounts {
+  site_id: string;
+  local_date: string;
+  local_hour: number;
+  plays: number;
+  peak_plays: number;
+}
+
+export interface EvidenceRow {
+  play_id: string;
+  screen_id: string;
+  site_id: string;
+  campaign_id: string;
+  media_sha256: string;
+  plan_item_id: string | null;
+  planned_at: string | null;
+  started_at: string;
+  ended_at: string;
+  seconds_shown: number;
+  outcome: string;
+  reason: string | null;
+  player_version: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+  chain_status: string;
+  local_date: string;
+  local_hour: number;
+  in_peak: number;
+  received_at_ms: number;
+}
+
+export interface ChainSummaryRow {
+  screen_id: string;
+  plays: number;
+  not_ok: number;
+  gaps: number;
+  mismatches: number;
+  first_seq: number;
+  last_seq: number;
+}
+
+export interface SavedReportRow {
+  id: number;
+  kind: string;
+  campaign_id: string;
+  period_first: string;
+  period_last: string;
+  generated_at_ms: number;
+  file_name: string;
+  checksum: string;
+}
+
+/** A play as the bench and tests seed it; mirrors the plays table. */
+export type PlayInsert = Omit<EvidenceRow, 'received_at_ms'> & {
+  planned_ms: number | null;
+  started_ms: number;
+  ended_ms: number;
+  received_at_ms: number;
+};
+
+const SCOPE = `(@sites IS NULL OR site_id IN (SELECT value FROM json_each(@sites)))`;
+
+export function reportsRepository(db: Db) {
+  const campaignSql = 'SELECT c.*, m.duration_ms AS media_duration_ms FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256';
+  const campaign = db.prepare<[string], ReportCampaignRow>(`${campaignSql} WHERE c.id = ?`);
+  const campaigns = db.prepare<[], ReportCampaignRow>(`${campaignSql} ORDER BY c.status = 'active' DESC, c.first_day DESC`);
+  const sites = db.prepare<[], ReportSiteRow>(
+    'SELECT id, name, venue_type, region_id, time_zone, opening_hours, peak_profile FROM sites ORDER BY id',
+  );
+  const regions = db.prepare<[], ReportRegionRow>('SELECT id, parent_id, name, level FROM regions');
+  const screens = db.prepare<[], ReportScreenRow>(
+    `SELECT id, site_id, name, status, last_seen_ms, status_json, created_at_ms, paired_at_ms, revoked_at_ms
+     FROM screens ORDER BY site_id, name`,
+  );
+  const overrides = db.prepare<[string], OverrideRow>(
+    'SELECT site_id, plays_per_day, set_at_ms, effective_from_ms FROM frequency_overrides WHERE campaign_id = ? ORDER BY set_at_ms, id',
+  );
+  const screenDay = db.prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayCounts>(
+    `SELECT screen_id, MIN(site_id) AS site_id,
+            SUM(outcome = 'completed') AS plays,
+            SUM(outcome = 'completed' AND in_peak) AS peak_plays,
+            SUM(outcome <> 'completed') AS not_completed,
+            COUNT(DISTINCT local_hour) AS active_hours
+     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+     GROUP BY screen_id`,
+  );
+  const siteHourOfDay = db.prepare<{ campaign: string; date: string; sites: string | null }, SiteHourCounts>(
+    `SELECT site_id, local_date, local_hour,
+            SUM(outcome = 'completed') AS plays,
+            SUM(outcome = 'completed' AND in_peak) AS peak_plays
+     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+     GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
+  );
+  const evidence = db.prepare<{ campaign: string; from: string; to: string; sites: string | null }, EvidenceRow>(
+    `SELECT play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, started_at, ended_at,
+            seconds_shown, outcome, reason, player_version, seq, prev_hash, hash, chain_status, local_date, local_hour,
+            in_peak, received_at_ms
+     FROM plays WHERE campaign_id = @campaign AND local_date BETWEEN @from AND @to AND ${SCOPE}
+     ORDER BY screen_id, seq`,
+  );
+  const chainSummary = db.prepare<{ campaign: string; from: string; to: string; sites: string | null }, ChainSummaryRow>(
+    `SELECT screen_id, COUNT(*) AS plays, SUM(chain_status <> 'ok') AS not_ok,
+            SUM(chain_status = 'gap') AS gaps, SUM(chain_status = 'mismatch') AS mismatches,
+            MIN(seq) AS first_seq, MAX(seq) AS last_seq
+     FROM plays WHERE campaign_id = @campaign AND local_date BETWEEN @from AND @to AND ${SCOPE}
+     GROUP BY screen_id`,
+  );
+  const plannedOn = db.prepare<[string], { screen_id: string; planned: number }>(
+    `SELECT screen_id,
+            CASE json_type(plan) WHEN 'array' THEN json_array_length(plan)
+                 ELSE coalesce(json_array_length(plan, '$.items'), 0) END AS planned
+     FROM screen_plans WHERE local_date = ?`,
+  );
+  const insertSaved = db.prepare(
+    `INSERT INTO reports (kind, campaign_id, period_first, period_last, generated_at_ms, file_name, checksum)
+     VALUES (@kind, @campaign_id, @period_first, @period_last, @generated_at_ms, @file_name, @checksum)
+     ON CONFLICT (kind, campaign_id, period_first) DO UPDATE SET
+       period_last = excluded.period_last, generated_at_ms = excluded.generated_at_ms,
+       file_name = excluded.file_name, checksum = excluded.checksum`,
+  );
+  const listSaved = db.prepare<[], SavedReportRow>('SELECT * FROM reports ORDER BY period_first DESC, id DESC');
+  const getSaved = db.prepare<[number], SavedReportRow>('SELECT * FROM reports WHERE id = ?');
+  const findSaved = db.prepare<[string, string, string], SavedReportRow>(
+    'SELECT * FROM reports WHERE kind = ? AND campaign_id = ? AND period_first = ?',
+  );
+  const insertPlay = db.prepare(
+    `INSERT OR IGNORE INTO plays (play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, planned_ms,
+       started_at, started_ms, ended_at, ended_ms, seconds_shown, outcome, reason, player_version, seq, prev_hash, hash,
+       chain_status, local_date, local_hour, in_peak, received_at_ms)
+     VALUES (@play_id, @screen_id, @site_id, @campaign_id, @media_sha256, @plan_item_id, @planned_at, @planned_ms,
+       @started_at, @started_ms, @ended_at, @ended_ms, @seconds_shown, @outcome, @reason, @player_version, @seq, @prev_hash, @hash,
+       @chain_status, @local_date, @local_hour, @in_peak, @received_at_ms)`,
+  );
+
+  const sitesParam = (siteIds: ReadonlySet<string> | null) => (siteIds ? JSON.stringify([...siteIds]) : null);
+
+  return {
+    campaign: (id: string) => campaign.get(id),
+    campaigns: () => campaigns.all(),
+    sites: () => sites.all(),
+    regions: () => regions.all(),
+    screens: () => screens.all(),
+    overrides: (campaignId: string) => overrides.all(campaignId),
+    screenDay: (campaignId: string, date: string, siteIds: ReadonlySet<string> | null) =>
+      screenDay.all({ campaign: campaignId, date, sites: sitesParam(siteIds) }),
+    siteHoursOfDay: (campaignId: string, date: string, siteIds: ReadonlySet<string> | null) =>
+      siteHourOfDay.all({ campaign: campaignId, date, sites: sitesParam(siteIds) }),
+    /** A cursor over raw plays, ordered by screen then journal sequence. */
+    iterateEvidence: (campaignId: string, from: string, to: string, siteIds: ReadonlySet<string> | null) =>
+      evidence.iterate({ campaign: campaignId, from, to, sites: sitesParam(siteIds) }),
+    chainSummary: (campaignId: string, from: string, to: string, siteIds: ReadonlySet<string> | null) =>
+      chainSummary.all({ campaign: campaignId, from, to, sites: sitesParam(siteIds) }),
+    plannedOn: (date: string) => plannedOn.all(date),
+    saveReport: (row: Omit<SavedReportRow, 'id'>) => {
+      insertSaved.run(row);
+      return findSaved.get(row.kind, row.campaign_id, row.period_first)!;
+    },
+    listReports: () => listSaved.all(),
+    getReport: (id: number) => getSaved.get(id),
+    /** Bulk insert for seeding benches and tests; the live path is the player ingest. */
+    insertPlays: db.transaction((rows: Iterable<PlayInsert>) => {
+      let n = 0;
+      for (const r of rows) n += insertPlay.run(r).changes;
+      return n;
+    }),
+  };
+}
+export type ReportsRepository = ReturnType<typeof reportsRepository>;

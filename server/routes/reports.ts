@@ -1,0 +1,269 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { VirtualClock } from '#shared/clock.ts';
+import { LocalDate, OpeningHours, VenueType, type PeakProfile } from '#shared/schemas/domain.ts';
+import {
+  ExportFormat,
+  ExportKind,
+  OverviewResult,
+  PlanPreviewRequest,
+  PlanPreviewResult,
+  ReportQuery,
+  ReportResult,
+  SavedReport,
+} from '#shared/schemas/reports.ts';
+import { formatDateTime, localDateOf, instantToZoned, toIsoWithOffset } from '#shared/time.ts';
+import { AppError, notFound } from '../errors.ts';
+import { buildReport, groupRows, loadContext, planCampaignOf, screenDayRows, sitesFor, type SiteScope } from '../reports/aggregate.ts';
+import { prepareExport } from '../reports/exports.ts';
+import { reportsDir } from '../reports/weekly.ts';
+import { writeCsv, writeXlsx } from '../reports/writers.ts';
+import { FLAT_PROFILE, hourSlices, isPeakWeight, openIntervals } from '../scheduler/day.ts';
+import { planDay } from '../scheduler/plan.ts';
+
+const TAGS = ['reports'];
+
+const ExportQuerySchema = z.object({
+  kind: ExportKind,
+  format: ExportFormat.default('csv'),
+  campaignId: z.string().min(1).optional(),
+  from: LocalDate,
+  to: LocalDate,
+  siteId: z.string().min(1).optional(),
+  regionId: z.string().min(1).optional(),
+  venueType: VenueType.optional(),
+});
+
+const MIME = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+} as const;
+
+const DEFAULT_HOURS = OpeningHours.parse({
+  mon: [['07:00', '22:00']],
+  tue: [['07:00', '22:00']],
+  wed: [['07:00', '22:00']],
+  thu: [['07:00', '22:00']],
+  fri: [['07:00', '22:00']],
+  sat: [['07:00', '22:00']],
+  sun: [['07:00', '22:00']],
+});
+
+/**
+ * Reports (báo cáo): the console's aggregates, streamed exports, the saved weekly reports and
+ * the campaign editor's plan preview. Office heads and venue staff see only their sites' rows:
+ * the scope is applied inside the SQL, not after it.
+ */
+const reportRoutes: FastifyPluginAsyncZod = async (app) => {
+  const scopeOf = (request: { scope: { all: boolean; siteIds: ReadonlySet<string> } }): SiteScope =>
+    request.scope.all ? null : request.scope.siteIds;
+
+  const defaultCampaign = () => app.repos.reports.campaigns()[0];
+
+  app.get(
+    '/api/v1/reports/summary',
+    { schema: { tags: TAGS, summary: 'Achieved vs target by screen, site, district or venue type, per day and per hour', querystring: ReportQuery, response: { 200: ReportResult } } },
+    async (request) => {
+      const q = request.query;
+      if (q.siteId) request.scope.assertSite(q.siteId);
+      return buildReport(app.repos, q, scopeOf(request));
+    },
+  );
+
+  app.get(
+    '/api/v1/reports/overview',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "Screens online/offline and today's plays vs plan, by district and venue type",
+        querystring: z.object({ campaignId: z.string().min(1).optional() }),
+        response: { 200: OverviewResult },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
+      const zone = campaign?.time_zone ?? 'Asia/Ho_Chi_Minh';
+      const date = localDateOf(app.clock.now(), zone);
+      const screens = app.repos.reports.screens().filter((s) => !scope || scope.has(s.site_id));
+      const counts = { online: 0, offline: 0, unpaired: 0, revoked: 0 };
+      for (const s of screens) if (s.status in counts) counts[s.status as keyof typeof counts]++;
+      if (!campaign) {
+        return { date, timeZone: zone, campaignId: null, screens: counts, today: { plays: 0, planned: 0, target: 0 }, byDistrict: [], byVenueType: [] };
+      }
+      const ctx = loadContext(app.repos, campaign.id);
+      const sites = sitesFor(ctx, {}, scope);
+      const rows = screenDayRows(app.repos, ctx, sites, date, scope === null && sites.length === ctx.sites.size);
+      const visible = new Set(screens.map((s) => s.id));
+      const planned = app.repos.reports.plannedOn(date).reduce((n, p) => (visible.has(p.screen_id) ? n + p.planned : n), 0);
+      const byDistrict = groupRows(rows, 'district');
+      return {
+        date,
+        timeZone: zone,
+        campaignId: campaign.id,
+        screens: counts,
+        today: { plays: byDistrict.totals.plays, planned, target: byDistrict.totals.target },
+        byDistrict: byDistrict.groups,
+        byVenueType: groupRows(rows, 'venue_type').groups,
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/reports/export',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Download a report as CSV (UTF-8 with BOM) or XLSX, streamed; states period, zone, generation time, filters and a sha256 of its rows',
+        querystring: ExportQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      if (q.from > q.to) throw new AppError('BAD_REQUEST', 'Ngày bắt đầu phải trước ngày kết thúc. / The first day must not be after the last.');
+      if (q.kind === 'audit' && request.user && !['campaign_manager', 'auditor'].includes(request.user.role)) {
+        throw new AppError('FORBIDDEN', 'Chỉ quản lý chiến dịch và kiểm toán viên được xuất nhật ký. / Only campaign managers and auditors may export the audit log.');
+      }
+      if (q.siteId) request.scope.assertSite(q.siteId);
+      const prepared = prepareExport(app, q.kind, q, scopeOf(request));
+      const body = new PassThrough({ highWaterMark: 256 * 1024 });
+      const fileName = `${prepared.fileBase}.${q.format}`;
+      const run = q.format === 'csv' ? writeCsv : writeXlsx;
+      void run(prepared.table, body)
+        .then((r) => request.log.info({ kind: q.kind, format: q.format, rows: r.rows, checksum: r.checksum }, 'export finished'))
+        .catch((err: unknown) => {
+          request.log.warn({ err }, 'export stopped');
+          body.destroy(err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => prepared.close());
+      return reply
+        .header('content-type', MIME[q.format])
+        .header('content-disposition', `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+        .header('cache-control', 'no-store')
+        .send(body);
+    },
+  );
+
+  const savedView = (r: ReturnType<typeof app.repos.reports.listReports>[number]) => {
+    const zone = app.repos.reports.campaign(r.campaign_id)?.time_zone ?? 'Asia/Ho_Chi_Minh';
+    return {
+      id: r.id,
+      kind: r.kind,
+      campaignId: r.campaign_id,
+      periodFirst: r.period_first,
+      periodLast: r.period_last,
+      generatedAt: toIsoWithOffset(r.generated_at_ms, zone),
+      fileName: r.file_name,
+      checksum: r.checksum,
+    };
+  };
+
+  // Saved reports cover every site, so only the roles that see everything may fetch them.
+  app.get(
+    '/api/v1/reports/saved',
+    { config: { roles: ['campaign_manager', 'auditor'] }, schema: { tags: TAGS, summary: 'Saved reports (the weekly Thursday report)', response: { 200: z.object({ items: z.array(SavedReport) }) } } },
+    async () => ({ items: app.repos.reports.listReports().map(savedView) }),
+  );
+
+  app.get(
+    '/api/v1/reports/saved/:id/download',
+    {
+      config: { roles: ['campaign_manager', 'auditor'] },
+      schema: {
+        tags: TAGS,
+        summary: 'Download a saved report as XLSX or CSV',
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        querystring: z.object({ format: ExportFormat.default('xlsx') }),
+      },
+    },
+    async (request, reply) => {
+      const row = app.repos.reports.getReport(request.params.id);
+      if (!row) throw notFound('báo cáo / report', String(request.params.id));
+      const name = row.file_name.replace(/\.(xlsx|csv)$/, '') + `.${request.query.format}`;
+      const path = join(reportsDir(app.config), name);
+      if (!existsSync(path)) throw notFound('tệp báo cáo / report file', name);
+      return reply
+        .header('content-type', MIME[request.query.format])
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(createReadStream(path));
+    },
+  );
+
+  /**
+   * What one screen of a venue type would play on a date with the given target and weights:
+   * the scheduler's own planDay, run as if the day had not started, then counted per hour.
+   */
+  app.post(
+    '/api/v1/reports/plan-preview',
+    {
+      config: { access: 'read' },
+      schema: { tags: TAGS, summary: 'Preview the daily plan for a venue type with an edited target and peak profile', body: PlanPreviewRequest, response: { 200: PlanPreviewResult } },
+    },
+    async (request) => {
+      const b = request.body;
+      const row = b.campaignId ? app.repos.reports.campaign(b.campaignId) : defaultCampaign();
+      const zone = row?.time_zone ?? 'Asia/Ho_Chi_Minh';
+      let hours = DEFAULT_HOURS;
+      let saved: PeakProfile | undefined;
+      if (row) {
+        const defaults = JSON.parse(row.venue_defaults) as Record<string, { openingHours?: unknown }>;
+        const parsed = OpeningHours.safeParse(defaults[b.venueType]?.openingHours);
+        if (parsed.success) hours = parsed.data;
+        saved = (JSON.parse(row.peak_profiles) as Record<string, PeakProfile>)[b.venueType];
+      }
+      const profile = b.profile ?? saved ?? FLAT_PROFILE;
+      const base = row ? planCampaignOf(row) : null;
+      const campaign = {
+        ...(base ?? {
+          id: 'preview',
+          mediaSha256: '',
+          mediaDurationMs: 30_000,
+          timeZone: zone,
+          averageBasis: 'operating_day' as const,
+          peakProfiles: {},
+          makeGoodCapPct: 50,
+        }),
+        firstDay: b.date,
+        lastDay: b.date,
+        targetPerDay: b.targetPerDay,
+        averageBasis: 'operating_day' as const,
+        peakProfiles: { [b.venueType]: profile },
+      };
+      const site = { id: 'preview', venueType: b.venueType, timeZone: zone, openingHours: hours, peakProfile: null };
+      const open = openIntervals(hours, b.date, zone);
+      const slices = hourSlices(b.date, zone);
+      const out = Array.from({ length: 24 }, (_, hour) => ({ hour, plays: 0, peak: false, open: false }));
+      for (const s of slices) {
+        const z = instantToZoned(s.start, zone);
+        const slot = out[z.hour]!;
+        slot.peak = isPeakWeight(profile[s.hourOfWeek] ?? 1);
+        slot.open = slot.open || open.some(([a, e]) => a < s.end && e > s.start);
+      }
+      const clock = new VirtualClock(slices[0]?.start ?? app.clock.now());
+      const plan = planDay({ campaign, site, screen: { id: 'preview' }, date: b.date, clock });
+      let peak = 0;
+      for (const item of plan.items) {
+        const z = instantToZoned(item.start, zone);
+        out[z.hour]!.plays++;
+        if (item.peak) peak++;
+      }
+      const total = plan.items.length;
+      return { date: b.date, venueType: b.venueType, hours: out, total, peakShare: total ? Math.round((peak / total) * 1000) / 10 : 0, source: 'scheduler' as const };
+    },
+  );
+
+  // Exposed for the console's footer and exports: the server's own notion of now.
+  app.get(
+    '/api/v1/reports/now',
+    { schema: { tags: TAGS, summary: 'Server time in the campaign zone (virtual when replaying 2024)', response: { 200: z.object({ iso: z.string(), display: z.string(), timeZone: z.string() }) } } },
+    async () => {
+      const zone = defaultCampaign()?.time_zone ?? 'Asia/Ho_Chi_Minh';
+      const now = app.clock.now();
+      return { iso: toIsoWithOffset(now, zone), display: formatDateTime(now, zone), timeZone: zone };
+    },
+  );
+};
+export default reportRoutes;

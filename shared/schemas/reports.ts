@@ -1,0 +1,106 @@
+/**
+ * Reports and exports: the query an auditor or office head sends, and the aggregated answer the
+ * console draws. Pure zod: the server validates with these and the console imports the types.
+ */
+import { z } from 'zod';
+import { LocalDate, VenueType } from './domain.ts';
+
+export const ReportGroup = z.enum(['screen', 'site', 'district', 'venue_type']);
+export type ReportGroup = z.infer<typeof ReportGroup>;
+
+/** Filters shared by the JSON report and every export. The server adds the caller's scope. */
+export const ReportQuery = z
+  .object({
+    campaignId: z.string().min(1),
+    from: LocalDate,
+    to: LocalDate,
+    siteId: z.string().min(1).optional(),
+    /** A region covers its whole subtree (a district covers its wards). */
+    regionId: z.string().min(1).optional(),
+    venueType: VenueType.optional(),
+    groupBy: ReportGroup.default('site'),
+  })
+  .refine((q) => q.from <= q.to, { message: 'the first day of the period must not be after the last', path: ['to'] });
+export type ReportQuery = z.infer<typeof ReportQuery>;
+
+export const ExportKind = z.enum(['daily', 'hourly', 'evidence', 'audit']);
+export type ExportKind = z.infer<typeof ExportKind>;
+export const ExportFormat = z.enum(['csv', 'xlsx']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** Achieved vs target for one group (a screen, site, district or venue type). */
+export const ReportGroupRow = z.object({
+  key: z.string(),
+  label: z.string(),
+  screens: z.number().int(),
+  plays: z.number().int(),
+  target: z.number().int(),
+  /** plays / target × 100, one decimal; null when there was no target (closed days only). */
+  compliancePct: z.number().nullable(),
+  peakPlays: z.number().int(),
+  peakSharePct: z.number().nullable(),
+  shortfall: z.number().int(),
+  /** The part of the shortfall that fell in open hours in which the screen sent no play at all. */
+  shortfallOffline: z.number().int(),
+  silentHours: z.number(),
+});
+export type ReportGroupRow = z.infer<typeof ReportGroupRow>;
+
+export const ReportDayPoint = z.object({ date: LocalDate, plays: z.number().int(), target: z.number().int() });
+export const ReportHourPoint = z.object({ hour: z.number().int().min(0).max(23), plays: z.number().int(), peakPlays: z.number().int() });
+
+export const ReportResult = z.object({
+  campaignId: z.string(),
+  from: LocalDate,
+  to: LocalDate,
+  timeZone: z.string(),
+  groupBy: ReportGroup,
+  totals: ReportGroupRow,
+  groups: z.array(ReportGroupRow),
+  daily: z.array(ReportDayPoint),
+  hourly: z.array(ReportHourPoint),
+});
+export type ReportResult = z.infer<typeof ReportResult>;
+
+export const OverviewResult = z.object({
+  date: LocalDate,
+  timeZone: z.string(),
+  campaignId: z.string().nullable(),
+  screens: z.object({ online: z.number().int(), offline: z.number().int(), unpaired: z.number().int(), revoked: z.number().int() }),
+  today: z.object({ plays: z.number().int(), planned: z.number().int(), target: z.number().int() }),
+  byDistrict: z.array(ReportGroupRow),
+  byVenueType: z.array(ReportGroupRow),
+});
+export type OverviewResult = z.infer<typeof OverviewResult>;
+
+export const SavedReport = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  campaignId: z.string(),
+  periodFirst: LocalDate,
+  periodLast: LocalDate,
+  generatedAt: z.string(),
+  fileName: z.string(),
+  checksum: z.string(),
+});
+export type SavedReport = z.infer<typeof SavedReport>;
+
+/** Daily-plan preview for the campaign editor: the plays per local hour a screen would get. */
+export const PlanPreviewRequest = z.object({
+  targetPerDay: z.number().int().min(1).max(1000),
+  date: LocalDate,
+  venueType: VenueType,
+  /** 168 weights; omitted = the venue type's saved profile. */
+  profile: z.array(z.number().min(0).max(100)).length(168).optional(),
+  campaignId: z.string().optional(),
+});
+export type PlanPreviewRequest = z.infer<typeof PlanPreviewRequest>;
+export const PlanPreviewResult = z.object({
+  date: LocalDate,
+  venueType: VenueType,
+  hours: z.array(z.object({ hour: z.number().int(), plays: z.number().int(), peak: z.boolean(), open: z.boolean() })),
+  total: z.number().int(),
+  peakShare: z.number(),
+  source: z.enum(['scheduler', 'weights']),
+});
+export type PlanPreviewResult = z.infer<typeof PlanPreviewResult>;
