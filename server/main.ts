@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, helpText, parseConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { join } from 'node:path';
+import { runStartup } from './startup.ts';
 
 async function main() {
   let config;
@@ -23,7 +24,14 @@ async function main() {
   const clock: Clock = config.clock ? new VirtualClock(Date.parse(config.clock), config.clockRate) : realClock;
   const { db } = openDatabase(join(config.dataDir, 'signage.db'), clock);
   const app = await buildApp({ config, db, clock });
-  // @startup (first-run account, playlists) hooks in here via app.ready
+  try {
+    await runStartup(app);
+  } catch (err) {
+    // A bad playlist stops the start before anything listens; the transaction left nothing behind.
+    await app.close();
+    db.close();
+    throw err;
+  }
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -38,6 +46,7 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ host: config.host, port: config.port });
+  console.log(`Máy chủ đang chạy / Serving at http://${config.host}:${config.port}  (API docs: /docs)`);
 }
 
 main().catch((err) => {

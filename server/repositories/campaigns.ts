@@ -35,14 +35,17 @@ export type CampaignPatch = Partial<
 const PATCHABLE = ['name', 'name_en', 'media_sha256', 'first_day', 'last_day', 'target_per_day', 'average_basis', 'make_good_cap_pct', 'peak_profiles', 'participants', 'status'] as const;
 
 /**
- * Who takes part: a site listed by id, a site anywhere below a listed region, or a site of a
- * listed venue type. The three lists add up (a union), so "all bus stations plus these two
- * ward offices" is easy to say.
+ * Who takes part: a site listed by id always does; otherwise `regions` and `venueTypes` are
+ * filters that must both pass (an empty list passes everything), so "every bus station in
+ * Hà Nội" is regions ["ha-noi"] with venueTypes ["bus_station"]. With both lists empty only the
+ * listed sites take part.
  */
 export function siteTakesPart(p: Participants, site: { id: string; venue_type: string; regionPath: readonly string[] }): boolean {
   if (p.sites.includes(site.id)) return true;
-  if (p.venueTypes.includes(site.venue_type as never)) return true;
-  return site.regionPath.some((r) => p.regions.includes(r));
+  if (p.regions.length === 0 && p.venueTypes.length === 0) return false;
+  const regionOk = p.regions.length === 0 || site.regionPath.some((r) => p.regions.includes(r));
+  const typeOk = p.venueTypes.length === 0 || p.venueTypes.includes(site.venue_type as never);
+  return regionOk && typeOk;
 }
 
 export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository) {
