@@ -10,6 +10,9 @@
  */
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock.ts';
+import { realTimers, type Timers } from './timers.ts';
+
+export type { Timers } from './timers.ts';
 
 export interface RestartPolicy {
   /** Most restarts (reloads and relaunches together) allowed in any `windowMs`. */
@@ -123,16 +126,6 @@ export interface RestartActions {
   /** Relaunch the whole app (Electron: app.relaunch(); app.exit(0)). */
   relaunch(): void;
 }
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 export interface RestartGuardOptions {
   contents: GuardedContents;

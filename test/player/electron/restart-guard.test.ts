@@ -10,8 +10,8 @@ import {
   decideRestart,
   restartHistoryFile,
   type GuardedContents,
-  type Timers,
 } from '../../../player/electron/restart-guard.ts';
+import { virtualTimers } from './virtual-timers.ts';
 
 const MIN = 60_000;
 const T0 = Date.parse('2024-09-05T07:55:00+07:00');
@@ -99,31 +99,6 @@ describe('restartHistoryFile', () => {
     expect(restartHistoryFile(fs, path).load()).toEqual([T0]);
   });
 });
-
-/** Timers driven by the virtual clock: `advance` moves time and fires what fell due. */
-function virtualTimers(clock: VirtualClock) {
-  let seq = 0;
-  const pending = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    setTimeout: (fn, ms) => {
-      pending.set(++seq, { at: clock.now() + ms, fn });
-      return seq;
-    },
-    clearTimeout: (h) => void pending.delete(h as number),
-  };
-  const advance = (ms: number) => {
-    const end = clock.now() + ms;
-    for (;;) {
-      const due = [...pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      pending.delete(due[0]);
-      clock.set(due[1].at);
-      due[1].fn();
-    }
-    clock.set(end);
-  };
-  return { timers, advance, pending };
-}
 
 function fakeContents() {
   const listeners = new Map<string, Array<(...a: never[]) => void>>();
