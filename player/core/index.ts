@@ -1,0 +1,398 @@
+/**
+ * The player core: everything a screen does except drawing. It runs under plain Node (the
+ * headless player, player/cli.ts) and inside Electron's main process (player/electron), and
+ * keeps playing from its stored plan whether or not the server is reachable.
+ *
+ * Files in dataDir: plan.json (the newest plan received), journal.jsonl (proof of play),
+ * media/ (verified media by sha256), pairing.json (the code being shown, to resume it).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '#shared/clock.ts';
+import { DISPLAY_PROTOCOL_VERSION, type StateMessage } from '#shared/schemas/display.ts';
+import { Plan, type ProvisioningFile, type ServerMessage } from '#shared/schemas/protocol.ts';
+import { freeDiskBytes, MediaCache, type Log } from './cache.ts';
+import type { CredentialStore, Credentials } from './credentials.ts';
+import { DisplayServer } from './display-server.ts';
+import { writeFileAtomic } from './fsutil.ts';
+import { Journal } from './journal.ts';
+import { PlanRunner } from './runner.ts';
+import { ServerLink } from './server-link.ts';
+
+export const PLAYER_VERSION = '0.1.0';
+const UPLOAD_BATCH = 200;
+
+export interface PlayerCoreOptions {
+  serverUrl: string;
+  dataDir: string;
+  clock: Clock;
+  credentials: CredentialStore;
+  /** 0 or unset: any free port. */
+  displayPort?: number;
+  log?: Log;
+  /** Enrol with this provisioning file instead of showing a pairing code. */
+  provisioning?: ProvisioningFile;
+  /** Name suggested when enrolling with a provisioning file. */
+  screenName?: string;
+  playerVersion?: string;
+  /** How often the runner re-evaluates the plan, in real ms. */
+  tickMs?: number;
+  statusIntervalMs?: number;
+  backoff?: { baseMs: number; capMs: number };
+  /** Where the built display page is (default player/display/dist). */
+  distDir?: string;
+}
+
+export interface PlayerCore {
+  displayUrl: string;
+  stop(): Promise<void>;
+  /** What the core is doing, for tests and the Electron shell's tray. */
+  snapshot(): CoreSnapshot;
+}
+
+export interface CoreSnapshot {
+  paired: boolean;
+  screenId: string | null;
+  connected: boolean;
+  planVersion: number;
+  backlog: number;
+  pairingCode: string | null;
+  current: { itemId: string; playId: string; startedAt: number } | null;
+  cache: { done: number; total: number; error?: string };
+  displayConnected: boolean;
+}
+
+const defaultLog =
+  (clock: Clock): Log =>
+  (level, msg, data) => {
+    if (level === 'debug') return;
+    console.log(JSON.stringify({ time: new Date(clock.now()).toISOString(), level, msg, ...data }));
+  };
+
+export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCore> {
+  const { clock, dataDir } = opts;
+  const log = opts.log ?? defaultLog(clock);
+  const playerVersion = opts.playerVersion ?? PLAYER_VERSION;
+  mkdirSync(dataDir, { recursive: true });
+  const bootAt = clock.now();
+  const planFile = join(dataDir, 'plan.json');
+  const pairingFile = join(dataDir, 'pairing.json');
+
+  let creds: Credentials | null = await opts.credentials.load();
+  let provisioning = opts.provisioning ?? null;
+  let authed = false;
+  let pairing: { code: string; secret: string; expiresAt: number } | null = null;
+  if (existsSync(pairingFile)) {
+    try {
+      pairing = JSON.parse(readFileSync(pairingFile, 'utf8')) as typeof pairing;
+    } catch {
+      pairing = null;
+    }
+  }
+  let clockOffsetMs = 0;
+  let inFlight: string | null = null;
+  let lastState = '';
+  let lastClockSent = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let retryDelay = 2000;
+  let stopped = false;
+  let statusDue = 0;
+
+  const journal = new Journal(dataDir, playerVersion);
+  if (journal.skippedLines) log('warn', 'journal had a torn last line (power cut mid-write); ignored', { lines: journal.skippedLines });
+  const recovered = journal.recover();
+  if (recovered.length) log('warn', 'plays interrupted by the last shutdown were recorded as interrupted', { count: recovered.length });
+
+  const cache = new MediaCache(dataDir, log, () => {
+    pushState();
+    if (clock.now() >= statusDue) sendStatus();
+  });
+
+  let display: DisplayServer;
+  const runner = new PlanRunner({
+    clock,
+    journal,
+    cache,
+    log,
+    mediaUrl: (sha) => `/media/${sha}`,
+    screenId: () => creds?.screenId ?? null,
+    sendSchedule: (items) => display.broadcast({ type: 'schedule', v: DISPLAY_PROTOCOL_VERSION, items }),
+    displayConnected: () => display.connected(),
+    onRecord: () => flush(),
+  });
+
+  let stored: Plan | null = null;
+  if (existsSync(planFile)) {
+    const parsed = Plan.safeParse(JSON.parse(readFileSync(planFile, 'utf8')));
+    if (parsed.success) stored = parsed.data;
+    else log('warn', 'stored plan is unreadable; waiting for the server', {});
+  }
+
+  display = new DisplayServer({
+    port: opts.displayPort ?? 0,
+    log,
+    distDir: opts.distDir,
+    mediaFile: (sha) => (cache.isReady(sha) ? cache.fileOf(sha) : undefined),
+    mimeOf: (sha) => stored?.media.find((m) => m.sha256 === sha)?.mimeType ?? 'video/mp4',
+    onMessage: (msg) => {
+      runner.onDisplay(msg);
+      pushState();
+    },
+    onConnect: () => {
+      lastState = '';
+      pushState();
+      display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now() });
+      runner.resend();
+    },
+    onDisconnect: () => {
+      if (!display.connected()) runner.onDisplayDisconnected();
+    },
+  });
+  const displayUrl = await display.start();
+  runner.setPlan(stored);
+
+  function stateMessage(): StateMessage {
+    const site = stored ? { name: stored.site.name, timeZone: stored.site.timeZone } : undefined;
+    const base = { type: 'state' as const, v: DISPLAY_PROTOCOL_VERSION, offline: !authed, ...(site ? { site } : {}) };
+    if (!creds) {
+      return {
+        ...base,
+        mode: 'pairing',
+        ...(pairing ? { pairing: { code: pairing.code, expiresAt: pairing.expiresAt, claimUrl: new URL(`/?pair=${pairing.code}`, opts.serverUrl).toString() } } : {}),
+        ...(provisioning ? { message: `Đang đăng ký với điểm đặt ${provisioning.siteName}… / Enrolling with ${provisioning.siteName}…` } : {}),
+      };
+    }
+    if (runner.current()) return { ...base, mode: 'playing' };
+    const p = cache.progress();
+    if (runner.waitingForMedia() && p.done < p.total) {
+      return { ...base, mode: 'downloading', download: { done: p.done, total: p.total, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal } };
+    }
+    return { ...base, mode: 'idle' };
+  }
+
+  function pushState(): void {
+    const s = stateMessage();
+    const key = JSON.stringify(s);
+    if (key === lastState) return;
+    lastState = key;
+    display.broadcast(s);
+  }
+
+  function sendStatus(): void {
+    if (!authed) return;
+    statusDue = clock.now() + 1000;
+    let free = 0;
+    try {
+      free = freeDiskBytes(dataDir);
+    } catch {
+      free = 0;
+    }
+    link.send({
+      type: 'status',
+      playerVersion,
+      planVersion: runner.planVersion(),
+      currentItem: runner.current(),
+      cache: cache.cacheState(),
+      freeDiskBytes: free,
+      uptimeS: Math.max(0, (clock.now() - bootAt) / 1000),
+      clockOffsetMs,
+      backlog: journal.pending().length,
+      displayConnected: display.connected(),
+    });
+  }
+
+  /** Uploads the journal's backlog in order, one batch in flight at a time. */
+  function flush(): void {
+    if (!authed || inFlight || !creds) return;
+    const mine = journal.pending().filter((r) => r.screenId === creds!.screenId).slice(0, UPLOAD_BATCH);
+    if (!mine.length) return;
+    const batchId = randomUUID();
+    if (link.send({ type: 'plays', batchId, records: mine })) inFlight = batchId;
+  }
+
+  function syncMedia(): void {
+    if (!stored || !creds) return;
+    if (retryTimer) clearTimeout(retryTimer);
+    cache.ensure(stored.media, opts.serverUrl, creds.token).then(
+      () => {
+        retryDelay = 2000;
+        runner.tick();
+        pushState();
+        sendStatus();
+      },
+      () => {
+        if (stopped) return;
+        retryTimer = setTimeout(syncMedia, retryDelay);
+        retryTimer.unref();
+        retryDelay = Math.min(retryDelay * 2, 60_000);
+        sendStatus();
+      },
+    );
+  }
+
+  function applyPlan(plan: Plan): void {
+    if (stored && plan.version < stored.version) {
+      log('warn', 'ignored an older plan version', { have: stored.version, got: plan.version });
+      return;
+    }
+    writeFileAtomic(planFile, JSON.stringify(plan));
+    stored = plan;
+    runner.setPlan(plan);
+    log('info', 'plan applied', { version: plan.version, items: plan.days.reduce((n, d) => n + d.items.length, 0) });
+    syncMedia();
+    pushState();
+  }
+
+  async function onMessage(msg: ServerMessage): Promise<void> {
+    switch (msg.type) {
+      case 'welcome':
+        authed = true;
+        clockOffsetMs = msg.serverTime - clock.now();
+        link.setHeartbeat(msg.heartbeatMs);
+        link.send({ type: 'pull' });
+        sendStatus();
+        flush();
+        pushState();
+        return;
+      case 'pairing':
+        pairing = { code: msg.code, secret: msg.secret, expiresAt: msg.expiresAt };
+        writeFileAtomic(pairingFile, JSON.stringify(pairing));
+        log('info', `pairing code ${msg.code}: enter it in the console to attach this screen`, { code: msg.code });
+        pushState();
+        return;
+      case 'paired':
+        creds = { screenId: msg.screenId, token: msg.token, serverUrl: opts.serverUrl };
+        await opts.credentials.save(creds);
+        pairing = null;
+        provisioning = null;
+        rmSync(pairingFile, { force: true });
+        log('info', 'paired', { screenId: msg.screenId, site: msg.site.name });
+        sayHello();
+        pushState();
+        return;
+      case 'plan':
+        applyPlan(msg);
+        return;
+      case 'plan_changed':
+        if (!stored || msg.version > stored.version) link.send({ type: 'pull' });
+        return;
+      case 'ping':
+        clockOffsetMs = msg.serverTime - clock.now();
+        link.send({ type: 'pong', serverTime: msg.serverTime, clock: clock.now() });
+        return;
+      case 'plays_ack':
+        if (msg.batchId === inFlight) inFlight = null;
+        journal.ack(msg.acked);
+        if (msg.rejected.length) log('error', 'server refused play records', { rejected: msg.rejected });
+        flush();
+        return;
+      case 'revoked':
+        log('error', 'this screen was revoked; showing a pairing code again', { reason: msg.reason });
+        await forgetScreen();
+        return;
+      case 'error':
+        log(msg.fatal ? 'error' : 'warn', `server: ${msg.message}`, { code: msg.code });
+        if (msg.code === 'unauthenticated' && creds) await forgetScreen();
+        if (msg.code === 'enrolment_invalid') provisioning = null;
+        if (msg.code === 'pairing_unknown') {
+          pairing = null;
+          rmSync(pairingFile, { force: true });
+        }
+        return;
+    }
+  }
+
+  async function forgetScreen(): Promise<void> {
+    authed = false;
+    creds = null;
+    await opts.credentials.clear();
+    stored = null;
+    rmSync(planFile, { force: true });
+    runner.setPlan(null);
+    pushState();
+  }
+
+  function sayHello(): void {
+    if (!creds) return;
+    link.send({
+      type: 'hello',
+      screenId: creds.screenId,
+      token: creds.token,
+      playerVersion,
+      cachedMedia: cache.onDisk().slice(0, 10_000),
+      clock: clock.now(),
+      planVersion: stored?.version ?? 0,
+    });
+  }
+
+  const link = new ServerLink({
+    serverUrl: opts.serverUrl,
+    log,
+    backoffBaseMs: opts.backoff?.baseMs,
+    backoffCapMs: opts.backoff?.capMs,
+    onOpen: () => {
+      if (creds) sayHello();
+      else if (provisioning) link.send({ type: 'enrol', playerVersion, enrolmentToken: provisioning.enrolmentToken, ...(opts.screenName ? { screenName: opts.screenName } : {}) });
+      else link.send({ type: 'pair_request', playerVersion, ...(pairing ? { resume: { code: pairing.code, secret: pairing.secret } } : {}) });
+    },
+    onMessage: (msg) => {
+      onMessage(msg).catch((err: Error) => log('error', 'handling a server message failed', { type: msg.type, error: err.message }));
+    },
+    onClose: () => {
+      authed = false;
+      inFlight = null;
+      pushState();
+    },
+  });
+  link.start();
+  if (stored && creds) syncMedia();
+
+  const statusEvery = opts.statusIntervalMs ?? 60_000;
+  let lastStatusReal = 0;
+  let ticks = 0;
+  const ticker = setInterval(() => {
+    try {
+      runner.tick();
+      pushState();
+      const now = clock.now();
+      if (now - lastClockSent >= 1000 || now < lastClockSent) {
+        lastClockSent = now;
+        display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now });
+      }
+      ticks++;
+      if (ticks * (opts.tickMs ?? 250) - lastStatusReal >= statusEvery) {
+        lastStatusReal = ticks * (opts.tickMs ?? 250);
+        sendStatus();
+      }
+    } catch (err) {
+      log('error', 'player tick failed', { error: (err as Error).message });
+    }
+  }, opts.tickMs ?? 250);
+
+  return {
+    displayUrl,
+    snapshot: () => ({
+      paired: !!creds,
+      screenId: creds?.screenId ?? null,
+      connected: authed,
+      planVersion: runner.planVersion(),
+      backlog: journal.pending().length,
+      pairingCode: pairing?.code ?? null,
+      current: runner.current(),
+      cache: { done: cache.progress().done, total: cache.progress().total, ...(cache.progress().error ? { error: cache.progress().error } : {}) },
+      displayConnected: display.connected(),
+    }),
+    async stop() {
+      stopped = true;
+      clearInterval(ticker);
+      if (retryTimer) clearTimeout(retryTimer);
+      await link.stop();
+      await display.stop();
+      journal.close();
+    },
+  };
+}
+
+export type { CredentialStore, Credentials } from './credentials.ts';
+export { FileCredentialStore } from './file-credentials.ts';

@@ -1,0 +1,249 @@
+/**
+ * Runs the stored plan on the core's clock, with or without a server. Each tick works out what
+ * should be on screen now and next and sends it to the display page; the page's reports
+ * become journal records.
+ *
+ * Late starts (docs/decisions/006-proof-of-play.md): an item whose start has passed is still
+ * played, from the beginning, if it is within its own slot (now < planned end) and the whole
+ * spot fits before the next item starts. Otherwise it is skipped and nothing is recorded: the
+ * server sees the missing play and its make-goods plan it again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '#shared/clock.ts';
+import type { DisplayToCore, ScheduleItem } from '#shared/schemas/display.ts';
+import type { Plan, PlanItem } from '#shared/schemas/protocol.ts';
+import type { MediaCache, Log } from './cache.ts';
+import type { Journal, PlayStart } from './journal.ts';
+
+/** How long past its planned end a started play may go without an `ended` before it is closed. */
+const END_GRACE_MS = 30_000;
+/** Write an `alive` line at most this often while a play is showing. */
+const ALIVE_EVERY_MS = 5_000;
+/** How many items the page gets (the current one and the next ones, for preloading). */
+const LOOKAHEAD = 4;
+
+interface Assigned {
+  item: PlanItem;
+  playId: string;
+  startAt: number;
+  /** A display was connected when the item was due. */
+  displaySawIt: boolean;
+}
+
+export interface RunnerDeps {
+  clock: Clock;
+  journal: Journal;
+  cache: MediaCache;
+  log: Log;
+  mediaUrl(sha256: string): string;
+  screenId(): string | null;
+  sendSchedule(items: ScheduleItem[]): void;
+  displayConnected(): boolean;
+  /** A record was journalled (upload it when the server is reachable). */
+  onRecord(): void;
+}
+
+export class PlanRunner {
+  private plan: Plan | null = null;
+  private items: PlanItem[] = [];
+  private readonly assigned = new Map<string, Assigned>();
+  private readonly byPlayId = new Map<string, Assigned>();
+  private lastSent = '';
+  private lastAlive = 0;
+
+  constructor(private readonly d: RunnerDeps) {}
+
+  setPlan(plan: Plan | null): void {
+    this.plan = plan;
+    this.items = plan ? plan.days.flatMap((day) => day.items).sort((a, b) => a.start - b.start) : [];
+    // Drop assignments of items the new plan no longer has, unless they are playing now.
+    const ids = new Set(this.items.map((i) => i.id));
+    for (const [id, a] of this.assigned) {
+      if (!ids.has(id) && !this.d.journal.isOpen(a.playId)) this.forget(id);
+    }
+    this.tick();
+  }
+
+  zone(): string {
+    return this.plan?.site.timeZone ?? 'Asia/Ho_Chi_Minh';
+  }
+
+  planVersion(): number {
+    return this.plan?.version ?? 0;
+  }
+
+  hasPlan(): boolean {
+    return this.items.length > 0;
+  }
+
+  /** The play showing now, if the display reported its start. */
+  current(): { itemId: string; playId: string; startedAt: number } | null {
+    const open = this.d.journal.openPlays()[0];
+    return open ? { itemId: open.planItemId ?? '', playId: open.playId, startedAt: open.startedAt } : null;
+  }
+
+  /** Whether anything is due now or later whose media is not yet cached. */
+  waitingForMedia(): boolean {
+    const now = this.d.clock.now();
+    return this.items.some((i) => i.end > now && !this.d.cache.isReady(i.mediaSha256));
+  }
+
+  private forget(itemId: string): void {
+    const a = this.assigned.get(itemId);
+    if (!a) return;
+    this.assigned.delete(itemId);
+    this.byPlayId.delete(a.playId);
+  }
+
+  /** Re-sends the schedule on the next tick (a display page just connected). */
+  resend(): void {
+    this.lastSent = '';
+    this.tick();
+  }
+
+  tick(): void {
+    const now = this.d.clock.now();
+    this.closeOverdue(now);
+    const schedule: Assigned[] = [];
+    // Plays the display already started stay listed until they end.
+    for (const a of this.assigned.values()) if (this.d.journal.isOpen(a.playId)) schedule.push(a);
+    for (let i = 0; i < this.items.length && schedule.length < LOOKAHEAD; i++) {
+      const item = this.items[i]!;
+      if (item.end <= now) continue;
+      const existing = this.assigned.get(item.id);
+      if (existing) {
+        if (!schedule.includes(existing) && !this.d.journal.hasPlayed(item.id)) schedule.push(existing);
+        continue;
+      }
+      if (this.d.journal.hasPlayed(item.id) || !this.d.cache.isReady(item.mediaSha256)) continue;
+      const duration = item.end - item.start;
+      let startAt = item.start;
+      if (item.start < now) {
+        const next = this.items[i + 1];
+        if (next && now + duration > next.start) continue;
+        startAt = now;
+      }
+      const a: Assigned = { item, playId: randomUUID(), startAt, displaySawIt: false };
+      this.assigned.set(item.id, a);
+      this.byPlayId.set(a.playId, a);
+      schedule.push(a);
+    }
+    if (this.d.displayConnected()) for (const a of schedule) if (a.startAt <= now) a.displaySawIt = true;
+    const out: ScheduleItem[] = schedule
+      .sort((x, y) => x.startAt - y.startAt)
+      .map((a) => ({
+        itemId: a.item.id,
+        playId: a.playId,
+        mediaUrl: this.d.mediaUrl(a.item.mediaSha256),
+        startAt: a.startAt,
+        durationMs: a.item.end - a.item.start,
+      }));
+    const key = JSON.stringify(out);
+    if (key !== this.lastSent) {
+      this.lastSent = key;
+      this.d.sendSchedule(out);
+    }
+  }
+
+  /** Plays left open past their end, and due items the connected display never started. */
+  private closeOverdue(now: number): void {
+    for (const open of this.d.journal.openPlays()) {
+      const a = this.byPlayId.get(open.playId);
+      const duration = a ? a.item.end - a.item.start : 0;
+      if (now > open.startedAt + duration + END_GRACE_MS) {
+        this.finish(open.playId, now, null, 'interrupted', 'the display stopped reporting during the play');
+      }
+    }
+    for (const a of [...this.assigned.values()]) {
+      const duration = a.item.end - a.item.start;
+      if (now <= a.startAt + duration + END_GRACE_MS || this.d.journal.isOpen(a.playId)) continue;
+      if (!this.d.journal.hasPlayed(a.item.id) && a.displaySawIt) {
+        const screenId = this.d.screenId();
+        if (screenId) {
+          this.d.journal.failedWithoutStart(this.startOf(a, screenId, a.startAt), 'the display never started this item');
+          this.d.onRecord();
+        }
+      }
+      this.forget(a.item.id);
+    }
+  }
+
+  private startOf(a: Assigned, screenId: string, startedAt: number): PlayStart {
+    return {
+      playId: a.playId,
+      screenId,
+      campaignId: a.item.campaignId,
+      mediaSha256: a.item.mediaSha256,
+      planItemId: a.item.id,
+      plannedAt: a.item.start,
+      startedAt,
+      zone: this.zone(),
+    };
+  }
+
+  private finish(playId: string, endedAt: number, secondsShown: number | null, outcome: 'completed' | 'interrupted' | 'failed', reason: string | null): void {
+    const open = this.d.journal.openPlays().find((o) => o.playId === playId);
+    if (!open) return;
+    const shown = secondsShown ?? Math.max(0, (endedAt - open.startedAt) / 1000);
+    this.d.journal.finish(playId, endedAt, shown, outcome, reason);
+    this.d.onRecord();
+    const a = this.byPlayId.get(playId);
+    if (a) this.forget(a.item.id);
+  }
+
+  onDisplay(msg: DisplayToCore): void {
+    const now = this.d.clock.now();
+    switch (msg.type) {
+      case 'started': {
+        const a = this.byPlayId.get(msg.playId);
+        const screenId = this.d.screenId();
+        if (!a || !screenId || this.d.journal.isOpen(msg.playId)) return;
+        if (this.d.journal.hasPlayed(a.item.id)) return;
+        this.d.journal.start(this.startOf(a, screenId, msg.at));
+        this.d.cache.touch(a.item.mediaSha256, now);
+        this.lastAlive = now;
+        return;
+      }
+      case 'ended': {
+        const a = this.byPlayId.get(msg.playId);
+        if (!a) return;
+        const expectedS = (a.item.end - a.item.start) / 1000;
+        const complete = msg.secondsShown >= expectedS - 1;
+        this.finish(
+          msg.playId,
+          msg.at,
+          msg.secondsShown,
+          complete ? 'completed' : 'interrupted',
+          complete ? null : `ended after ${msg.secondsShown.toFixed(1)} s of ${expectedS.toFixed(1)} s`,
+        );
+        this.tick();
+        return;
+      }
+      case 'error': {
+        const a = this.byPlayId.get(msg.playId);
+        const screenId = this.d.screenId();
+        if (!a || !screenId) return;
+        if (this.d.journal.isOpen(msg.playId)) this.finish(msg.playId, msg.at, null, 'failed', msg.reason.slice(0, 500));
+        else if (!this.d.journal.hasPlayed(a.item.id)) {
+          this.d.journal.failedWithoutStart(this.startOf(a, screenId, msg.at), msg.reason.slice(0, 500));
+          this.d.onRecord();
+          this.forget(a.item.id);
+        }
+        this.tick();
+        return;
+      }
+      case 'heartbeat': {
+        if (now - this.lastAlive < ALIVE_EVERY_MS) return;
+        this.lastAlive = now;
+        for (const open of this.d.journal.openPlays()) this.d.journal.alive(open.playId, now);
+        return;
+      }
+    }
+  }
+
+  /** The page went away: whatever it was showing ends now, interrupted. */
+  onDisplayDisconnected(): void {
+    const now = this.d.clock.now();
+    for (const open of this.d.journal.openPlays()) this.finish(open.playId, now, null, 'interrupted', 'the display page closed during the play');
+  }
+}
