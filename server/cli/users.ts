@@ -1,0 +1,169 @@
+/**
+ * `npm run users -- <command>`: manage accounts on the same data directory the server uses
+ * (--data-dir or IHANOI_DATA_DIR, default data/). Safe while the server runs (SQLite WAL).
+ * Passwords are never taken on the command line, where `ps` and shell history would keep them:
+ * the CLI generates a one-time password, prints it once, and the user changes it at first login.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { realClock } from '#shared/clock.ts';
+import { Role } from '#shared/schemas/domain.ts';
+import { ConfigError, parseConfig } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import { createRepositories } from '../repositories/index.ts';
+import { accountService, SCOPED_ROLES, type ScopeRef } from '../auth/accounts.ts';
+import { AppError } from '../errors.ts';
+
+const HELP = `Quản lý tài khoản / Manage user accounts
+
+Usage: npm run users -- <command> [arguments] [--data-dir DIR]
+
+Commands:
+  list                                   list accounts with role and scope
+  add <username> --role ROLE [--name "Display name"] [--site ID]... [--region ID]...
+                                         create an account; prints a one-time password
+  set-role <username> ROLE               change the role
+  set-scopes <username> [--site ID]... [--region ID]...
+                                         replace the sites/regions the user acts on
+  reset-password <username>              print a new one-time password; ends the user's sessions
+  disable <username> | enable <username> lock or unlock an account
+
+Roles: ${Role.options.join(', ')}
+  office_head and venue_staff act only on their scope (a region covers every site below it).
+
+Options:
+  --data-dir DIR   data directory with signage.db (env IHANOI_DATA_DIR, default: data)
+  --help           show this text
+
+Examples:
+  npm run users -- add lan.nguyen --role office_head --name "Nguyễn Thị Lan" --site ubnd-phuong-bach-khoa
+  npm run users -- set-scopes lan.nguyen --region ha-noi/hai-ba-trung
+  npm run users -- reset-password admin`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+async function main() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        'data-dir': { type: 'string' },
+        role: { type: 'string' },
+        name: { type: 'string' },
+        site: { type: 'string', multiple: true },
+        region: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  const [command, username, arg] = positionals;
+  if (values.help || !command) {
+    console.log(HELP);
+    return;
+  }
+
+  let config;
+  try {
+    const c = parseConfig(values['data-dir'] ? ['--data-dir', values['data-dir']] : [], process.env);
+    if (c === 'help') return;
+    config = c;
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const { db } = openDatabase(join(config.dataDir, 'signage.db'), realClock);
+  const repos = createRepositories(db, realClock);
+  const accounts = accountService(db, repos, realClock);
+  const actor = 'cli';
+
+  const scopes = (): ScopeRef[] => [
+    ...(values.site ?? []).map((id) => ({ kind: 'site' as const, id })),
+    ...(values.region ?? []).map((id) => ({ kind: 'region' as const, id })),
+  ];
+  const parseRole = (r: string | undefined) => {
+    const role = Role.safeParse(r);
+    if (!role.success) fail(`Vai trò không hợp lệ / Unknown role "${r ?? ''}"; expected one of: ${Role.options.join(', ')}`);
+    return role.data;
+  };
+  const userOr = (name: string | undefined) => {
+    if (!name) fail(`Thiếu tên đăng nhập / Missing <username>.\n\n${HELP}`);
+    const u = repos.users.getByUsername(name);
+    if (!u) fail(`Không có tài khoản / No user "${name}". Run \`npm run users -- list\`.`);
+    return u;
+  };
+  const printPassword = (name: string, pw: string) => {
+    console.log(`Mật khẩu dùng một lần của ${name} / One-time password for ${name}: ${pw}`);
+    console.log('Chỉ hiện một lần; người dùng phải đổi khi đăng nhập. / Shown once; the user must change it at login.');
+  };
+
+  try {
+    switch (command) {
+      case 'list': {
+        for (const u of repos.users.list()) {
+          const sc = repos.users.scopes(u.id).map((s) => `${s.kind}:${s.ref_id}`);
+          const flags = [u.disabled_at_ms !== null ? 'disabled' : '', u.must_change_password ? 'must-change-password' : ''].filter(Boolean);
+          console.log(`${u.username.padEnd(20)} ${u.role.padEnd(17)} ${sc.join(', ') || '-'}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+        }
+        break;
+      }
+      case 'add': {
+        if (!username) fail(`Thiếu tên đăng nhập / Missing <username>.\n\n${HELP}`);
+        const role = parseRole(values.role);
+        const sc = scopes();
+        if (SCOPED_ROLES.includes(role) && sc.length === 0) {
+          console.error(`Lưu ý / Note: ${role} without --site/--region can act on no site yet; add a scope with set-scopes.`);
+        }
+        const { oneTimePassword } = await accounts.create({ username, displayName: values.name ?? username, role, scopes: sc }, actor);
+        console.log(`Đã tạo / Created ${username} (${role}).`);
+        printPassword(username, oneTimePassword!);
+        break;
+      }
+      case 'set-role': {
+        const u = userOr(username);
+        const role = parseRole(arg ?? values.role);
+        accounts.update(u.id, { role }, actor);
+        console.log(`${u.username}: ${u.role} → ${role}`);
+        break;
+      }
+      case 'set-scopes': {
+        const u = userOr(username);
+        accounts.update(u.id, { scopes: scopes() }, actor);
+        console.log(`${u.username}: ${scopes().map((s) => `${s.kind}:${s.id}`).join(', ') || '(no scope)'}`);
+        break;
+      }
+      case 'reset-password': {
+        const u = userOr(username);
+        printPassword(u.username, await accounts.resetPassword(u.id, actor));
+        break;
+      }
+      case 'disable':
+      case 'enable': {
+        const u = userOr(username);
+        accounts.update(u.id, { disabled: command === 'disable' }, actor);
+        console.log(`${u.username}: ${command}d`);
+        break;
+      }
+      default:
+        fail(`Lệnh không rõ / Unknown command "${command}".\n\n${HELP}`);
+    }
+  } catch (err) {
+    if (err instanceof AppError) fail(err.message);
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
