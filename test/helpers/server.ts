@@ -23,10 +23,11 @@ export interface TestServer {
 export const CAMPAIGN_INSTANT = Date.parse('2024-09-05T07:55:00+07:00');
 
 export async function startTestServer(
-  opts: { clockAt?: number; config?: Partial<Config>; listen?: boolean } = {},
+  opts: { clockAt?: number; clockRate?: number; config?: Partial<Config>; listen?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ihanoi-test-'));
-  const clock = new VirtualClock(opts.clockAt ?? CAMPAIGN_INSTANT);
+  // Rate 0 (default) stands still for unit tests; end-to-end tests run it at real speed (1).
+  const clock = new VirtualClock(opts.clockAt ?? CAMPAIGN_INSTANT, opts.clockRate ?? 0);
   const config = testConfig({ dataDir, ...opts.config });
   const { db } = openDatabase(join(dataDir, 'signage.db'), clock);
   const app = await buildApp({ config, db, clock });
