@@ -50,6 +50,22 @@ function flag(argv: readonly string[], name: string): string | true | undefined 
   return undefined;
 }
 
+/** Reads the config files that exist, in the order given (strongest first). */
+export function readConfigFiles(
+  paths: readonly string[],
+  fs: { readFileSync(path: string, encoding: 'utf8'): string },
+): Array<readonly [string, string]> {
+  const found: Array<readonly [string, string]> = [];
+  for (const path of paths) {
+    try {
+      found.push([path, fs.readFileSync(path, 'utf8')] as const);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    }
+  }
+  return found;
+}
+
 /** Throws an Error whose message says which source and field to fix. */
 export function resolveShellConfig(src: ConfigSources): ShellConfig {
   let merged: Record<string, unknown> = { ...DEFAULT_SHELL_CONFIG };

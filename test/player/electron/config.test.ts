@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHELL_CONFIG, resolveShellConfig } from '../../../player/electron/config.ts';
+import { DEFAULT_SHELL_CONFIG, readConfigFiles, resolveShellConfig } from '../../../player/electron/config.ts';
 
 describe('resolveShellConfig', () => {
   it('falls back to the defaults', () => {
@@ -47,5 +50,18 @@ describe('resolveShellConfig', () => {
     const text = readFileSync(new URL('../../../player/electron/resources/player-config.json', import.meta.url), 'utf8');
     const c = resolveShellConfig({ argv: [], env: {}, files: [['player-config.json', text]] });
     expect(c.serverUrl).toMatch(/^https?:\/\//);
+  });
+});
+
+describe('readConfigFiles', () => {
+  it('returns the files that exist, in order, and fails loudly on any other read error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shell-config-'));
+    try {
+      writeFileSync(join(dir, 'b.json'), '{}');
+      expect(readConfigFiles([join(dir, 'a.json'), join(dir, 'b.json')], fs)).toEqual([[join(dir, 'b.json'), '{}']]);
+      expect(() => readConfigFiles([dir], fs)).toThrow(/cannot read/); // a directory: EISDIR
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
