@@ -68,6 +68,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const waitingByCode = new Map<string, PlayerConnection>();
   const all = new Set<PlayerConnection>();
   const pairRequests = new RateLimiter(20, 60_000);
+  let closing = false;
 
   app.decorate('playerGateway', {
     connectedScreens: () => byScreen.size,
@@ -104,7 +105,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     set?.delete(conn);
     if (set && set.size === 0) {
       byScreen.delete(conn.screenId);
-      pairing.offline(conn.screenId);
+      // Sockets close after the database when the server shuts down; onClose marked them.
+      if (!closing) pairing.offline(conn.screenId);
     }
   }
 
@@ -328,6 +330,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   heartbeat.unref();
 
   app.addHook('onClose', async () => {
+    closing = true;
+    for (const id of byScreen.keys()) pairing.offline(id);
     clearInterval(heartbeat);
     offPlans();
     offRevoked();
