@@ -255,6 +255,34 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  app.get(
+    '/api/v1/reports/screens-today',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "Each screen's plays and planned plays today (campaign zone), for the screens in your scope",
+        querystring: z.object({ campaignId: z.string().min(1).optional() }),
+        response: { 200: z.object({ date: LocalDate, items: z.array(z.object({ screenId: z.string(), plays: z.number().int(), planned: z.number().int(), target: z.number().int() })) }) },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
+      if (!campaign) return { date: localDateOf(app.clock.now(), 'Asia/Ho_Chi_Minh'), items: [] };
+      const date = localDateOf(app.clock.now(), campaign.time_zone);
+      const ctx = loadContext(app.repos, campaign.id);
+      const sites = sitesFor(ctx, {}, scope);
+      const planned = new Map(app.repos.reports.plannedOn(date).map((p) => [p.screen_id, p.planned]));
+      const items = screenDayRows(app.repos, ctx, sites, date, false).map((r) => ({
+        screenId: r.screenId,
+        plays: r.plays,
+        planned: planned.get(r.screenId) ?? 0,
+        target: r.target,
+      }));
+      return { date, items };
+    },
+  );
+
   // Exposed for the console's footer and exports: the server's own notion of now.
   app.get(
     '/api/v1/reports/now',

@@ -1,0 +1,169 @@
+/**
+ * Every string the console shows, Vietnamese first. `t(key)` picks the chosen language; the
+ * choice is remembered in localStorage. Server messages already carry both languages and are
+ * shown as they come.
+ */
+const STRINGS = {
+  appTitle: ['Bảng điều khiển màn hình iHanoi', 'iHanoi screen console'],
+  login: ['Đăng nhập', 'Log in'],
+  logout: ['Đăng xuất', 'Log out'],
+  username: ['Tên đăng nhập', 'User name'],
+  password: ['Mật khẩu', 'Password'],
+  loginFailed: ['Không đăng nhập được', 'Could not log in'],
+  language: ['English', 'Tiếng Việt'],
+  loading: ['Đang tải…', 'Loading…'],
+  save: ['Lưu', 'Save'],
+  saved: ['Đã lưu', 'Saved'],
+  cancel: ['Huỷ', 'Cancel'],
+  errorPrefix: ['Lỗi', 'Error'],
+  noData: ['Chưa có dữ liệu', 'No data yet'],
+  noCampaign: ['Chưa có chiến dịch nào.', 'There is no campaign yet.'],
+
+  navOverview: ['Tổng quan', 'Overview'],
+  navCampaign: ['Chiến dịch', 'Campaign'],
+  navSites: ['Điểm đặt & màn hình', 'Sites & screens'],
+  navFrequency: ['Tần suất', 'Frequency'],
+  navReports: ['Báo cáo', 'Reports'],
+  navAudit: ['Nhật ký thao tác', 'Audit log'],
+
+  role_campaign_manager: ['Quản lý chiến dịch', 'Campaign manager'],
+  role_office_head: ['Thủ trưởng đơn vị', 'Office head'],
+  role_venue_staff: ['Nhân viên điểm đặt', 'Venue staff'],
+  role_auditor: ['Kiểm toán viên', 'Auditor'],
+
+  online: ['Trực tuyến', 'Online'],
+  offline: ['Mất kết nối', 'Offline'],
+  unpaired: ['Chưa ghép nối', 'Not paired'],
+  revoked: ['Đã thu hồi', 'Revoked'],
+  screensTitle: ['Màn hình', 'Screens'],
+  todayPlays: ['Lượt phát hôm nay', "Today's plays"],
+  achieved: ['Đã phát', 'Played'],
+  planned: ['Theo lịch', 'Planned'],
+  target: ['Chỉ tiêu', 'Target'],
+  byDistrict: ['Theo quận/huyện', 'By district'],
+  byVenueType: ['Theo loại địa điểm', 'By venue type'],
+  compliance: ['Tỷ lệ đạt', 'Compliance'],
+  plays: ['Lượt phát', 'Plays'],
+  peakShare: ['Tỷ trọng giờ cao điểm', 'Peak-hour share'],
+  shortfall: ['Thiếu', 'Shortfall'],
+  shortfallOffline: ['Thiếu do mất kết nối', 'Shortfall while offline'],
+  silentHours: ['Giờ không hoạt động', 'Silent hours'],
+  asOf: ['Số liệu ngày', 'Figures for'],
+  timeZone: ['Múi giờ', 'Time zone'],
+
+  campaignVideo: ['Video của chiến dịch', 'Campaign video'],
+  chooseVideo: ['Chọn tệp video (MP4/WebM)', 'Choose a video file (MP4/WebM)'],
+  upload: ['Tải lên', 'Upload'],
+  uploading: ['Đang tải lên', 'Uploading'],
+  uploaded: ['Đã tải lên và gán cho chiến dịch', 'Uploaded and set on the campaign'],
+  currentVideo: ['Video hiện tại', 'Current video'],
+  seconds: ['giây', 'seconds'],
+  dates: ['Thời gian chạy', 'Dates'],
+  firstDay: ['Ngày bắt đầu', 'First day'],
+  lastDay: ['Ngày kết thúc (hết ngày)', 'Last day (inclusive)'],
+  targetPerDay: ['Số lượt phát/ngày (bình quân)', 'Plays per day (average)'],
+  dateHint: ['dd/mm/yyyy', 'dd/mm/yyyy'],
+  badDate: ['Ngày phải có dạng dd/mm/yyyy, ví dụ 17/08/2024', 'Dates are written dd/mm/yyyy, e.g. 17/08/2024'],
+  peakEditor: ['Giờ cao điểm theo loại địa điểm', 'Peak hours per venue type'],
+  peakHelp: [
+    'Nhấn hoặc kéo chuột trên lưới để tô trọng số cho từng giờ trong tuần. Trọng số lớn hơn 1 là giờ cao điểm; 0 là không phát.',
+    'Click or drag over the grid to paint each hour of the week. A weight above 1 is a peak hour; 0 means no plays.',
+  ],
+  venueType: ['Loại địa điểm', 'Venue type'],
+  brush: ['Trọng số tô', 'Paint weight'],
+  previewDate: ['Xem trước cho ngày', 'Preview for'],
+  preview: ['Lịch phát dự kiến trong ngày (một màn hình)', "The day's plan (one screen)"],
+  previewTotal: ['Tổng lượt', 'Total plays'],
+  saveProfile: ['Lưu giờ cao điểm', 'Save peak hours'],
+  resetProfile: ['Đặt lại (đều nhau)', 'Reset (flat)'],
+  hour: ['Giờ', 'Hour'],
+  weekdays: ['T2,T3,T4,T5,T6,T7,CN', 'Mon,Tue,Wed,Thu,Fri,Sat,Sun'],
+
+  site: ['Điểm đặt', 'Site'],
+  screen: ['Màn hình', 'Screen'],
+  status: ['Trạng thái', 'Status'],
+  lastSeen: ['Lần cuối kết nối', 'Last seen'],
+  currentItem: ['Đang phát', 'Now playing'],
+  todayPlan: ['Lịch hôm nay', "Today's plan"],
+  revoke: ['Thu hồi', 'Revoke'],
+  confirmRevoke: ['Thu hồi màn hình này? Trình phát sẽ phải ghép nối lại.', 'Revoke this screen? The player will have to be paired again.'],
+  pairTitle: ['Ghép nối màn hình mới', 'Pair a new screen'],
+  pairHelp: ['Nhập mã 6 ký tự đang hiện trên màn hình.', 'Type the 6-character code shown on the screen.'],
+  pairCode: ['Mã ghép nối', 'Pairing code'],
+  screenName: ['Tên màn hình', 'Screen name'],
+  pair: ['Ghép nối', 'Pair'],
+  paired: ['Đã ghép nối màn hình', 'Screen paired'],
+  noScreens: ['Chưa có màn hình', 'No screens yet'],
+
+  frequencyTitle: ['Tăng tần suất phát tại điểm đặt', 'Raise the frequency at a site'],
+  frequencyHelp: [
+    'Thủ trưởng đơn vị có thể tăng số lượt phát/ngày cho điểm đặt của mình, không được giảm thấp hơn mức của thành phố.',
+    "An office head may raise plays per day at their own site, never below the city's target.",
+  ],
+  cityTarget: ['Mức của thành phố', "City's target"],
+  inForce: ['Đang áp dụng', 'In force'],
+  maxFeasible: ['Tối đa khả thi', 'Most that fits'],
+  newValue: ['Số lượt phát/ngày mới', 'New plays per day'],
+  reason: ['Lý do', 'Reason'],
+  apply: ['Áp dụng', 'Apply'],
+  applied: ['Đã áp dụng; trình phát nhận lịch mới ngay.', 'Applied; players receive the new plan now.'],
+  history: ['Lịch sử thay đổi', 'History'],
+  when: ['Thời điểm', 'When'],
+  who: ['Người thực hiện', 'By'],
+  value: ['Giá trị', 'Value'],
+
+  from: ['Từ ngày', 'From'],
+  to: ['Đến ngày', 'To'],
+  groupBy: ['Nhóm theo', 'Group by'],
+  group_screen: ['Màn hình', 'Screen'],
+  group_site: ['Điểm đặt', 'Site'],
+  group_district: ['Quận/huyện', 'District'],
+  group_venue_type: ['Loại địa điểm', 'Venue type'],
+  district: ['Quận/huyện', 'District'],
+  all: ['Tất cả', 'All'],
+  show: ['Xem', 'Show'],
+  total: ['Tổng', 'Total'],
+  dailyChart: ['Lượt phát theo ngày so với chỉ tiêu', 'Daily plays against the target'],
+  hourlyChart: ['Phân bố theo giờ trong ngày', 'Plays by hour of day'],
+  exports: ['Xuất dữ liệu', 'Exports'],
+  export_daily: ['Theo màn hình và ngày', 'Per screen and day'],
+  export_hourly: ['Theo điểm đặt và giờ', 'Per site and hour'],
+  export_evidence: ['Bằng chứng phát (từng lượt, chuỗi băm)', 'Proof-of-play evidence (every play, hash chain)'],
+  export_audit: ['Nhật ký thao tác', 'Audit log'],
+  savedReports: ['Báo cáo tuần đã lưu (thứ Năm)', 'Saved weekly reports (Thursday)'],
+  period: ['Kỳ', 'Period'],
+  generatedAt: ['Lập lúc', 'Generated'],
+  checksum: ['Tổng kiểm SHA-256', 'SHA-256 checksum'],
+  download: ['Tải về', 'Download'],
+
+  action: ['Thao tác', 'Action'],
+  object: ['Đối tượng', 'Object'],
+  detail: ['Chi tiết', 'Detail'],
+  newer: ['← Mới hơn', '← Newer'],
+  older: ['Cũ hơn →', 'Older →'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type StringKey = keyof typeof STRINGS;
+export type Lang = 'vi' | 'en';
+
+let lang: Lang = (globalThis.localStorage?.getItem('lang') as Lang | null) === 'en' ? 'en' : 'vi';
+
+export function t(key: StringKey): string {
+  return STRINGS[key][lang === 'vi' ? 0 : 1];
+}
+
+/** A key chosen at run time (role names, group names); falls back to the key itself. */
+export function tk(key: string): string {
+  const entry = (STRINGS as Record<string, readonly [string, string]>)[key];
+  return entry ? entry[lang === 'vi' ? 0 : 1] : key;
+}
+
+export function currentLang(): Lang {
+  return lang;
+}
+
+export function setLang(next: Lang): void {
+  lang = next;
+  globalThis.localStorage?.setItem('lang', next);
+  document.documentElement.lang = next;
+}

@@ -1,0 +1,195 @@
+/**
+ * The console shell: login, the header with the language toggle, the role's navigation and a
+ * History-API router. Pages are plain functions that fill a container. The server checks every
+ * call again; hiding pages only spares people links they cannot use.
+ */
+import type { Campaign, Me } from '#shared/schemas/api.ts';
+import type { Role } from '#shared/schemas/domain.ts';
+import './style.css';
+import { ApiError, currentUser, get, post, whenLoggedOut } from './api.ts';
+import { clear, h, message } from './dom.ts';
+import { currentLang, setLang, t, tk, type StringKey } from './i18n.ts';
+import { auditPage } from './pages/audit.ts';
+import { campaignPage } from './pages/campaign.ts';
+import { frequencyPage } from './pages/frequency.ts';
+import { overviewPage } from './pages/overview.ts';
+import { reportsPage } from './pages/reports.ts';
+import { sitesPage } from './pages/sites.ts';
+
+export interface PageContext {
+  me: Me;
+  campaign: Campaign | null;
+  /** The campaign's zone; dates and times are shown in it unless a site has its own. */
+  zone: string;
+  /** The server's "now" (a virtual clock when replaying 2024), epoch ms. */
+  nowMs: number;
+  navigate(path: string): void;
+}
+
+type Page = (root: HTMLElement, ctx: PageContext) => Promise<void>;
+
+interface Route {
+  path: string;
+  label: StringKey;
+  roles: Role[];
+  page: Page;
+}
+
+const ROUTES: Route[] = [
+  { path: '/', label: 'navOverview', roles: ['campaign_manager', 'office_head', 'venue_staff', 'auditor'], page: overviewPage },
+  { path: '/campaign', label: 'navCampaign', roles: ['campaign_manager'], page: campaignPage },
+  { path: '/sites', label: 'navSites', roles: ['campaign_manager', 'office_head', 'venue_staff'], page: sitesPage },
+  { path: '/frequency', label: 'navFrequency', roles: ['campaign_manager', 'office_head'], page: frequencyPage },
+  { path: '/reports', label: 'navReports', roles: ['campaign_manager', 'office_head', 'auditor'], page: reportsPage },
+  { path: '/audit', label: 'navAudit', roles: ['campaign_manager', 'auditor'], page: auditPage },
+];
+
+const app = document.getElementById('app')!;
+let me: Me | null = null;
+
+function navigate(path: string): void {
+  if (location.pathname !== path) history.pushState(null, '', path);
+  void render();
+}
+
+window.addEventListener('popstate', () => void render());
+whenLoggedOut(() => {
+  me = null;
+  void render();
+});
+
+async function render(): Promise<void> {
+  document.documentElement.lang = currentLang();
+  document.title = t('appTitle');
+  if (!me) me = await currentUser().catch(() => null);
+  clear(app);
+  if (!me) {
+    app.appendChild(loginView());
+    return;
+  }
+  const allowed = ROUTES.filter((r) => r.roles.includes(me!.role));
+  const route = allowed.find((r) => r.path === location.pathname) ?? allowed[0]!;
+  if (route.path !== location.pathname) history.replaceState(null, '', route.path);
+
+  const main = h('main', { id: 'page', 'data-page': route.path });
+  app.append(header(me, allowed, route), main);
+  main.appendChild(h('p', { class: 'loading' }, t('loading')));
+  try {
+    const [campaigns, now] = await Promise.all([
+      get<{ items: Campaign[] }>('/campaigns'),
+      get<{ iso: string; timeZone: string }>('/reports/now'),
+    ]);
+    const campaign = campaigns.items.find((c) => c.runningNow) ?? campaigns.items.find((c) => c.status === 'active') ?? campaigns.items[0] ?? null;
+    const ctx: PageContext = { me, campaign, zone: campaign?.timeZone ?? now.timeZone, nowMs: Date.parse(now.iso), navigate };
+    const body = h('div');
+    await route.page(body, ctx);
+    clear(main);
+    main.appendChild(body);
+  } catch (err) {
+    clear(main);
+    main.appendChild(message('error', `${t('errorPrefix')}: ${(err as Error).message}`));
+  }
+}
+
+function header(user: Me, routes: Route[], current: Route): HTMLElement {
+  return h(
+    'header',
+    { class: 'top' },
+    h('div', { class: 'brand' }, h('strong', null, 'iHanoi'), ' ', t('appTitle')),
+    h(
+      'nav',
+      { 'aria-label': 'main' },
+      routes.map((r) =>
+        h(
+          'a',
+          {
+            href: r.path,
+            class: r === current ? 'active' : '',
+            'aria-current': r === current ? 'page' : null,
+            onclick: ((e: Event) => {
+              e.preventDefault();
+              navigate(r.path);
+            }) as EventListener,
+          },
+          t(r.label),
+        ),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'user' },
+      h('span', { class: 'who' }, user.displayName, ' · ', tk(`role_${user.role}`)),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          id: 'lang-toggle',
+          onclick: (() => {
+            setLang(currentLang() === 'vi' ? 'en' : 'vi');
+            void render();
+          }) as EventListener,
+        },
+        t('language'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          id: 'logout',
+          onclick: (async () => {
+            await post('/auth/logout').catch(() => undefined);
+            me = null;
+            history.replaceState(null, '', '/');
+            void render();
+          }) as EventListener,
+        },
+        t('logout'),
+      ),
+    ),
+  );
+}
+
+function loginView(): HTMLElement {
+  const status = h('div');
+  const user = h('input', { name: 'username', id: 'username', autocomplete: 'username', required: true });
+  const pass = h('input', { name: 'password', id: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const form = h(
+    'form',
+    {
+      class: 'login card',
+      onsubmit: (async (e: Event) => {
+        e.preventDefault();
+        clear(status);
+        try {
+          const res = await post<{ user: Me }>('/auth/login', { username: user.value, password: pass.value });
+          me = res.user;
+          void render();
+        } catch (err) {
+          status.appendChild(message('error', `${t('loginFailed')}: ${err instanceof ApiError ? err.message : String(err)}`));
+        }
+      }) as EventListener,
+    },
+    h('h1', null, t('appTitle')),
+    h('label', null, t('username'), user),
+    h('label', null, t('password'), pass),
+    h('button', { type: 'submit', id: 'login-submit' }, t('login')),
+    status,
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        onclick: (() => {
+          setLang(currentLang() === 'vi' ? 'en' : 'vi');
+          void render();
+        }) as EventListener,
+      },
+      t('language'),
+    ),
+  );
+  return h('div', { class: 'login-wrap' }, form);
+}
+
+void render();
