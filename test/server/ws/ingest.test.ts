@@ -1,0 +1,179 @@
+/**
+ * Proof-of-play ingest seen from the wire, with a hand-written player: exactly-once counting
+ * and the tamper evidence of the hash chain.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
+import { hashToken, randomToken } from '#server/auth/passwords.ts';
+import { hashPlayRecord } from '#server/proof/chain.ts';
+import { hashRecord } from '#player/core/journal.ts';
+import { RestartableServer, seedCampaign, seedMedia, seedSite, seedUser, T0 } from './fixtures.ts';
+
+let server: RestartableServer;
+let sha: string;
+const SCREEN = 'scr-test-1';
+const TOKEN = randomToken();
+
+beforeEach(async () => {
+  server = new RestartableServer();
+  await server.start();
+  seedSite(server.db!);
+  sha = seedMedia(server.db!, server.dataDir, 1024).sha256;
+  seedCampaign(server.db!, sha);
+  server.db!.prepare(`INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', 'Sảnh', 'offline', ?, ?)`).run(SCREEN, hashToken(TOKEN), T0);
+});
+
+afterEach(async () => {
+  await server.stop();
+});
+
+class Client {
+  ws: WebSocket;
+  private queue: Record<string, unknown>[] = [];
+  private waiters: ((m: Record<string, unknown>) => void)[] = [];
+  constructor() {
+    this.ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
+    this.ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as Record<string, unknown>;
+      const w = this.waiters.shift();
+      if (w) w(m);
+      else this.queue.push(m);
+    });
+  }
+  async open() {
+    await new Promise((r) => this.ws.once('open', r));
+    this.send({ type: 'hello', screenId: SCREEN, token: TOKEN, playerVersion: 'test', cachedMedia: [], clock: T0 });
+    expect(await this.next()).toMatchObject({ type: 'welcome', screenId: SCREEN, lastSeq: 0 });
+    return this;
+  }
+  send(m: object) {
+    this.ws.send(JSON.stringify({ v: 1, ...m }));
+  }
+  next(): Promise<Record<string, unknown>> {
+    const m = this.queue.shift();
+    return m ? Promise.resolve(m) : new Promise((r) => this.waiters.push(r));
+  }
+}
+
+/** A valid chain of n records as a player would journal them. */
+function chain(n: number): PlayRecord[] {
+  const out: PlayRecord[] = [];
+  let prev = GENESIS_HASH;
+  for (let i = 1; i <= n; i++) {
+    const start = T0 + i * 120_000;
+    const body = {
+      playId: randomUUID(),
+      screenId: SCREEN,
+      campaignId: 'ihanoi-2024',
+      mediaSha256: sha,
+      planItemId: `item-${i}`,
+      plannedAt: new Date(start).toISOString(),
+      startedAt: new Date(start + 40).toISOString().replace('Z', '+00:00'),
+      endedAt: new Date(start + 10_040).toISOString(),
+      secondsShown: 10,
+      outcome: 'completed' as const,
+      reason: null,
+      playerVersion: 'test',
+      seq: i,
+      prevHash: prev,
+    };
+    const hash = hashRecord(body);
+    out.push({ ...body, hash });
+    prev = hash;
+  }
+  return out;
+}
+
+const count = () => (server.db!.prepare('SELECT COUNT(*) AS n FROM plays').get() as { n: number }).n;
+
+describe('play ingest', () => {
+  it('player and server hash a record the same way', () => {
+    const [r] = chain(1);
+    const { hash: _h, ...body } = r!;
+    expect(hashPlayRecord(body)).toBe(r!.hash);
+  });
+
+  it('counts a batch sent twice on one connection once, and acks both times', async () => {
+    const c = await new Client().open();
+    const records = chain(3);
+    c.send({ type: 'plays', batchId: 'b1', records });
+    const first = await c.next();
+    expect(first).toMatchObject({ type: 'plays_ack', batchId: 'b1', lastSeq: 3, rejected: [] });
+    expect(first.acked).toEqual(records.map((r) => r.playId));
+    // The same batch again on the same connection (the player did not see the ack in time).
+    c.send({ type: 'plays', batchId: 'b1', records });
+    const second = await c.next();
+    expect(second.acked).toEqual(records.map((r) => r.playId));
+    expect(count()).toBe(3);
+    c.ws.close();
+  });
+
+  it('a re-sent batch after a reconnect is acked and counted once', async () => {
+    const records = chain(3);
+    const c = await new Client().open();
+    c.send({ type: 'plays', batchId: 'b1', records });
+    await c.next();
+    c.ws.close();
+    const c2 = new Client();
+    await new Promise((r) => c2.ws.once('open', r));
+    c2.send({ type: 'hello', screenId: SCREEN, token: TOKEN, playerVersion: 'test', cachedMedia: [], clock: T0 });
+    expect(await c2.next()).toMatchObject({ type: 'welcome', lastSeq: 3 });
+    c2.send({ type: 'plays', batchId: 'b1', records });
+    const again = await c2.next();
+    expect(again).toMatchObject({ type: 'plays_ack', lastSeq: 3 });
+    expect(again.acked).toEqual(records.map((r) => r.playId));
+    expect(count()).toBe(3);
+    c2.ws.close();
+  });
+
+  it('flags an edited record, a forged link and a gap in the chain', async () => {
+    const c = await new Client().open();
+    const records = chain(6);
+    // Someone raised secondsShown after the record was hashed.
+    records[1] = { ...records[1]!, secondsShown: 30 };
+    // Record 5 is missing: 6 arrives with nothing before it.
+    const sent = records.filter((r) => r.seq !== 5);
+    c.send({ type: 'plays', batchId: 'b1', records: sent });
+    const ack = await c.next();
+    expect((ack.acked as string[]).length).toBe(5);
+    const statuses = server.db!.prepare('SELECT seq, chain_status FROM plays ORDER BY seq').all();
+    expect(statuses).toEqual([
+      { seq: 1, chain_status: 'ok' },
+      { seq: 2, chain_status: 'mismatch' },
+      { seq: 3, chain_status: 'ok' },
+      { seq: 4, chain_status: 'ok' },
+      { seq: 6, chain_status: 'gap' },
+    ]);
+    c.ws.close();
+  });
+
+  it('the audit re-check finds a record edited in the database afterwards', async () => {
+    const c = await new Client().open();
+    const records = chain(4);
+    c.send({ type: 'plays', batchId: 'b1', records });
+    await c.next();
+    c.ws.close();
+    server.db!.prepare('UPDATE plays SET seconds_shown = 60 WHERE seq = 3').run();
+    const auditor = seedUser(server.db!, 'auditor', []);
+    const res = await fetch(`${server.url}/api/v1/screens/${SCREEN}/proof/verify`, { method: 'POST', headers: { authorization: `Bearer ${auditor.token}` } });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { ok: boolean; problems: { seq: number; status: string }[]; plays: number };
+    expect(report.ok).toBe(false);
+    expect(report.plays).toBe(4);
+    expect(report.problems).toEqual([{ playId: records[2]!.playId, seq: 3, status: 'mismatch' }]);
+    expect(server.db!.prepare('SELECT chain_status FROM plays WHERE seq = 3').get()).toEqual({ chain_status: 'mismatch' });
+  });
+
+  it('refuses records for another screen on this connection', async () => {
+    const c = await new Client().open();
+    const [r] = chain(1);
+    const other = { ...r!, screenId: 'scr-someone-else' };
+    c.send({ type: 'plays', batchId: 'b2', records: [other] });
+    const ack = await c.next();
+    expect(ack).toMatchObject({ acked: [], rejected: [{ playId: other.playId }] });
+    expect(count()).toBe(0);
+    c.ws.close();
+  });
+});
