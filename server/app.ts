@@ -12,6 +12,7 @@ import contextPlugin from './plugins/context.ts';
 import errorsPlugin from './plugins/errors.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import authPlugin from './plugins/auth.ts';
+import cronPlugin from './cron/jobs.ts';
 import healthRoutes from './routes/health.ts';
 import playerGateway from './ws/gateway.ts';
 import pairingRoutes from './routes/pairing.ts';
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin);
+  await app.register(cronPlugin);
 
   // One plugin per resource. Keep this list sorted by URL prefix.
   await app.register(healthRoutes);

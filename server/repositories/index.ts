@@ -15,6 +15,7 @@ import { mediaRepository } from './media.ts';
 import { campaignsRepository } from './campaigns.ts';
 import { overridesRepository } from './overrides.ts';
 import { playlistObjectsRepository } from './playlist-objects.ts';
+import { plansRepository } from './plans.ts';
 
 export function createRepositories(db: Db, clock: Clock) {
   const audit = auditRepository(db, clock);
@@ -30,6 +31,7 @@ export function createRepositories(db: Db, clock: Clock) {
     overrides: overridesRepository(db, clock, audit),
     playlistObjects: playlistObjectsRepository(db, clock),
     reports: reportsRepository(db),
+    plans: plansRepository(db),
     // @repos-end (add repositories above this line)
   };
 }

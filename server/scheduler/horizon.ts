@@ -25,6 +25,8 @@ export interface HorizonInput {
    * purpose: a date left out counts as 0 plays, so forgetting it would plan a flood of make-goods.
    */
   achieved: Readonly<Record<string, number>>;
+  /** The first date the screen owes plays for (its pairing day); earlier days count for nothing. */
+  accountableFrom?: string;
   /** Plays done so far today. */
   alreadyPlayedToday?: AlreadyPlayed;
   /** Plans already issued to this screen; unchanged days are returned as they are. */
@@ -52,6 +54,7 @@ export function planHorizon(input: HorizonInput): Horizon {
     days: withCapacity,
     achieved: input.achieved,
     asOf: from,
+    ...(input.accountableFrom ? { accountableFrom: input.accountableFrom } : {}),
     capPct: campaign.makeGoodCapPct ?? DEFAULT_MAKE_GOOD_CAP_PCT,
   });
 

@@ -22,6 +22,8 @@ export interface MakeGoodInput {
   achieved: Readonly<Record<string, number>>;
   /** First date still to be planned; the deficit is what was missed before it. */
   asOf: string;
+  /** Days before this date owe nothing (e.g. before the screen was installed and paired). */
+  accountableFrom?: string;
   capPct?: number;
   spreadDays?: number;
 }
@@ -47,6 +49,7 @@ export function computeMakeGoods(input: MakeGoodInput): MakeGoodResult {
   let deficit = 0;
   for (const d of input.days) {
     if (d.date >= input.asOf) break;
+    if (input.accountableFrom && d.date < input.accountableFrom) continue;
     deficit += d.target - (input.achieved[d.date] ?? 0);
   }
   // Plays above target on earlier days (a raise that came late, say) offset later misses, but a

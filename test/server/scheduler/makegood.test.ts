@@ -58,6 +58,13 @@ describe('computeMakeGoods', () => {
     expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 14 }, asOf: '2024-09-02' })).toMatchObject({ deficit: 0, extra: {} });
   });
 
+  it('owes nothing for days before the screen was paired', () => {
+    const all = days('2024-08-17', '2024-09-10');
+    const r = computeMakeGoods({ days: all, achieved: { '2024-09-01': 10, '2024-09-02': 4 }, asOf: '2024-09-03', accountableFrom: '2024-09-01' });
+    expect(r.deficit).toBe(6);
+    expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 10, '2024-09-02': 4 }, asOf: '2024-09-03' }).deficit).toBe(156);
+  });
+
   it('make-good plays are still peak-weighted when planned', () => {
     const site = office();
     const plan = planDay({ campaign: campaign(), site, screen: { id: 's' }, date: '2024-09-05', clock: new VirtualClock(0), makeGood: 5 });

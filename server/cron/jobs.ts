@@ -1,0 +1,240 @@
+/**
+ * The scheduled jobs, in ONE table: { name, cron, timezone, run }. A fastify plugin starts them
+ * when the app is ready and stops them when it closes.
+ *
+ * node-cron keeps no state and fires by the system time, while this server may run on a
+ * virtual clock (`--clock 2024-09-05T07:55:00+07:00 --clock-rate 60`). So each job's period
+ * is decided by the Clock: `runDue` finds the latest instant at or before clock.now() that the
+ * job's expression names in its zone, and runs the job for that period unless the cron_runs
+ * ledger already has it. The node-cron task per job (exact under the real clock) and a short
+ * clock tick (virtual clocks, and catching up after downtime) both just call `runDue`, so a
+ * period runs once however it is reached. Every job is also safe to run twice.
+ */
+import fp from 'fastify-plugin';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Clock } from '#shared/clock.ts';
+import { DEFAULT_TIME_ZONE } from '#shared/schemas/domain.ts';
+import { addDays, eachDate, localDateOf, startOfNextLocalDay, toIsoWithOffset, weekdayOf } from '#shared/time.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { DomainEventBus } from '../events.ts';
+import type { Repositories } from '../repositories/index.ts';
+import { generateWeeklyReport } from '../reports/weekly.ts';
+import { createPlanService, type PlanService } from './plan-service.ts';
+import { latestDue, parseCron, type CronFields } from './schedule.ts';
+
+/** A screen is offline after two missed 30-second heartbeats. */
+export const HEARTBEAT_MS = 30_000;
+export const OFFLINE_AFTER_MS = 2 * HEARTBEAT_MS;
+
+export interface JobContext {
+  config: Pick<Config, 'dataDir'>;
+  db: Db;
+  repos: Repositories;
+  clock: Clock;
+  events: DomainEventBus;
+  plans: PlanService;
+  log: FastifyBaseLogger;
+  /** The scheduled instant this run is for (<= now). */
+  dueAt: number;
+}
+
+export interface CronJob {
+  name: string;
+  cron: string;
+  timezone: string;
+  /** Record each period in cron_runs (skip for jobs that run every few seconds). */
+  ledger: boolean;
+  run(ctx: JobContext): unknown | Promise<unknown>;
+}
+
+/** The Thursdays whose report period [Thu−7, Wed] overlaps the campaign, due by `now`. */
+export function weeklyPeriods(firstDay: string, lastDay: string, zone: string, now: number): Array<{ first: string; last: string; thursday: string }> {
+  const out: Array<{ first: string; last: string; thursday: string }> = [];
+  const today = localDateOf(now, zone);
+  for (const thursday of eachDate(addDays(firstDay, 1), addDays(lastDay, 7))) {
+    if (weekdayOf(thursday) !== 3) continue;
+    if (thursday > today) break;
+    const first = addDays(thursday, -7) < firstDay ? firstDay : addDays(thursday, -7);
+    const last = addDays(thursday, -1) > lastDay ? lastDay : addDays(thursday, -1);
+    if (first <= last) out.push({ first, last, thursday });
+  }
+  return out;
+}
+
+export const JOBS: CronJob[] = [
+  {
+    // Players hold 7 days; at local midnight the horizon moves on a day and yesterday's misses
+    // become make-goods.
+    name: 'plans-rollover',
+    cron: '0 0 * * *',
+    timezone: DEFAULT_TIME_ZONE,
+    ledger: true,
+    run: ({ plans, log }) => {
+      const r = plans.replan();
+      log.info({ job: 'plans-rollover', screens: r.screens, changed: r.changedScreens.length, days: r.days }, 'plans rolled over');
+      return r;
+    },
+  },
+  {
+    name: 'screens-offline',
+    cron: '*/30 * * * * *',
+    timezone: 'UTC',
+    ledger: false,
+    run: ({ repos, clock, log }) => {
+      const ids = repos.plans.sweepOffline(clock.now() - OFFLINE_AFTER_MS);
+      if (ids.length > 0) log.info({ job: 'screens-offline', screens: ids }, 'Mất kết nối / screens marked offline (missed heartbeats)');
+      return ids;
+    },
+  },
+  {
+    // Gia Lâm wants the status report every Thursday before 15:00; made at 14:00. Every missing
+    // week of every campaign is made, so a report missed while the server was down appears on
+    // the next start.
+    name: 'weekly-report',
+    cron: '0 14 * * 4',
+    timezone: DEFAULT_TIME_ZONE,
+    ledger: true,
+    run: async (ctx) => {
+      const made: string[] = [];
+      const saved = new Set(ctx.repos.reports.listReports().filter((r) => r.kind === 'weekly').map((r) => `${r.campaign_id}|${r.period_first}`));
+      for (const c of ctx.repos.campaigns.list()) {
+        for (const p of weeklyPeriods(c.first_day, c.last_day, c.time_zone, ctx.dueAt)) {
+          if (saved.has(`${c.id}|${p.first}`)) continue;
+          await generateWeeklyReport(ctx, c.id, p.first, p.last);
+          made.push(`${c.id} ${p.first}..${p.last}`);
+        }
+      }
+      if (made.length > 0) ctx.log.info({ job: 'weekly-report', made }, 'Đã lập báo cáo tuần / weekly reports written');
+      return made;
+    },
+  },
+  {
+    // A campaign ends at 24:00 of its last day in its own zone; closing it empties the future
+    // days of every plan.
+    name: 'campaign-close',
+    cron: '0 0 * * *',
+    timezone: DEFAULT_TIME_ZONE,
+    ledger: true,
+    run: ({ repos, clock, events, log }) => {
+      const closed: string[] = [];
+      for (const c of repos.campaigns.list()) {
+        if (c.status !== 'active' || clock.now() < startOfNextLocalDay(c.last_day, c.time_zone)) continue;
+        repos.campaigns.update(c.id, { status: 'closed' }, 'cron:campaign-close');
+        closed.push(c.id);
+        events.emit('plan-inputs-changed', { campaignId: c.id, reason: 'campaign.close' });
+      }
+      if (closed.length > 0) log.info({ job: 'campaign-close', closed }, 'Chiến dịch đã kết thúc và được đóng / campaigns closed at their end');
+      return closed;
+    },
+  },
+];
+
+export interface CronRunner {
+  /** Runs every job whose latest period is not done yet; returns the names that ran. */
+  runDue(): Promise<string[]>;
+  runJob(name: string): Promise<boolean>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createCronRunner(deps: Omit<JobContext, 'dueAt'>, jobs: CronJob[] = JOBS, tickMs = 5_000): CronRunner {
+  const parsed = new Map<string, CronFields>(jobs.map((j) => [j.name, parseCron(j.cron)]));
+  const handled = new Map<string, number>();
+  const running = new Set<string>();
+  const tasks: ScheduledTask[] = [];
+  let ticker: ScheduledTask | null = null;
+
+  async function runOne(job: CronJob): Promise<boolean> {
+    if (running.has(job.name)) return false;
+    const now = deps.clock.now();
+    const due = latestDue(parsed.get(job.name)!, job.timezone, now);
+    if (due === null || handled.get(job.name) === due) return false;
+    const key = toIsoWithOffset(due, job.timezone);
+    if (job.ledger && deps.repos.plans.hasRun(job.name, key)) {
+      handled.set(job.name, due);
+      return false;
+    }
+    running.add(job.name);
+    try {
+      await job.run({ ...deps, dueAt: due });
+      if (job.ledger) deps.repos.plans.recordRun(job.name, key, deps.clock.now());
+      handled.set(job.name, due);
+      return true;
+    } catch (err) {
+      // Not recorded: the next tick tries the same period again.
+      deps.log.error({ err, job: job.name, period: key }, `cron job ${job.name} failed; it will be retried`);
+      return false;
+    } finally {
+      running.delete(job.name);
+    }
+  }
+
+  async function runDue(): Promise<string[]> {
+    const ran: string[] = [];
+    for (const job of jobs) if (await runOne(job)) ran.push(job.name);
+    return ran;
+  }
+
+  return {
+    runDue,
+    runJob: async (name) => {
+      const job = jobs.find((j) => j.name === name);
+      if (!job) throw new Error(`no cron job named ${name}`);
+      return runOne(job);
+    },
+    start() {
+      for (const job of jobs) {
+        tasks.push(cron.schedule(job.cron, () => void runOne(job), { timezone: job.timezone, name: job.name, noOverlap: true }));
+      }
+      const every = Math.max(1, Math.round(tickMs / 1000));
+      ticker = cron.schedule(`*/${every} * * * * *`, () => void runDue(), { name: 'clock-tick', noOverlap: true });
+    },
+    async stop() {
+      for (const t of tasks.splice(0)) await t.destroy();
+      if (ticker) await ticker.destroy();
+      ticker = null;
+    },
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    plans: PlanService;
+    cron: CronRunner;
+  }
+}
+
+/**
+ * Decorates `app.plans` (the plan service) and `app.cron`. With config.cron 'on' the plan
+ * service re-plans on 'plan-inputs-changed' and the jobs start on ready (after catching up) and
+ * stop on close; with 'off' (tests) nothing runs unless called.
+ */
+export default fp(
+  async (app: FastifyInstance) => {
+    const plans = createPlanService({ repos: app.repos, clock: app.clock, events: app.events });
+    const runner = createCronRunner({ config: app.config, db: app.db, repos: app.repos, clock: app.clock, events: app.events, plans, log: app.log });
+    app.decorate('plans', plans);
+    app.decorate('cron', runner);
+    if (app.config.cron !== 'on') return;
+
+    const off = app.events.on('plan-inputs-changed', (e) => {
+      try {
+        const r = plans.replan(e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {});
+        app.log.info({ reason: e.reason, changed: r.changedScreens.length }, 'plans updated after a change');
+      } catch (err) {
+        app.log.error({ err, reason: e.reason }, 'could not re-plan after a change');
+      }
+    });
+    app.addHook('onReady', async () => {
+      await runner.runDue();
+      runner.start();
+    });
+    app.addHook('onClose', async () => {
+      off();
+      await runner.stop();
+    });
+  },
+  { name: 'cron', dependencies: ['context'] },
+);

@@ -1,0 +1,192 @@
+/**
+ * The plan service: reads each screen's plan inputs from the database, runs the pure scheduler
+ * (server/scheduler/) for the horizon, and stores the days whose plan changed under a new
+ * per-screen version (screen_plans). Unchanged days keep their plan, items and ids.
+ *
+ * It re-plans when plan inputs change (domain event 'plan-inputs-changed') and when the cron
+ * job rolls plans over at local midnight, then emits 'plans-updated' so the player gateway
+ * tells connected players to pull.
+ */
+import type { Clock } from '#shared/clock.ts';
+import type { OpeningHours, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
+import { addDays, localDateOf } from '#shared/time.ts';
+import type { DomainEventBus } from '../events.ts';
+import type { Repositories } from '../repositories/index.ts';
+import type { PlanCampaignRow, PlanSiteRow } from '../repositories/plans.ts';
+import { DEFAULT_HORIZON_DAYS, planHorizon, type DayPlan, type PlanCampaign, type PlanSite } from '../scheduler/index.ts';
+import { stableHash } from '../scheduler/hash.ts';
+
+/** One day of one screen as stored: the merged items plus each campaign's plan facts. */
+export interface StoredDay {
+  items: Array<{ id: string; campaignId: string; mediaSha256: string; start: number; end: number; peak: boolean }>;
+  campaigns: Array<Omit<DayPlan, 'items' | 'screenId' | 'date' | 'timeZone'> & { campaignId: string }>;
+}
+
+export interface PlanServiceDeps {
+  repos: Repositories;
+  clock: Clock;
+  events?: DomainEventBus;
+  horizonDays?: number;
+}
+
+export interface ReplanResult {
+  screens: number;
+  changedScreens: string[];
+  days: number;
+}
+
+export function toPlanCampaign(c: PlanCampaignRow): PlanCampaign | null {
+  if (!c.media_sha256 || !c.media_duration_ms) return null;
+  return {
+    id: c.id,
+    mediaSha256: c.media_sha256,
+    mediaDurationMs: c.media_duration_ms,
+    firstDay: c.first_day,
+    lastDay: c.last_day,
+    timeZone: c.time_zone,
+    targetPerDay: c.target_per_day,
+    averageBasis: c.average_basis,
+    peakProfiles: JSON.parse(c.peak_profiles) as Partial<Record<VenueType, PeakProfile>>,
+    makeGoodCapPct: c.make_good_cap_pct,
+  };
+}
+
+export function toPlanSite(s: PlanSiteRow): PlanSite {
+  return {
+    id: s.id,
+    venueType: s.venue_type as VenueType,
+    timeZone: s.time_zone,
+    openingHours: JSON.parse(s.opening_hours) as OpeningHours,
+    peakProfile: s.peak_profile ? (JSON.parse(s.peak_profile) as PeakProfile) : null,
+  };
+}
+
+export function parseStoredDay(json: string): StoredDay {
+  const v = JSON.parse(json) as Partial<StoredDay> | StoredDay['items'];
+  if (Array.isArray(v)) return { items: v, campaigns: [] };
+  return { items: v.items ?? [], campaigns: v.campaigns ?? [] };
+}
+
+export function createPlanService(deps: PlanServiceDeps) {
+  const { repos, clock } = deps;
+  const horizon = deps.horizonDays ?? DEFAULT_HORIZON_DAYS;
+
+  /** Active campaigns with a video, and the sites taking part in each. */
+  function activeCampaigns(): Array<{ campaign: PlanCampaign; sites: Set<string> }> {
+    const out: Array<{ campaign: PlanCampaign; sites: Set<string> }> = [];
+    for (const row of repos.plans.campaigns()) {
+      if (row.status !== 'active') continue;
+      const campaign = toPlanCampaign(row);
+      if (!campaign) continue;
+      out.push({ campaign, sites: new Set(repos.campaigns.participatingSiteIds(row.id)) });
+    }
+    return out;
+  }
+
+  function planScreen(
+    screenId: string,
+    siteId: string,
+    pairedAt: number | null,
+    campaigns: Array<{ campaign: PlanCampaign; sites: Set<string> }>,
+    siteCache: Map<string, PlanSite | null>,
+  ): { changed: boolean; days: number } {
+    let base = siteCache.get(siteId);
+    if (base === undefined) {
+      const row = repos.plans.site(siteId);
+      base = row ? toPlanSite(row) : null;
+      siteCache.set(siteId, base);
+    }
+    if (!base) return { changed: false, days: 0 };
+    const now = clock.now();
+    const today = localDateOf(now, base.timeZone);
+    const last = addDays(today, horizon - 1);
+    const stored = new Map(repos.plans.plansFrom(screenId, today).map((r) => [r.local_date, r]));
+
+    // Per date: the merged day of every campaign this site takes part in.
+    const fresh = new Map<string, StoredDay>();
+    for (const { campaign, sites } of campaigns) {
+      if (!sites.has(siteId)) continue;
+      const raise = repos.overrides.current(campaign.id, siteId);
+      const site: PlanSite = { ...base, overridePerDay: raise?.plays_per_day ?? null, overrideEffectiveFrom: raise?.effective_from_ms ?? null };
+      const previous: DayPlan[] = [];
+      for (const [date, row] of stored) {
+        const day = parseStoredDay(row.plan);
+        const meta = day.campaigns.find((c) => c.campaignId === campaign.id);
+        if (!meta) continue;
+        const { campaignId: _c, ...facts } = meta;
+        previous.push({
+          ...facts,
+          screenId,
+          date,
+          timeZone: site.timeZone,
+          items: day.items.filter((i) => i.campaignId === campaign.id).map(({ campaignId: _x, ...it }) => it),
+        });
+      }
+      const { plans } = planHorizon({
+        campaign,
+        site,
+        screen: { id: screenId },
+        clock,
+        from: today,
+        days: horizon,
+        achieved: repos.plans.achieved(screenId, campaign.id),
+        // A screen owes plays from the day it was paired; one not yet paired owes none.
+        accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
+        alreadyPlayedToday: repos.plans.playedOn(screenId, campaign.id, today),
+        previous,
+      });
+      for (const p of plans) {
+        const day = fresh.get(p.date) ?? { items: [], campaigns: [] };
+        day.items.push(...p.items.map((it) => ({ ...it, campaignId: campaign.id })));
+        const { items: _i, screenId: _s, date: _d, timeZone: _z, ...facts } = p;
+        day.campaigns.push({ ...facts, campaignId: campaign.id });
+        fresh.set(p.date, day);
+      }
+    }
+
+    const rows: Array<{ date: string; inputsHash: string; plan: string }> = [];
+    for (let d = today; d <= last; d = addDays(d, 1)) {
+      const day = fresh.get(d) ?? { items: [], campaigns: [] };
+      day.items.sort((a, b) => a.start - b.start);
+      const hash =
+        day.campaigns.length === 0 ? 'none' : day.campaigns.length === 1 ? day.campaigns[0]!.inputsHash : stableHash(day.campaigns.map((c) => c.inputsHash).join('|'), 16);
+      const json = JSON.stringify(day);
+      const before = stored.get(d);
+      // Nothing stored and nothing to play: no row at all, so a screen outside every campaign
+      // does not collect empty days.
+      if (before ? before.inputs_hash === hash && before.plan === json : day.campaigns.length === 0) continue;
+      rows.push({ date: d, inputsHash: hash, plan: json });
+    }
+    if (rows.length === 0) return { changed: false, days: 0 };
+    const screen = repos.plans.screen(screenId);
+    const version = Math.max(screen?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
+    repos.plans.savePlans(screenId, version, rows, now);
+    return { changed: true, days: rows.length };
+  }
+
+  /** Re-plans the given screens (default: every screen), storing only what changed. */
+  function replan(filter: { screenIds?: readonly string[]; siteIds?: readonly string[] } = {}): ReplanResult {
+    const campaigns = activeCampaigns();
+    const siteCache = new Map<string, PlanSite | null>();
+    const wantScreens = filter.screenIds ? new Set(filter.screenIds) : null;
+    const wantSites = filter.siteIds ? new Set(filter.siteIds) : null;
+    const changed: string[] = [];
+    let screens = 0;
+    let days = 0;
+    for (const s of repos.plans.screens()) {
+      if (wantScreens && !wantScreens.has(s.id)) continue;
+      if (wantSites && !wantSites.has(s.site_id)) continue;
+      screens++;
+      const r = planScreen(s.id, s.site_id, s.paired_at_ms, campaigns, siteCache);
+      if (r.changed) {
+        changed.push(s.id);
+        days += r.days;
+      }
+    }
+    if (changed.length > 0) deps.events?.emit('plans-updated', { screenIds: changed });
+    return { screens, changedScreens: changed, days };
+  }
+
+  return { replan };
+}
+export type PlanService = ReturnType<typeof createPlanService>;

@@ -1,0 +1,106 @@
+/**
+ * What the plan service and the cron jobs read and write: the plan inputs of each screen
+ * (campaign, site, raise, achieved plays), the plans issued (screen_plans, with the per-screen
+ * monotonic version), the cron_runs ledger, and the heartbeat sweep.
+ */
+import type { Db } from '../db/database.ts';
+
+export interface PlanCampaignRow {
+  id: string;
+  media_sha256: string | null;
+  media_duration_ms: number | null;
+  first_day: string;
+  last_day: string;
+  time_zone: string;
+  target_per_day: number;
+  average_basis: 'operating_day' | 'calendar_day';
+  make_good_cap_pct: number;
+  peak_profiles: string;
+  status: 'active' | 'closed';
+}
+
+export interface PlanSiteRow {
+  id: string;
+  venue_type: string;
+  time_zone: string;
+  opening_hours: string;
+  peak_profile: string | null;
+}
+
+export interface PlanScreenRow {
+  id: string;
+  site_id: string;
+  status: string;
+  plan_version: number;
+  paired_at_ms: number | null;
+}
+
+export interface StoredPlanRow {
+  local_date: string;
+  version: number;
+  inputs_hash: string;
+  plan: string;
+}
+
+export function plansRepository(db: Db) {
+  const campaigns = db.prepare<[], PlanCampaignRow>(
+    `SELECT c.id, c.media_sha256, m.duration_ms AS media_duration_ms, c.first_day, c.last_day, c.time_zone, c.target_per_day,
+            c.average_basis, c.make_good_cap_pct, c.peak_profiles, c.status
+     FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256 ORDER BY c.id`,
+  );
+  const site = db.prepare<[string], PlanSiteRow>('SELECT id, venue_type, time_zone, opening_hours, peak_profile FROM sites WHERE id = ?');
+  const screens = db.prepare<[], PlanScreenRow>(`SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE status != 'revoked' ORDER BY id`);
+  const screen = db.prepare<[string], PlanScreenRow>(`SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE id = ? AND status != 'revoked'`);
+  const achieved = db.prepare<[string, string], { local_date: string; n: number }>(
+    `SELECT local_date, COUNT(*) AS n FROM plays WHERE screen_id = ? AND campaign_id = ? AND outcome = 'completed' GROUP BY local_date`,
+  );
+  const playedOn = db.prepare<[string, string, string], { started_ms: number }>(
+    `SELECT started_ms FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome = 'completed' ORDER BY started_ms`,
+  );
+  const plansFrom = db.prepare<[string, string], StoredPlanRow>(
+    'SELECT local_date, version, inputs_hash, plan FROM screen_plans WHERE screen_id = ? AND local_date >= ? ORDER BY local_date',
+  );
+  const maxVersion = db.prepare<[string], { v: number | null }>('SELECT MAX(version) AS v FROM screen_plans WHERE screen_id = ?');
+  const upsertPlan = db.prepare(
+    `INSERT INTO screen_plans (screen_id, local_date, version, inputs_hash, plan, computed_at_ms) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (screen_id, local_date) DO UPDATE SET version = excluded.version, inputs_hash = excluded.inputs_hash,
+       plan = excluded.plan, computed_at_ms = excluded.computed_at_ms`,
+  );
+  const setPlanVersion = db.prepare('UPDATE screens SET plan_version = ? WHERE id = ?');
+  const hasRun = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM cron_runs WHERE job = ? AND period_key = ?');
+  const recordRun = db.prepare('INSERT OR IGNORE INTO cron_runs (job, period_key, ran_at_ms) VALUES (?, ?, ?)');
+  const lastRun = db.prepare<[string], { period_key: string; ran_at_ms: number }>(
+    'SELECT period_key, ran_at_ms FROM cron_runs WHERE job = ? ORDER BY ran_at_ms DESC, period_key DESC LIMIT 1',
+  );
+  const sweep = db.prepare<[number], { id: string }>(
+    `UPDATE screens SET status = 'offline' WHERE status = 'online' AND (last_seen_ms IS NULL OR last_seen_ms < ?) RETURNING id`,
+  );
+
+  return {
+    campaigns: () => campaigns.all(),
+    site: (id: string) => site.get(id),
+    screens: () => screens.all(),
+    screen: (id: string) => screen.get(id),
+    /** Completed plays per local date for one screen and campaign. */
+    achieved: (screenId: string, campaignId: string): Record<string, number> =>
+      Object.fromEntries(achieved.all(screenId, campaignId).map((r) => [r.local_date, r.n])),
+    playedOn: (screenId: string, campaignId: string, date: string) => playedOn.all(screenId, campaignId, date).map((r) => ({ startedAt: r.started_ms })),
+    plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
+    maxVersion: (screenId: string) => maxVersion.get(screenId)?.v ?? 0,
+    /** Writes the changed days under one new version for the screen (one transaction). */
+    savePlans: db.transaction(
+      (screenId: string, version: number, rows: Array<{ date: string; inputsHash: string; plan: string }>, now: number) => {
+        for (const r of rows) upsertPlan.run(screenId, r.date, version, r.inputsHash, r.plan, now);
+        setPlanVersion.run(version, screenId);
+      },
+    ),
+    hasRun: (job: string, periodKey: string) => hasRun.get(job, periodKey)!.n > 0,
+    /** True if this call recorded the run (false: it was already recorded). */
+    recordRun: (job: string, periodKey: string, now: number) => recordRun.run(job, periodKey, now).changes === 1,
+    lastRun: (job: string) => lastRun.get(job),
+    /** Screens marked online whose last sign of life is older than `cutoff`; now offline. */
+    sweepOffline: (cutoff: number) => sweep.all(cutoff).map((r) => r.id),
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+  };
+}
+export type PlansRepository = ReturnType<typeof plansRepository>;

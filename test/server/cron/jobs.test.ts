@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localDateOf, zonedToInstant } from '#shared/time.ts';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { loadPlaylists } from '#server/playlists/load.ts';
+import { JOBS, weeklyPeriods } from '#server/cron/jobs.ts';
+import { latestDue, parseCron } from '#server/cron/schedule.ts';
+import { parseStoredDay } from '#server/cron/plan-service.ts';
+
+const HCM = 'Asia/Ho_Chi_Minh';
+const PLAYLISTS = fileURLToPath(new URL('../../../playlists/', import.meta.url));
+
+describe('latestDue (cron expressions on a Clock)', () => {
+  it('finds the latest Thursday 14:00 in Hà Nội', () => {
+    const weekly = parseCron('0 14 * * 4');
+    const thu = zonedToInstant('2024-09-05', '14:00', HCM);
+    expect(latestDue(weekly, HCM, thu)).toBe(thu);
+    expect(latestDue(weekly, HCM, thu - 1)).toBe(zonedToInstant('2024-08-29', '14:00', HCM));
+    expect(latestDue(weekly, HCM, zonedToInstant('2024-09-09', '09:00', HCM))).toBe(thu);
+  });
+
+  it('handles seconds fields and local midnight in a DST zone', () => {
+    expect(latestDue(parseCron('*/30 * * * * *'), 'UTC', Date.parse('2024-09-05T01:02:47Z'))).toBe(Date.parse('2024-09-05T01:02:30Z'));
+    const berlin = 'Europe/Berlin';
+    const midnight = parseCron('0 0 * * *');
+    // The day after spring-forward, and the fall-back day itself.
+    expect(latestDue(midnight, berlin, Date.parse('2024-03-31T12:00:00Z'))).toBe(Date.parse('2024-03-30T23:00:00Z'));
+    expect(latestDue(midnight, berlin, Date.parse('2024-10-27T12:00:00Z'))).toBe(Date.parse('2024-10-26T22:00:00Z'));
+  });
+
+  it('every job in the table has a valid expression and an IANA zone', () => {
+    for (const job of JOBS) {
+      expect(() => parseCron(job.cron)).not.toThrow();
+      expect(() => new Intl.DateTimeFormat('en', { timeZone: job.timezone })).not.toThrow();
+    }
+    expect(new Set(JOBS.map((j) => j.name)).size).toBe(JOBS.length);
+  });
+});
+
+describe('weeklyPeriods', () => {
+  it('covers the campaign in Thursday-to-Wednesday weeks, the last one after 10/10', () => {
+    const all = weeklyPeriods('2024-08-17', '2024-10-10', HCM, zonedToInstant('2024-10-31', '00:00', HCM));
+    expect(all[0]).toEqual({ first: '2024-08-17', last: '2024-08-21', thursday: '2024-08-22' });
+    expect(all.at(-1)).toEqual({ first: '2024-10-10', last: '2024-10-10', thursday: '2024-10-17' });
+    const days = all.reduce((n, p) => n + (Date.parse(p.last) - Date.parse(p.first)) / 86_400_000 + 1, 0);
+    expect(days).toBe(55);
+  });
+});
+
+describe('plan service and cron jobs on a real database', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ listen: false });
+    await loadPlaylists({ db: srv.db, repos: srv.app.repos, clock: srv.clock, playlistsDir: PLAYLISTS, dataDir: srv.dataDir });
+  });
+  afterAll(async () => srv.close());
+
+  const daysOf = (screenId: string) => srv.app.repos.plans.plansFrom(screenId, '2000-01-01');
+
+  it('plans every screen for 7 days with exact counts, and re-planning unchanged inputs changes nothing', () => {
+    const first = srv.app.plans.replan();
+    expect(first.screens).toBeGreaterThan(40);
+    expect(first.changedScreens.length).toBe(first.screens);
+    const screen = srv.app.repos.plans.screens()[0]!;
+    const rows = daysOf(screen.id);
+    expect(rows).toHaveLength(7);
+    expect(rows[0]!.local_date).toBe('2024-09-05');
+    for (const r of rows) {
+      const day = parseStoredDay(r.plan);
+      const facts = day.campaigns[0]!;
+      expect(day.items).toHaveLength(facts.target);
+      expect(day.items.every((i) => i.campaignId === 'ihanoi-2024')).toBe(true);
+    }
+    const versionBefore = srv.app.repos.plans.maxVersion(screen.id);
+    const again = srv.app.plans.replan();
+    expect(again.changedScreens).toEqual([]);
+    expect(srv.app.repos.plans.maxVersion(screen.id)).toBe(versionBefore);
+  });
+
+  it('a raise at one site re-plans only its screens, keeps the morning, and bumps the version', () => {
+    const site = srv.app.repos.plans.site(srv.app.repos.plans.screens()[0]!.site_id)!;
+    const screens = srv.app.repos.plans.screens().filter((s) => s.site_id === site.id);
+    const other = srv.app.repos.plans.screens().find((s) => s.site_id !== site.id)!;
+    const otherVersion = srv.app.repos.plans.maxVersion(other.id);
+    srv.clock.set(zonedToInstant('2024-09-05', '14:00', HCM));
+    const today = localDateOf(srv.clock.now(), site.time_zone);
+    const before = parseStoredDay(daysOf(screens[0]!.id).find((r) => r.local_date === today)!.plan);
+    const versionBefore = srv.app.repos.plans.maxVersion(screens[0]!.id);
+
+    srv.app.repos.users.insert({
+      id: 'u-head',
+      username: 'truong-don-vi',
+      display_name: 'Trưởng đơn vị',
+      role: 'office_head',
+      password_hash: 'x',
+      must_change_password: 0,
+      created_at_ms: srv.clock.now(),
+    });
+    srv.app.repos.overrides.add({ campaignId: 'ihanoi-2024', siteId: site.id, playsPerDay: 30, reason: 'đông khách', setBy: 'u-head' }, 10);
+    const r = srv.app.plans.replan({ siteIds: [site.id] });
+    expect(new Set(r.changedScreens)).toEqual(new Set(screens.map((s) => s.id)));
+
+    const after = parseStoredDay(daysOf(screens[0]!.id).find((x) => x.local_date === today)!.plan);
+    const now = srv.clock.now();
+    // No plays were reported this morning, so all 30 are still to come after 14:00; the
+    // morning's planned items stay in the plan unchanged (same ids) for the player's journal.
+    expect(after.campaigns[0]).toMatchObject({ target: 30, alreadyPlayed: 0 });
+    expect(after.items.filter((i) => i.start >= now)).toHaveLength(30);
+    expect(after.items.filter((i) => i.start < now)).toEqual(before.items.filter((i) => i.start < now));
+    expect(srv.app.repos.plans.maxVersion(screens[0]!.id)).toBe(versionBefore + 1);
+    expect(srv.app.repos.plans.maxVersion(other.id)).toBe(otherVersion);
+  });
+
+  it('runs due jobs once per period, catching up the weekly reports missed before start', async () => {
+    const ran = await srv.app.cron.runDue();
+    expect(ran).toEqual(expect.arrayContaining(['plans-rollover', 'weekly-report', 'campaign-close']));
+    const reports = srv.app.repos.reports.listReports().filter((x) => x.kind === 'weekly');
+    // Thursdays 22/08 and 29/08 were due by 05/09 08:00; 05/09 14:00 itself is due now.
+    expect(reports.map((x) => `${x.period_first}..${x.period_last}`).sort()).toEqual([
+      '2024-08-17..2024-08-21',
+      '2024-08-22..2024-08-28',
+      '2024-08-29..2024-09-04',
+    ]);
+    for (const x of reports) expect(existsSync(join(srv.dataDir, 'reports', x.file_name))).toBe(true);
+    const second = await srv.app.cron.runDue();
+    expect(second).not.toContain('weekly-report');
+    expect(second).not.toContain('plans-rollover');
+  });
+
+  it('marks screens offline after two missed heartbeats', async () => {
+    const [a, b] = srv.app.repos.plans.screens();
+    const now = srv.clock.now();
+    srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(now - 61_000, a!.id);
+    srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(now - 20_000, b!.id);
+    srv.clock.advance(30_000);
+    expect(await srv.app.cron.runJob('screens-offline')).toBe(true);
+    expect(srv.app.repos.screens.get(a!.id)!.status).toBe('offline');
+    expect(srv.app.repos.screens.get(b!.id)!.status).toBe('online');
+  });
+
+  it('rolls over at local midnight and closes the campaign at the end of 10/10/2024', async () => {
+    srv.clock.set(zonedToInstant('2024-09-06', '00:00:10', HCM));
+    expect(await srv.app.cron.runDue()).toContain('plans-rollover');
+    const screen = srv.app.repos.plans.screens()[0]!;
+    expect(daysOf(screen.id).at(-1)!.local_date).toBe('2024-09-12');
+
+    srv.clock.set(zonedToInstant('2024-10-10', '23:59:59', HCM));
+    await srv.app.cron.runDue();
+    expect(srv.app.repos.campaigns.get('ihanoi-2024')!.status).toBe('active');
+    srv.clock.set(zonedToInstant('2024-10-11', '00:00:01', HCM));
+    expect(await srv.app.cron.runDue()).toContain('campaign-close');
+    expect(srv.app.repos.campaigns.get('ihanoi-2024')!.status).toBe('closed');
+    srv.app.plans.replan();
+    for (const r of srv.app.repos.plans.plansFrom(screen.id, '2024-10-11')) expect(parseStoredDay(r.plan).items).toEqual([]);
+  });
+});
