@@ -12,7 +12,7 @@
  * atomically and keeps the chain head, so the next record still links to the last one).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalPlayJson, GENESIS_HASH, type PlayOutcome, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { toIsoWithOffset } from '#shared/time.ts';
@@ -72,14 +72,20 @@ export class Journal {
     this.file = join(dir, 'journal.jsonl');
     let skipped = 0;
     if (existsSync(this.file)) {
-      const text = readFileSync(this.file, 'utf8');
+      let text = readFileSync(this.file, 'utf8');
+      // A torn final append (no newline) would glue itself to the next line: cut it off.
+      if (text.length && !text.endsWith('\n')) {
+        const keep = text.lastIndexOf('\n') + 1;
+        truncateSync(this.file, Buffer.byteLength(text.slice(0, keep)));
+        text = text.slice(0, keep);
+        skipped++;
+      }
       for (const raw of text.split('\n')) {
         if (!raw.trim()) continue;
         let line: Line;
         try {
           line = JSON.parse(raw) as Line;
         } catch {
-          // Only the last line can be torn (power cut mid-append); it never reached fsync.
           skipped++;
           continue;
         }
