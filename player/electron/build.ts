@@ -9,7 +9,6 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const outdir = `${root}dist-electron`;
 
 const common: BuildOptions = {
   absWorkingDir: root,
@@ -22,7 +21,8 @@ const common: BuildOptions = {
   legalComments: 'none',
 };
 
-export async function buildElectron(): Promise<void> {
+/** Builds into `outdir` (default dist-electron/ at the project root, where package.json "main" points). */
+export async function buildElectron(outdir = `${root}dist-electron`): Promise<string> {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     ...common,
@@ -44,11 +44,12 @@ export async function buildElectron(): Promise<void> {
     platform: 'browser',
     external: ['electron'],
   });
+  return outdir;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   buildElectron().then(
-    () => console.log(`built ${outdir}/main.cjs and preload.cjs`),
+    (outdir) => console.log(`built ${outdir}/main.cjs and ${outdir}/preload.cjs`),
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);
       process.exit(1);
