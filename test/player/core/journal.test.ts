@@ -74,3 +74,24 @@ it('a new screen id (re-paired) starts a new chain at seq 1', () => {
   expect(n).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
   j.close();
 });
+
+it('matches the test vector of docs/protocol.md', () => {
+  const hash = hashRecord({
+    playId: '2f1b6f0e-3c1a-4c57-9d51-0f2a8c1b9e11',
+    screenId: 'scr-1',
+    campaignId: 'ihanoi-2024',
+    mediaSha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    planItemId: 'it-1',
+    plannedAt: '2024-09-05T08:00:30+07:00',
+    startedAt: '2024-09-05T08:00:30+07:00',
+    endedAt: '2024-09-05T08:01:00+07:00',
+    secondsShown: 30,
+    outcome: 'completed',
+    reason: null,
+    playerVersion: '0.1.0',
+    seq: 1,
+    prevHash: GENESIS_HASH,
+  });
+  expect(hash).toBe('52d3c76e8d6013cd2a0ae86b2a92f51c4818e43349ed0bd0abfcac7cc800006d');
+  expect(readFileSync(join(import.meta.dirname, '../../../docs/protocol.md'), 'utf8')).toContain(hash);
+});
