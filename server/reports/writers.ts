@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PassThrough, type Writable } from 'node:stream';
-import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import archiver from 'archiver';
 
 export type Cell = string | number | null;
@@ -64,8 +64,31 @@ export function checksumOfRows(rows: Iterable<Cell[]>): string {
   return h.digest('hex');
 }
 
+export class DestinationClosed extends Error {
+  constructor() {
+    super('the export destination closed before the export ended (client went away?)');
+  }
+}
+
+/** Resolves on 'drain'; rejects if the destination closes first, so the cursor is released. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      out.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      out.off('drain', onDrain);
+      reject(new DestinationClosed());
+    };
+    out.once('drain', onDrain);
+    out.once('close', onClose);
+  });
+}
+
 async function write(out: Writable, chunk: string): Promise<void> {
-  if (!out.write(chunk, 'utf8')) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  if (out.destroyed || out.writableEnded) throw new DestinationClosed();
+  if (!out.write(chunk, 'utf8')) await drained(out);
 }
 
 function metaRows(meta: ExportMeta): Cell[][] {
@@ -100,6 +123,9 @@ export async function writeCsv(table: ExportTable, out: Writable): Promise<Expor
       rows++;
     }
     if (buf) await write(out, buf);
+    // Give the event loop a turn between batches: bytes leave as they are made, and other
+    // requests (ingest, the console) are served while a long export runs.
+    await nextTurn();
   }
   const checksum = hash.digest('hex');
   await write(out, '\r\n' + csvLine(['Số dòng dữ liệu / Data rows', rows]) + csvLine(['SHA-256', checksum]));
@@ -203,6 +229,7 @@ export async function writeXlsx(table: ExportTable, out: Writable): Promise<Expo
       buf += xlsxRow(rows + 1, r);
     }
     if (buf) await Promise.race([write(sheet, buf), failed]);
+    await nextTurn();
   }
   sheet.end('</sheetData></worksheet>');
   const checksum = hash.digest('hex');

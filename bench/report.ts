@@ -1,0 +1,231 @@
+/**
+ * Campaign report over 5.5 million plays (10,000 screens × 55 days × 10 plays), in a temp
+ * SQLite file: time to first byte and to the whole CSV of the per-screen, per-day export, read
+ * over real HTTP from a real server, plus the peak memory of the process while it streams.
+ * `run()` is called by bench/main.ts; `tsx bench/report.ts` runs it alone (`--screens 1000`
+ * for a quicker pass).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { VirtualClock } from '../shared/clock.ts';
+import { eachDate, toIsoWithOffset, zonedToInstant } from '../shared/time.ts';
+import { buildApp } from '../server/app.ts';
+import { hashPassword } from '../server/auth/passwords.ts';
+import { testConfig } from '../server/config.ts';
+import { openDatabase } from '../server/db/database.ts';
+import type { PlayInsert } from '../server/repositories/reports.ts';
+
+const ZONE = 'Asia/Ho_Chi_Minh';
+const FIRST = '2024-08-17';
+const LAST = '2024-10-10';
+const CAMPAIGN = 'ihanoi-2024';
+const SCREENS_PER_SITE = 10;
+const PLAYS_PER_DAY = 10;
+
+export interface ReportBenchResult {
+  name: string;
+  plays: number;
+  rows: number;
+  bytes: number;
+  seedMs: number;
+  firstByteMs: number;
+  firstDataRowMs: number;
+  totalMs: number;
+  rowsPerSecond: number;
+  peakRssMb: number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export async function run(options: { screens?: number; log?: (line: string) => void } = {}): Promise<ReportBenchResult[]> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const screens = options.screens ?? 10_000;
+  const sites = Math.ceil(screens / SCREENS_PER_SITE);
+  const days = eachDate(FIRST, LAST);
+  const dir = mkdtempSync(join(tmpdir(), 'ihanoi-bench-report-'));
+  const clock = new VirtualClock(Date.parse('2024-08-16T09:00:00+07:00'));
+  const { db } = openDatabase(join(dir, 'signage.db'), clock);
+  // A throwaway database: durability buys nothing here and would only slow the seeding.
+  db.pragma('synchronous = OFF');
+  const app = await buildApp({ config: testConfig({ dataDir: dir }), db, clock });
+  try {
+    const t0 = performance.now();
+    const r = app.repos;
+    r.regions.upsert({ id: 'ha-noi', parent_id: null, name: 'Hà Nội', level: 'city', source: 'bench' });
+    const districts = ['Ba Đình', 'Hoàn Kiếm', 'Tây Hồ', 'Long Biên', 'Cầu Giấy', 'Đống Đa', 'Hai Bà Trưng', 'Hoàng Mai', 'Thanh Xuân', 'Nam Từ Liêm'];
+    districts.forEach((name, i) => r.regions.upsert({ id: `ha-noi/d${i}`, parent_id: 'ha-noi', name, level: 'district', source: 'bench' }));
+    const open = JSON.stringify(Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['06:00', '22:00']]])));
+    const media = createHash('sha256').update('bench').digest('hex');
+    r.media.add({ sha256: media, mime_type: 'video/mp4', duration_ms: 15_000, bytes: 79_274, original_name: 'ihanoi-promo.mp4' }, 'bench');
+    r.campaigns.put({
+      id: CAMPAIGN,
+      name: 'Phát video iHanoi – Công dân Thủ đô số',
+      name_en: 'iHanoi promo',
+      media_sha256: media,
+      first_day: FIRST,
+      last_day: LAST,
+      time_zone: ZONE,
+      target_per_day: PLAYS_PER_DAY,
+      average_basis: 'operating_day',
+      make_good_cap_pct: 50,
+      peak_profiles: '{}',
+      venue_defaults: '{}',
+      participants: JSON.stringify({ regions: ['ha-noi'], sites: [], venueTypes: [] }),
+      source: 'bench',
+    });
+    const screenIds: { id: string; site: string }[] = [];
+    db.transaction(() => {
+      for (let s = 0; s < sites; s++) {
+        const siteId = `ha-noi/d${s % districts.length}/site-${s}`;
+        r.sites.put({ id: siteId, name: `Điểm đặt số ${s}`, venue_type: 'government_office', address: 'Hà Nội', region_id: `ha-noi/d${s % districts.length}`, time_zone: ZONE, opening_hours: open, peak_profile: null, moving: 0, source: 'bench' });
+        for (let k = 0; k < SCREENS_PER_SITE && screenIds.length < screens; k++) {
+          const id = `scr-${s}-${k}`;
+          r.screens.create({ id, siteId, name: `Màn hình ${k + 1}` }, 'bench');
+          r.screens.setTokenHash(id, createHash('sha256').update(id).digest('hex'));
+          screenIds.push({ id, site: siteId });
+        }
+      }
+    })();
+    log(`report bench: ${fmt(sites)} sites, ${fmt(screens)} screens, ${days.length} days; inserting ${fmt(screens * days.length * PLAYS_PER_DAY)} plays…`);
+
+    const total = screens * days.length * PLAYS_PER_DAY;
+    let inserted = 0;
+    const seqs = new Map<string, number>();
+    for (const date of days) {
+      const base = zonedToInstant(date, '06:00', ZONE);
+      // Every screen plays at the same ten local times: format them once per day.
+      const slots = Array.from({ length: PLAYS_PER_DAY }, (_, i) => {
+        const start = base + i * 96 * 60_000 + 60_000;
+        const hour = 6 + Math.floor((i * 96) / 60);
+        return { start, hour, startedAt: toIsoWithOffset(start, ZONE), endedAt: toIsoWithOffset(start + 15_000, ZONE) };
+      });
+      function* rows(): Generator<PlayInsert> {
+        for (const s of screenIds) {
+          let seq = seqs.get(s.id) ?? 0;
+          for (const { start, hour, startedAt, endedAt } of slots) {
+            seq++;
+            yield {
+              play_id: `${s.id}-${seq}`,
+              screen_id: s.id,
+              site_id: s.site,
+              campaign_id: CAMPAIGN,
+              media_sha256: media,
+              plan_item_id: null,
+              planned_at: null,
+              planned_ms: null,
+              started_at: startedAt,
+              started_ms: start,
+              ended_at: endedAt,
+              ended_ms: start + 15_000,
+              seconds_shown: 15,
+              outcome: 'completed',
+              reason: null,
+              player_version: '1.0.0',
+              seq,
+              prev_hash: '',
+              hash: '',
+              chain_status: 'ok',
+              local_date: date,
+              local_hour: hour,
+              in_peak: hour >= 7 && hour < 9 ? 1 : 0,
+              received_at_ms: start + 60_000,
+            };
+          }
+          seqs.set(s.id, seq);
+        }
+      }
+      inserted += r.reports.insertPlays(rows());
+      log(`  ${date}: ${fmt(inserted)} / ${fmt(total)} plays (${Math.round((inserted / total) * 100)} %)`);
+    }
+    const seedMs = performance.now() - t0;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('optimize');
+
+    const userId = 'bench-auditor';
+    r.users.insert({ id: userId, username: 'kiemtoan', display_name: 'Kiểm toán', role: 'auditor', password_hash: await hashPassword('bench-password-123'), must_change_password: 0, created_at_ms: clock.now() });
+    clock.set(Date.parse('2024-10-11T09:00:00+07:00'));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'kiemtoan', password: 'bench-password-123' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+
+    log(`  seeded in ${fmt(seedMs / 1000)} s; exporting the campaign CSV over HTTP…`);
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+    const exportOnce = () => new Promise<{ firstByte: number; firstRow: number; total: number; bytes: number; rows: number }>((resolve, reject) => {
+      const start = performance.now();
+      let firstByte = 0;
+      let firstRow = 0;
+      let bytes = 0;
+      let newlines = 0;
+      let lastReport = start;
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/api/v1/reports/export?kind=daily&format=csv&campaignId=${CAMPAIGN}&from=${FIRST}&to=${LAST}`,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
+          res.on('data', (chunk: Buffer) => {
+            const now = performance.now();
+            if (!firstByte) firstByte = now - start;
+            bytes += chunk.length;
+            for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
+            // 7 metadata lines, a blank line and the header come before the first data row.
+            if (!firstRow && newlines > 9) firstRow = now - start;
+            if (now - lastReport > 2000) {
+              lastReport = now;
+              log(`  … ${fmt(bytes / 1e6)} MB received after ${fmt((now - start) / 1000)} s`);
+            }
+          });
+          res.on('end', () => resolve({ firstByte, firstRow, total: performance.now() - start, bytes, rows: newlines - 9 - 3 }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const cold = await exportOnce();
+    log(`  cold run (first request after start): first byte ${fmt(cold.firstByte)} ms, whole CSV ${fmt(cold.total)} ms; running again warm…`);
+    const result = await exportOnce();
+    clearInterval(sampler);
+    const out: ReportBenchResult = {
+      name: `campaign CSV, ${fmt(screens)} screens × ${days.length} days`,
+      plays: inserted,
+      rows: result.rows,
+      bytes: result.bytes,
+      seedMs,
+      firstByteMs: result.firstByte,
+      firstDataRowMs: result.firstRow,
+      totalMs: result.total,
+      rowsPerSecond: result.rows / (result.total / 1000),
+      peakRssMb: peakRss / 1e6,
+    };
+    log(
+      `${out.name}: ${fmt(out.plays)} plays → ${fmt(out.rows)} rows, ${fmt(out.bytes / 1e6)} MB; ` +
+        `first byte ${fmt(out.firstByteMs)} ms, first data row ${fmt(out.firstDataRowMs)} ms, whole CSV ${fmt(out.totalMs)} ms ` +
+        `(${fmt(out.rowsPerSecond)} rows/s); peak RSS ${fmt(out.peakRssMb)} MB`,
+    );
+    return [out];
+  } finally {
+    await app.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--screens');
+  await run(i > 0 ? { screens: Number(process.argv[i + 1]) } : {});
+}
