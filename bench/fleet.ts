@@ -1,0 +1,165 @@
+/**
+ * A fleet of simulated players in a child process (so they do not share the server's event
+ * loop), driven over IPC by bench/push.ts and bench/reconnect.ts. Each player is a bare
+ * protocol client: what matters here is the server's side.
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
+import { hashRecord } from '#player/core/journal.ts';
+
+type Cred = { screenId: string; token: string };
+type Cmd =
+  | { cmd: 'players'; url: string; creds: Cred[]; version: number }
+  | { cmd: 'raw'; url: string; n: number }
+  | { cmd: 'sio'; url: string; n: number }
+  | { cmd: 'storm-prepare'; creds: Cred[]; plays: number; campaignId: string; sha256: string; start: number }
+  | { cmd: 'storm'; url: string }
+  | { cmd: 'close' };
+
+const send = (m: object) => process.send!(m);
+let sockets: { close(): void }[] = [];
+
+/** Opens `n` connections with at most `parallel` handshakes at a time. */
+async function openAll<T>(n: number, parallel: number, open: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await open(i);
+      }
+    }),
+  );
+  return out;
+}
+
+function players(url: string, creds: Cred[], version: number): void {
+  let ready = 0;
+  let got = 0;
+  const wsUrl = url.replace(/^http/, 'ws') + '/ws/player';
+  void openAll(creds.length, 200, (i) => new Promise<void>((resolve, reject) => {
+    const c = creds[i]!;
+    const ws = new WebSocket(wsUrl);
+    sockets.push(ws);
+    let have = 0;
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, screenId: c.screenId, token: c.token, playerVersion: 'bench', cachedMedia: [], clock: 0, planVersion: 0 })));
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { type: string; version?: number };
+      if (m.type === 'welcome') {
+        ready++;
+        resolve();
+        if (ready === creds.length) send({ ev: 'ready' });
+      } else if (m.type === 'plan_changed' && (m.version ?? 0) > have) {
+        ws.send('{"type":"pull","v":1}');
+      } else if (m.type === 'plan') {
+        have = m.version ?? 0;
+        if (have >= version && ++got === creds.length) send({ ev: 'done' });
+      }
+    });
+  }));
+}
+
+function raw(url: string, n: number): void {
+  let got = 0;
+  void openAll(n, 200, () => new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(url);
+    sockets.push(ws);
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
+    ws.on('message', () => {
+      if (++got === n) send({ ev: 'done' });
+    });
+  })).then(() => send({ ev: 'ready' }));
+}
+
+function sio(url: string, n: number): void {
+  let got = 0;
+  void openAll(n, 200, () => new Promise<void>((resolve, reject) => {
+    const s: Socket = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(s);
+    s.on('connect', () => resolve());
+    s.on('connect_error', reject);
+    s.on('plan', () => {
+      if (++got === n) send({ ev: 'done' });
+    });
+  })).then(() => send({ ev: 'ready' }));
+}
+
+let storm: { cred: Cred; batch: string }[] = [];
+
+function stormPrepare(c: Extract<Cmd, { cmd: 'storm-prepare' }>): void {
+  storm = c.creds.map((cred) => {
+    const records: PlayRecord[] = [];
+    let prev = GENESIS_HASH;
+    for (let i = 1; i <= c.plays; i++) {
+      const t = c.start + i * 3_600_000;
+      const body = {
+        playId: randomUUID(),
+        screenId: cred.screenId,
+        campaignId: c.campaignId,
+        mediaSha256: c.sha256,
+        planItemId: `${cred.screenId}:${i}`,
+        plannedAt: new Date(t).toISOString(),
+        startedAt: new Date(t + 40).toISOString(),
+        endedAt: new Date(t + 30_040).toISOString(),
+        secondsShown: 30,
+        outcome: 'completed' as const,
+        reason: null,
+        playerVersion: 'bench',
+        seq: i,
+        prevHash: prev,
+      };
+      prev = hashRecord(body);
+      records.push({ ...body, hash: prev });
+    }
+    return { cred, batch: JSON.stringify({ type: 'plays', v: 1, batchId: randomUUID(), records }) };
+  });
+  send({ ev: 'ready' });
+}
+
+function stormRun(url: string): void {
+  let acked = 0;
+  const wsUrl = url.replace(/^http/, 'ws') + '/ws/player';
+  // Everyone reconnects at once (after a server restart): no artificial spacing beyond the
+  // client's own connect throughput.
+  void openAll(storm.length, 1000, (i) => new Promise<void>((resolve, reject) => {
+    const { cred, batch } = storm[i]!;
+    const ws = new WebSocket(wsUrl);
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ type: 'hello', v: 1, screenId: cred.screenId, token: cred.token, playerVersion: 'bench', cachedMedia: [], clock: 0, planVersion: 0 }));
+      resolve();
+    });
+    ws.on('error', reject);
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString()) as { type: string };
+      if (m.type === 'welcome') ws.send(batch);
+      if (m.type === 'plays_ack') {
+        ws.close();
+        if (++acked === storm.length) send({ ev: 'done' });
+      }
+    });
+  }));
+}
+
+process.on('message', (c: Cmd) => {
+  try {
+    if (c.cmd === 'players') players(c.url, c.creds, c.version);
+    else if (c.cmd === 'raw') raw(c.url, c.n);
+    else if (c.cmd === 'sio') sio(c.url, c.n);
+    else if (c.cmd === 'storm-prepare') stormPrepare(c);
+    else if (c.cmd === 'storm') stormRun(c.url);
+    else if (c.cmd === 'close') {
+      for (const s of sockets) s.close();
+      sockets = [];
+      send({ ev: 'closed' });
+    }
+  } catch (err) {
+    send({ ev: 'error', message: (err as Error).message });
+  }
+});
+process.on('unhandledRejection', (err) => send({ ev: 'error', message: String(err) }));
+send({ ev: 'up' });
