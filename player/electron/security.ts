@@ -71,10 +71,10 @@ export function isAllowedPermission(
 }
 
 /**
- * The Content-Security-Policy added to every response shown in the kiosk window.
- * Styles allow 'unsafe-inline' because the display page positions overlays with inline
- * style attributes; scripts never do. Media and images may be blob:/data: (preloaded videos,
- * QR codes). Nothing may be framed, posted or used as a base URL.
+ * The Content-Security-Policy added to every response shown in the kiosk window, whatever
+ * the page itself declares. No inline script or style (the display page sets styles through
+ * the CSSOM, which CSP allows). Media and images may be blob:/data: (preloaded videos, QR
+ * codes). Nothing may be framed, posted or used as a base URL.
  */
 export function contentSecurityPolicy(origin: string): string {
   const allowed = new URL(origin);
@@ -82,7 +82,7 @@ export function contentSecurityPolicy(origin: string): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "font-src 'self' data:",

@@ -155,6 +155,7 @@ describe('contentSecurityPolicy', () => {
     expect(directives.get('base-uri')).toEqual(["'none'"]);
     expect(csp).not.toContain('unsafe-eval');
     expect(directives.get('script-src')).not.toContain("'unsafe-inline'");
+    expect(directives.get('style-src')).toEqual(["'self'"]);
   });
 
   it('uses wss: for an https origin', () => {
