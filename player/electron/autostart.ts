@@ -49,7 +49,7 @@ export function renderDesktopEntry(input: DesktopEntryInput): string {
   const lines = [
     '[Desktop Entry]',
     'Type=Application',
-    'Version=1.5',
+    'Version=1.4',
     `Name=${escapeValue(input.name, 'string')}`,
     `Comment=${escapeValue(input.comment, 'string')}`,
     `Comment[vi]=${escapeValue(input.commentVi, 'string')}`,
