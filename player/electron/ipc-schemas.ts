@@ -25,7 +25,7 @@ export const KioskInfo = z.object({
 });
 export type KioskInfo = z.infer<typeof KioskInfo>;
 
-/** What the display page tells the shell (logged; a 'ready' also ends a pending hang watch). */
+/** What the display page tells the shell; the shell logs it next to its own restarts and updates. */
 export const DisplayEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('state'), state: z.string().regex(/^[a-z][a-z-]{0,31}$/) }),
