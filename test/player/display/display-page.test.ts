@@ -70,7 +70,7 @@ async function openPage(): Promise<void> {
     const probe = { events: [] as unknown[], frames: [] as unknown[] };
     (window as unknown as { __probe: unknown }).__probe = probe;
     for (const v of document.querySelectorAll<HTMLVideoElement>('#stage video')) {
-      for (const type of ['playing', 'ended', 'pause']) {
+      for (const type of ['playing', 'ended', 'pause', 'emptied']) {
         v.addEventListener(type, () => probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }));
       }
     }
@@ -140,8 +140,8 @@ describe('display page: state screens', () => {
     await expect.poll(() => page.locator('#pairing-qr').getAttribute('data-qr')).toBe(claimUrl);
     expect(await page.locator('#pairing-qr svg').count()).toBe(1);
     const text = await page.locator('#screen-pairing').innerText();
-    expect(text).toContain('Ghép nối màn hình');
-    expect(text).toContain('Pair a screen');
+    expect(text).toContain('Điểm đặt & màn hình → Ghép nối màn hình mới');
+    expect(text).toContain('Sites & screens → Pair a new screen');
     const size = await page.locator('#pairing-code').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     expect(size).toBeGreaterThan(60);
   });
@@ -219,7 +219,7 @@ describe('display page: playback', () => {
     expect(first.playId).toBe('b2b-1');
     expect(first.paused).toBe(false);
     const expectedPos = (realClock.now() - t1) / 1000;
-    expect(Math.abs(first.currentTime - expectedPos)).toBeLessThan(0.5);
+    expect(Math.abs(first.currentTime - expectedPos)).toBeLessThan(0.75);
     await sleep(400);
     const later = await page.evaluate((id) => (document.getElementById(id ?? '') as HTMLVideoElement | null)?.currentTime ?? -1, first.id);
     expect(later).toBeGreaterThan(first.currentTime + 0.2);
@@ -241,9 +241,13 @@ describe('display page: playback', () => {
     expect(Math.abs((playing1?.t ?? 0) - t1)).toBeLessThan(1000);
     expect(Math.abs((playing2?.t ?? 0) - t2)).toBeLessThan(1000);
 
-    // The gap: from the first element stopping (natural 'ended' or the swap's 'pause',
-    // whichever comes first) to the second element's 'playing'. Negative means overlap.
-    const stop1 = events.find((e) => e.el === playing1?.el && (e.type === 'ended' || e.type === 'pause') && e.t > (playing1?.t ?? 0));
+    // The gap: from the first element stopping (its natural 'ended', or the swap's 'pause'
+    // or 'emptied' when item 2 cut the last frames, whichever comes first) to the second
+    // element's 'playing'. Negative means overlap. ('emptied' counts because load() drops a
+    // 'pause' event still queued, which happens when the first video runs a little late.)
+    const stop1 = events.find(
+      (e) => e.el === playing1?.el && ['ended', 'pause', 'emptied'].includes(e.type) && e.t > (playing1?.t ?? 0),
+    );
     expect(stop1).toBeDefined();
     const gapMs = (playing2?.t ?? 0) - (stop1?.t ?? 0);
     expect(gapMs).toBeLessThan(100);
