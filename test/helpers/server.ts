@@ -46,7 +46,12 @@ export async function startTestServer(
     dataDir,
     url,
     async close() {
-      await app.close();
+      // A response that finishes just after close() starts leaves its keep-alive socket open for
+      // Fastify's 72 s keepAliveTimeout; the test is over, so cut such sockets after a grace.
+      const closing = app.close();
+      const force = setTimeout(() => app.server.closeAllConnections(), 500);
+      await closing;
+      clearTimeout(force);
       db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
