@@ -42,6 +42,16 @@ export interface StoredPlanRow {
   plan: string;
 }
 
+export interface CampaignPlayRow {
+  screen_id: string;
+  site_id: string;
+  started_ms: number;
+  ended_ms: number;
+  local_date: string;
+  in_peak: number;
+  outcome: string;
+}
+
 export function plansRepository(db: Db) {
   const campaigns = db.prepare<[], PlanCampaignRow>(
     `SELECT c.id, c.media_sha256, m.duration_ms AS media_duration_ms, c.first_day, c.last_day, c.time_zone, c.target_per_day,
@@ -76,7 +86,14 @@ export function plansRepository(db: Db) {
     `UPDATE screens SET status = 'offline' WHERE status = 'online' AND (last_seen_ms IS NULL OR last_seen_ms < ?) RETURNING id`,
   );
 
+  const playsOfCampaign = db.prepare<[string], CampaignPlayRow>(
+    `SELECT p.screen_id, p.site_id, p.started_ms, p.ended_ms, p.local_date, p.in_peak, p.outcome
+     FROM plays p WHERE p.campaign_id = ? ORDER BY p.screen_id, p.started_ms`,
+  );
+
   return {
+    /** Every play of a campaign, streamed (the simulator's and auditors' whole-campaign checks). */
+    playsOfCampaign: (campaignId: string) => playsOfCampaign.iterate(campaignId) as IterableIterator<CampaignPlayRow>,
     campaigns: () => campaigns.all(),
     site: (id: string) => site.get(id),
     screens: () => screens.all(),

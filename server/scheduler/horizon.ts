@@ -61,8 +61,13 @@ export function planHorizon(input: HorizonInput): Horizon {
   const plans: DayPlan[] = [];
   for (const t of targets) {
     if (t.date < from || t.date > last) continue;
-    const extra = makeGoods.extra[t.date] ?? 0;
     const prev = input.previous?.find((p) => p.date === t.date);
+    // Once a day's first planned play is due, its make-good share stays what the players already
+    // hold: a rollover that runs late (the server was down at midnight) must not re-plan the
+    // rest of a day whose morning plays may not be uploaded yet. Only a real input change does.
+    const now = clock.now();
+    const underway = prev !== undefined && t.date === today && prev.items.some((i) => i.start <= now);
+    const extra = underway ? prev.makeGood : (makeGoods.extra[t.date] ?? 0);
     if (prev && prev.inputsHash === dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0)) {
       plans.push(prev);
       continue;

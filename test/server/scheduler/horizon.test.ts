@@ -77,3 +77,17 @@ describe('planHorizon', () => {
     expect(plans.at(-1)!.items).toHaveLength(0);
   });
 });
+
+describe('planHorizon: a late rollover', () => {
+  it('keeps the make-good share of a day that has already started', () => {
+    const c = campaign({ firstDay: '2024-09-04' });
+    const achievedBefore = { '2024-09-04': 10, '2024-09-05': 10, '2024-09-06': 10, '2024-09-07': 10 };
+    const first = planHorizon({ campaign: c, site: office(), screen, clock: monday, achieved: achievedBefore }).plans;
+    expect(first[0]!.makeGood).toBe(0);
+    // At 09:00 the server learns that Saturday was missed: today keeps its plan, tomorrow gets extra.
+    const at9 = new VirtualClock(zonedToInstant('2024-09-09', '09:00', HCM));
+    const { plans } = planHorizon({ campaign: c, site: office(), screen, clock: at9, achieved: { ...achievedBefore, '2024-09-07': 0 }, previous: first });
+    expect(plans[0]).toEqual(first[0]);
+    expect(plans[1]!.makeGood).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,620 @@
+/**
+ * The whole-campaign simulation. A real server (buildApp on a SQLite file in a temp directory)
+ * runs on a VirtualClock; the cron jobs, the plan service and the play-ingest repository are the
+ * server's own. Each simulated screen behaves like a player: it holds the plans the server stored
+ * for it, keeps playing them while the server is down, and reports hash-chained play records
+ * (hashed with the player core's `hashRecord`) that go through the same `plays.ingest` the
+ * WebSocket gateway calls.
+ *
+ * What is NOT exercised here: the WebSocket transport and the player core's runner/display page
+ * (the simulator plays a plan item exactly at its planned start). Faults injected: random outages,
+ * one screen off for 3 whole days, a site raising its frequency at 14:00 mid-campaign, a server
+ * restart across a Thursday report deadline, and a few failed plays.
+ */
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { VirtualClock } from '#shared/clock.ts';
+import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
+import { WEEKDAYS, type OpeningHours, type PeakProfile, type VenueType } from '#shared/schemas/domain.ts';
+import {
+  eachDate,
+  formatDate,
+  instantToZoned,
+  minutesOfDay,
+  startOfLocalDay,
+  startOfNextLocalDay,
+  weekdayOf,
+  zonedToInstant,
+} from '#shared/time.ts';
+import { hashRecord } from '#player/core/journal.ts';
+import { buildApp } from '../app.ts';
+import { testConfig } from '../config.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { loadPlaylists } from '../playlists/load.ts';
+import { playsRepository, type PlaysRepository } from '../repositories/plays.ts';
+import { parseStoredDay, toPlanCampaign, toPlanSite, type StoredDay } from '../cron/plan-service.ts';
+import { checkFeasible, operatingDays, profileFor, type PlanCampaign, type PlanSite } from '../scheduler/index.ts';
+import { peakShareOf, weightedPieces, hourSlices, openIntervals } from '../scheduler/day.ts';
+
+export interface SimOptions {
+  playlistsDir: string;
+  /** Generate this many screens over the playlist's sites instead of using the playlist's. */
+  screens?: number;
+  seed?: number;
+  /** Probability that a screen has an outage (1–8 h) on a given day. */
+  outageRate?: number;
+  /** Probability that a single play fails (recorded as failed, not counted). */
+  failRate?: number;
+  /** Simulate only up to this date (tests); default: the campaign's last day. */
+  until?: string;
+  csv?: string;
+  log?: (line: string) => void;
+  /** Keep the temp data directory (for inspecting the database afterwards). */
+  keepData?: boolean;
+}
+
+export interface GroupFigures {
+  screens: number;
+  screenDays: number;
+  onlineScreenDays: number;
+  onlineOnTarget: number;
+  allOnTarget: number;
+  plays: number;
+  peakPlays: number;
+  /** Plan-weighted share the profiles ask for. */
+  peakShareRequired: number;
+  minAverage: number;
+  minAverageScreen: string;
+  meanAverage: number;
+  /** Screens whose campaign average is below their daily target, and the plays they lack. */
+  screensBelowTarget: number;
+  deficitPlays: number;
+  /**
+   * Screens below target although the days after their last fault had room for the make-goods
+   * at the cap (should be 0; a deficit from a fault on the last days is expected and listed).
+   */
+  unexpectedDeficitScreens: number;
+  deficitNotes: string[];
+  outsideWindow: number;
+  outsideHours: number;
+}
+
+export interface SimSummary {
+  campaignId: string;
+  first: string;
+  last: string;
+  byVenueType: Record<string, GroupFigures>;
+  overall: GroupFigures;
+  faults: string[];
+  weeklyReports: string[];
+  campaignClosed: boolean;
+  elapsedMs: number;
+  dataDir: string;
+}
+
+/** Small deterministic PRNG (mulberry32), so a seed reproduces a run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uuidFrom(rand: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Math.floor(rand() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+interface SimScreen {
+  id: string;
+  siteId: string;
+  venueType: VenueType;
+  zone: string;
+  seq: number;
+  prevHash: string;
+  /** The plans this player holds (date -> day), as of its last pull. */
+  held: Map<string, StoredDay>;
+  /** Records not yet uploaded (the server was down). */
+  backlog: PlayRecord[];
+}
+
+interface ScreenDay {
+  target: number;
+  baseTarget: number;
+  makeGood: number;
+  played: number;
+  peak: number;
+  fault: string;
+}
+
+interface Running {
+  app: FastifyInstance;
+  db: Db;
+  /** Built from the app's db exactly as the player gateway builds it. */
+  plays: PlaysRepository;
+}
+
+export async function simulate(opts: SimOptions): Promise<SimSummary> {
+  const t0 = performance.now();
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const rand = prng(opts.seed ?? 20240817);
+  const outageRate = opts.outageRate ?? 0.03;
+  const failRate = opts.failRate ?? 0.005;
+  const dataDir = mkdtempSync(join(tmpdir(), 'ihanoi-sim-'));
+  const dbFile = join(dataDir, 'signage.db');
+  const clock = new VirtualClock(Date.parse('2024-08-16T12:00:00+07:00'));
+  const config = testConfig({ dataDir, playlistsDir: opts.playlistsDir, cron: 'off', logLevel: 'silent' });
+
+  async function startServer(): Promise<Running> {
+    const { db } = openDatabase(dbFile, clock);
+    const app = await buildApp({ config, db, clock });
+    await app.ready();
+    return { app, db, plays: playsRepository(db) };
+  }
+  let server: Running | null = await startServer();
+  const srv = (): Running => {
+    if (!server) throw new Error('the simulated server is down');
+    return server;
+  };
+
+  await loadPlaylists({ db: srv().db, repos: srv().app.repos, clock, playlistsDir: opts.playlistsDir, dataDir });
+  const campaignRow = srv().app.repos.plans.campaigns().find((c) => c.status === 'active');
+  if (!campaignRow) throw new Error('playlists/ holds no active campaign to simulate');
+  const campaign = toPlanCampaign(campaignRow);
+  if (!campaign) throw new Error(`campaign ${campaignRow.id} has no video; the simulation needs its duration`);
+  const first = campaign.firstDay;
+  const last = opts.until && opts.until < campaign.lastDay ? opts.until : campaign.lastDay;
+  const participating = new Set(srv().app.repos.campaigns.participatingSiteIds(campaign.id));
+
+  const siteRows = new Map<string, PlanSite>();
+  for (const id of participating) {
+    const row = srv().app.repos.plans.site(id);
+    if (row) siteRows.set(id, toPlanSite(row));
+  }
+
+  // The fleet: the playlist's screens, or N generated ones spread over the same sites.
+  clock.set(startOfLocalDay(first, campaign.timeZone) - 3_600_000);
+  const repos = () => srv().app.repos;
+  let fleetIds: string[];
+  if (opts.screens) {
+    for (const s of repos().plans.screens()) repos().screens.revoke(s.id, 'simulate', 'replaced by generated screens');
+    const sites = [...siteRows.keys()].sort();
+    fleetIds = [];
+    for (let i = 0; i < opts.screens; i++) {
+      const id = `sim-${String(i + 1).padStart(6, '0')}`;
+      repos().screens.create({ id, siteId: sites[i % sites.length]!, name: `Màn hình mô phỏng ${i + 1}`, source: 'simulate' }, 'simulate');
+      fleetIds.push(id);
+    }
+  } else {
+    fleetIds = repos()
+      .plans.screens()
+      .filter((s) => participating.has(s.site_id))
+      .map((s) => s.id);
+  }
+  const fleet: SimScreen[] = [];
+  for (const id of fleetIds) {
+    const row = repos().plans.screen(id)!;
+    const site = siteRows.get(row.site_id)!;
+    // Paired the evening before the campaign: from then on the screen owes its plays.
+    repos().screens.setTokenHash(id, `sim-token-${id}`);
+    repos().screens.touchSeen(id, { playerVersion: 'sim-0.1.0' });
+    fleet.push({ id, siteId: row.site_id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
+  }
+  log(`Mô phỏng / simulating ${campaign.id}: ${fleet.length} màn hình / screens at ${siteRows.size} sites, ${formatDate(first, campaign.timeZone)}–${formatDate(last, campaign.timeZone)}`);
+
+  // ---- Faults -----------------------------------------------------------------------------
+  const faults: string[] = [];
+  const zone = campaign.timeZone;
+  const inRange = (d: string) => d >= first && d <= last;
+  // One screen off for 3 whole days (an office screen, so its misses fall on operating days).
+  const longOff = fleet.find((s) => s.venueType === 'citizen_reception') ?? fleet[0]!;
+  const longOffDays = new Set(['2024-09-09', '2024-09-10', '2024-09-11'].filter(inRange));
+  if (longOffDays.size > 0) faults.push(`${longOff.id}: tắt 3 ngày / off 3 days ${[...longOffDays].map((d) => formatDate(d, zone)).join(', ')}`);
+  // A site raising its frequency at 14:00 on a Monday.
+  const raiseSite = [...siteRows.values()].find((s) => s.venueType === 'government_office') ?? [...siteRows.values()][0]!;
+  const raiseAt = zonedToInstant('2024-09-16', '14:00', zone);
+  const raiseTo = 15;
+  const raiseDay = '2024-09-16';
+  // The server is down from Thursday 12:00 (before the 14:00 report) to Friday 09:00.
+  const downAt = zonedToInstant('2024-09-19', '12:00', zone);
+  const upAt = zonedToInstant('2024-09-20', '09:00', zone);
+  if (inRange(raiseDay)) faults.push(`${raiseSite.id}: tăng lên ${raiseTo} lượt/ngày lúc 14:00 ${formatDate(raiseDay, zone)} / raised to ${raiseTo} plays/day at 14:00`);
+  if (inRange('2024-09-20')) faults.push(`máy chủ khởi động lại / server restart: down 12:00 19/09/2024 – 09:00 20/09/2024`);
+
+  const outages = new Map<string, Array<[number, number]>>();
+  let randomOutages = 0;
+  for (const date of eachDate(first, last)) {
+    for (const s of fleet) {
+      if (s === longOff && longOffDays.has(date)) {
+        outages.set(`${s.id}|${date}`, [[startOfLocalDay(date, s.zone), startOfNextLocalDay(date, s.zone)]]);
+        continue;
+      }
+      if (rand() < outageRate) {
+        const day0 = startOfLocalDay(date, s.zone);
+        const len = (1 + rand() * 7) * 3_600_000;
+        const at = day0 + rand() * (24 * 3_600_000 - len);
+        outages.set(`${s.id}|${date}`, [[at, at + len]]);
+        randomOutages++;
+      }
+    }
+  }
+  faults.push(`${randomOutages} lần mất điện/tắt máy ngẫu nhiên 1–8 giờ / random outages of 1–8 h; ${(failRate * 100).toFixed(1)}% lượt phát lỗi / failed plays`);
+
+  // ---- The run ---------------------------------------------------------------------------
+  const days = new Map<string, ScreenDay>();
+  const csv: WriteStream | null = opts.csv ? createWriteStream(opts.csv) : null;
+  csv?.write('date,screen_id,site_id,venue_type,target,base_target,make_good,played,peak_played,on_target,fault\n');
+
+  const pull = (s: SimScreen, from: string) => {
+    for (const row of repos().plans.plansFrom(s.id, from)) s.held.set(row.local_date, parseStoredDay(row.plan));
+  };
+  const upload = (s: SimScreen, now: number) => {
+    if (!server || s.backlog.length === 0) return;
+    const r = srv().plays.ingest({ screenId: s.id, siteId: s.siteId, timeZone: s.zone, now }, s.backlog);
+    if (r.flagged.length > 0) throw new Error(`ingest flagged the chain of ${s.id}: ${JSON.stringify(r.flagged[0])}`);
+    s.backlog = [];
+    repos().screens.touchSeen(s.id);
+  };
+  /** The player plays what it holds for [a, b). */
+  const play = (s: SimScreen, date: string, a: number, b: number) => {
+    const day = s.held.get(date);
+    if (!day) return;
+    const out = outages.get(`${s.id}|${date}`) ?? [];
+    for (const it of day.items) {
+      if (it.start < a || it.start >= b) continue;
+      if (out.some(([x, y]) => it.start < y && it.end > x)) continue;
+      const failed = rand() < failRate;
+      if (failed) failedPlays.set(`${s.id}|${date}`, (failedPlays.get(`${s.id}|${date}`) ?? 0) + 1);
+      const rec: Omit<PlayRecord, 'hash'> = {
+        playId: uuidFrom(rand),
+        screenId: s.id,
+        campaignId: it.campaignId,
+        mediaSha256: it.mediaSha256,
+        planItemId: it.id,
+        plannedAt: isoAt(it.start, s.zone),
+        startedAt: isoAt(it.start, s.zone),
+        endedAt: isoAt(failed ? it.start + 2000 : it.end, s.zone),
+        secondsShown: failed ? 2 : (it.end - it.start) / 1000,
+        outcome: failed ? 'failed' : 'completed',
+        reason: failed ? 'decoder error (simulated)' : null,
+        playerVersion: 'sim-0.1.0',
+        seq: s.seq + 1,
+        prevHash: s.prevHash,
+      };
+      const record: PlayRecord = { ...rec, hash: hashRecord(rec) };
+      s.seq = record.seq;
+      s.prevHash = record.hash;
+      s.backlog.push(record);
+    }
+  };
+
+  const failedPlays = new Map<string, number>();
+  const allDates = eachDate(first, last);
+  const weeklyBefore = new Set<string>();
+  let lastProgress = 0;
+  for (let di = 0; di < allDates.length; di++) {
+    const date = allDates[di]!;
+    const dayStart = startOfLocalDay(date, zone);
+    const dayEnd = startOfNextLocalDay(date, zone);
+    // Midnight: the server's jobs (rollover with make-goods, reports, closing) if it is up.
+    clock.set(dayStart + 5_000);
+    if (server) await srv().app.cron.runDue();
+    if (server) for (const s of fleet) pull(s, date);
+
+    // Moments inside the day at which something happens, in order.
+    const marks = [dayStart];
+    if (date === raiseDay) marks.push(raiseAt);
+    if (downAt >= dayStart && downAt < dayEnd) marks.push(downAt);
+    if (upAt >= dayStart && upAt < dayEnd) marks.push(upAt);
+    marks.push(dayEnd);
+    marks.sort((x, y) => x - y);
+    for (let k = 0; k < marks.length - 1; k++) {
+      const a = marks[k]!;
+      const b = marks[k + 1]!;
+      if (a === downAt && server) {
+        clock.set(a);
+        await server.app.close();
+        server.db.close();
+        server = null;
+      }
+      if (a === upAt && !server) {
+        clock.set(a);
+        server = await startServer();
+        // What a restarted server does first: catch up missed jobs; players reconnect and upload.
+        await srv().app.cron.runDue();
+        for (const s of fleet) upload(s, a);
+        for (const s of fleet) pull(s, date);
+      }
+      if (a === raiseAt && server) {
+        clock.set(a);
+        const ok = checkFeasible(campaign, raiseSite, raiseTo, date);
+        if (!ok.ok) throw new Error(ok.messageEn);
+        ensureHead(srv().app);
+        const current = repos().overrides.current(campaign.id, raiseSite.id)?.plays_per_day ?? campaign.targetPerDay;
+        repos().overrides.add({ campaignId: campaign.id, siteId: raiseSite.id, playsPerDay: raiseTo, reason: 'mô phỏng / simulation', setBy: 'sim-head' }, current);
+        // What the override route's event makes the plan service do.
+        srv().app.plans.replan({ siteIds: [raiseSite.id] });
+        for (const s of fleet) if (s.siteId === raiseSite.id) pull(s, date);
+      }
+      for (const s of fleet) play(s, date, a, b);
+      clock.set(b - 1);
+      for (const s of fleet) upload(s, b - 1);
+    }
+
+    // The day's figures per screen, against the plan that was in force at the end of the day.
+    for (const s of fleet) {
+      const day = s.held.get(date);
+      const facts = day?.campaigns.find((c) => c.campaignId === campaign.id);
+      days.set(`${s.id}|${date}`, {
+        target: facts?.target ?? 0,
+        baseTarget: facts?.baseTarget ?? 0,
+        makeGood: facts?.makeGood ?? 0,
+        played: 0,
+        peak: 0,
+        fault: outages.has(`${s.id}|${date}`)
+          ? s === longOff && longOffDays.has(date)
+            ? 'off-3-days'
+            : 'outage'
+          : failedPlays.has(`${s.id}|${date}`)
+            ? 'failed-play'
+            : '',
+      });
+    }
+    const now = performance.now();
+    if (now - lastProgress > 1000 || di === allDates.length - 1) {
+      log(`  … ${formatDate(date, zone)} (${di + 1}/${allDates.length} ngày / days)`);
+      lastProgress = now;
+    }
+  }
+
+  // The morning after the last day: the campaign closes.
+  clock.set(startOfNextLocalDay(last, zone) + 5_000);
+  if (!server) server = await startServer();
+  await srv().app.cron.runDue();
+  for (const s of fleet) upload(s, clock.now());
+  const campaignClosed = repos().campaigns.get(campaign.id)?.status === 'closed';
+  const weekly = repos()
+    .reports.listReports()
+    .filter((r) => r.kind === 'weekly')
+    .sort((a, b) => a.period_first.localeCompare(b.period_first));
+  for (const r of weekly) weeklyBefore.add(`${formatDate(r.period_first, zone)}–${formatDate(r.period_last, zone)}`);
+
+  // ---- Figures, from what the server stored ----------------------------------------------
+  const summary = figures(campaign, siteRows, fleet, days, srv().app, first, last);
+  for (const [key, d] of days) {
+    const [screenId, date] = key.split('|') as [string, string];
+    const s = fleet.find((x) => x.id === screenId)!;
+    csv?.write(`${date},${screenId},${s.siteId},${s.venueType},${d.target},${d.baseTarget},${d.makeGood},${d.played},${d.peak},${d.target > 0 ? (d.played === d.target ? 1 : 0) : ''},${d.fault}\n`);
+  }
+  if (csv) await new Promise<void>((resolve) => csv.end(resolve));
+
+  await srv().app.close();
+  srv().db.close();
+  if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+  return {
+    campaignId: campaign.id,
+    first,
+    last,
+    ...summary,
+    faults,
+    weeklyReports: [...weeklyBefore],
+    campaignClosed,
+    elapsedMs: performance.now() - t0,
+    dataDir,
+  };
+}
+
+function isoAt(ms: number, zone: string): string {
+  const z = instantToZoned(ms, zone);
+  const sign = z.offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(z.offsetMinutes);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${z.date}T${p(z.hour)}:${p(z.minute)}:${p(z.second)}${sign}${p(Math.floor(abs / 60))}:${p(abs % 60)}`;
+}
+
+function ensureHead(app: FastifyInstance): void {
+  if (app.repos.users.get('sim-head')) return;
+  app.repos.users.insert({
+    id: 'sim-head',
+    username: 'sim-head',
+    display_name: 'Trưởng đơn vị (mô phỏng)',
+    role: 'office_head',
+    password_hash: 'not-a-login',
+    must_change_password: 0,
+    created_at_ms: app.clock.now(),
+  });
+}
+
+/** Open intervals of a site on a date, straight from its hours (independent of the scheduler). */
+function openOn(hours: OpeningHours, date: string, zone: string): Array<[number, number]> {
+  if (hours.closedDates?.includes(date)) return [];
+  return (hours[WEEKDAYS[weekdayOf(date)]!] ?? []).map(([a, b]) => [zonedToInstant(date, minutesOfDay(a), zone), zonedToInstant(date, minutesOfDay(b), zone)]);
+}
+
+function figures(
+  campaign: PlanCampaign,
+  sites: Map<string, PlanSite>,
+  fleet: SimScreen[],
+  days: Map<string, ScreenDay>,
+  app: FastifyInstance,
+  first: string,
+  last: string,
+): { byVenueType: Record<string, GroupFigures>; overall: GroupFigures } {
+  const windowStart = startOfLocalDay(first, campaign.timeZone);
+  const screenOf = new Map(fleet.map((s) => [s.id, s]));
+  const outsideWindow = new Map<string, number>();
+  const outsideHours = new Map<string, number>();
+  const openCache = new Map<string, Array<[number, number]>>();
+  for (const p of app.repos.plans.playsOfCampaign(campaign.id)) {
+    const s = screenOf.get(p.screen_id);
+    if (!s) continue;
+    const site = sites.get(s.siteId)!;
+    const windowEnd = startOfNextLocalDay(campaign.lastDay, site.timeZone);
+    if (p.started_ms < Math.min(windowStart, startOfLocalDay(campaign.firstDay, site.timeZone)) || p.ended_ms > windowEnd) {
+      outsideWindow.set(s.id, (outsideWindow.get(s.id) ?? 0) + 1);
+    }
+    const key = `${site.id}|${p.local_date}`;
+    let open = openCache.get(key);
+    if (!open) openCache.set(key, (open = openOn(site.openingHours, p.local_date, site.timeZone)));
+    if (!open.some(([a, b]) => p.started_ms >= a && p.ended_ms <= b)) outsideHours.set(s.id, (outsideHours.get(s.id) ?? 0) + 1);
+    if (p.outcome !== 'completed') continue;
+    const d = days.get(`${s.id}|${p.local_date}`);
+    if (d) {
+      d.played++;
+      if (p.in_peak) d.peak++;
+    }
+  }
+
+  // Plan-weighted peak share the profiles ask for, per screen-day.
+  const shareCache = new Map<string, number>();
+  const shareOf = (site: PlanSite, date: string) => {
+    const key = `${site.id}|${date}`;
+    let v = shareCache.get(key);
+    if (v === undefined) {
+      const profile: PeakProfile = profileFor(campaign, site);
+      v = peakShareOf(weightedPieces(openIntervals(site.openingHours, date, site.timeZone), hourSlices(date, site.timeZone), profile));
+      shareCache.set(key, v);
+    }
+    return v;
+  };
+
+  const groups = new Map<string, GroupFigures & { _avgSum: number; _required: number }>();
+  const group = (name: string) => {
+    let g = groups.get(name);
+    if (!g) {
+      g = {
+        screens: 0,
+        screenDays: 0,
+        onlineScreenDays: 0,
+        onlineOnTarget: 0,
+        allOnTarget: 0,
+        plays: 0,
+        peakPlays: 0,
+        peakShareRequired: 0,
+        minAverage: Infinity,
+        minAverageScreen: '',
+        meanAverage: 0,
+        screensBelowTarget: 0,
+        deficitPlays: 0,
+        unexpectedDeficitScreens: 0,
+        deficitNotes: [],
+        outsideWindow: 0,
+        outsideHours: 0,
+        _avgSum: 0,
+        _required: 0,
+      };
+      groups.set(name, g);
+    }
+    return g;
+  };
+  for (const s of fleet) {
+    const site = sites.get(s.siteId)!;
+    const operating = new Set(operatingDays(campaign, site).filter((d) => d <= last));
+    let achieved = 0;
+    let owed = 0;
+    const gs = [group(s.venueType), group('overall')];
+    for (const date of eachDate(first, last)) {
+      const d = days.get(`${s.id}|${date}`);
+      if (!d || d.target === 0) continue;
+      achieved += d.played;
+      owed += d.baseTarget;
+      for (const g of gs) {
+        g.screenDays++;
+        if (d.played === d.target) g.allOnTarget++;
+        if (!d.fault) {
+          g.onlineScreenDays++;
+          if (d.played === d.target) g.onlineOnTarget++;
+        }
+        g.plays += d.played;
+        g.peakPlays += d.peak;
+        g._required += d.played * shareOf(site, date);
+      }
+    }
+    // The campaign average per operating day, against the day targets it was given.
+    const average = operating.size > 0 ? achieved / operating.size : 0;
+    const targetAverage = operating.size > 0 ? owed / operating.size : 0;
+    for (const g of gs) {
+      g.screens++;
+      g._avgSum += average;
+      if (average < g.minAverage) {
+        g.minAverage = average;
+        g.minAverageScreen = s.id;
+      }
+      if (average + 1e-9 < targetAverage) {
+        g.screensBelowTarget++;
+        g.deficitPlays += owed - achieved;
+        if (g === gs[1]) {
+          // Room left for make-goods after the last fault, at the campaign's cap.
+          let lastFault = '';
+          for (const date of eachDate(first, last)) if (days.get(`${s.id}|${date}`)?.fault) lastFault = date;
+          let room = 0;
+          for (const date of eachDate(first, last)) {
+            const d = days.get(`${s.id}|${date}`);
+            if (d && date > lastFault && d.baseTarget > 0) room += Math.floor((d.baseTarget * campaign.makeGoodCapPct) / 100);
+          }
+          const fits = owed - achieved <= room;
+          if (fits) for (const x of gs) x.unexpectedDeficitScreens++;
+          g.deficitNotes.push(
+            `${s.id}: thiếu / short ${owed - achieved}, lỗi cuối / last fault ${lastFault ? formatDate(lastFault, site.timeZone) : '—'}, ` +
+              (fits ? `CÒN CHỖ BÙ mà chưa bù / room to make good was left (${room})` : `không còn ngày để bù / too late to make good (room ${room})`),
+          );
+        }
+      }
+      g.outsideWindow += outsideWindow.get(s.id) ?? 0;
+      g.outsideHours += outsideHours.get(s.id) ?? 0;
+    }
+  }
+  const out: Record<string, GroupFigures> = {};
+  for (const [name, g] of groups) {
+    const { _avgSum, _required, ...rest } = g;
+    out[name] = { ...rest, meanAverage: g.screens ? _avgSum / g.screens : 0, peakShareRequired: g.plays ? _required / g.plays : 0 };
+  }
+  const { overall, ...byVenueType } = out;
+  return { byVenueType, overall: overall! };
+}
+
+export function formatSummary(s: SimSummary): string[] {
+  const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(1)}%` : '—');
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`Kết quả mô phỏng / simulation result: ${s.campaignId}, ${s.first} → ${s.last} (${(s.elapsedMs / 1000).toFixed(1)} s)`);
+  for (const f of s.faults) lines.push(`  lỗi giả lập / fault: ${f}`);
+  lines.push(
+    [
+      'loại điểm / venue type'.padEnd(24),
+      'màn'.padStart(5),
+      'ngày online đúng MT / online days on target'.padStart(44),
+      'mọi ngày đúng MT'.padStart(18),
+      'TB/màn (min) / avg per screen (min)'.padStart(36),
+      'cao điểm / peak (cần / req)'.padStart(28),
+      'thiếu / deficit'.padStart(16),
+      'ngoài giờ/cửa sổ'.padStart(18),
+    ].join(' '),
+  );
+  const row = (name: string, g: GroupFigures) =>
+    [
+      name.padEnd(24),
+      String(g.screens).padStart(5),
+      `${g.onlineOnTarget}/${g.onlineScreenDays} (${pct(g.onlineOnTarget, g.onlineScreenDays)})`.padStart(44),
+      pct(g.allOnTarget, g.screenDays).padStart(18),
+      `${g.meanAverage.toFixed(2)} (${g.minAverage.toFixed(2)})`.padStart(36),
+      `${pct(g.peakPlays, g.plays)} (${pct(g.peakShareRequired * g.plays, g.plays)})`.padStart(28),
+      `${g.deficitPlays} / ${g.screensBelowTarget} màn`.padStart(16),
+      `${g.outsideHours}/${g.outsideWindow}`.padStart(18),
+    ].join(' ');
+  for (const [name, g] of Object.entries(s.byVenueType).sort(([a], [b]) => a.localeCompare(b))) lines.push(row(name, g));
+  lines.push(row('TỔNG / overall', s.overall));
+  lines.push(`  Báo cáo tuần đã lập / weekly reports made: ${s.weeklyReports.length} (${s.weeklyReports.join(', ')})`);
+  lines.push(`  Chiến dịch đã đóng / campaign closed at its end: ${s.campaignClosed ? 'có / yes' : 'không / no'}`);
+  lines.push(`  Màn có TB thấp nhất / lowest average: ${s.overall.minAverageScreen}`);
+  lines.push(`  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`);
+  for (const n of s.overall.deficitNotes) lines.push(`    ${n}`);
+  return lines;
+}
+

@@ -1,0 +1,53 @@
+/**
+ * `npm run simulate [-- --screens N] [--seed S] [--csv FILE] [--until YYYY-MM-DD]`: the whole
+ * iHanoi campaign (17/08–10/10/2024) on a virtual clock, over every screen in playlists/ or N
+ * generated ones, with injected faults. See server/simulate/engine.ts for what it exercises.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatSummary, simulate } from './engine.ts';
+
+const { values } = parseArgs({
+  options: {
+    screens: { type: 'string' },
+    seed: { type: 'string' },
+    csv: { type: 'string' },
+    until: { type: 'string' },
+    'outage-rate': { type: 'string' },
+    'playlists-dir': { type: 'string' },
+    'keep-data': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  console.log(`npm run simulate -- [--screens N] [--seed S] [--csv FILE] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]`);
+  process.exit(0);
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name} expects a non-negative number, got "${v}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const summary = await simulate({
+  playlistsDir: values['playlists-dir'] ? resolve(values['playlists-dir']) : fileURLToPath(new URL('../../playlists/', import.meta.url)),
+  ...(values.screens ? { screens: num('screens', values.screens)! } : {}),
+  ...(values.seed ? { seed: num('seed', values.seed)! } : {}),
+  ...(values['outage-rate'] ? { outageRate: num('outage-rate', values['outage-rate'])! } : {}),
+  ...(values.csv ? { csv: resolve(values.csv) } : {}),
+  ...(values.until ? { until: values.until } : {}),
+  keepData: values['keep-data'] ?? false,
+});
+for (const line of formatSummary(summary)) console.log(line);
+if (values.csv) console.log(`  CSV: ${resolve(values.csv)}`);
+if (values['keep-data']) console.log(`  Dữ liệu / data kept in ${summary.dataDir}`);
+const o = summary.overall;
+const failed = o.outsideHours > 0 || o.outsideWindow > 0 || o.onlineOnTarget !== o.onlineScreenDays || o.unexpectedDeficitScreens > 0 || o.peakPlays < o.peakShareRequired * o.plays;
+process.exit(failed ? 1 : 0);
