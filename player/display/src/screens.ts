@@ -41,6 +41,7 @@ export class Screens {
   private pairingQrFor = '';
   private idleQrFor = '';
   private qrJobs = 0;
+  private pairingExpiresAt: number | null = null;
 
   get current(): ScreenName {
     return this.screen;
@@ -57,7 +58,7 @@ export class Screens {
 
     switch (state.mode) {
       case 'pairing':
-        this.showPairing(state, now);
+        this.showPairing(state);
         this.setScreen('pairing');
         break;
       case 'downloading':
@@ -84,13 +85,30 @@ export class Screens {
     this.offlineMark.hidden = !offline;
   }
 
-  /** Called every second: the idle clock. */
+  /** Called every second: the idle clock, and the pairing code's expiry. */
   tick(now: number): void {
+    if (this.screen === 'pairing') this.showExpiry(now);
     if (this.screen !== 'idle') return;
     const tz = this.timeZone;
     this.idleTime.textContent = formatTime(now, tz);
     const weekday = WEEKDAYS_VI[instantToZoned(now, tz).weekday] ?? '';
     this.idleDate.textContent = `${weekday}, ${formatDate(now, tz)}`;
+  }
+
+  private showExpiry(now: number): void {
+    const expiresAt = this.pairingExpiresAt;
+    if (expiresAt === null) {
+      this.pairingExpiry.textContent = '';
+      return;
+    }
+    const at = formatTime(expiresAt, this.timeZone);
+    // The server refuses an expired code; until the player asks for a new one (it does when
+    // it restarts or reconnects), say so instead of leaving a dead code up.
+    this.pairingExpiry.textContent =
+      now < expiresAt
+        ? `Mã có hiệu lực đến ${at}. / The code is valid until ${at}.`
+        : 'Mã đã hết hạn: khởi động lại trình phát để lấy mã mới. / The code has expired: restart the player for a new one.';
+    this.pairingExpiry.classList.toggle('expired', now >= expiresAt);
   }
 
   private setScreen(name: ScreenName): void {
@@ -106,16 +124,13 @@ export class Screens {
     this.overlayText.textContent = text;
   }
 
-  private showPairing(state: StateMessage, _now: number): void {
+  private showPairing(state: StateMessage): void {
     const pairing = state.pairing;
     const code = pairing?.code ?? '';
     this.pairingCode.textContent = code;
     for (const el of document.querySelectorAll('.code-inline')) el.textContent = code;
-    if (pairing) {
-      const at = formatTime(pairing.expiresAt, this.timeZone);
-      this.pairingExpiry.textContent = `Mã hết hạn lúc ${at} – màn hình sẽ tự hiện mã mới. / The code expires at ${at}; a new one appears by itself.`;
-      this.renderQr(this.pairingQr, pairing.claimUrl ?? code, 'pairing');
-    }
+    this.pairingExpiresAt = pairing?.expiresAt ?? null;
+    if (pairing) this.renderQr(this.pairingQr, pairing.claimUrl ?? code, 'pairing');
   }
 
   private showDownload(state: StateMessage): void {

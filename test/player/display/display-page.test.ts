@@ -144,6 +144,14 @@ describe('display page: state screens', () => {
     expect(text).toContain('Sites & screens → Pair a new screen');
     const size = await page.locator('#pairing-code').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     expect(size).toBeGreaterThan(60);
+
+    // Expiry in the site's zone (none yet: Hà Nội), then the expired notice instead of a dead code.
+    const at = Date.parse('2024-09-05T08:10:00+07:00');
+    core.send({ type: 'clock', v: 1, now: at - 60_000 });
+    core.send({ type: 'state', v: 1, mode: 'pairing', offline: false, pairing: { code: '482913', expiresAt: at } });
+    await expect.poll(() => page.locator('#pairing-expiry').textContent()).toContain('đến 08:10');
+    core.send({ type: 'clock', v: 1, now: at + 1000 });
+    await expect.poll(() => page.locator('#pairing-expiry').textContent(), { timeout: 3000 }).toContain('Mã đã hết hạn');
   });
 
   it('shows download progress as a bar and a percentage', async () => {
