@@ -51,6 +51,8 @@ export async function run(options: { screens?: number; log?: (line: string) => v
   const { db } = openDatabase(join(dir, 'signage.db'), clock);
   // A throwaway database: durability buys nothing here and would only slow the seeding.
   db.pragma('synchronous = OFF');
+  // Room for the (screen, seq) index, which every day's batch touches in 10,000 places.
+  db.pragma('cache_size = -400000');
   const app = await buildApp({ config: testConfig({ dataDir: dir }), db, clock });
   try {
     const t0 = performance.now();
@@ -83,7 +85,7 @@ export async function run(options: { screens?: number; log?: (line: string) => v
         const siteId = `ha-noi/d${s % districts.length}/site-${s}`;
         r.sites.put({ id: siteId, name: `Điểm đặt số ${s}`, venue_type: 'government_office', address: 'Hà Nội', region_id: `ha-noi/d${s % districts.length}`, time_zone: ZONE, opening_hours: open, peak_profile: null, moving: 0, source: 'bench' });
         for (let k = 0; k < SCREENS_PER_SITE && screenIds.length < screens; k++) {
-          const id = `scr-${s}-${k}`;
+          const id = `scr-${String(s).padStart(5, "0")}-${k}`;
           r.screens.create({ id, siteId, name: `Màn hình ${k + 1}` }, 'bench');
           r.screens.setTokenHash(id, createHash('sha256').update(id).digest('hex'));
           screenIds.push({ id, site: siteId });
@@ -109,7 +111,8 @@ export async function run(options: { screens?: number; log?: (line: string) => v
           for (const { start, hour, startedAt, endedAt } of slots) {
             seq++;
             yield {
-              play_id: `${s.id}-${seq}`,
+              // Ids that sort in insertion order keep the primary-key index append-only.
+              play_id: `${date}-${s.id}-${String(seq).padStart(4, '0')}`,
               screen_id: s.id,
               site_id: s.site,
               campaign_id: CAMPAIGN,

@@ -18,7 +18,7 @@
 import { OpeningHours, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
 import type { ReportGroup, ReportGroupRow, ReportQuery, ReportResult } from '#shared/schemas/reports.ts';
 import { eachDate } from '#shared/time.ts';
-import { openIntervals, dayEnd, dayStart } from '../scheduler/day.ts';
+import { openIntervals, dayEnd, dayStart, hourSlices } from '../scheduler/day.ts';
 import { baseTargetFor, operatingDays } from '../scheduler/targets.ts';
 import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
 import { notFound } from '../errors.ts';
@@ -43,6 +43,8 @@ export interface ReportContext {
   plan: PlanCampaign;
   /** Sites that take part, as the campaigns repository decides it. */
   participating: ReadonlySet<string>;
+  /** The report's "now": days after it are not due yet, today only in part. */
+  nowMs: number;
   /** Operating days per site, cached for the calendar-day average basis. */
   operatingDays: Map<string, string[]>;
 }
@@ -50,7 +52,7 @@ export interface ReportContext {
 /** What the caller may see: null = everything, else these site ids. */
 export type SiteScope = ReadonlySet<string> | null;
 
-export function loadContext(repos: Repositories, campaignId: string): ReportContext {
+export function loadContext(repos: Repositories, campaignId: string, nowMs: number): ReportContext {
   const campaign = repos.reports.campaign(campaignId);
   if (!campaign) throw notFound('chiến dịch / campaign', campaignId);
   const regions = new Map(repos.reports.regions().map((r) => [r.id, r]));
@@ -86,7 +88,7 @@ export function loadContext(repos: Repositories, campaignId: string): ReportCont
     overridesBySite.set(o.site_id, list);
   }
   return { campaign, sites, regions, screensBySite, screens, overridesBySite, plan: planCampaignOf(campaign), operatingDays: new Map(),
-    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)) };
+    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)), nowMs };
 }
 
 /** Walks up the region tree to the district-level ancestor; the tree's depth is data. */
@@ -161,17 +163,65 @@ function planSiteOf(ctx: ReportContext, site: SiteInfo, date: string): PlanSite 
   };
 }
 
-export function targetFor(ctx: ReportContext, site: SiteInfo, date: string): { target: number; openHours: number } {
+/** An open stretch of one local hour: [start, end) in ms and its hour of day. */
+interface OpenSlice {
+  start: number;
+  end: number;
+  hour: number;
+}
+
+export interface DayFrame {
+  /** The day's base target per screen (scheduler's count). */
+  target: number;
+  /** The part of it due by `now`: all of it for a past day, a share of open time for today, 0 ahead. */
+  due: number;
+  /** Open hours of the day that have passed by `now`. */
+  openHours: number;
+  slices: OpenSlice[];
+  /** A screen counts as running within this many hours of one of its play records. */
+  reachHours: number;
+}
+
+export function dayFrame(ctx: ReportContext, site: SiteInfo, date: string): DayFrame {
   const zone = site.row.time_zone;
   const open = openIntervals(site.hours, date, zone);
-  const openHours = open.reduce((h, [a, b]) => h + (b - a) / 3_600_000, 0);
   const planSite = planSiteOf(ctx, site, date);
   let days: string[] | undefined;
   if (ctx.plan.averageBasis === 'calendar_day') {
     days = ctx.operatingDays.get(site.row.id);
     if (!days) ctx.operatingDays.set(site.row.id, (days = operatingDays(ctx.plan, planSite)));
   }
-  return { target: baseTargetFor(ctx.plan, planSite, date, days), openHours };
+  const target = baseTargetFor(ctx.plan, planSite, date, days);
+  const slices: OpenSlice[] = [];
+  let totalOpen = 0;
+  for (const sl of hourSlices(date, zone)) {
+    for (const [a, b] of open) {
+      const s0 = Math.max(a, sl.start);
+      const e0 = Math.min(b, sl.end);
+      if (e0 <= s0) continue;
+      totalOpen += e0 - s0;
+      const e1 = Math.min(e0, ctx.nowMs);
+      if (e1 > s0) slices.push({ start: s0, end: e1, hour: sl.hourOfWeek % 24 });
+    }
+  }
+  const passed = slices.reduce((n, x) => n + (x.end - x.start), 0);
+  const due = totalOpen > 0 ? (passed >= totalOpen ? target : Math.floor((target * passed) / totalOpen)) : dayEnd(date, zone) <= ctx.nowMs ? target : 0;
+  const openHours = passed / 3_600_000;
+  // Plays are spread over the open day, so a running screen leaves a record at least every
+  // open-hours/target on average; allow half as much again before calling a stretch silent.
+  const reachHours = target > 0 ? Math.max(1, Math.ceil((1.5 * (totalOpen / 3_600_000)) / target)) : 1;
+  return { target, due, openHours, slices, reachHours };
+}
+
+/** Open hours (by now) farther than `reach` hours from every hour in which the screen left a record. */
+function silentHoursOf(frame: DayFrame, activeHours: ReadonlySet<number>): number {
+  let silentMs = 0;
+  for (const sl of frame.slices) {
+    let near = false;
+    for (let d = -frame.reachHours; d <= frame.reachHours && !near; d++) near = activeHours.has(sl.hour + d);
+    if (!near) silentMs += sl.end - sl.start;
+  }
+  return silentMs / 3_600_000;
 }
 
 /** Screens that count toward a site's target on a day: paired by its end, not revoked before it began. */
@@ -193,6 +243,8 @@ export interface ScreenDayRow {
   peakPlays: number;
   notCompleted: number;
   target: number;
+  /** The part of the target due by now (see DayFrame). */
+  due: number;
   openHours: number;
   activeHours: number;
   silentHours: number;
@@ -206,7 +258,7 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
   const counts = new Map(repos.reports.screenDay(ctx.campaign.id, date, ids).map((c) => [c.screen_id, c]));
   const rows: ScreenDayRow[] = [];
   for (const site of sites) {
-    const { target, openHours } = targetFor(ctx, site, date);
+    const frame = dayFrame(ctx, site, date);
     const listed = screensOn(ctx, site, date);
     const seen = new Set(listed.map((s) => s.id));
     // A screen revoked earlier may still have uploaded plays for this day: they count too.
@@ -214,11 +266,13 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
     for (const screen of [...listed, ...extra]) {
       const c = counts.get(screen.id);
       const plays = c?.plays ?? 0;
-      const screenTarget = seen.has(screen.id) ? target : 0;
-      const activeHours = c?.active_hours ?? 0;
-      const silentHours = Math.max(0, Math.round((openHours - activeHours) * 100) / 100);
-      const shortfall = Math.max(0, screenTarget - plays);
-      const explained = openHours > 0 ? Math.ceil((screenTarget * silentHours) / openHours) : 0;
+      const counted = seen.has(screen.id);
+      const target = counted ? frame.target : 0;
+      const due = counted ? frame.due : 0;
+      const active = new Set((c?.hours ?? '').split(',').filter(Boolean).map(Number));
+      const silentHours = Math.round(silentHoursOf(frame, active) * 100) / 100;
+      const shortfall = Math.max(0, due - plays);
+      const explained = frame.openHours > 0 ? Math.ceil((due * silentHours) / frame.openHours - 1e-9) : 0;
       rows.push({
         date,
         site,
@@ -227,9 +281,10 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
         plays,
         peakPlays: c?.peak_plays ?? 0,
         notCompleted: c?.not_completed ?? 0,
-        target: screenTarget,
-        openHours,
-        activeHours,
+        target,
+        due,
+        openHours: frame.openHours,
+        activeHours: active.size,
         silentHours,
         shortfall,
         shortfallOffline: Math.min(shortfall, explained),
@@ -245,6 +300,7 @@ interface Acc {
   screens: Set<string>;
   plays: number;
   target: number;
+  due: number;
   peakPlays: number;
   shortfall: number;
   shortfallOffline: number;
@@ -252,13 +308,14 @@ interface Acc {
 }
 
 function newAcc(key: string, label: string): Acc {
-  return { key, label, screens: new Set(), plays: 0, target: 0, peakPlays: 0, shortfall: 0, shortfallOffline: 0, silentHours: 0 };
+  return { key, label, screens: new Set(), plays: 0, target: 0, due: 0, peakPlays: 0, shortfall: 0, shortfallOffline: 0, silentHours: 0 };
 }
 
 function add(acc: Acc, r: ScreenDayRow): void {
   acc.screens.add(r.screenId);
   acc.plays += r.plays;
   acc.target += r.target;
+  acc.due += r.due;
   acc.peakPlays += r.peakPlays;
   acc.shortfall += r.shortfall;
   acc.shortfallOffline += r.shortfallOffline;
@@ -274,7 +331,8 @@ function finish(acc: Acc): ReportGroupRow {
     screens: acc.screens.size,
     plays: acc.plays,
     target: acc.target,
-    compliancePct: pct(acc.plays, acc.target),
+    due: acc.due,
+    compliancePct: pct(acc.plays, acc.due),
     peakPlays: acc.peakPlays,
     peakSharePct: pct(acc.peakPlays, acc.plays),
     shortfall: acc.shortfall,
@@ -293,7 +351,7 @@ export function groupKey(r: ScreenDayRow, by: ReportGroup): [string, string] {
       return [r.site.districtId, r.site.districtName];
     case 'venue_type': {
       const t = r.site.row.venue_type as VenueType;
-      return [t, VENUE_TYPES[t] ? `${VENUE_TYPES[t].vi} / ${VENUE_TYPES[t].en}` : t];
+      return [t, VENUE_TYPES[t]?.vi ?? t];
     }
   }
 }
@@ -315,8 +373,8 @@ export function groupRows(rows: Iterable<ScreenDayRow>, by: ReportGroup): { grou
 }
 
 /** The JSON report the console draws: groups, a daily series against target, and hour of day. */
-export function buildReport(repos: Repositories, q: ReportQuery, scope: SiteScope): ReportResult {
-  const ctx = loadContext(repos, q.campaignId);
+export function buildReport(repos: Repositories, q: ReportQuery, scope: SiteScope, nowMs: number): ReportResult {
+  const ctx = loadContext(repos, q.campaignId, nowMs);
   const sites = sitesFor(ctx, q, scope);
   const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
   const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
@@ -327,6 +385,7 @@ export function buildReport(repos: Repositories, q: ReportQuery, scope: SiteScop
   for (const date of eachDate(q.from, q.to)) {
     let plays = 0;
     let target = 0;
+    let due = 0;
     for (const r of screenDayRows(repos, ctx, sites, date, allSites)) {
       const [key, label] = groupKey(r, q.groupBy);
       let acc = groups.get(key);
@@ -335,8 +394,9 @@ export function buildReport(repos: Repositories, q: ReportQuery, scope: SiteScop
       add(total, r);
       plays += r.plays;
       target += r.target;
+      due += r.due;
     }
-    daily.push({ date, plays, target });
+    daily.push({ date, plays, target, due });
     for (const h of repos.reports.siteHoursOfDay(ctx.campaign.id, date, ids)) {
       const slot = hourly[h.local_hour];
       if (slot) {

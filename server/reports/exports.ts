@@ -78,6 +78,7 @@ const DAILY_COLUMNS: ExportColumn[] = [
   { header: 'Màn hình / Screen', width: 20 },
   { header: 'Lượt phát / Plays', width: 10 },
   { header: 'Chỉ tiêu / Target', width: 10 },
+  { header: 'Chỉ tiêu đến thời điểm lập / Due by generation time', width: 12 },
   { header: 'Tỷ lệ đạt % / Compliance %', width: 12 },
   { header: 'Lượt giờ cao điểm / Peak-hour plays', width: 12 },
   { header: 'Tỷ trọng cao điểm % / Peak share %', width: 12 },
@@ -106,7 +107,8 @@ async function* dailyBatches(repos: Repositories, ctx: ReportContext, q: ExportQ
         r.screenName,
         r.plays,
         r.target,
-        pct(r.plays, r.target),
+        r.due,
+        pct(r.plays, r.due),
         r.peakPlays,
         pct(r.peakPlays, r.plays),
         r.notCompleted,
@@ -261,7 +263,7 @@ async function* auditBatches(reader: Db, clock: Clock, zone: string, fromMs: num
 export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery, scope: SiteScope): PreparedExport {
   const generatedMs = deps.clock.now();
   if (kind === 'audit') {
-    const ctx = q.campaignId ? loadContext(deps.repos, q.campaignId) : null;
+    const ctx = q.campaignId ? loadContext(deps.repos, q.campaignId, generatedMs) : null;
     const zone = ctx?.campaign.time_zone ?? DEFAULT_TIME_ZONE;
     const reader = openReader(deps.db);
     const names = new Map(deps.repos.users.list().map((u) => [u.id, u.display_name]));
@@ -285,7 +287,7 @@ export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery
     };
   }
   if (!q.campaignId) throw new AppError('BAD_REQUEST', 'Hãy chọn chiến dịch. / Choose a campaign (campaignId).');
-  const ctx = loadContext(deps.repos, q.campaignId);
+  const ctx = loadContext(deps.repos, q.campaignId, generatedMs);
   const zone = ctx.campaign.time_zone;
   const meta = {
     title: TITLES[kind],

@@ -67,7 +67,8 @@ export interface ScreenDayCounts {
   plays: number;
   peak_plays: number;
   not_completed: number;
-  active_hours: number;
+  /** Distinct local hours with any play record, comma-separated. */
+  hours: string | null;
 }
 
 export interface SiteHourCounts {
@@ -153,7 +154,7 @@ export function reportsRepository(db: Db) {
             SUM(outcome = 'completed') AS plays,
             SUM(outcome = 'completed' AND in_peak) AS peak_plays,
             SUM(outcome <> 'completed') AS not_completed,
-            COUNT(DISTINCT local_hour) AS active_hours
+            group_concat(DISTINCT local_hour) AS hours
      FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY screen_id`,
   );

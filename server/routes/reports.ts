@@ -69,7 +69,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const q = request.query;
       if (q.siteId) request.scope.assertSite(q.siteId);
-      return buildReport(app.repos, q, scopeOf(request));
+      return buildReport(app.repos, q, scopeOf(request), app.clock.now());
     },
   );
 
@@ -92,9 +92,9 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const counts = { online: 0, offline: 0, unpaired: 0, revoked: 0 };
       for (const s of screens) if (s.status in counts) counts[s.status as keyof typeof counts]++;
       if (!campaign) {
-        return { date, timeZone: zone, campaignId: null, screens: counts, today: { plays: 0, planned: 0, target: 0 }, byDistrict: [], byVenueType: [] };
+        return { date, timeZone: zone, campaignId: null, screens: counts, today: { plays: 0, planned: 0, due: 0, target: 0 }, byDistrict: [], byVenueType: [] };
       }
-      const ctx = loadContext(app.repos, campaign.id);
+      const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
       const rows = screenDayRows(app.repos, ctx, sites, date, scope === null && sites.length === ctx.sites.size);
       const visible = new Set(screens.map((s) => s.id));
@@ -105,7 +105,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         timeZone: zone,
         campaignId: campaign.id,
         screens: counts,
-        today: { plays: byDistrict.totals.plays, planned, target: byDistrict.totals.target },
+        today: { plays: byDistrict.totals.plays, planned, due: byDistrict.totals.due, target: byDistrict.totals.target },
         byDistrict: byDistrict.groups,
         byVenueType: groupRows(rows, 'venue_type').groups,
       };
@@ -270,7 +270,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
       if (!campaign) return { date: localDateOf(app.clock.now(), 'Asia/Ho_Chi_Minh'), items: [] };
       const date = localDateOf(app.clock.now(), campaign.time_zone);
-      const ctx = loadContext(app.repos, campaign.id);
+      const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
       const planned = new Map(app.repos.reports.plannedOn(date).map((p) => [p.screen_id, p.planned]));
       const items = screenDayRows(app.repos, ctx, sites, date, false).map((r) => ({

@@ -34,8 +34,11 @@ export const ReportGroupRow = z.object({
   label: z.string(),
   screens: z.number().int(),
   plays: z.number().int(),
+  /** The whole days' targets, including today's in full. */
   target: z.number().int(),
-  /** plays / target × 100, one decimal; null when there was no target (closed days only). */
+  /** The part of the target due by now: past days in full, today by its open time so far. */
+  due: z.number().int(),
+  /** plays / due × 100, one decimal; null when nothing was due (closed days only). */
   compliancePct: z.number().nullable(),
   peakPlays: z.number().int(),
   peakSharePct: z.number().nullable(),
@@ -46,7 +49,7 @@ export const ReportGroupRow = z.object({
 });
 export type ReportGroupRow = z.infer<typeof ReportGroupRow>;
 
-export const ReportDayPoint = z.object({ date: LocalDate, plays: z.number().int(), target: z.number().int() });
+export const ReportDayPoint = z.object({ date: LocalDate, plays: z.number().int(), target: z.number().int(), due: z.number().int() });
 export const ReportHourPoint = z.object({ hour: z.number().int().min(0).max(23), plays: z.number().int(), peakPlays: z.number().int() });
 
 export const ReportResult = z.object({
@@ -67,7 +70,7 @@ export const OverviewResult = z.object({
   timeZone: z.string(),
   campaignId: z.string().nullable(),
   screens: z.object({ online: z.number().int(), offline: z.number().int(), unpaired: z.number().int(), revoked: z.number().int() }),
-  today: z.object({ plays: z.number().int(), planned: z.number().int(), target: z.number().int() }),
+  today: z.object({ plays: z.number().int(), planned: z.number().int(), due: z.number().int(), target: z.number().int() }),
   byDistrict: z.array(ReportGroupRow),
   byVenueType: z.array(ReportGroupRow),
 });

@@ -41,7 +41,9 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
   const plotW = width - padL - 8;
   const plotH = height - padB - padT;
   const max = Math.max(1, ...bars.map((b) => Math.max(b.value, b.target ?? 0)));
-  const nice = niceCeil(max);
+  // Counts are whole numbers: small scales round up to a multiple of 4 so quarter ticks stay whole.
+  const rough = niceCeil(max);
+  const nice = rough < 100 ? Math.ceil(rough / 4) * 4 : rough;
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart', 'aria-label': o.title });
   svg.appendChild(s('title', {}, o.title));
   for (let i = 0; i <= 4; i++) {

@@ -40,6 +40,8 @@ const STRINGS = {
   achieved: ['Đã phát', 'Played'],
   planned: ['Theo lịch', 'Planned'],
   target: ['Chỉ tiêu', 'Target'],
+  due: ['Chỉ tiêu đến hiện tại', 'Due so far'],
+  targetFullDay: ['Chỉ tiêu cả ngày', "Whole day's target"],
   byDistrict: ['Theo quận/huyện', 'By district'],
   byVenueType: ['Theo loại địa điểm', 'By venue type'],
   compliance: ['Tỷ lệ đạt', 'Compliance'],

@@ -25,7 +25,8 @@ const expectedPlays = (screens: readonly (typeof SCREENS)[number][]) =>
 const expectedTarget = (screens: readonly (typeof SCREENS)[number][]) => screens.reduce((n, s) => n + 10 * operatingDays(s.site), 0);
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // The day after the seeded week: every day of it is due in full.
+  t = await startTestServer({ clockAt: Date.parse('2024-09-09T10:00:00+07:00') });
   await seedWorld(t.app);
   seeded = seedPlays(t.app, { brokenScreen: 'scr-ga-2' });
   await createUser(t.app, { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1' });
@@ -45,6 +46,7 @@ describe('report aggregation', () => {
     const r = res.json() as ReportResult;
     expect(r.totals.plays).toBe(expectedPlays(SCREENS));
     expect(r.totals.target).toBe(expectedTarget(SCREENS));
+    expect(r.totals.due).toBe(r.totals.target);
     expect(r.totals.compliancePct).toBe(Math.round((r.totals.plays / r.totals.target) * 1000) / 10);
     const hbt = r.groups.find((g) => g.label === 'Hai Bà Trưng')!;
     expect(hbt.plays).toBe(expectedPlays(SCREENS.filter((s) => s.site.includes('hai-ba-trung'))));
@@ -69,6 +71,34 @@ describe('report aggregation', () => {
     expect(r.totals.shortfall).toBe(12);
   });
 
+  it('counts today only as far as it has gone, and days ahead not at all', async () => {
+    const saved = t.clock.now();
+    // 05/09 at 12:00: the station (06:00–22:00) has had 6 of its 16 open hours.
+    t.clock.set(Date.parse('2024-09-05T12:00:00+07:00'));
+    try {
+      const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
+      const today = r.daily.find((d) => d.date === '2024-09-05')!;
+      expect(today.target).toBeGreaterThan(today.due);
+      expect(r.daily.find((d) => d.date === '2024-09-06')!.due).toBe(0);
+      const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
+      expect(dark.due).toBe(3 * 10 + Math.floor((10 * 6) / 16));
+      expect(dark.shortfall).toBe(Math.floor((10 * 6) / 16));
+      expect(dark.shortfallOffline).toBe(dark.shortfall);
+    } finally {
+      t.clock.set(saved);
+    }
+  });
+
+  it('does not call an evenly played day silent, but does a dark day and evenings without a record', async () => {
+    // scr-bk-2 (07:00–19:00, 12 h) plays 10 a day, one per hour from 07:00: hours 17 and 18
+    // have no record yet lie within reach of 16:00, so nothing is silent.
+    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
+    expect(r.groups.find((g) => g.key === 'scr-bk-2')!.silentHours).toBe(0);
+    // scr-ga-2 (06:00–22:00) is dark on 05/09 (16 h); on the other six days its ten plays sit in
+    // 06:00–15:59, and reach is ceil(1.5 × 16 / 10) = 3 h, so 19:00–22:00 is silent: 3 h a day.
+    expect(r.groups.find((g) => g.key === 'scr-ga-2')!.silentHours).toBe(16 + 6 * 3);
+  });
+
   it("limits an office head to their own site's rows and refuses another site", async () => {
     const r = (await get(`/api/v1/reports/summary?${period}&groupBy=site`, head)).json() as ReportResult;
     expect(r.groups.map((g) => g.key)).toEqual([SITES[0].id]);
@@ -90,7 +120,7 @@ describe('exports', () => {
     const csv = readExportCsv(res.body);
     expect(csv.meta.get('Kỳ báo cáo / Period')).toBe('02/09/2024 – 08/09/2024');
     expect(csv.meta.get('Múi giờ / Time zone')).toBe('Asia/Ho_Chi_Minh');
-    expect(csv.meta.get('Thời điểm lập / Generated at')).toBe('05/09/2024 07:55');
+    expect(csv.meta.get('Thời điểm lập / Generated at')).toBe('09/09/2024 10:00');
     expect(csv.meta.get('Bộ lọc / Filters')).toMatch(/None/);
     expect(csv.data).toHaveLength(SCREENS.length * 7);
     expect(csv.rowCount).toBe(csv.data.length);

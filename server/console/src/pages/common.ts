@@ -1,8 +1,14 @@
+import { VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
 import type { ReportGroupRow } from '#shared/schemas/reports.ts';
 import { complianceBar } from '../charts.ts';
 import { h } from '../dom.ts';
 import { fmtNumber, fmtPct } from '../fmt.ts';
-import { t } from '../i18n.ts';
+import { currentLang, t } from '../i18n.ts';
+
+const labelOf = (r: ReportGroupRow) => {
+  const v = VENUE_TYPES[r.key as VenueType];
+  return v ? (currentLang() === 'vi' ? v.vi : v.en) : r.label;
+};
 
 /** The achieved-vs-target table used by the overview and the reports page. */
 export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?: ReportGroupRow, id?: string): HTMLTableElement {
@@ -10,10 +16,11 @@ export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?:
     h(
       'tr',
       { class: cls, 'data-key': r.key },
-      h('td', null, r.label),
+      h('td', null, cls === 'total' ? r.label : labelOf(r)),
       h('td', { class: 'num' }, fmtNumber(r.screens)),
       h('td', { class: 'num', 'data-col': 'plays' }, fmtNumber(r.plays)),
       h('td', { class: 'num', 'data-col': 'target' }, fmtNumber(r.target)),
+      h('td', { class: 'num', 'data-col': 'due' }, fmtNumber(r.due)),
       h('td', { class: 'num' }, complianceBar(r.compliancePct), ' ', fmtPct(r.compliancePct)),
       h('td', { class: 'num' }, fmtPct(r.peakSharePct)),
       h('td', { class: 'num' }, fmtNumber(r.shortfall)),
@@ -32,13 +39,14 @@ export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?:
         h('th', { class: 'num' }, t('screensTitle')),
         h('th', { class: 'num' }, t('plays')),
         h('th', { class: 'num' }, t('target')),
+        h('th', { class: 'num' }, t('due')),
         h('th', { class: 'num' }, t('compliance')),
         h('th', { class: 'num' }, t('peakShare')),
         h('th', { class: 'num' }, t('shortfall')),
         h('th', { class: 'num' }, t('shortfallOffline')),
       ),
     ),
-    h('tbody', null, rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 8 }, t('noData')))),
+    h('tbody', null, rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 9 }, t('noData')))),
     totals ? h('tfoot', null, row({ ...totals, label: t('total') }, 'total')) : null,
   );
 }
