@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
+import { backoffDelayMs, GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { hashRecord } from '#player/core/journal.ts';
 
 type Cred = { screenId: string; token: string };
@@ -123,26 +123,43 @@ function stormPrepare(c: Extract<Cmd, { cmd: 'storm-prepare' }>): void {
 
 function stormRun(url: string): void {
   let acked = 0;
+  let retries = 0;
   const wsUrl = url.replace(/^http/, 'ws') + '/ws/player';
-  // Everyone reconnects at once (after a server restart): no artificial spacing beyond the
-  // client's own connect throughput.
-  void openAll(storm.length, 1000, (i) => new Promise<void>((resolve, reject) => {
+  // Everyone reconnects at once (after a server restart). A refused or reset connection retries
+  // the way a real player does: exponential backoff with full jitter.
+  const attempt = (i: number, n: number, opened: () => void): void => {
     const { cred, batch } = storm[i]!;
     const ws = new WebSocket(wsUrl);
+    let done = false;
+    let signalled = false;
+    const signal = () => {
+      if (!signalled) {
+        signalled = true;
+        opened();
+      }
+    };
     ws.on('open', () => {
       ws.send(JSON.stringify({ type: 'hello', v: 1, screenId: cred.screenId, token: cred.token, playerVersion: 'bench', cachedMedia: [], clock: 0, planVersion: 0 }));
-      resolve();
+      signal();
     });
-    ws.on('error', reject);
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      if (done) return;
+      signal();
+      retries++;
+      setTimeout(() => attempt(i, n + 1, () => {}), backoffDelayMs(n, Math.random(), 100, 5000));
+    });
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { type: string };
       if (m.type === 'welcome') ws.send(batch);
       if (m.type === 'plays_ack') {
+        done = true;
         ws.close();
-        if (++acked === storm.length) send({ ev: 'done' });
+        if (++acked === storm.length) send({ ev: 'done', retries });
       }
     });
-  }));
+  };
+  void openAll(storm.length, 1000, (i) => new Promise<void>((resolve) => attempt(i, 0, resolve)));
 }
 
 process.on('message', (c: Cmd) => {

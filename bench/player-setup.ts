@@ -79,11 +79,11 @@ export async function startBenchServer(screens: number, opts: { plans?: boolean 
   };
 }
 
-type FleetEvent = { ev: 'up' | 'ready' | 'done' | 'closed' | 'error'; message?: string };
+type FleetEvent = { ev: 'up' | 'ready' | 'done' | 'closed' | 'error'; message?: string; retries?: number };
 
 /** The child process of simulated players (bench/fleet.ts). */
 export class Fleet {
-  private waiters: { ev: FleetEvent['ev']; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private waiters: { ev: FleetEvent['ev']; resolve: (m: FleetEvent) => void; reject: (e: Error) => void }[] = [];
   private constructor(readonly child: ChildProcess) {
     child.on('message', (m: FleetEvent) => {
       if (m.ev === 'error') {
@@ -91,7 +91,7 @@ export class Fleet {
         return;
       }
       const i = this.waiters.findIndex((w) => w.ev === m.ev);
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve();
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
     });
   }
 
@@ -105,7 +105,7 @@ export class Fleet {
     return fleet;
   }
 
-  next(ev: FleetEvent['ev']): Promise<void> {
+  next(ev: FleetEvent['ev']): Promise<FleetEvent> {
     return new Promise((resolve, reject) => this.waiters.push({ ev, resolve, reject }));
   }
 

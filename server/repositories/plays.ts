@@ -158,19 +158,29 @@ export function playsRepository(db: Db) {
     return result;
   });
 
+  const ingestManyTx = db.transaction((jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]) =>
+    jobs.map((j) => ingestTx(j.ctx, j.records)),
+  );
+
+  /** synchronous cannot change inside a transaction, so it is switched around it and restored. */
+  function durably<T>(fn: () => T): T {
+    db.pragma('synchronous = FULL');
+    try {
+      return fn();
+    } finally {
+      db.pragma('synchronous = NORMAL');
+    }
+  }
+
   return {
+    /** Inserts a batch in one transaction committed with synchronous=FULL. */
+    ingest: (ctx: IngestContext, records: readonly PlayRecord[]): IngestResult => durably(() => ingestTx(ctx, records)),
     /**
-     * Inserts a batch in one transaction committed with synchronous=FULL (the pragma cannot
-     * change inside a transaction, so it is switched around it and restored after).
+     * Group commit: batches from many screens that arrived together go into one transaction
+     * and one FULL commit, so a reconnect storm pays one fsync per group, not per screen.
      */
-    ingest(ctx: IngestContext, records: readonly PlayRecord[]): IngestResult {
-      db.pragma('synchronous = FULL');
-      try {
-        return ingestTx(ctx, records);
-      } finally {
-        db.pragma('synchronous = NORMAL');
-      }
-    },
+    ingestMany: (jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]): IngestResult[] =>
+      durably(() => ingestManyTx(jobs)),
     lastSeq: (screenId: string) => lastSeq.get(screenId)?.s ?? 0,
     chain: (screenId: string) => chainRows.all(screenId),
     get: (playId: string) => byId.get(playId),

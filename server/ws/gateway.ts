@@ -16,17 +16,20 @@ import {
   PLAYER_WS_PATH,
   PROTOCOL_VERSION,
   PlayerMessage,
+  type PlayRecord,
   type ProtocolErrorCode,
   type ServerMessage,
 } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '../auth/passwords.ts';
 import { pairingRepository, type PairingRepository, type PlayerScreenRow } from '../repositories/pairing.ts';
-import { playsRepository, type PlaysRepository } from '../repositories/plays.ts';
+import { playsRepository, type IngestContext, type IngestResult, type PlaysRepository } from '../repositories/plays.ts';
 import { buildPlan, currentPlanVersion } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
 import playerMediaRoutes from './media.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
+/** Upper bound of one group commit, so one transaction never holds the writer for long. */
+const GROUP_COMMIT_MAX_RECORDS = 5000;
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -264,14 +267,67 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           rejected.push({ playId: r.playId, reason: 'screenId does not match this connection' });
           return false;
         });
-        const result = mine.length
-          ? plays.ingest({ screenId: screen.id, siteId: screen.site_id, timeZone: screen.time_zone, now: app.clock.now() }, mine)
-          : { inserted: 0, duplicates: 0, acked: [], flagged: [] };
-        if (result.flagged.length) app.log.warn({ screenId: screen.id, flagged: result.flagged }, 'proof-of-play chain broken');
-        send(conn, { type: 'plays_ack', batchId: msg.batchId, acked: result.acked, rejected, lastSeq: plays.lastSeq(screen.id) });
-        if (result.inserted) app.events.emit('plays-ingested', { screenId: screen.id, count: result.inserted });
+        enqueueIngest({ conn, batchId: msg.batchId, rejected, records: mine, ctx: { screenId: screen.id, siteId: screen.site_id, timeZone: screen.time_zone, now: app.clock.now() } });
         return;
       }
+    }
+  }
+
+  interface IngestJob {
+    conn: PlayerConnection;
+    batchId: string;
+    rejected: { playId: string; reason: string }[];
+    records: PlayRecord[];
+    ctx: IngestContext;
+  }
+  const ingestQueue: IngestJob[] = [];
+  let drainScheduled = false;
+
+  function enqueueIngest(job: IngestJob): void {
+    ingestQueue.push(job);
+    if (!drainScheduled) {
+      drainScheduled = true;
+      setImmediate(drainIngest);
+    }
+  }
+
+  function ack(job: IngestJob, result: IngestResult): void {
+    if (result.flagged.length) app.log.warn({ screenId: job.ctx.screenId, flagged: result.flagged }, 'proof-of-play chain broken');
+    send(job.conn, { type: 'plays_ack', batchId: job.batchId, acked: result.acked, rejected: job.rejected, lastSeq: plays.lastSeq(job.ctx.screenId) });
+    if (result.inserted) app.events.emit('plays-ingested', { screenId: job.ctx.screenId, count: result.inserted });
+  }
+
+  /** Everything that arrived since the last drain is committed together, then acked. */
+  function drainIngest(): void {
+    drainScheduled = false;
+    if (closing) return;
+    const jobs: IngestJob[] = [];
+    let records = 0;
+    while (ingestQueue.length && records < GROUP_COMMIT_MAX_RECORDS) {
+      const job = ingestQueue.shift()!;
+      jobs.push(job);
+      records += job.records.length;
+    }
+    const work = jobs.filter((j) => j.records.length);
+    const empty: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [] };
+    try {
+      const results = plays.ingestMany(work.map((j) => ({ ctx: j.ctx, records: j.records })));
+      for (const j of jobs) ack(j, j.records.length ? results[work.indexOf(j)]! : empty);
+    } catch (err) {
+      // One bad batch must not hold back the others: retry them one by one.
+      app.log.error({ err }, 'group commit of plays failed; retrying batch by batch');
+      for (const j of jobs) {
+        try {
+          ack(j, j.records.length ? plays.ingest(j.ctx, j.records) : empty);
+        } catch (e) {
+          app.log.error({ err: e, screenId: j.ctx.screenId }, 'plays batch failed');
+          send(j.conn, { type: 'error', code: 'internal', message: 'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.', fatal: false });
+        }
+      }
+    }
+    if (ingestQueue.length && !drainScheduled) {
+      drainScheduled = true;
+      setImmediate(drainIngest);
     }
   }
 

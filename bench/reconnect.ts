@@ -1,0 +1,94 @@
+/**
+ * Reconnect storm: every player comes back at once (say, after a server restart) with a
+ * backlog of plays, says hello and uploads it; the clock stops when every play is acked, which
+ * in our protocol means committed with synchronous=FULL (the gateway group-commits batches that
+ * arrive together, up to 5,000 records per transaction). Beside it, a bare better-sqlite3
+ * insert of the same number of rows into the same table in 5,000-row synchronous=FULL
+ * transactions: what the disk and SQLite cost on their own, with no network or protocol.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '#shared/clock.ts';
+import { openDatabase } from '#server/db/database.ts';
+import { BENCH_T0, CAMPAIGN, Fleet, fmt, startBenchServer } from './player-setup.ts';
+
+export interface ReconnectBenchResult {
+  players: number;
+  playsPerPlayer: number;
+  oursMs: number;
+  rawSqliteMs: number;
+}
+
+/** The same cap on rows per transaction as the gateway's group commit. */
+const RAW_BATCH_ROWS = 5000;
+
+function rawInsert(players: number, plays: number, sha256: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'ihanoi-bench-raw-'));
+  const { db } = openDatabase(join(dir, 'raw.db'), new VirtualClock(BENCH_T0));
+  try {
+    db.prepare(`INSERT INTO sites (id, name, venue_type, address, time_zone, opening_hours, created_at_ms, updated_at_ms) VALUES ('s', 's', 'government_office', '-', 'Asia/Ho_Chi_Minh', '{}', 0, 0)`).run();
+    const screen = db.prepare(`INSERT INTO screens (id, site_id, name, created_at_ms) VALUES (?, 's', ?, 0)`);
+    db.transaction(() => {
+      for (let p = 0; p < players; p++) screen.run(`scr-${p}`, `n${p}`);
+    })();
+    const insert = db.prepare(
+      `INSERT INTO plays (play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, planned_ms, started_at, started_ms,
+         ended_at, ended_ms, seconds_shown, outcome, reason, player_version, seq, prev_hash, hash, chain_status, local_date, local_hour, in_peak, received_at_ms)
+       VALUES (?, ?, 's', ?, ?, ?, ?, ?, ?, ?, ?, ?, 30, 'completed', NULL, 'bench', ?, ?, ?, 'ok', '2024-09-05', ?, 0, 0)
+       ON CONFLICT (play_id) DO NOTHING`,
+    );
+    // Rows are built before the clock starts: only inserting and committing is measured.
+    const rows = Array.from({ length: players * plays }, (_, k) => {
+      const p = Math.floor(k / plays);
+      const i = k % plays;
+      const t = BENCH_T0 + (i + 1) * 3_600_000;
+      const iso = new Date(t).toISOString();
+      return [randomUUID(), `scr-${p}`, CAMPAIGN, sha256, `scr-${p}:${i}`, iso, t, iso, t, iso, t + 30_000, i + 1, '0'.repeat(64), 'f'.repeat(64), i % 24] as const;
+    });
+    const batches: (typeof rows)[] = [];
+    for (let k = 0; k < rows.length; k += RAW_BATCH_ROWS) batches.push(rows.slice(k, k + RAW_BATCH_ROWS));
+    const tx = db.transaction((batch: (typeof batches)[number]) => {
+      for (const r of batch) insert.run(...r);
+    });
+    const t0 = performance.now();
+    for (const rows of batches) {
+      db.pragma('synchronous = FULL');
+      tx(rows);
+      db.pragma('synchronous = NORMAL');
+    }
+    return performance.now() - t0;
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(options: { screens?: number; plays?: number; log?: (line: string) => void } = {}): Promise<ReconnectBenchResult> {
+  const n = options.screens ?? 10_000;
+  const plays = options.plays ?? 30;
+  const log = options.log ?? console.log;
+  log(`reconnect: ${n.toLocaleString('en-US')} players × ${plays} backlog plays reconnecting at once`);
+  const server = await startBenchServer(n, { plans: false });
+  const fleet = await Fleet.start();
+  try {
+    fleet.send({ cmd: 'storm-prepare', creds: server.creds, plays, campaignId: CAMPAIGN, sha256: server.sha256, start: BENCH_T0 });
+    await fleet.next('ready');
+    const done = fleet.next('done');
+    const t0 = performance.now();
+    fleet.send({ cmd: 'storm', url: server.url });
+    const { retries = 0 } = await done;
+    const oursMs = performance.now() - t0;
+    const stored = (server.db.prepare('SELECT COUNT(*) AS n FROM plays').get() as { n: number }).n;
+    if (stored !== n * plays) throw new Error(`expected ${n * plays} plays stored, found ${stored}`);
+    log(`  ours (connect + hello + verify chain + insert + FULL commit + ack): ${fmt(oursMs / 1000)} s for ${stored.toLocaleString('en-US')} plays (${retries} connection retries with jittered backoff)`);
+    const rawSqliteMs = rawInsert(n, plays, server.sha256);
+    log(`  raw better-sqlite3, same rows in ${RAW_BATCH_ROWS}-row synchronous=FULL transactions: ${fmt(rawSqliteMs / 1000)} s`);
+    log(`  ratio ours / raw insert = ${fmt(oursMs / rawSqliteMs)}×`);
+    return { players: n, playsPerPlayer: plays, oursMs, rawSqliteMs };
+  } finally {
+    await fleet.stop();
+    await server.close();
+  }
+}
