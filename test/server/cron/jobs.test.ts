@@ -156,3 +156,25 @@ describe('plan service and cron jobs on a real database', () => {
     for (const r of srv.app.repos.plans.plansFrom(screen.id, '2024-10-11')) expect(parseStoredDay(r.plan).items).toEqual([]);
   });
 });
+
+describe('the cron plugin with cron on', () => {
+  it('re-plans when plan inputs change, tells the gateway, and stops its tasks on close', async () => {
+    const srv = await startTestServer({ listen: false, config: { cron: 'on' } });
+    try {
+      const tasksBefore = (await import('node-cron')).default.getTasks().size;
+      expect(tasksBefore).toBeGreaterThanOrEqual(JOBS.length);
+      await loadPlaylists({ db: srv.db, repos: srv.app.repos, clock: srv.clock, playlistsDir: PLAYLISTS, dataDir: srv.dataDir });
+      const updated: string[] = [];
+      srv.app.events.on('plans-updated', (e) => updated.push(...e.screenIds));
+      srv.app.events.emit('plan-inputs-changed', { campaignId: 'ihanoi-2024', reason: 'test' });
+      const screens = srv.app.repos.plans.screens();
+      expect(new Set(updated)).toEqual(new Set(screens.map((s) => s.id)));
+      expect(srv.app.repos.plans.plansFrom(screens[0]!.id, '2024-09-05')).toHaveLength(7);
+    } finally {
+      const cron = (await import('node-cron')).default;
+      const names = () => [...cron.getTasks().values()].map((t) => t.name);
+      await srv.close();
+      for (const job of JOBS) expect(names()).not.toContain(job.name);
+    }
+  });
+});
