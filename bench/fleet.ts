@@ -162,6 +162,10 @@ function stormRun(url: string): void {
   void openAll(storm.length, 1000, (i) => new Promise<void>((resolve) => attempt(i, 0, resolve)));
 }
 
+// bench/main.ts imports every bench file looking for run(); only a forked fleet has a parent.
+if (process.send) startFleet();
+
+function startFleet(): void {
 process.on('message', (c: Cmd) => {
   try {
     if (c.cmd === 'players') players(c.url, c.creds, c.version);
@@ -180,3 +184,4 @@ process.on('message', (c: Cmd) => {
 });
 process.on('unhandledRejection', (err) => send({ ev: 'error', message: String(err) }));
 send({ ev: 'up' });
+}

@@ -1,28 +1,32 @@
 /**
- * `npm run bench [-- --only push,reconnect] [--screens N]`: runs every benchmark and prints its
- * figures. Each bench module exports `run({ screens?, log? })`.
+ * Runs every bench in this folder that exports `run()`, one after the other, so figures do not
+ * disturb each other. `npm run bench` runs them all; `npm run bench -- report plan` runs only
+ * the named files. New benches need no edit here: export `run()` from bench/<name>.ts.
  */
-import { parseArgs } from 'node:util';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
-const BENCHES: Record<string, () => Promise<{ run: (o: { screens?: number; log?: (line: string) => void }) => Promise<unknown> }>> = {
-  plan: () => import('./plan.ts'),
-  report: () => import('./report.ts'),
-  push: () => import('./push.ts'),
-  reconnect: () => import('./reconnect.ts'),
-  // @benches-end (add benches above this line)
-};
+const dir = fileURLToPath(new URL('.', import.meta.url));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'main.ts')
+  .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.ts$/, '')))
+  .sort();
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, screens: { type: 'string' } }, strict: true });
-const only = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(BENCHES);
-const screens = values.screens ? Number(values.screens) : undefined;
-for (const name of only) {
-  const load = BENCHES[name];
-  if (!load) {
-    console.error(`unknown bench "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
-    process.exit(2);
+let failed = 0;
+for (const f of files) {
+  const mod = (await import(pathToFileURL(join(dir, f)).href)) as { run?: (o?: unknown) => Promise<unknown> };
+  if (typeof mod.run !== 'function') continue;
+  console.log(`\n=== bench/${f} ===`);
+  const t0 = performance.now();
+  try {
+    await mod.run();
+    console.log(`=== bench/${f}: done in ${Math.round((performance.now() - t0) / 1000)} s ===`);
+  } catch (err) {
+    failed++;
+    console.error(`=== bench/${f} failed: ${(err as Error).stack ?? String(err)} ===`);
   }
-  console.log(`\n== ${name} ==`);
-  const mod = await load();
-  await mod.run({ ...(screens ? { screens } : {}), log: (line) => console.log(line) });
 }
-process.exit(0);
+process.exit(failed ? 1 : 0);
