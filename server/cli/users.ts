@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { realClock } from '#shared/clock.ts';
 import { Role } from '#shared/schemas/domain.ts';
 import { ConfigError, parseConfig } from '../config.ts';
@@ -36,20 +37,41 @@ Options:
   --help           show this text
 
 Examples:
-  npm run users -- add lan.nguyen --role office_head --name "Nguyễn Thị Lan" --site ubnd-phuong-bach-khoa
+  npm run users -- add lan.nguyen --role office_head --name "Nguyễn Thị Lan" --site mot-cua-phuong-bach-khoa
   npm run users -- set-scopes lan.nguyen --region ha-noi/hai-ba-trung
   npm run users -- reset-password admin`;
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
+class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
 }
 
-async function main() {
+export interface CliIo {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+/** Runs one command; returns the exit code (0 ok, 2 usage or input error). */
+export async function usersCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = console): Promise<number> {
+  try {
+    await run(argv, env, io);
+    return 0;
+  } catch (err) {
+    if (err instanceof CliExit) return err.code;
+    throw err;
+  }
+}
+
+async function run(argv: string[], env: Record<string, string | undefined>, io: CliIo) {
+  const fail: (message: string) => never = (message) => {
+    io.error(message);
+    throw new CliExit(2);
+  };
   let parsed;
   try {
     parsed = parseArgs({
-      args: process.argv.slice(2),
+      args: argv,
       options: {
         'data-dir': { type: 'string' },
         role: { type: 'string' },
@@ -62,18 +84,18 @@ async function main() {
       strict: true,
     });
   } catch (err) {
-    fail(`${(err as Error).message}\n\n${HELP}`);
+    return fail(`${(err as Error).message}\n\n${HELP}`);
   }
   const { values, positionals } = parsed;
   const [command, username, arg] = positionals;
   if (values.help || !command) {
-    console.log(HELP);
+    io.log(HELP);
     return;
   }
 
   let config;
   try {
-    const c = parseConfig(values['data-dir'] ? ['--data-dir', values['data-dir']] : [], process.env);
+    const c = parseConfig(values['data-dir'] ? ['--data-dir', values['data-dir']] : [], env);
     if (c === 'help') return;
     config = c;
   } catch (err) {
@@ -101,8 +123,8 @@ async function main() {
     return u;
   };
   const printPassword = (name: string, pw: string) => {
-    console.log(`Mật khẩu dùng một lần của ${name} / One-time password for ${name}: ${pw}`);
-    console.log('Chỉ hiện một lần; người dùng phải đổi khi đăng nhập. / Shown once; the user must change it at login.');
+    io.log(`Mật khẩu dùng một lần của ${name} / One-time password for ${name}: ${pw}`);
+    io.log('Chỉ hiện một lần; người dùng phải đổi khi đăng nhập. / Shown once; the user must change it at login.');
   };
 
   try {
@@ -111,7 +133,7 @@ async function main() {
         for (const u of repos.users.list()) {
           const sc = repos.users.scopes(u.id).map((s) => `${s.kind}:${s.ref_id}`);
           const flags = [u.disabled_at_ms !== null ? 'disabled' : '', u.must_change_password ? 'must-change-password' : ''].filter(Boolean);
-          console.log(`${u.username.padEnd(20)} ${u.role.padEnd(17)} ${sc.join(', ') || '-'}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+          io.log(`${u.username.padEnd(20)} ${u.role.padEnd(17)} ${sc.join(', ') || '-'}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
         }
         break;
       }
@@ -120,10 +142,10 @@ async function main() {
         const role = parseRole(values.role);
         const sc = scopes();
         if (SCOPED_ROLES.includes(role) && sc.length === 0) {
-          console.error(`Lưu ý / Note: ${role} without --site/--region can act on no site yet; add a scope with set-scopes.`);
+          io.error(`Lưu ý / Note: ${role} without --site/--region can act on no site yet; add a scope with set-scopes.`);
         }
         const { oneTimePassword } = await accounts.create({ username, displayName: values.name ?? username, role, scopes: sc }, actor);
-        console.log(`Đã tạo / Created ${username} (${role}).`);
+        io.log(`Đã tạo / Created ${username} (${role}).`);
         printPassword(username, oneTimePassword!);
         break;
       }
@@ -131,13 +153,13 @@ async function main() {
         const u = userOr(username);
         const role = parseRole(arg ?? values.role);
         accounts.update(u.id, { role }, actor);
-        console.log(`${u.username}: ${u.role} → ${role}`);
+        io.log(`${u.username}: ${u.role} → ${role}`);
         break;
       }
       case 'set-scopes': {
         const u = userOr(username);
         accounts.update(u.id, { scopes: scopes() }, actor);
-        console.log(`${u.username}: ${scopes().map((s) => `${s.kind}:${s.id}`).join(', ') || '(no scope)'}`);
+        io.log(`${u.username}: ${scopes().map((s) => `${s.kind}:${s.id}`).join(', ') || '(no scope)'}`);
         break;
       }
       case 'reset-password': {
@@ -149,7 +171,7 @@ async function main() {
       case 'enable': {
         const u = userOr(username);
         accounts.update(u.id, { disabled: command === 'disable' }, actor);
-        console.log(`${u.username}: ${command}d`);
+        io.log(`${u.username}: ${command}d`);
         break;
       }
       default:
@@ -163,7 +185,12 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  usersCli(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
