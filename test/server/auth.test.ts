@@ -5,7 +5,7 @@ import { runStartup } from '#server/startup.ts';
 import { PLAYLISTS_DIR } from '../helpers/api.ts';
 
 describe('login, sessions and the first account', () => {
-  let s: TestServer;
+  let s: TestServer & { lines: string[] };
   beforeAll(async () => {
     s = await startSeededServer();
     await userClient(s, 'lan', 'office_head', [{ kind: 'region', id: 'ha-noi/hai-ba-trung' }]);

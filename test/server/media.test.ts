@@ -14,7 +14,7 @@ async function upload(s: TestServer, token: string | undefined, body: Buffer, ty
   const res = await fetch(`${s.url}/api/v1/media?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body,
+    body: new Uint8Array(body),
   });
   return { status: res.status, body: await res.json() };
 }
