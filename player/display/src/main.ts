@@ -3,7 +3,8 @@
  * core's state, and plays the schedule it is given. It works the same in Electron's window and
  * in a kiosk-mode Chromium pointed at http://127.0.0.1:<port>/.
  */
-import { DISPLAY_PROTOCOL_VERSION, DISPLAY_WS_PATH, type CoreToDisplay } from '#shared/schemas/display.ts';
+import { DISPLAY_PROTOCOL_VERSION, DISPLAY_WS_PATH, type CoreToDisplay, type DisplayToCore } from '#shared/schemas/display.ts';
+import type { KioskApi } from '../../electron/kiosk-api.ts';
 import { CoreConnection } from './connection.ts';
 import { ListenerRegistry } from './listeners.ts';
 import { PageClock } from './page-clock.ts';
@@ -11,6 +12,28 @@ import { Playback } from './playback.ts';
 import { Screens } from './screens.ts';
 
 const HEARTBEAT_MS = 5000;
+
+declare global {
+  interface Window {
+    /** Present only in Electron's kiosk window (its preload); absent in browser mode. */
+    kiosk?: KioskApi;
+    __displayStats: unknown;
+  }
+}
+
+// The shell logs what the page shows next to its own restarts and updates; in browser mode
+// there is no shell and these calls are skipped.
+const kiosk = window.kiosk;
+function toShell(event: Parameters<KioskApi['reportDisplayEvent']>[0]): void {
+  kiosk?.reportDisplayEvent(event).catch(() => undefined);
+}
+let shownState = '';
+function reportShown(): void {
+  const state = screens.showingVideo ? 'playing' : screens.current;
+  if (state === shownState) return;
+  shownState = state;
+  toShell({ type: 'state', state });
+}
 
 const listeners = new ListenerRegistry();
 const clock = new PageClock();
@@ -33,9 +56,17 @@ const connection = new CoreConnection(wsUrl(), listeners, {
   },
 });
 
+function report(message: DisplayToCore): void {
+  connection.send(message);
+  if (message.type === 'error') toShell({ type: 'error', message: message.reason });
+}
+
 const playback = new Playback(stage, clock, listeners, {
-  report: (message) => connection.send(message),
-  onVideoVisible: (visible) => screens.setVideoVisible(visible),
+  report,
+  onVideoVisible: (visible) => {
+    screens.setVideoVisible(visible);
+    reportShown();
+  },
 });
 
 function handle(message: CoreToDisplay): void {
@@ -49,6 +80,7 @@ function handle(message: CoreToDisplay): void {
       serverOffline = message.offline;
       screens.setOffline(serverOffline || !connection.connected);
       screens.apply(message, clock.now());
+      reportShown();
       break;
     case 'schedule':
       playback.setSchedule(message.items);
@@ -74,11 +106,6 @@ setInterval(() => screens.tick(clock.now()), 1000);
 setInterval(heartbeat, HEARTBEAT_MS);
 
 /** For tests and for anyone looking at a screen through DevTools. */
-declare global {
-  interface Window {
-    __displayStats: unknown;
-  }
-}
 Object.defineProperty(window, '__displayStats', {
   get: () => ({
     mediaElements: countMedia(),
@@ -98,4 +125,10 @@ Object.defineProperty(window, '__displayStats', {
   }),
 });
 
+kiosk?.onCommand((command) => {
+  // Nothing to ask anyone at an unattended screen; the shell acts by itself.
+  console.info('display: shell command', command.type);
+});
 connection.start();
+toShell({ type: 'ready' });
+reportShown();

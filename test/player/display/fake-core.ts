@@ -83,6 +83,12 @@ export async function startFakeCore(): Promise<FakeCore> {
 
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path === '/media/hang.webm') {
+      // Headers, then nothing: a video that never gets a frame (stuck disk, dying decoder).
+      res.writeHead(200, { 'content-type': 'video/webm', 'content-length': 10_000_000 });
+      res.flushHeaders();
+      return;
+    }
     if (path === '/media/corrupt.webm') {
       res.writeHead(200, { 'content-type': 'video/webm', 'content-length': CORRUPT.length }).end(CORRUPT);
       return;
