@@ -111,15 +111,16 @@ export function playsRepository(db: Db) {
 
   const ingestTx = db.transaction((ctx: IngestContext, records: readonly PlayRecord[]): IngestResult => {
     const result: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [] };
-    // Within a batch the predecessor may be the record just before it, not yet visible to a
-    // lookup by seq if it was a duplicate; the statement reads it in this transaction anyway.
     const sorted = [...records].sort((a, b) => a.seq - b.seq);
+    let before: { seq: number; hash: string } | undefined;
     for (const r of sorted) {
       const startedMs = Date.parse(r.startedAt);
       const local = instantToZoned(startedMs, ctx.timeZone);
       const profile = peakProfile(ctx.siteId, r.campaignId);
       const inPeak = profile ? (profile[local.weekday * 24 + local.hour] ?? 0) > PEAK_WEIGHT_THRESHOLD : false;
-      const previous = r.seq > 1 ? bySeq.get(ctx.screenId, r.seq - 1) : undefined;
+      // The predecessor is usually the record just before it in the same batch.
+      const previous = r.seq === 1 ? undefined : before?.seq === r.seq - 1 ? before : bySeq.get(ctx.screenId, r.seq - 1);
+      before = { seq: r.seq, hash: r.hash };
       const chainStatus = linkStatus(r, previous);
       const changes = insert.run({
         playId: r.playId,

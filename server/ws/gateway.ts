@@ -30,6 +30,7 @@ import playerMediaRoutes from './media.ts';
 export const PAIRING_TTL_MS = 15 * 60_000;
 /** Upper bound of one group commit, so one transaction never holds the writer for long. */
 const GROUP_COMMIT_MAX_RECORDS = 5000;
+const GROUP_COMMIT_GATHER_MS = 3;
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -287,7 +288,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     ingestQueue.push(job);
     if (!drainScheduled) {
       drainScheduled = true;
-      setImmediate(drainIngest);
+      // A few ms of gathering lets a reconnect storm share one fsync among many screens.
+      setTimeout(drainIngest, GROUP_COMMIT_GATHER_MS);
     }
   }
 
@@ -327,7 +329,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
     if (ingestQueue.length && !drainScheduled) {
       drainScheduled = true;
-      setImmediate(drainIngest);
+      setTimeout(drainIngest, GROUP_COMMIT_GATHER_MS);
     }
   }
 
