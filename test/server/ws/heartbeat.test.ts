@@ -1,0 +1,75 @@
+/**
+ * Liveness with a short heartbeat: the gateway plugin mounted on its own (with the context
+ * plugin it depends on) so the interval can be 60 ms instead of 30 s.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { VirtualClock } from '#shared/clock.ts';
+import { testConfig } from '#server/config.ts';
+import { openDatabase, type Db } from '#server/db/database.ts';
+import { hashToken, randomToken } from '#server/auth/passwords.ts';
+import contextPlugin from '#server/plugins/context.ts';
+import playerGateway from '#server/ws/gateway.ts';
+import { seedSite, T0, waitFor } from './fixtures.ts';
+
+let app: FastifyInstance;
+let db: Db;
+let dir: string;
+let url: string;
+const token = randomToken();
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ihanoi-hb-'));
+  const clock = new VirtualClock(T0);
+  db = openDatabase(join(dir, 'signage.db'), clock).db;
+  seedSite(db);
+  for (const id of ['scr-a', 'scr-b']) {
+    db.prepare(`INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', ?, 'offline', ?, ?)`).run(id, id, hashToken(`${token}-${id}`), T0);
+  }
+  app = Fastify();
+  await app.register(contextPlugin, { config: testConfig({ dataDir: dir }), db, clock });
+  await app.register(playerGateway, { heartbeatMs: 60 });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws/player`;
+});
+
+afterEach(async () => {
+  await app.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function connect(screenId: string, answerPings: boolean) {
+  const ws = new WebSocket(url);
+  const pings: number[] = [];
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, screenId, token: `${token}-${screenId}`, playerVersion: 't', cachedMedia: [], clock: T0 })));
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
+    if (m.type !== 'ping') return;
+    pings.push(m.serverTime);
+    if (answerPings) ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: T0 }));
+  });
+  const closed = new Promise<void>((r) => ws.once('close', () => r()));
+  return { ws, pings, closed };
+}
+
+const status = (id: string) => (db.prepare('SELECT status FROM screens WHERE id = ?').get(id) as { status: string }).status;
+
+it('a screen that misses two pings is dropped and shown offline; one that answers stays online', async () => {
+  const silent = connect('scr-a', false);
+  const alive = connect('scr-b', true);
+  await waitFor('both online', () => status('scr-a') === 'online' && status('scr-b') === 'online');
+  await silent.closed;
+  expect(silent.pings.length).toBe(2);
+  expect(status('scr-a')).toBe('offline');
+  await waitFor('several pings answered', () => alive.pings.length >= 6);
+  expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+  expect(status('scr-b')).toBe('online');
+  alive.ws.close();
+  await alive.closed;
+  await waitFor('offline after close', () => status('scr-b') === 'offline');
+});
