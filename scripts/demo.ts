@@ -112,6 +112,12 @@ const core = await startPlayerCore({
   log: (level, msg) => {
     if (level === 'warn' || level === 'error') console.log(`  [player ${level}] ${msg}`);
   },
+}).catch(async (err: Error) => {
+  console.error(`Không mở được trang hiển thị trên cổng ${displayPort} / Could not serve the display page on port ${displayPort} (${err.message}); try --display-port 8091.`);
+  await app.close();
+  db.close();
+  rmSync(dataRoot, { recursive: true, force: true });
+  process.exit(1);
 });
 
 let closing = false;
