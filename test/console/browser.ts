@@ -60,7 +60,7 @@ export async function openBrowser(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'ihanoi-chromium-'));
   const downloads = mkdtempSync(join(tmpdir(), 'ihanoi-downloads-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     headless: true,
     acceptDownloads: true,
     downloadsPath: downloads,
