@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { DestinationClosed, checksumOfRows, csvLine, writeCsv, writeXlsx, type Cell, type ExportTable } from '#server/reports/writers.ts';
+import { readExportCsv } from './csv.ts';
+
+const META = {
+  title: 'Thử / Test',
+  campaign: 'Chiến dịch thử',
+  period: '01/09/2024 – 02/09/2024',
+  timeZone: 'Asia/Ho_Chi_Minh',
+  generatedAt: '05/09/2024 07:55',
+  filters: 'Không lọc',
+};
+
+/** A source that counts how many batches the writer has pulled, and whether it was closed. */
+function source(batches: number, rowsPerBatch: number) {
+  const state = { pulled: 0, finished: false };
+  async function* gen(): AsyncGenerator<Cell[][]> {
+    try {
+      for (let b = 0; b < batches; b++) {
+        state.pulled++;
+        yield Array.from({ length: rowsPerBatch }, (_, i) => [`Hà Nội, "phường" ${b}`, b * rowsPerBatch + i, 'x'.repeat(200)]);
+      }
+    } finally {
+      state.finished = true;
+    }
+  }
+  return { state, gen };
+}
+
+/** A destination that accepts writes only when told to, like a client that stopped reading. */
+class Gate extends Writable {
+  chunks: Buffer[] = [];
+  private waiting: (() => void)[] = [];
+  open = false;
+  constructor() {
+    super({ highWaterMark: 16 * 1024 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    if (this.open) cb();
+    else this.waiting.push(() => cb());
+  }
+  release(): void {
+    this.open = true;
+    for (const w of this.waiting.splice(0)) w();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+describe('export writers', () => {
+  it('CSV: quotes fields, and its trailer checksum is the sha256 of its data lines', async () => {
+    const rows: Cell[][] = [
+      ['Ga Hà Nội', 12, null],
+      ['a,b', 'say "hi"', 1.5],
+    ];
+    const out = new Gate();
+    out.release();
+    const r = await writeCsv({ meta: META, columns: [{ header: 'A' }, { header: 'B' }, { header: 'C' }], batches: [rows] }, out);
+    expect(csvLine(rows[1]!)).toBe('"a,b","say ""hi""",1.5\r\n');
+    const csv = readExportCsv(out.text());
+    expect(csv.data).toEqual([
+      ['Ga Hà Nội', '12', ''],
+      ['a,b', 'say "hi"', '1.5'],
+    ]);
+    expect(r.checksum).toBe(createHash('sha256').update(csv.dataText, 'utf8').digest('hex'));
+    expect(r.checksum).toBe(checksumOfRows(rows));
+    expect(csv.checksum).toBe(r.checksum);
+  });
+
+  for (const [name, write] of [
+    ['CSV', writeCsv],
+    ['XLSX', writeXlsx],
+  ] as const) {
+    it(`${name}: stops pulling rows while the client does not read, then finishes when it does`, async () => {
+      const { state, gen } = source(400, 100); // ~8 MB of rows in all
+      const out = new Gate();
+      const table: ExportTable = { meta: META, columns: [{ header: 'Tên' }, { header: 'Số' }, { header: 'Đệm' }], batches: gen() };
+      const done = write(table, out);
+      for (let i = 0; i < 50; i++) await nextTurn();
+      // Stalled: only the batches that fit the buffers (a few hundred kB) were read.
+      expect(state.pulled).toBeLessThan(40);
+      out.release();
+      const r = await done;
+      expect(state.pulled).toBe(400);
+      expect(r.rows).toBe(40_000);
+      if (name === 'XLSX') {
+        const wb = new ExcelJS.Workbook();
+        await wb.xlsx.load(Buffer.concat(out.chunks) as unknown as ArrayBuffer);
+        expect(wb.worksheets[0]!.rowCount).toBe(40_001);
+        expect(wb.worksheets[0]!.getRow(2).getCell(1).value).toBe('Hà Nội, "phường" 0');
+      }
+    });
+  }
+
+  it('CSV: a client that goes away ends the export and releases the source', async () => {
+    const { state, gen } = source(400, 100);
+    const out = new Gate();
+    const done = writeCsv({ meta: META, columns: [{ header: 'A' }], batches: gen() }, out);
+    for (let i = 0; i < 20; i++) await nextTurn();
+    out.destroy();
+    await expect(done).rejects.toBeInstanceOf(DestinationClosed);
+    expect(state.finished).toBe(true);
+    expect(state.pulled).toBeLessThan(40);
+  });
+});
