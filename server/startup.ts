@@ -70,6 +70,15 @@ export async function runStartup(app: FastifyInstance, print: (line: string) => 
   await ensureFirstAdmin(app, print);
 
   const now = app.clock.now();
+  // A close recorded after this clock's "now" has not happened yet for it: a server first run on
+  // the real clock (which closes the 2024 campaign) and then with --clock 2024-09-05… must play.
+  for (const c of app.repos.campaigns.list()) {
+    if (c.status === 'closed' && c.closed_at_ms !== null && c.closed_at_ms > now && campaignPhase({ ...c, status: 'active' }, now) !== 'ended') {
+      app.repos.campaigns.update(c.id, { status: 'active' }, 'system');
+      app.events.emit('plan-inputs-changed', { campaignId: c.id, reason: 'campaign.reopen' });
+      print(`Mở lại chiến dịch ${c.id}: đồng hồ máy chủ ở trước lúc đóng. / Reopened campaign ${c.id}: the server clock is before its close.`);
+    }
+  }
   for (const c of app.repos.campaigns.list()) {
     print(`${campaignPhaseText(c, now)} Mục tiêu / target: ${c.target_per_day} lượt/ngày (plays/day).`);
     const phase = campaignPhase(c, now);

@@ -196,3 +196,24 @@ describe('playlists/ loader', () => {
     }
   });
 });
+
+describe('campaign closed by a later clock', () => {
+  it('reopens on a start whose clock is before the close, and keeps it closed otherwise', async () => {
+    const s = await startTestServer({ listen: false, clockAt: Date.parse('2026-11-23T10:00:00+07:00'), config: { playlistsDir: copyPlaylists(), adminPassword: ADMIN_PASSWORD } });
+    try {
+      await runStartup(s.app, () => {});
+      s.app.repos.campaigns.update('ihanoi-2024', { status: 'closed' }, 'cron:campaign-close');
+      const lines: string[] = [];
+      await runStartup(s.app, (l) => lines.push(l));
+      expect(s.app.repos.campaigns.get('ihanoi-2024')!.status).toBe('closed');
+      expect(lines.join('\n')).toContain('đã đóng');
+      s.clock.set(Date.parse('2024-09-05T07:55:00+07:00'));
+      lines.length = 0;
+      await runStartup(s.app, (l) => lines.push(l));
+      expect(s.app.repos.campaigns.get('ihanoi-2024')).toMatchObject({ status: 'active', closed_at_ms: null });
+      expect(lines.join('\n')).toContain('Chiến dịch ihanoi-2024 đang chạy');
+    } finally {
+      await s.close();
+    }
+  });
+});
