@@ -97,7 +97,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   let retryTimer: NodeJS.Timeout | null = null;
   let retryDelay = 2000;
   let stopped = false;
-  let statusDue = 0;
+  // Download progress marks a status as due; the ticker sends it at most once a second.
+  let statusPending = false;
 
   const journal = new Journal(dataDir, playerVersion);
   if (journal.skippedLines) log('warn', 'journal had a torn last line (power cut mid-write); ignored', { lines: journal.skippedLines });
@@ -106,7 +107,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
 
   const cache = new MediaCache(dataDir, log, () => {
     pushState();
-    if (clock.now() >= statusDue) sendStatus();
+    statusPending = true;
   });
 
   let display: DisplayServer;
@@ -181,7 +182,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
 
   function sendStatus(): void {
     if (!authed) return;
-    statusDue = clock.now() + 1000;
+    statusPending = false;
     let free = 0;
     try {
       free = freeDiskBytes(dataDir);
@@ -361,8 +362,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now });
       }
       ticks++;
-      if (ticks * (opts.tickMs ?? 250) - lastStatusReal >= statusEvery) {
-        lastStatusReal = ticks * (opts.tickMs ?? 250);
+      const elapsed = ticks * (opts.tickMs ?? 250);
+      if (elapsed - lastStatusReal >= statusEvery || (statusPending && elapsed - lastStatusReal >= 1000)) {
+        lastStatusReal = elapsed;
         sendStatus();
       }
     } catch (err) {

@@ -51,7 +51,7 @@ export interface MediaRow {
 }
 
 export type ClaimResult =
-  | { ok: true; screenId: string; name: string }
+  | { ok: true; screenId: string; name: string; existing: boolean }
   | { ok: false; reason: 'unknown' | 'expired' | 'claimed' | 'name_taken' | 'site_unknown' };
 
 export function pairingRepository(db: Db) {
@@ -65,6 +65,10 @@ export function pairingRepository(db: Db) {
   );
   const purgeCodes = db.prepare('DELETE FROM pairing_codes WHERE expires_at_ms < ? AND claimed_screen_id IS NULL');
   const codeByCode = db.prepare<[string], PairingCodeRow>('SELECT * FROM pairing_codes WHERE code = ?');
+  const screenByName = db.prepare<[string, string], { id: string; token_hash: string | null }>(
+    'SELECT id, token_hash FROM screens WHERE site_id = ? AND name = ?',
+  );
+  const reopen = db.prepare(`UPDATE screens SET status = 'unpaired' WHERE id = ? AND token_hash IS NULL`);
   const nameTaken = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM screens WHERE site_id = ? AND name = ?');
   const insertScreen = db.prepare(
     `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms, paired_at_ms)
@@ -131,11 +135,19 @@ export function pairingRepository(db: Db) {
       if (row.claimed_screen_id) return { ok: false, reason: 'claimed' };
       if (row.expires_at_ms <= now) return { ok: false, reason: 'expired' };
       if (!siteById.get(siteId)) return { ok: false, reason: 'site_unknown' };
-      if (nameTaken.get(siteId, screenName)!.n > 0) return { ok: false, reason: 'name_taken' };
+      // A screen defined in a playlist file (or one whose PC was replaced after a revoke) is
+      // waiting under its name without a credential: the player takes it over, plans and all.
+      const existing = screenByName.get(siteId, screenName);
+      if (existing) {
+        if (existing.token_hash) return { ok: false, reason: 'name_taken' };
+        reopen.run(existing.id);
+        markClaimed.run(existing.id, userId, now, code);
+        return { ok: true, screenId: existing.id, name: screenName, existing: true };
+      }
       const screenId = `scr-${randomUUID()}`;
       insertScreen.run({ id: screenId, siteId, name: screenName, status: 'unpaired', tokenHash: null, now, pairedAt: null });
       markClaimed.run(screenId, userId, now, code);
-      return { ok: true, screenId, name: screenName };
+      return { ok: true, screenId, name: screenName, existing: false };
     }),
 
     /** The waiting player collects its credential; only the hash is written. */

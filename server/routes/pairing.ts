@@ -34,7 +34,7 @@ const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
           unknown: 'Mã không đúng; kiểm tra mã đang hiện trên màn hình. / Wrong code; check the code shown on the screen.',
           expired: 'Mã đã hết hạn; khởi động lại trình phát để lấy mã mới. / The code has expired; restart the player for a new one.',
           claimed: 'Mã này đã được dùng. / This code was already used.',
-          name_taken: `Điểm đặt đã có màn hình tên "${screenName}"; chọn tên khác. / The site already has a screen named "${screenName}".`,
+          name_taken: `Màn hình "${screenName}" của điểm đặt này đang được ghép với một máy khác; thu hồi nó trước hoặc chọn tên khác. / Screen "${screenName}" is paired with another player; revoke it first or choose another name.`,
           site_unknown: `Không tìm thấy điểm đặt "${siteId}". / Site "${siteId}" was not found.`,
         }[r.reason];
         if (r.reason === 'name_taken') throw new AppError('CONFLICT', text);
@@ -46,10 +46,10 @@ const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
         action: 'screen.pair',
         objectType: 'screen',
         objectId: r.screenId,
-        detail: { siteId, name: r.name },
+        detail: { siteId, name: r.name, existingScreen: r.existing },
       });
       app.events.emit('pairing-claimed', { code, screenId: r.screenId });
-      return reply.code(201).send({ screenId: r.screenId, siteId, name: r.name });
+      return reply.code(201).send({ screenId: r.screenId, siteId, name: r.name, existing: r.existing });
     },
   );
 };

@@ -326,6 +326,8 @@ export const ClaimResponse = z.object({
   screenId: z.string(),
   siteId: z.string(),
   name: z.string(),
+  /** True when the code was attached to a screen that already existed under that name (from a playlist, or after a revoke). */
+  existing: z.boolean(),
 });
 
 export const ProvisionRequest = z.object({

@@ -82,6 +82,34 @@ describe('pairing', () => {
     expect(again.status).toBe(422);
   });
 
+  it('a code claimed under the name of a screen that has no player yet attaches to that screen', async () => {
+    // Screens defined in playlist files exist before any PC does, with their plans.
+    server.db!.prepare(`INSERT INTO screens (id, site_id, name, status, created_at_ms) VALUES ('ubnd-bach-khoa/1', 'ubnd-bach-khoa', 'Sảnh chính', 'unpaired', ?)`).run(T0);
+    core = await startCore();
+    const code = await waitFor('pairing code', () => core!.snapshot().pairingCode);
+    const staff = seedUser(server.db!, 'venue_staff', ['ubnd-bach-khoa']);
+    const res = await claim(staff.token, { code, siteId: 'ubnd-bach-khoa', screenName: 'Sảnh chính' });
+    expect(res).toMatchObject({ status: 201, body: { screenId: 'ubnd-bach-khoa/1', existing: true } });
+    await waitFor('connected', () => core!.snapshot().connected);
+    expect(core.snapshot().screenId).toBe('ubnd-bach-khoa/1');
+
+    // Now it has a player: another code cannot take it over without a revoke first.
+    const otherDir = mkdtempSync(join(tmpdir(), 'ihanoi-player2-'));
+    const other = await startPlayerCore({
+      serverUrl: server.url,
+      dataDir: otherDir,
+      clock: new VirtualClock(T0),
+      credentials: new FileCredentialStore(otherDir),
+      log: () => {},
+      tickMs: 50,
+    });
+    const code2 = await waitFor('second code', () => other.snapshot().pairingCode);
+    const taken = await claim(staff.token, { code: code2, siteId: 'ubnd-bach-khoa', screenName: 'Sảnh chính' });
+    await other.stop();
+    rmSync(otherDir, { recursive: true, force: true });
+    expect(taken.status).toBe(409);
+  });
+
   it('rate-limits wrong codes per user', async () => {
     const staff = seedUser(server.db!, 'venue_staff', ['ubnd-bach-khoa']);
     const statuses: number[] = [];
