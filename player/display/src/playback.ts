@@ -46,7 +46,7 @@ export interface StartRecord {
 
 /** Start this close (ms) to a planned time by animation frames and a spin instead of a timer. */
 const PRECISE_WINDOW_MS = 50;
-/** An item that would show for less than this is not worth starting late. */
+/** An item that would show for less than this (or half its length) is not worth starting late. */
 const MIN_USEFUL_MS = 500;
 /** Hold the last frame of an item (instead of flashing the idle screen) if the next starts this soon. */
 const HOLD_FOR_NEXT_MS = 1000;
@@ -218,7 +218,9 @@ export class Playback {
     );
     // Items whose time is over without having started (page reloaded, media late) are dropped
     // silently: the core knows they never reported `started`.
-    const upcoming = pending.filter((it) => it.startAt + it.durationMs - MIN_USEFUL_MS > now);
+    const upcoming = pending.filter(
+      (it) => it.startAt + it.durationMs - now > Math.min(MIN_USEFUL_MS, it.durationMs / 2),
+    );
     const due = upcoming.find((it) => it.startAt <= now);
     const next = upcoming.find((it) => it.startAt > now && it !== due);
 
