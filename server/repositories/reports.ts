@@ -179,11 +179,13 @@ export function reportsRepository(db: Db) {
      FROM plays WHERE campaign_id = @campaign AND local_date BETWEEN @from AND @to AND ${SCOPE}
      GROUP BY screen_id`,
   );
-  const plannedOn = db.prepare<[string], { screen_id: string; planned: number }>(
+  // The plan service stores { items, campaigns: [{ campaignId, target, … }] } per screen and day;
+  // the day's planned count for a campaign is its target there (make-goods included).
+  const plannedOn = db.prepare<{ campaign: string; date: string }, { screen_id: string; planned: number }>(
     `SELECT screen_id,
-            CASE json_type(plan) WHEN 'array' THEN json_array_length(plan)
-                 ELSE coalesce(json_array_length(plan, '$.items'), 0) END AS planned
-     FROM screen_plans WHERE local_date = ?`,
+            coalesce((SELECT SUM(json_extract(c.value, '$.target')) FROM json_each(plan, '$.campaigns') AS c
+                      WHERE json_extract(c.value, '$.campaignId') = @campaign), 0) AS planned
+     FROM screen_plans WHERE local_date = @date AND json_valid(plan)`,
   );
   const insertSaved = db.prepare(
     `INSERT INTO reports (kind, campaign_id, period_first, period_last, generated_at_ms, file_name, checksum)
@@ -224,7 +226,7 @@ export function reportsRepository(db: Db) {
       evidence.iterate({ campaign: campaignId, from, to, sites: sitesParam(siteIds) }),
     chainSummary: (campaignId: string, from: string, to: string, siteIds: ReadonlySet<string> | null) =>
       chainSummary.all({ campaign: campaignId, from, to, sites: sitesParam(siteIds) }),
-    plannedOn: (date: string) => plannedOn.all(date),
+    plannedOn: (date: string, campaignId: string) => plannedOn.all({ campaign: campaignId, date }),
     saveReport: (row: Omit<SavedReportRow, 'id'>) => {
       insertSaved.run(row);
       return findSaved.get(row.kind, row.campaign_id, row.period_first)!;

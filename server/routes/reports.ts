@@ -98,7 +98,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const sites = sitesFor(ctx, {}, scope);
       const rows = screenDayRows(app.repos, ctx, sites, date, scope === null && sites.length === ctx.sites.size);
       const visible = new Set(screens.map((s) => s.id));
-      const planned = app.repos.reports.plannedOn(date).reduce((n, p) => (visible.has(p.screen_id) ? n + p.planned : n), 0);
+      const planned = app.repos.reports.plannedOn(date, campaign.id).reduce((n, p) => (visible.has(p.screen_id) ? n + p.planned : n), 0);
       const byDistrict = groupRows(rows, 'district');
       return {
         date,
@@ -272,7 +272,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const date = localDateOf(app.clock.now(), campaign.time_zone);
       const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
-      const planned = new Map(app.repos.reports.plannedOn(date).map((p) => [p.screen_id, p.planned]));
+      const planned = new Map(app.repos.reports.plannedOn(date, campaign.id).map((p) => [p.screen_id, p.planned]));
       const items = screenDayRows(app.repos, ctx, sites, date, false).map((r) => ({
         screenId: r.screenId,
         plays: r.plays,

@@ -104,6 +104,8 @@ async function main(): Promise<void> {
     }
     repos.reports.insertPlays(rows);
     t.clock.set(NOW);
+    // Today's plans, as the plan service issues them to the players.
+    t.app.plans.replan({});
     for (const [i, s] of screens.entries()) {
       repos.screens.touchSeen(s.id, { playerVersion: '1.0.0' });
       if (i % 13 === 5) repos.screens.setStatus(s.id, 'offline');

@@ -84,6 +84,15 @@ describe('report aggregation', () => {
       expect(dark.due).toBe(3 * 10 + Math.floor((10 * 6) / 16));
       expect(dark.shortfall).toBe(Math.floor((10 * 6) / 16));
       expect(dark.shortfallOffline).toBe(dark.shortfall);
+
+      // "Planned" is what the plan service issued for today: nothing until it runs, then the
+      // day's targets (10 per screen, plus make-goods capped at 50 %).
+      const before = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as { today: { planned: number } };
+      expect(before.today.planned).toBe(0);
+      t.app.plans.replan({});
+      const after = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as { today: { planned: number; due: number } };
+      expect(after.today.planned).toBeGreaterThanOrEqual(SCREENS.length * 10);
+      expect(after.today.planned).toBeLessThanOrEqual(SCREENS.length * 15);
     } finally {
       t.clock.set(saved);
     }

@@ -20,7 +20,7 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
   let campaign: Campaign = ctx.campaign;
   let targetInput: HTMLInputElement | null = null;
   let schedulePreview: () => void = () => undefined;
-  root.append(h('p', { class: 'muted' }, campaign.name, ' · ', campaign.phaseText), videoSection(), datesSection(), peakSection());
+  root.append(h('p', { class: 'muted' }, currentLang() === 'en' && campaign.nameEn ? campaign.nameEn : campaign.name, ' · ', campaign.phaseText), videoSection(), datesSection(), peakSection());
 
   function videoSection(): HTMLElement {
     const status = h('div');

@@ -2,7 +2,7 @@ import type { OverviewResult } from '#shared/schemas/reports.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { fmtDate, fmtNumber } from '../fmt.ts';
-import { t } from '../i18n.ts';
+import { currentLang, t } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
 import { groupTable, stat } from './common.ts';
 
@@ -10,7 +10,7 @@ export async function overviewPage(root: HTMLElement, ctx: PageContext): Promise
   const o = await get<OverviewResult>(`/reports/overview${query({ campaignId: ctx.campaign?.id })}`);
   root.append(
     h('h1', null, t('navOverview')),
-    h('p', { class: 'muted' }, `${t('asOf')} ${fmtDate(o.date, o.timeZone)} · ${t('timeZone')}: ${o.timeZone}`, ctx.campaign ? ` · ${ctx.campaign.name}` : ''),
+    h('p', { class: 'muted' }, `${t('asOf')} ${fmtDate(o.date, o.timeZone)} · ${t('timeZone')}: ${o.timeZone}`, ctx.campaign ? ` · ${currentLang() === 'en' && ctx.campaign.nameEn ? ctx.campaign.nameEn : ctx.campaign.name}` : ''),
     h(
       'section',
       { class: 'stats' },
