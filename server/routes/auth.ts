@@ -77,6 +77,8 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
       limiter.succeed(key);
       const token = randomToken();
       const now = app.clock.now();
+      // Logins are rare enough to carry the clean-up of expired sessions.
+      app.repos.sessions.purgeExpired(now);
       app.repos.sessions.create(hashToken(token), user.id, now, SESSION_TTL_MS);
       void reply.header(
         'set-cookie',
