@@ -181,10 +181,6 @@ export class Playback {
     }
   }
 
-  private other(slot: Slot): Slot {
-    return slot === this.slots[0] ? this.slots[1] : this.slots[0];
-  }
-
   private slotOf(playId: string): Slot | undefined {
     return this.slots.find((s) => s.item?.playId === playId);
   }
@@ -320,7 +316,7 @@ export class Playback {
     };
     this.preciseFrame = requestAnimationFrame(step);
     // Animation frames stop in a hidden tab; a plain timer still gets the start out.
-    const fallback = setTimeout(() => {
+    setTimeout(() => {
       if (this.preciseTarget === target) {
         if (this.preciseFrame !== null) cancelAnimationFrame(this.preciseFrame);
         this.preciseFrame = null;
@@ -328,7 +324,6 @@ export class Playback {
         this.plan();
       }
     }, Math.max(0, target - this.clock.now()) + 100);
-    void fallback;
   }
 
   // ------------------------------------------------------------------ transitions
