@@ -161,12 +161,22 @@ function xlsxRow(r: number, cells: Cell[], style?: number): string {
 
 const SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">';
 
+/** Excel's limit is 1,048,576 rows per sheet; one of them is the header. */
+export const XLSX_MAX_DATA_ROWS = 1_048_575;
+
+const REL_WS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet';
+const CT_WS = 'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml';
+
 /**
- * A minimal SpreadsheetML package written as a zip stream: sheet 1 holds the header and data
- * rows (inline strings, so nothing accumulates in a shared-string table), sheet 2 the metadata,
- * row count and checksum, written after the data because only then is the checksum known.
+ * A minimal SpreadsheetML package written as a zip stream. Data rows go to "Dữ liệu - Data"
+ * (inline strings, so nothing accumulates in a shared-string table), continuing on
+ * "Dữ liệu - Data (2)", … past Excel's row limit; the last sheet, "Thông tin - About", holds
+ * the metadata, row count and checksum. The workbook parts that list the sheets are written
+ * after the data, when the number of sheets is known (a zip is read from its central
+ * directory, so entry order does not matter).
  */
-export async function writeXlsx(table: ExportTable, out: Writable): Promise<ExportResult> {
+export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRowsPerSheet?: number } = {}): Promise<ExportResult> {
+  const perSheet = Math.min(opts.maxRowsPerSheet ?? XLSX_MAX_DATA_ROWS, XLSX_MAX_DATA_ROWS);
   const zip = archiver('zip', { zlib: { level: 6 } });
   const failed = new Promise<never>((_, reject) => zip.once('error', reject));
   failed.catch(() => undefined);
@@ -174,72 +184,94 @@ export async function writeXlsx(table: ExportTable, out: Writable): Promise<Expo
   const hash = createHash('sha256');
   let rows = 0;
 
-  const wrap = (name: string, body: string) => zip.append(body, { name });
-  wrap(
+  const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width ?? 16}" customWidth="1"/>`).join('');
+  const headerRow = xlsxRow(1, table.columns.map((c) => c.header), 1);
+  const sheetNames: string[] = [];
+  let sheet: PassThrough | null = null;
+  let inSheet = 0;
+  const openSheet = async () => {
+    sheetNames.push(sheetNames.length === 0 ? 'Dữ liệu - Data' : `Dữ liệu - Data (${sheetNames.length + 1})`);
+    sheet = new PassThrough({ highWaterMark: 256 * 1024 });
+    zip.append(sheet, { name: `xl/worksheets/sheet${sheetNames.length}.xml` });
+    inSheet = 0;
+    await write(sheet, `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${headerRow}`);
+  };
+  const closeSheet = () => {
+    sheet?.end('</sheetData></worksheet>');
+    sheet = null;
+  };
+
+  await openSheet();
+  for await (const batch of table.batches) {
+    let buf = '';
+    for (const r of batch) {
+      if (inSheet === perSheet) {
+        if (buf) await Promise.race([write(sheet!, buf), failed]);
+        buf = '';
+        closeSheet();
+        await openSheet();
+      }
+      hash.update(csvLine(r), 'utf8');
+      rows++;
+      inSheet++;
+      buf += xlsxRow(inSheet + 1, r);
+    }
+    if (buf) await Promise.race([write(sheet!, buf), failed]);
+    await nextTurn();
+  }
+  closeSheet();
+  const checksum = hash.digest('hex');
+
+  const about = [...metaRows(table.meta), ['Số dòng dữ liệu / Data rows', rows], ['SHA-256', checksum]];
+  sheetNames.push('Thông tin - About');
+  const n = sheetNames.length;
+  zip.append(
+    `${SHEET_HEAD}<cols><col min="1" max="1" width="30" customWidth="1"/><col min="2" max="2" width="90" customWidth="1"/></cols><sheetData>` +
+      about.map((r, i) => xlsxRow(i + 1, r)).join('') +
+      '</sheetData></worksheet>',
+    { name: `xl/worksheets/sheet${n}.xml` },
+  );
+  const part = (name: string, body: string) => zip.append(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`, { name });
+  const ids = sheetNames.map((_, i) => i + 1);
+  part(
     '[Content_Types].xml',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
       '<Default Extension="xml" ContentType="application/xml"/>' +
       '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
       '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
-      '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
-      '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
+      ids.map((i) => `<Override PartName="/xl/worksheets/sheet${i}.xml" ContentType="${CT_WS}"/>`).join('') +
       '</Types>',
   );
-  wrap(
+  part(
     '_rels/.rels',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
       '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>' +
       '</Relationships>',
   );
-  wrap(
+  part(
     'xl/workbook.xml',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">' +
-      '<sheets><sheet name="Dữ liệu - Data" sheetId="1" r:id="rId1"/><sheet name="Thông tin - About" sheetId="2" r:id="rId2"/></sheets></workbook>',
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>' +
+      sheetNames.map((name, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('') +
+      '</sheets></workbook>',
   );
-  wrap(
+  part(
     'xl/_rels/workbook.xml.rels',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
-      '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>' +
-      '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' +
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      ids.map((i) => `<Relationship Id="rId${i}" Type="${REL_WS}" Target="worksheets/sheet${i}.xml"/>`).join('') +
+      `<Relationship Id="rId${n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
       '</Relationships>',
   );
   // Style 1 = bold, for header rows.
-  wrap(
+  part(
     'xl/styles.xml',
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
       '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>' +
       '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
       '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
       '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
       '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' +
       '</styleSheet>',
-  );
-
-  const sheet = new PassThrough({ highWaterMark: 256 * 1024 });
-  zip.append(sheet, { name: 'xl/worksheets/sheet1.xml' });
-  const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width ?? 16}" customWidth="1"/>`).join('');
-  await write(sheet, `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${xlsxRow(1, table.columns.map((c) => c.header), 1)}`);
-  for await (const batch of table.batches) {
-    let buf = '';
-    for (const r of batch) {
-      hash.update(csvLine(r), 'utf8');
-      rows++;
-      buf += xlsxRow(rows + 1, r);
-    }
-    if (buf) await Promise.race([write(sheet, buf), failed]);
-    await nextTurn();
-  }
-  sheet.end('</sheetData></worksheet>');
-  const checksum = hash.digest('hex');
-
-  const about = [...metaRows(table.meta), ['Số dòng dữ liệu / Data rows', rows], ['SHA-256', checksum]];
-  zip.append(
-    `${SHEET_HEAD}<cols><col min="1" max="1" width="30" customWidth="1"/><col min="2" max="2" width="90" customWidth="1"/></cols><sheetData>` +
-      about.map((r, i) => xlsxRow(i + 1, r)).join('') +
-      '</sheetData></worksheet>',
-    { name: 'xl/worksheets/sheet2.xml' },
   );
   const done = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve);

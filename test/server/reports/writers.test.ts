@@ -98,6 +98,25 @@ describe('export writers', () => {
     });
   }
 
+  it("XLSX: continues on further sheets past a sheet's row limit, and the About sheet comes last", async () => {
+    const { gen } = source(25, 100);
+    const out = new Gate();
+    out.release();
+    const r = await writeXlsx({ meta: META, columns: [{ header: 'Tên' }, { header: 'Số' }, { header: 'Đệm' }], batches: gen() }, out, { maxRowsPerSheet: 1000 });
+    expect(r.rows).toBe(2500);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(out.chunks) as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Dữ liệu - Data', 'Dữ liệu - Data (2)', 'Dữ liệu - Data (3)', 'Thông tin - About']);
+    expect(wb.worksheets.slice(0, 3).map((w) => w.rowCount)).toEqual([1001, 1001, 501]);
+    // Each data sheet starts with the header; numbering carries on across sheets.
+    expect(wb.worksheets[1]!.getRow(1).getCell(1).value).toBe('Tên');
+    expect(wb.worksheets[1]!.getRow(2).getCell(2).value).toBe(1000);
+    const about = new Map<string, unknown>();
+    wb.worksheets[3]!.eachRow((row) => about.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(about.get('Số dòng dữ liệu / Data rows')).toBe(2500);
+    expect(about.get('SHA-256')).toBe(r.checksum);
+  });
+
   it('CSV: a client that goes away ends the export and releases the source', async () => {
     const { state, gen } = source(400, 100);
     const out = new Gate();
