@@ -1,15 +1,21 @@
 /**
- * The whole-campaign simulation. A real server (buildApp on a SQLite file in a temp directory)
- * runs on a VirtualClock; the cron jobs, the plan service and the play-ingest repository are the
- * server's own. Each simulated screen behaves like a player: it holds the plans the server stored
- * for it, keeps playing them while the server is down, and reports hash-chained play records
- * (hashed with the player core's `hashRecord`) that go through the same `plays.ingest` the
- * WebSocket gateway calls.
+ * The whole-campaign simulation. A real server (buildApp on a SQLite file in a RAM/temp
+ * directory, listening on loopback) runs on a VirtualClock; the cron jobs, the plan service and
+ * the play ingest are the server's own.
  *
- * What is NOT exercised here: the WebSocket transport and the player core's runner/display page
- * (the simulator plays a plan item exactly at its planned start). Faults injected: random outages,
- * one screen off for 3 whole days, a site raising its frequency at 14:00 mid-campaign, a server
- * restart across a Thursday report deadline, and a few failed plays.
+ * Two kinds of screens:
+ * - `--players N` (default 2 from the CLI) real player cores (player/core), enrolled with a
+ *   provisioning file over the WebSocket protocol, that pull their plans, cache the video, run
+ *   the plan on the shared virtual clock, journal each play and upload it through the gateway.
+ *   Only their display page is a stand-in (server/simulate/players.ts).
+ * - every other screen (the playlist's, or `--screens N` generated) is lightweight: it holds the
+ *   plans the server stored for it, plays each item at its planned start, and uploads
+ *   hash-chained records (hashed with the player core's `hashRecord`) through the gateway's own
+ *   `plays.ingest`, skipping the WebSocket transport so thousands of screens stay fast.
+ *
+ * Faults injected: random outages (lightweight screens), one screen off for 3 whole days, a site
+ * raising its frequency at 14:00 mid-campaign, a server restart across a Thursday report deadline
+ * (the real players keep playing and upload after it), and a few failed plays.
  */
 import { createWriteStream, existsSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,15 +31,19 @@ import {
   minutesOfDay,
   startOfLocalDay,
   startOfNextLocalDay,
+  toIsoWithOffset,
   weekdayOf,
   zonedToInstant,
 } from '#shared/time.ts';
 import { hashRecord } from '#player/core/journal.ts';
+import { PROTOCOL_VERSION, type ProvisioningFile } from '#shared/schemas/protocol.ts';
+import { hashToken, randomToken } from '../auth/passwords.ts';
+import { startSimPlayer, waitUntil, type SimPlayer } from './players.ts';
 import { buildApp } from '../app.ts';
 import { testConfig } from '../config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { loadPlaylists } from '../playlists/load.ts';
-import { playsRepository, type PlaysRepository } from '../repositories/plays.ts';
+import type { PlaysRepository } from '../repositories/plays.ts';
 import { parseStoredDay, toPlanCampaign, toPlanSite, type StoredDay } from '../cron/plan-service.ts';
 import { DEFAULT_SPREAD_DAYS, checkFeasible, operatingDays, profileFor, type PlanCampaign, type PlanSite } from '../scheduler/index.ts';
 import { peakShareOf, weightedPieces, hourSlices, openIntervals } from '../scheduler/day.ts';
@@ -53,6 +63,11 @@ export interface SimOptions {
   log?: (line: string) => void;
   /** Keep the temp data directory (for inspecting the database afterwards). */
   keepData?: boolean;
+  /**
+   * Screens run by the real player core over the real WebSocket protocol (enrolled with a
+   * provisioning file, journal on disk), besides the lightweight simulated ones. Default 0.
+   */
+  players?: number;
 }
 
 export interface GroupFigures {
@@ -113,6 +128,8 @@ function uuidFrom(rand: () => number): string {
 
 interface SimScreen {
   id: string;
+  /** Played by a real player core (its plays arrive through the gateway), not by the loop. */
+  player?: SimPlayer;
   siteId: string;
   venueType: VenueType;
   zone: string;
@@ -134,6 +151,7 @@ interface ScreenDay {
 }
 
 interface Running {
+  url: string;
   app: FastifyInstance;
   db: Db;
   /** Built from the app's db exactly as the player gateway builds it. */
@@ -153,11 +171,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const clock = new VirtualClock(Date.parse('2024-08-16T12:00:00+07:00'));
   const config = testConfig({ dataDir, playlistsDir: opts.playlistsDir, cron: 'off', logLevel: 'silent' });
 
+  let port = 0;
   async function startServer(): Promise<Running> {
     const { db } = openDatabase(dbFile, clock);
     const app = await buildApp({ config, db, clock });
-    await app.ready();
-    return { app, db, plays: playsRepository(db) };
+    // Real players connect to it; a restart comes back on the same port, as a real one would.
+    await app.listen({ host: '127.0.0.1', port });
+    const addr = app.server.address();
+    if (addr && typeof addr === 'object') port = addr.port;
+    return { url: `http://127.0.0.1:${port}`, app, db, plays: app.playerGateway.repos.plays };
   }
   let server: Running | null = await startServer();
   const srv = (): Running => {
@@ -208,7 +230,77 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     repos().screens.touchSeen(id, { playerVersion: 'sim-0.1.0' });
     fleet.push({ id, siteId: row.site_id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
   }
-  log(`Mô phỏng / simulating ${campaign.id}: ${fleet.length} màn hình / screens at ${siteRows.size} sites, ${formatDate(first, campaign.timeZone)}–${formatDate(last, campaign.timeZone)}`);
+
+  // Real player cores, enrolled at sites of different venue types with provisioning files.
+  const players: SimPlayer[] = [];
+  if ((opts.players ?? 0) > 0) {
+    ensureHead(srv().app);
+    const order: VenueType[] = ['bus_station', 'hospital', 'airport', 'shopping_mall', 'citizen_reception'];
+    const candidates = [...siteRows.values()].sort((x, y) => {
+      const rank = (v: VenueType) => (order.indexOf(v) < 0 ? order.length : order.indexOf(v));
+      return rank(x.venueType) - rank(y.venueType) || x.id.localeCompare(y.id);
+    });
+    const seen = new Set<VenueType>();
+    const picked = [...candidates.filter((c) => !seen.has(c.venueType) && seen.add(c.venueType)), ...candidates];
+    for (let i = 0; i < opts.players!; i++) {
+      const site = picked[i % picked.length]!;
+      const token = randomToken(32);
+      const now = clock.now();
+      srv().app.playerGateway.repos.pairing.createEnrolment(hashToken(token), site.id, 'Máy phát mô phỏng', 1, 'sim-head', now, now + 120 * 86_400_000);
+      const provisioning: ProvisioningFile = {
+        kind: 'ihanoi-player-provisioning',
+        v: PROTOCOL_VERSION,
+        serverUrl: srv().url,
+        siteId: site.id,
+        siteName: site.id,
+        enrolmentToken: token,
+        uses: 1,
+        expiresAt: toIsoWithOffset(now + 120 * 86_400_000, site.timeZone),
+      };
+      const p = await startSimPlayer({ provisioning, clock, dir: join(dataDir, `player-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
+      players.push(p);
+      fleet.push({ id: p.screenId, player: p, siteId: site.id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
+    }
+    srv().app.plans.replan({ screenIds: players.map((p) => p.screenId) });
+  }
+  const playerScreens = fleet.filter((s) => s.player);
+  /** Every connected player has pulled the plan version the server holds, and has the video. */
+  const playersSynced = async () => {
+    for (const s of playerScreens) {
+      const want = repos().plans.screen(s.id)?.plan_version ?? 0;
+      await waitUntil(`player ${s.id} to pull plan version ${want}`, () => {
+        const snap = s.player!.core.snapshot();
+        return snap.connected && snap.planVersion >= want && snap.cache.total > 0 && snap.cache.done === snap.cache.total;
+      });
+    }
+  };
+  const playersUploaded = async () => {
+    for (const s of playerScreens) await waitUntil(`player ${s.id} to upload its plays`, () => s.player!.core.snapshot().connected && s.player!.core.snapshot().backlog === 0);
+  };
+  const advanceTo = (t: number) => clock.set(Math.max(clock.now(), t));
+  /** Moves the shared clock through the real players' items in [a, b), letting each play. */
+  const stepPlayers = async (date: string, a: number, b: number) => {
+    const events: Array<{ at: number; kind: 'start' | 'end'; s: SimScreen; itemId: string }> = [];
+    for (const s of playerScreens) {
+      const out = outages.get(`${s.id}|${date}`) ?? [];
+      for (const it of s.held.get(date)?.items ?? []) {
+        if (it.start < a || it.start >= b || out.length > 0) continue;
+        events.push({ at: it.start, kind: 'start', s, itemId: it.id }, { at: it.end + 200, kind: 'end', s, itemId: it.id });
+      }
+    }
+    events.sort((x, y) => x.at - y.at || (x.kind === 'end' ? -1 : 1));
+    for (const e of events) {
+      advanceTo(e.at);
+      const d = e.s.player!.display;
+      if (e.kind === 'start') await waitUntil(`${e.s.id} to start ${e.itemId}`, () => d.started.has(e.itemId));
+      else await waitUntil(`${e.s.id} to finish ${e.itemId}`, () => d.ended.has(e.itemId) && e.s.player!.core.snapshot().current === null);
+    }
+  };
+  log(
+    `Mô phỏng / simulating ${campaign.id}: ${fleet.length} màn hình / screens at ${siteRows.size} sites` +
+      (playerScreens.length ? ` (${playerScreens.length} qua player core thật / through the real player core)` : '') +
+      `, ${formatDate(first, campaign.timeZone)}–${formatDate(last, campaign.timeZone)}`,
+  );
 
   // ---- Faults -----------------------------------------------------------------------------
   const faults: string[] = [];
@@ -233,6 +325,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   let randomOutages = 0;
   for (const date of eachDate(first, last)) {
     for (const s of fleet) {
+      if (s.player) continue;
       if (s === longOff && longOffDays.has(date)) {
         outages.set(`${s.id}|${date}`, [[startOfLocalDay(date, s.zone), startOfNextLocalDay(date, s.zone)]]);
         continue;
@@ -257,7 +350,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     for (const row of repos().plans.plansFrom(s.id, from)) s.held.set(row.local_date, parseStoredDay(row.plan));
   };
   const upload = (s: SimScreen, now: number) => {
-    if (!server || s.backlog.length === 0) return;
+    if (!server || s.player || s.backlog.length === 0) return;
     const r = srv().plays.ingest({ screenId: s.id, siteId: s.siteId, timeZone: s.zone, now }, s.backlog);
     if (r.flagged.length > 0) throw new Error(`ingest flagged the chain of ${s.id}: ${JSON.stringify(r.flagged[0])}`);
     s.backlog = [];
@@ -266,7 +359,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   /** The player plays what it holds for [a, b). */
   const play = (s: SimScreen, date: string, a: number, b: number) => {
     const day = s.held.get(date);
-    if (!day) return;
+    if (!day || s.player) return;
     const out = outages.get(`${s.id}|${date}`) ?? [];
     for (const it of day.items) {
       if (it.start < a || it.start >= b) continue;
@@ -305,9 +398,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     const dayStart = startOfLocalDay(date, zone);
     const dayEnd = startOfNextLocalDay(date, zone);
     // Midnight: the server's jobs (rollover with make-goods, reports, closing) if it is up.
-    clock.set(dayStart + 5_000);
+    advanceTo(dayStart + 5_000);
     if (server) await srv().app.cron.runDue();
     if (server) for (const s of fleet) pull(s, date);
+    if (server) await playersSynced();
 
     // Moments inside the day at which something happens, in order.
     const marks = [dayStart];
@@ -320,21 +414,23 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       const a = marks[k]!;
       const b = marks[k + 1]!;
       if (a === downAt && server) {
-        clock.set(a);
+        advanceTo(a);
         await server.app.close();
         server.db.close();
         server = null;
       }
       if (a === upAt && !server) {
-        clock.set(a);
+        advanceTo(a);
         server = await startServer();
         // What a restarted server does first: catch up missed jobs; players reconnect and upload.
         await srv().app.cron.runDue();
         for (const s of fleet) upload(s, a);
+        await playersUploaded();
         for (const s of fleet) pull(s, date);
+        await playersSynced();
       }
       if (a === raiseAt && server) {
-        clock.set(a);
+        advanceTo(a);
         const ok = checkFeasible(campaign, raiseSite, raiseTo, date);
         if (!ok.ok) throw new Error(ok.messageEn);
         ensureHead(srv().app);
@@ -343,12 +439,17 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         // What the override route's event makes the plan service do.
         srv().app.plans.replan({ siteIds: [raiseSite.id] });
         for (const s of fleet) if (s.siteId === raiseSite.id) pull(s, date);
+        await playersSynced();
       }
       for (const s of fleet) play(s, date, a, b);
-      clock.set(b - 1);
+      await stepPlayers(date, a, b);
+      advanceTo(b - 1);
       // Players upload continuously; batching a day per screen keeps the run fast. Before a
       // mid-day raise the morning's plays must be in, since they count toward the new target.
-      if (b === dayEnd || b === raiseAt) for (const s of fleet) upload(s, b - 1);
+      if (b === dayEnd || b === raiseAt) {
+        for (const s of fleet) upload(s, b - 1);
+        if (server) await playersUploaded();
+      }
     }
 
     // The day's figures per screen, against the plan that was in force at the end of the day.
@@ -378,10 +479,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   }
 
   // The morning after the last day: the campaign closes.
-  clock.set(startOfNextLocalDay(last, zone) + 5_000);
+  advanceTo(startOfNextLocalDay(last, zone) + 5_000);
   if (!server) server = await startServer();
   await srv().app.cron.runDue();
   for (const s of fleet) upload(s, clock.now());
+  await playersUploaded();
+  for (const p of players) {
+    p.display.close();
+    await p.core.stop();
+  }
   const campaignClosed = repos().campaigns.get(campaign.id)?.status === 'closed';
   const weekly = repos()
     .reports.listReports()
@@ -522,7 +628,7 @@ function figures(
     const operating = new Set(operatingDays(campaign, site).filter((d) => d <= last));
     let achieved = 0;
     let owed = 0;
-    const gs = [group(s.venueType), group('overall')];
+    const gs = [group(s.venueType), group('overall'), ...(s.player ? [group('~ player core')] : [])];
     for (const date of eachDate(first, last)) {
       const d = days.get(`${s.id}|${date}`);
       if (!d || d.target === 0) continue;

@@ -11,6 +11,7 @@ import { formatSummary, simulate } from './engine.ts';
 const { values } = parseArgs({
   options: {
     screens: { type: 'string' },
+    players: { type: 'string' },
     seed: { type: 'string' },
     csv: { type: 'string' },
     until: { type: 'string' },
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`npm run simulate -- [--screens N] [--seed S] [--csv FILE] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]`);
+  console.log(`npm run simulate -- [--screens N] [--players N (default 2)] [--seed S] [--csv FILE] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]`);
   process.exit(0);
 }
 
@@ -40,6 +41,7 @@ const summary = await simulate({
   playlistsDir: values['playlists-dir'] ? resolve(values['playlists-dir']) : fileURLToPath(new URL('../../playlists/', import.meta.url)),
   ...(values.screens ? { screens: num('screens', values.screens)! } : {}),
   ...(values.seed ? { seed: num('seed', values.seed)! } : {}),
+  players: num('players', values.players) ?? 2,
   ...(values['outage-rate'] ? { outageRate: num('outage-rate', values['outage-rate'])! } : {}),
   ...(values.csv ? { csv: resolve(values.csv) } : {}),
   ...(values.until ? { until: values.until } : {}),

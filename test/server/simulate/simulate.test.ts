@@ -30,7 +30,7 @@ describe('simulate (short run on the real server paths)', () => {
     campaign.sites = campaign.sites.filter((s) => KEEP.has(s.id) || s === reception);
     writeFileSync(join(playlists, 'ihanoi-2024.json'), JSON.stringify(campaign));
     const csv = join(dir, 'sim.csv');
-    summary = await simulate({ playlistsDir: playlists, until: '2024-09-28', seed: 7, csv, log: () => {} });
+    summary = await simulate({ playlistsDir: playlists, until: '2024-09-28', seed: 7, csv, players: 1, log: () => {} });
     const [head, ...lines] = readFileSync(csv, 'utf8').trim().split('\n');
     const cols = head!.split(',');
     rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
@@ -45,6 +45,15 @@ describe('simulate (short run on the real server paths)', () => {
     expect(o.outsideWindow).toBe(0);
     expect(o.onlineScreenDays).toBeGreaterThan(100);
     expect(o.onlineOnTarget).toBe(o.onlineScreenDays);
+  });
+
+  it('a real player core, enrolled over the WebSocket protocol, plays every day exactly on target', () => {
+    const real = summary.byVenueType['~ player core']!;
+    expect(real.screens).toBe(1);
+    expect(real.screenDays).toBeGreaterThan(20);
+    expect(real.onlineOnTarget).toBe(real.onlineScreenDays);
+    expect(real.onlineScreenDays).toBe(real.screenDays);
+    expect(real.outsideHours + real.outsideWindow).toBe(0);
   });
 
   it('reaches at least the profiles\' peak share', () => {
