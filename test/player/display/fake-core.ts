@@ -10,6 +10,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DisplayToCore, type CoreToDisplay } from '#shared/schemas/display.ts';
+import { contentSecurityPolicy } from '#player/electron/security.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 export const DIST_DIR = join(REPO, 'player/display/dist');
@@ -81,7 +82,11 @@ export async function startFakeCore(): Promise<FakeCore> {
   const waiters = new Set<() => void>();
   let refusing = false;
 
+  let origin = '';
   const server: Server = createServer((req, res) => {
+    // The Electron shell adds this policy to everything its window loads; serving it here runs
+    // every page test under it, so the page cannot drift into needing inline script or style.
+    res.setHeader('content-security-policy', contentSecurityPolicy(origin));
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path === '/media/hang.webm') {
       // Headers, then nothing: a video that never gets a frame (stuck disk, dying decoder).
@@ -128,6 +133,7 @@ export async function startFakeCore(): Promise<FakeCore> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
 
   function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
     return new Promise((resolvePromise, reject) => {

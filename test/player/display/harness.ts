@@ -5,7 +5,7 @@
  * clock as the fake core's realClock, so a test compares planned starts with what the browser
  * really did without trusting the page's own report.
  */
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { realClock } from '#shared/clock.ts';
 import type {
@@ -120,6 +120,11 @@ export function useDisplayHarness(): DisplayHarness {
       };
       requestAnimationFrame(sample);
     });
+  });
+
+  afterEach(() => {
+    const violations = browser.logs.filter((l) => /Content Security Policy/i.test(l));
+    expect(violations).toEqual([]);
   });
 
   return {
