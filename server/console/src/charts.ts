@@ -20,6 +20,8 @@ export interface Bar {
   /** The target line's value at this bar (daily chart). */
   target?: number;
   title?: string;
+  /** Shade this bar's column (e.g. the site is closed in that hour). */
+  shaded?: boolean;
 }
 
 export interface BarChartOptions {
@@ -29,6 +31,8 @@ export interface BarChartOptions {
   labelEvery?: number;
   /** Name of the target line in the legend. */
   targetLabel?: string;
+  /** Name of the shaded columns in the legend. */
+  shadeLabel?: string;
   valueLabel: string;
 }
 
@@ -58,6 +62,10 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
   const every = o.labelEvery ?? Math.max(1, Math.ceil(n / 16));
   const targetPts: string[] = [];
   bars.forEach((b, i) => {
+    // Behind the grid lines: inserted right after the <title>.
+    if (b.shaded) svg.insertBefore(s('rect', { x: padL + i * step, y: padT, width: step, height: plotH, class: 'shade' }), svg.childNodes[1] ?? null);
+  });
+  bars.forEach((b, i) => {
     const x = padL + i * step + (step - bw) / 2;
     const hgt = (b.value / nice) * plotH;
     const rect = s('rect', {
@@ -84,6 +92,10 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
   if (o.targetLabel) {
     legend.appendChild(s('line', { x1: padL + 150, x2: padL + 170, y1: 9, y2: 9, class: 'target-line' }));
     legend.appendChild(s('text', { x: padL + 174, y: 13, class: 'axis' }, o.targetLabel));
+  }
+  if (o.shadeLabel) {
+    legend.appendChild(s('rect', { x: padL + 300, y: 4, width: 10, height: 10, class: 'shade' }));
+    legend.appendChild(s('text', { x: padL + 314, y: 13, class: 'axis' }, o.shadeLabel));
   }
   svg.appendChild(legend);
   return svg;

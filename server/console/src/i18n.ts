@@ -76,6 +76,7 @@ const STRINGS = {
   previewDate: ['Xem trước cho ngày', 'Preview for'],
   preview: ['Lịch phát dự kiến trong ngày (một màn hình)', "The day's plan (one screen)"],
   previewTotal: ['Tổng lượt', 'Total plays'],
+  closedHours: ['Ngoài giờ mở cửa', 'Closed'],
   saveProfile: ['Lưu giờ cao điểm', 'Save peak hours'],
   resetProfile: ['Đặt lại (đều nhau)', 'Reset (flat)'],
   hour: ['Giờ', 'Hour'],

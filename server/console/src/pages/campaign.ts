@@ -202,8 +202,8 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
         chartBox.dataset.total = String(p.total);
         chartBox.appendChild(
           barChart(
-            p.hours.map((x) => ({ label: String(x.hour).padStart(2, '0'), value: x.plays, kind: x.peak ? 'peak' : x.open ? '' : 'closed' })),
-            { title: t('preview'), valueLabel: t('plays'), labelEvery: 2, height: 200 },
+            p.hours.map((x) => ({ label: String(x.hour).padStart(2, '0'), value: x.plays, kind: x.peak ? 'peak' : x.open ? '' : 'closed', shaded: !x.open })),
+            { title: t('preview'), valueLabel: t('plays'), labelEvery: 2, height: 200, shadeLabel: t('closedHours') },
           ),
         );
         clear(summary);
