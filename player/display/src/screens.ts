@@ -7,7 +7,11 @@ import type { StateMessage } from '#shared/schemas/display.ts';
 import { DEFAULT_TIME_ZONE } from '#shared/schemas/domain.ts';
 import { formatDate, formatTime, instantToZoned } from '#shared/time.ts';
 
-/** The iHanoi app's public page; the core can override it per deployment (`state.appUrl`). */
+/**
+ * Where the idle QR code points unless the core says otherwise (`state.appUrl`). The address
+ * could not be checked against an official source when this was written: a deployment should
+ * send the city's real download page through `appUrl`.
+ */
 export const DEFAULT_APP_URL = 'https://ihanoi.hanoi.gov.vn';
 
 const WEEKDAYS_VI = ['Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy', 'Chủ Nhật'];
