@@ -93,6 +93,21 @@ export function playsRepository(db: Db) {
      FROM sites si LEFT JOIN campaigns c ON c.id = ? WHERE si.id = ?`,
   );
 
+  // Plays of a backlog cluster in the same minutes; Intl is the costly part of ingest otherwise.
+  // Zone offsets change on minute boundaries, so the local date and hour of a minute are fixed.
+  const localCache = new Map<string, { date: string; hour: number; weekday: number }>();
+  function localParts(ms: number, zone: string) {
+    const key = `${zone}|${Math.floor(ms / 60_000)}`;
+    let v = localCache.get(key);
+    if (!v) {
+      if (localCache.size > 50_000) localCache.clear();
+      const z = instantToZoned(ms, zone);
+      v = { date: z.date, hour: z.hour, weekday: z.weekday };
+      localCache.set(key, v);
+    }
+    return v;
+  }
+
   const profileCache = new Map<string, PeakProfile | null>();
   function peakProfile(siteId: string, campaignId: string): PeakProfile | null {
     const key = `${siteId}\u0000${campaignId}`;
@@ -115,7 +130,7 @@ export function playsRepository(db: Db) {
     let before: { seq: number; hash: string } | undefined;
     for (const r of sorted) {
       const startedMs = Date.parse(r.startedAt);
-      const local = instantToZoned(startedMs, ctx.timeZone);
+      const local = localParts(startedMs, ctx.timeZone);
       const profile = peakProfile(ctx.siteId, r.campaignId);
       const inPeak = profile ? (profile[local.weekday * 24 + local.hour] ?? 0) > PEAK_WEIGHT_THRESHOLD : false;
       // The predecessor is usually the record just before it in the same batch.
