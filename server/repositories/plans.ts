@@ -62,7 +62,9 @@ export function plansRepository(db: Db) {
   const screens = db.prepare<[], PlanScreenRow>(`SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE status != 'revoked' ORDER BY id`);
   const screen = db.prepare<[string], PlanScreenRow>(`SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE id = ? AND status != 'revoked'`);
   const achieved = db.prepare<[string, string], { local_date: string; n: number }>(
-    `SELECT local_date, COUNT(*) AS n FROM plays WHERE screen_id = ? AND campaign_id = ? AND outcome = 'completed' GROUP BY local_date`,
+    // `+campaign_id` keeps SQLite on the per-screen index: without statistics it would otherwise
+    // scan the whole campaign's plays through plays_campaign_day for every screen.
+    `SELECT local_date, COUNT(*) AS n FROM plays WHERE screen_id = ? AND +campaign_id = ? AND outcome = 'completed' GROUP BY local_date`,
   );
   const playedOn = db.prepare<[string, string, string], { started_ms: number }>(
     `SELECT started_ms FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome = 'completed' ORDER BY started_ms`,
