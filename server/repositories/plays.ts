@@ -180,6 +180,8 @@ export function playsRepository(db: Db) {
 
   /** synchronous cannot change inside a transaction, so it is switched around it and restored. */
   function durably<T>(fn: () => T): T {
+    // Profiles are read once per commit, not kept: an edited peak profile applies to the next batch.
+    profileCache.clear();
     db.pragma('synchronous = FULL');
     try {
       return fn();
