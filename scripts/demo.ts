@@ -213,7 +213,7 @@ const loop = setInterval(() => {
   const now = clock.now();
   if (snap.current?.playId !== lastCurrent) {
     if (snap.current) console.log(`  ▶ ${formatDateTime(now, zone)}  đang phát / playing ${snap.current.itemId}`);
-    else if (lastCurrent) console.log(`  ■ ${formatDateTime(now, zone)}  đã phát xong / play finished (recorded; see Báo cáo / Reports in the console)`);
+    else if (lastCurrent) console.log(`  ■ ${formatDateTime(now, zone)}  lượt phát kết thúc / play ended (recorded in the journal; see Báo cáo / Reports in the console)`);
     lastCurrent = snap.current?.playId ?? null;
   }
   if (!snap.displayConnected) {
