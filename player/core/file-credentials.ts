@@ -14,8 +14,13 @@ export class FileCredentialStore implements CredentialStore {
   }
   async load(): Promise<Credentials | null> {
     if (!existsSync(this.file)) return null;
-    const parsed = Stored.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-    return parsed.success ? parsed.data : null;
+    try {
+      const parsed = Stored.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      // Unreadable: the screen shows a pairing code again rather than not starting at all.
+      return null;
+    }
   }
   async save(c: Credentials): Promise<void> {
     writeFileAtomic(this.file, JSON.stringify(c, null, 2));

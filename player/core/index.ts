@@ -125,8 +125,13 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
 
   let stored: Plan | null = null;
   if (existsSync(planFile)) {
-    const parsed = Plan.safeParse(JSON.parse(readFileSync(planFile, 'utf8')));
-    if (parsed.success) stored = parsed.data;
+    let parsed;
+    try {
+      parsed = Plan.safeParse(JSON.parse(readFileSync(planFile, 'utf8')));
+    } catch {
+      parsed = null;
+    }
+    if (parsed?.success) stored = parsed.data;
     else log('warn', 'stored plan is unreadable; waiting for the server', {});
   }
 
