@@ -38,6 +38,8 @@ export interface JobContext {
   log: FastifyBaseLogger;
   /** The scheduled instant this run is for (<= now). */
   dueAt: number;
+  /** When this server process started its jobs (clock time). */
+  startedAt: number;
 }
 
 export interface CronJob {
@@ -78,12 +80,16 @@ export const JOBS: CronJob[] = [
     },
   },
   {
+    // While this process runs, the player gateway owns liveness: it counts missed pongs on each
+    // socket (in real time, so a fast virtual clock cannot fake a timeout) and marks a screen
+    // offline when its socket goes. What it cannot see are rows left 'online' by a previous
+    // process (a crash, a restart): those are swept here once two heartbeats have passed.
     name: 'screens-offline',
     cron: '*/30 * * * * *',
     timezone: 'UTC',
     ledger: false,
-    run: ({ repos, clock, log }) => {
-      const ids = repos.plans.sweepOffline(clock.now() - OFFLINE_AFTER_MS);
+    run: ({ repos, clock, log, startedAt }) => {
+      const ids = repos.plans.sweepOffline(Math.min(clock.now() - OFFLINE_AFTER_MS, startedAt));
       if (ids.length > 0) log.info({ job: 'screens-offline', screens: ids }, 'Mất kết nối / screens marked offline (missed heartbeats)');
       return ids;
     },
@@ -139,7 +145,8 @@ export interface CronRunner {
   stop(): Promise<void>;
 }
 
-export function createCronRunner(deps: Omit<JobContext, 'dueAt'>, jobs: CronJob[] = JOBS, tickMs = 5_000): CronRunner {
+export function createCronRunner(deps: Omit<JobContext, 'dueAt' | 'startedAt'>, jobs: CronJob[] = JOBS, tickMs = 5_000): CronRunner {
+  const startedAt = deps.clock.now();
   const parsed = new Map<string, CronFields>(jobs.map((j) => [j.name, parseCron(j.cron)]));
   const handled = new Map<string, number>();
   const running = new Set<string>();
@@ -158,7 +165,7 @@ export function createCronRunner(deps: Omit<JobContext, 'dueAt'>, jobs: CronJob[
     }
     running.add(job.name);
     try {
-      await job.run({ ...deps, dueAt: due });
+      await job.run({ ...deps, dueAt: due, startedAt });
       if (job.ledger) deps.repos.plans.recordRun(job.name, key, deps.clock.now());
       handled.set(job.name, due);
       return true;

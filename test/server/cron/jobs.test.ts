@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localDateOf, zonedToInstant } from '#shared/time.ts';
-import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { CAMPAIGN_INSTANT, startTestServer, type TestServer } from '../../helpers/server.ts';
 import { loadPlaylists } from '#server/playlists/load.ts';
 import { JOBS, weeklyPeriods } from '#server/cron/jobs.ts';
 import { latestDue, parseCron } from '#server/cron/schedule.ts';
@@ -129,15 +129,21 @@ describe('plan service and cron jobs on a real database', () => {
     expect(second).not.toContain('plans-rollover');
   });
 
-  it('marks screens offline after two missed heartbeats', async () => {
-    const [a, b] = srv.app.repos.plans.screens();
+  it('marks screens left online by a previous process offline after two missed heartbeats', async () => {
+    const [a, b, c] = srv.app.repos.plans.screens();
     const now = srv.clock.now();
-    srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(now - 61_000, a!.id);
-    srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(now - 20_000, b!.id);
+    const set = (id: string, seen: number) => srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(seen, id);
+    // Last seen before this server started: nobody is watching its socket any more.
+    set(a!.id, CAMPAIGN_INSTANT - 61_000);
+    // Seen 20 s ago: fine.
+    set(b!.id, now - 20_000);
+    // Seen since start but long ago on the (virtual) clock: the gateway's pong count decides.
+    set(c!.id, now - 3_600_000);
     srv.clock.advance(30_000);
     expect(await srv.app.cron.runJob('screens-offline')).toBe(true);
     expect(srv.app.repos.screens.get(a!.id)!.status).toBe('offline');
     expect(srv.app.repos.screens.get(b!.id)!.status).toBe('online');
+    expect(srv.app.repos.screens.get(c!.id)!.status).toBe('online');
   });
 
   it('rolls over at local midnight and closes the campaign at the end of 10/10/2024', async () => {
