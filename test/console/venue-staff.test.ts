@@ -45,4 +45,12 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   const claimed = t.app.playerGateway.repos.pairing.code(code)!;
   expect(claimed.claimed_screen_id).toBeTruthy();
   expect(t.app.repos.screens.get(claimed.claimed_screen_id!)!.site_id).toBe(SITE.id);
+
+  // Revoking asks first, then the screen shows as revoked and its credential is gone.
+  const screenId = claimed.claimed_screen_id!;
+  page.once('dialog', (d) => void d.accept());
+  await page.click(`button[data-revoke="${screenId}"]`);
+  await page.waitForSelector(`tr[data-screen="${screenId}"] .badge.revoked`);
+  expect(t.app.repos.screens.get(screenId)!.status).toBe('revoked');
+  await expect(page.locator(`button[data-revoke="${screenId}"]`).count()).resolves.toBe(0);
 });
