@@ -91,7 +91,7 @@ export function pairingRepository(db: Db) {
     `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = ?, status_json = ? WHERE id = ? AND status != 'revoked'`,
   );
   const offline = db.prepare(`UPDATE screens SET status = 'offline' WHERE id = ? AND status = 'online'`);
-  const allOffline = db.prepare(`UPDATE screens SET status = 'offline' WHERE status = 'online'`);
+
   const insertEnrolment = db.prepare(
     `INSERT INTO enrolment_tokens (token_hash, site_id, name_prefix, uses_total, uses_left, created_by, created_at_ms, expires_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -183,8 +183,6 @@ export function pairingRepository(db: Db) {
     status: (id: string, now: number, playerVersion: string, statusJson: string) =>
       void statusUpdate.run(now, playerVersion, statusJson, id),
     offline: (id: string) => void offline.run(id),
-    /** At start no socket is open yet, whatever the last process (maybe killed) left behind. */
-    allOffline: () => allOffline.run().changes,
 
     plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
     planVersion: (screenId: string) => planVersion.get(screenId)?.v ?? 0,

@@ -73,7 +73,6 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const all = new Set<PlayerConnection>();
   const pairRequests = new RateLimiter(20, 60_000);
   let closing = false;
-  pairing.allOffline();
 
   app.decorate('playerGateway', {
     connectedScreens: () => byScreen.size,
