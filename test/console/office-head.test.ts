@@ -36,6 +36,9 @@ it('office head raises their own site, is refused when lowering, and never sees 
   await page.waitForSelector('#freq-status .msg-ok');
   await expect(page.textContent('#freq-in-force .stat-value')).resolves.toBe('15');
   await expect(page.textContent('#freq-history tbody')).resolves.toContain('Đông khách dịp Quốc khánh');
+  // The raise was made at 07:55 Hà Nội time (the server's clock); the browser sits in New York,
+  // where it was still 04/09 20:55, yet the history shows the site's own date and 24-hour time.
+  await expect(page.textContent('#freq-history tbody tr td')).resolves.toBe('05/09/2024 07:55');
   expect(t.app.repos.overrides.current(CAMPAIGN, OWN.id)!.plays_per_day).toBe(15);
 
   // Lowering is refused, and the page shows the server's own explanation.
@@ -70,4 +73,10 @@ it('office head raises their own site, is refused when lowering, and never sees 
   // Deep links to pages outside the role fall back to the overview.
   await page.goto(`${t.url}/audit`);
   await page.waitForSelector('main[data-page="/"]');
+  // English on request, remembered across pages.
+  await page.click('#lang-toggle');
+  await page.waitForSelector('nav a:has-text("Frequency")');
+  await page.click('nav a[href="/frequency"]');
+  await page.waitForSelector('#freq-form');
+  await expect(page.textContent('h1')).resolves.toBe('Raise the frequency at a site');
 });
