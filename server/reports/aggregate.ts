@@ -100,7 +100,8 @@ export function districtOf(
   let cur = regionId ? regions.get(regionId) : undefined;
   const first = cur;
   for (let guard = 0; cur && guard < 32; guard++) {
-    if (cur.level === 'district') return { district: cur, ward: first !== cur ? first : undefined };
+    // The ward column names the ward-level region; below a district without one, the site's own region.
+    if (cur.level === 'district') return { district: cur, ward: ward ?? (first !== cur ? first : undefined) };
     if (cur.level === 'ward') ward = cur;
     cur = cur.parent_id ? regions.get(cur.parent_id) : undefined;
   }
