@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { districtOf } from '#server/reports/aggregate.ts';
+import { OpeningHours } from '#shared/schemas/domain.ts';
+import { dayFrame, districtOf, type ReportContext, type SiteInfo } from '#server/reports/aggregate.ts';
 import type { ReportRegionRow } from '#server/repositories/reports.ts';
 
 const tree = (rows: ReportRegionRow[]) => new Map(rows.map((r) => [r.id, r]));
@@ -25,5 +26,42 @@ describe('districtOf', () => {
     ]);
     const r = districtOf(regions, 'hn/bach-mai');
     expect(r.district?.name).toBe('Phường Bạch Mai');
+  });
+});
+
+describe('dayFrame in a zone with daylight saving', () => {
+  const allDay = { mon: [['00:00', '24:00']], tue: [['00:00', '24:00']], wed: [['00:00', '24:00']], thu: [['00:00', '24:00']], fri: [['00:00', '24:00']], sat: [['00:00', '24:00']], sun: [['00:00', '24:00']], closedDates: [] };
+  const site = {
+    row: { id: 's', name: 'Berlin Hbf', venue_type: 'train_station', region_id: null, time_zone: 'Europe/Berlin', opening_hours: JSON.stringify(allDay), peak_profile: null },
+    hours: OpeningHours.parse(allDay),
+    districtId: '',
+    districtName: '',
+    wardName: '',
+  } satisfies SiteInfo;
+  const ctxAt = (nowMs: number) =>
+    ({
+      plan: {
+        id: 'c', mediaSha256: '', mediaDurationMs: 15_000, firstDay: '2024-03-01', lastDay: '2024-11-30', timeZone: 'Europe/Berlin',
+        targetPerDay: 10, averageBasis: 'operating_day', peakProfiles: {}, makeGoodCapPct: 50,
+      },
+      overridesBySite: new Map(),
+      operatingDays: new Map(),
+      nowMs,
+    }) as unknown as ReportContext;
+
+  it('counts 25 open hours on the autumn day and 23 on the spring day', () => {
+    const after = Date.parse('2024-12-01T00:00:00Z');
+    const autumn = dayFrame(ctxAt(after), site, '2024-10-27');
+    expect(autumn.openHours).toBe(25);
+    expect(autumn.slices.filter((s) => s.hour === 2)).toHaveLength(2);
+    expect(dayFrame(ctxAt(after), site, '2024-03-31').openHours).toBe(23);
+    expect(autumn.due).toBe(10);
+  });
+
+  it('makes part of the day due by the instant, across the repeated hour', () => {
+    // 03:00 local after the fall-back: 00:00–03:00 holds four wall-clock hours (02:00 twice).
+    const f = dayFrame(ctxAt(Date.parse('2024-10-27T03:00:00+01:00')), site, '2024-10-27');
+    expect(f.openHours).toBe(4);
+    expect(f.due).toBe(Math.floor((10 * 4) / 25));
   });
 });
