@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { VirtualClock } from '#shared/clock.ts';
-import { LocalDate, OpeningHours, VenueType, type PeakProfile } from '#shared/schemas/domain.ts';
+import { DEFAULT_TIME_ZONE, LocalDate, OpeningHours, VenueType, type PeakProfile } from '#shared/schemas/domain.ts';
 import {
   ExportFormat,
   ExportKind,
@@ -86,7 +86,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const scope = scopeOf(request);
       const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
-      const zone = campaign?.time_zone ?? 'Asia/Ho_Chi_Minh';
+      const zone = campaign?.time_zone ?? DEFAULT_TIME_ZONE;
       const date = localDateOf(app.clock.now(), zone);
       const screens = app.repos.reports.screens().filter((s) => !scope || scope.has(s.site_id));
       const counts = { online: 0, offline: 0, unpaired: 0, revoked: 0 };
@@ -148,7 +148,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   const savedView = (r: ReturnType<typeof app.repos.reports.listReports>[number]) => {
-    const zone = app.repos.reports.campaign(r.campaign_id)?.time_zone ?? 'Asia/Ho_Chi_Minh';
+    const zone = app.repos.reports.campaign(r.campaign_id)?.time_zone ?? DEFAULT_TIME_ZONE;
     return {
       id: r.id,
       kind: r.kind,
@@ -205,7 +205,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const b = request.body;
       const row = b.campaignId ? app.repos.reports.campaign(b.campaignId) : defaultCampaign();
-      const zone = row?.time_zone ?? 'Asia/Ho_Chi_Minh';
+      const zone = row?.time_zone ?? DEFAULT_TIME_ZONE;
       let hours = DEFAULT_HOURS;
       let saved: PeakProfile | undefined;
       if (row) {
@@ -268,7 +268,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const scope = scopeOf(request);
       const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
-      if (!campaign) return { date: localDateOf(app.clock.now(), 'Asia/Ho_Chi_Minh'), items: [] };
+      if (!campaign) return { date: localDateOf(app.clock.now(), DEFAULT_TIME_ZONE), items: [] };
       const date = localDateOf(app.clock.now(), campaign.time_zone);
       const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
@@ -288,7 +288,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/reports/now',
     { schema: { tags: TAGS, summary: 'Server time in the campaign zone (virtual when replaying 2024)', response: { 200: z.object({ iso: z.string(), display: z.string(), timeZone: z.string() }) } } },
     async () => {
-      const zone = defaultCampaign()?.time_zone ?? 'Asia/Ho_Chi_Minh';
+      const zone = defaultCampaign()?.time_zone ?? DEFAULT_TIME_ZONE;
       const now = app.clock.now();
       return { iso: toIsoWithOffset(now, zone), display: formatDateTime(now, zone), timeZone: zone };
     },
