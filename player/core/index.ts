@@ -82,6 +82,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   let creds: Credentials | null = await opts.credentials.load();
   let provisioning = opts.provisioning ?? null;
   let authed = false;
+  // 'offline' on the display means the server link is down, not that the screen is unpaired:
+  // a screen waiting for its pairing code to be claimed is connected.
+  let linkOpen = false;
   let pairing: { code: string; secret: string; expiresAt: number } | null = null;
   if (existsSync(pairingFile)) {
     try {
@@ -160,7 +163,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
 
   function stateMessage(): StateMessage {
     const site = stored ? { name: stored.site.name, timeZone: stored.site.timeZone } : undefined;
-    const base = { type: 'state' as const, v: DISPLAY_PROTOCOL_VERSION, offline: !authed, ...(site ? { site } : {}) };
+    const base = { type: 'state' as const, v: DISPLAY_PROTOCOL_VERSION, offline: !linkOpen, ...(site ? { site } : {}) };
     if (!creds) {
       return {
         ...base,
@@ -338,6 +341,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     backoffBaseMs: opts.backoff?.baseMs,
     backoffCapMs: opts.backoff?.capMs,
     onOpen: () => {
+      linkOpen = true;
+      pushState();
       if (creds) sayHello();
       else if (provisioning) link.send({ type: 'enrol', playerVersion, enrolmentToken: provisioning.enrolmentToken, ...(opts.screenName ? { screenName: opts.screenName } : {}) });
       else link.send({ type: 'pair_request', playerVersion, ...(pairing ? { resume: { code: pairing.code, secret: pairing.secret } } : {}) });
@@ -346,6 +351,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       onMessage(msg).catch((err: Error) => log('error', 'handling a server message failed', { type: msg.type, error: err.message }));
     },
     onClose: () => {
+      linkOpen = false;
       authed = false;
       inFlight = null;
       pushState();

@@ -1,0 +1,54 @@
+/**
+ * The display's offline mark means "the server link is down". A player waiting for its pairing
+ * code to be claimed is connected, so it must not show the mark; when the server goes away, it
+ * must.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { VirtualClock } from '#shared/clock.ts';
+import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
+import { FakeDisplay } from './fake-display.ts';
+import { RestartableServer, T0, waitFor } from '../../server/ws/fixtures.ts';
+
+let server: RestartableServer;
+let core: PlayerCore | null = null;
+let display: FakeDisplay | null = null;
+let playerDir: string;
+
+beforeEach(async () => {
+  server = new RestartableServer();
+  await server.start();
+  playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-player-'));
+});
+
+afterEach(async () => {
+  display?.ws.close();
+  await core?.stop();
+  await server.stop();
+  rmSync(playerDir, { recursive: true, force: true });
+  rmSync(server.dataDir, { recursive: true, force: true });
+});
+
+it('shows the pairing code without the offline mark while connected, and the mark once the server is gone', async () => {
+  core = await startPlayerCore({
+    serverUrl: server.url,
+    dataDir: playerDir,
+    clock: new VirtualClock(T0),
+    credentials: new FileCredentialStore(playerDir),
+    log: () => {},
+    tickMs: 50,
+    backoff: { baseMs: 50, capMs: 200 },
+  });
+  display = new FakeDisplay(core.displayUrl);
+  await display.opened();
+
+  const pairing = await waitFor('a pairing code on the display', () => (display!.state?.mode === 'pairing' && display!.state.pairing ? display!.state : null));
+  expect(pairing.pairing!.code).toMatch(/^[A-Z2-9]{6}$/);
+  expect(pairing.offline).toBe(false);
+
+  await server.stop();
+  const down = await waitFor('the offline mark', () => (display!.state?.offline ? display!.state : null));
+  expect(down.mode).toBe('pairing');
+});
