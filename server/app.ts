@@ -29,6 +29,7 @@ import siteRoutes from './routes/sites.ts';
 import userRoutes from './routes/users.ts';
 import reportRoutes from './routes/reports.ts';
 import consoleRoutes from './routes/console.ts';
+import updateRoutes from './routes/updates.ts';
 
 export interface AppDeps {
   config: Config;
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(playsRoutes);
   await app.register(provisioningRoutes);
   await app.register(reportRoutes);
+  await app.register(updateRoutes);
   // The console answers every other GET outside /api/ with its index.html, so it stays last.
   await app.register(consoleRoutes);
   // @routes-end (resource plugins register above this line)
