@@ -349,12 +349,19 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const pull = (s: SimScreen, from: string) => {
     for (const row of repos().plans.plansFrom(s.id, from)) s.held.set(row.local_date, parseStoredDay(row.plan));
   };
-  const upload = (s: SimScreen, now: number) => {
-    if (!server || s.player || s.backlog.length === 0) return;
-    const r = srv().plays.ingest({ screenId: s.id, siteId: s.siteId, timeZone: s.zone, now }, s.backlog);
-    if (r.flagged.length > 0) throw new Error(`ingest flagged the chain of ${s.id}: ${JSON.stringify(r.flagged[0])}`);
-    s.backlog = [];
-    repos().screens.touchSeen(s.id);
+  /** The lightweight screens upload what they played, as one group commit (as the gateway does). */
+  const uploadAll = (now: number) => {
+    if (!server) return;
+    const batch = fleet.filter((s) => !s.player && s.backlog.length > 0);
+    if (batch.length === 0) return;
+    const results = srv().plays.ingestMany(batch.map((s) => ({ ctx: { screenId: s.id, siteId: s.siteId, timeZone: s.zone, now }, records: s.backlog })));
+    results.forEach((r, i) => {
+      if (r.flagged.length > 0) throw new Error(`ingest flagged the chain of ${batch[i]!.id}: ${JSON.stringify(r.flagged[0])}`);
+    });
+    for (const s of batch) {
+      s.backlog = [];
+      repos().screens.touchSeen(s.id);
+    }
   };
   /** The player plays what it holds for [a, b). */
   const play = (s: SimScreen, date: string, a: number, b: number) => {
@@ -424,7 +431,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         server = await startServer();
         // What a restarted server does first: catch up missed jobs; players reconnect and upload.
         await srv().app.cron.runDue();
-        for (const s of fleet) upload(s, a);
+        uploadAll(a);
         await playersUploaded();
         for (const s of fleet) pull(s, date);
         await playersSynced();
@@ -447,7 +454,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       // Players upload continuously; batching a day per screen keeps the run fast. Before a
       // mid-day raise the morning's plays must be in, since they count toward the new target.
       if (b === dayEnd || b === raiseAt) {
-        for (const s of fleet) upload(s, b - 1);
+        uploadAll(b - 1);
         if (server) await playersUploaded();
       }
     }
@@ -482,7 +489,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   advanceTo(startOfNextLocalDay(last, zone) + 5_000);
   if (!server) server = await startServer();
   await srv().app.cron.runDue();
-  for (const s of fleet) upload(s, clock.now());
+  uploadAll(clock.now());
   await playersUploaded();
   for (const p of players) {
     p.display.close();
