@@ -217,6 +217,9 @@ export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRo
       buf += xlsxRow(inSheet + 1, r);
     }
     if (buf) await Promise.race([write(sheet!, buf), failed]);
+    // archiver keeps reading its sources while the destination is full, so wait for the
+    // destination itself: that is what bounds memory when the client reads slowly.
+    if (out.writableNeedDrain) await Promise.race([drained(out), failed]);
     await nextTurn();
   }
   closeSheet();
