@@ -12,6 +12,8 @@ import { eachDate, formatDate, formatDateTime, startOfLocalDay, startOfNextLocal
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { auditRepository } from '../repositories/audit.ts';
+import { rowToRecord, type PlayRow } from '../repositories/plays.ts';
+import { linkStatus } from '../proof/chain.ts';
 import type { Repositories } from '../repositories/index.ts';
 import { reportsRepository } from '../repositories/reports.ts';
 import { loadContext, screenDayRows, sitesFor, type ReportContext, type SiteScope } from './aggregate.ts';
@@ -176,8 +178,9 @@ const EVIDENCE_COLUMNS: ExportColumn[] = [
   { header: 'Số thứ tự / Seq', width: 10 },
   { header: 'Băm trước / Previous hash', width: 66 },
   { header: 'Băm / Hash', width: 66 },
-  { header: 'Chuỗi của lượt / Play chain status', width: 12 },
-  { header: 'Chuỗi của màn hình / Screen chain status', width: 36 },
+  { header: 'Chuỗi của lượt khi nhận / Play chain status at upload', width: 12 },
+  { header: 'Chuỗi của màn hình khi nhận / Screen chain status at upload', width: 36 },
+  { header: 'Kiểm tra lại khi xuất / Re-verified at export', width: 14 },
 ];
 
 function chainText(s: { not_ok: number; gaps: number; mismatches: number } | undefined): string {
@@ -188,16 +191,37 @@ function chainText(s: { not_ok: number; gaps: number; mismatches: number } | und
   return `lỗi / broken: ${bits.join(', ') || `${s.not_ok} not ok`}`;
 }
 
+/**
+ * Raw plays with two verdicts: the chain status recorded when each play was uploaded, and a
+ * fresh check made now (the record's hash recomputed from its content, and its link to the
+ * previous record), so an edit made in the database after upload shows up in the file.
+ */
 async function* evidenceBatches(reader: Db, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
   const repo = reportsRepository(reader);
   const sites = sitesFor(ctx, q, scope);
   const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
   const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
-  const chain = new Map(repo.chainSummary(ctx.campaign.id, q.from, q.to, ids).map((c) => [c.screen_id, c]));
+  const summary = repo.chainSummary(ctx.campaign.id, q.from, q.to, ids);
+  const chain = new Map(summary.map((c) => [c.screen_id, c]));
+  // The link into each screen's first play of the period is checked against the play before
+  // it; fetched now, because a connection running a cursor cannot answer other queries.
+  const before = new Map<string, { seq: number; hash: string }>();
+  for (const c of summary) {
+    const hash = c.first_seq > 1 ? repo.hashAt(c.screen_id, c.first_seq - 1) : undefined;
+    if (hash) before.set(c.screen_id, { seq: c.first_seq - 1, hash });
+  }
   const cursor = repo.iterateEvidence(ctx.campaign.id, q.from, q.to, ids);
   try {
     let batch: Cell[][] = [];
+    let screen = '';
+    let previous: { seq: number; hash: string } | undefined;
     for (const p of cursor) {
+      if (p.screen_id !== screen) {
+        screen = p.screen_id;
+        previous = before.get(screen);
+      }
+      const verdict = linkStatus(rowToRecord(p as PlayRow), previous);
+      previous = { seq: p.seq, hash: p.hash };
       batch.push([
         p.play_id,
         p.screen_id,
@@ -221,6 +245,7 @@ async function* evidenceBatches(reader: Db, ctx: ReportContext, q: ExportQuery, 
         p.hash,
         p.chain_status,
         chainText(chain.get(p.screen_id)),
+        verdict,
       ]);
       if (batch.length >= BATCH) {
         yield batch;

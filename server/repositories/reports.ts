@@ -181,6 +181,7 @@ export function reportsRepository(db: Db) {
   );
   // The plan service stores { items, campaigns: [{ campaignId, target, … }] } per screen and day;
   // the day's planned count for a campaign is its target there (make-goods included).
+  const hashAt = db.prepare<[string, number], { hash: string }>('SELECT hash FROM plays WHERE screen_id = ? AND seq = ?');
   const plannedOn = db.prepare<{ campaign: string; date: string }, { screen_id: string; planned: number }>(
     `SELECT screen_id,
             coalesce((SELECT SUM(json_extract(c.value, '$.target')) FROM json_each(plan, '$.campaigns') AS c
@@ -226,6 +227,8 @@ export function reportsRepository(db: Db) {
       evidence.iterate({ campaign: campaignId, from, to, sites: sitesParam(siteIds) }),
     chainSummary: (campaignId: string, from: string, to: string, siteIds: ReadonlySet<string> | null) =>
       chainSummary.all({ campaign: campaignId, from, to, sites: sitesParam(siteIds) }),
+    /** The hash of a screen's play `seq`, to check the first link of a period against it. */
+    hashAt: (screenId: string, seq: number) => hashAt.get(screenId, seq)?.hash,
     plannedOn: (date: string, campaignId: string) => plannedOn.all({ campaign: campaignId, date }),
     saveReport: (row: Omit<SavedReportRow, 'id'>) => {
       insertSaved.run(row);

@@ -28,7 +28,7 @@ beforeAll(async () => {
   // The day after the seeded week: every day of it is due in full.
   t = await startTestServer({ clockAt: Date.parse('2024-09-09T10:00:00+07:00') });
   await seedWorld(t.app);
-  seeded = seedPlays(t.app, { brokenScreen: 'scr-ga-2' });
+  seeded = seedPlays(t.app, { brokenScreen: 'scr-ga-2', tampered: { screen: 'scr-bk-2', seq: 20 } });
   await createUser(t.app, { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1' });
   await createUser(t.app, { username: 'truongbk', role: 'office_head', password: 'mat-khau-truong-bk-1', sites: [SITES[0].id] });
   auditor = await login(t.app, 'kiemtoan', 'mat-khau-kiem-toan-1');
@@ -166,10 +166,22 @@ describe('exports', () => {
     const csv = readExportCsv((await get(`/api/v1/reports/export?kind=evidence&format=csv&${period}`, auditor)).body);
     expect(csv.data).toHaveLength(seeded);
     const screenCol = csv.header.indexOf('Mã màn hình / Screen id');
-    const chainCol = csv.header.indexOf('Chuỗi của màn hình / Screen chain status');
+    const chainCol = csv.header.indexOf('Chuỗi của màn hình khi nhận / Screen chain status at upload');
     const broken = csv.data.filter((r) => r[screenCol] === 'scr-ga-2');
     expect(broken.every((r) => r[chainCol]!.includes('1 gap'))).toBe(true);
     expect(csv.data.filter((r) => r[screenCol] === 'scr-ga-1').every((r) => r[chainCol]!.startsWith('ok'))).toBe(true);
+    // Checked again while exporting: the one play edited after upload, and only it, fails.
+    const verdictCol = csv.header.indexOf('Kiểm tra lại khi xuất / Re-verified at export');
+    const seqCol = csv.header.indexOf('Số thứ tự / Seq');
+    const failing = csv.data.filter((r) => r[verdictCol] !== 'ok');
+    expect(failing.map((r) => [r[screenCol], r[seqCol], r[verdictCol]])).toEqual([['scr-bk-2', '20', 'mismatch']]);
+  });
+
+  it("checks the first play of a later period against the one before it, outside the period", async () => {
+    const csv = readExportCsv((await get(`/api/v1/reports/export?kind=evidence&format=csv&campaignId=${CAMPAIGN}&from=2024-09-05&to=${LAST}`, auditor)).body);
+    const verdictCol = csv.header.indexOf('Kiểm tra lại khi xuất / Re-verified at export');
+    expect(csv.data.length).toBeGreaterThan(0);
+    expect(csv.data.every((r) => r[verdictCol] === 'ok')).toBe(true);
   });
 
   it('saves the weekly report as files and lists it for download', async () => {

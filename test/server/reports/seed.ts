@@ -7,6 +7,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { hashPassword } from '#server/auth/passwords.ts';
 import type { PlayInsert } from '#server/repositories/reports.ts';
+import { rowToRecord, type PlayRow } from '#server/repositories/plays.ts';
+import { hashPlayRecord } from '#server/proof/chain.ts';
+import { GENESIS_HASH } from '#shared/schemas/protocol.ts';
 import type { Role } from '#shared/schemas/domain.ts';
 import { addDays, eachDate, toIsoWithOffset, zonedToInstant } from '#shared/time.ts';
 
@@ -102,13 +105,24 @@ export async function seedWorld(app: FastifyInstance): Promise<void> {
   (app.clock as unknown as { set(ms: number): void }).set(saved);
 }
 
-/** Plays for every screen and day of the period, spread over the site's open hours. */
-export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string } = {}): number {
+/**
+ * Plays for every screen and day of the period, spread over the site's open hours, each screen's
+ * records chained with real hashes. `brokenScreen` gets a stored 'gap' status on its third play
+ * (as ingest would have flagged it); `tampered` is a play whose content differs from what was
+ * hashed, as if edited in the database after upload.
+ */
+export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string; tampered?: { screen: string; seq: number } } = {}): number {
   const rows: PlayInsert[] = [];
+  const seal = (row: PlayInsert, prev: string): string => {
+    row.prev_hash = prev;
+    row.hash = hashPlayRecord(rowToRecord(row as PlayRow));
+    if (opts.tampered && opts.tampered.screen === row.screen_id && opts.tampered.seq === row.seq) row.seconds_shown += 5;
+    return row.hash;
+  };
   for (const s of SCREENS) {
     const site = SITES.find((x) => x.id === s.site)!;
     let seq = 0;
-    let prev = '0'.repeat(64);
+    let prev = GENESIS_HASH;
     for (const date of eachDate(FIRST, LAST)) {
       const n = playsFor(s.id, date);
       const ranges = (site.hours as unknown as Record<string, readonly (readonly string[])[]>)[['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!] ?? [];
@@ -119,8 +133,7 @@ export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string } 
         const hour = startH + (i % span);
         const start = zonedToInstant(date, hour * 60 + 5 + Math.floor(i / span), ZONE);
         seq++;
-        const hash = createHash('sha256').update(`${s.id}:${seq}`).digest('hex');
-        rows.push({
+        const row: PlayInsert = {
           play_id: randomUUID(),
           screen_id: s.id,
           site_id: s.site,
@@ -138,22 +151,22 @@ export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string } 
           reason: null,
           player_version: '1.0.0',
           seq,
-          prev_hash: prev,
-          hash,
+          prev_hash: '',
+          hash: '',
           chain_status: opts.brokenScreen === s.id && seq === 3 ? 'gap' : 'ok',
           local_date: date,
           local_hour: hour,
           in_peak: hour >= 8 && hour < 11 ? 1 : 0,
           received_at_ms: start + 60_000,
-        });
-        prev = hash;
+        };
+        prev = seal(row, prev);
+        rows.push(row);
       }
       // One failed play per day at the station: counted as "not completed", never as a play.
       if (s.id === 'scr-ga-1') {
         const start = zonedToInstant(date, 21 * 60 + 30, ZONE);
         seq++;
-        const hash = createHash('sha256').update(`${s.id}:${seq}`).digest('hex');
-        rows.push({
+        const row: PlayInsert = {
           ...rows[rows.length - 1]!,
           play_id: randomUUID(),
           started_at: toIsoWithOffset(start, ZONE),
@@ -164,14 +177,13 @@ export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string } 
           outcome: 'failed',
           reason: 'decode error',
           seq,
-          prev_hash: prev,
-          hash,
           chain_status: 'ok',
           local_date: date,
           local_hour: 21,
           in_peak: 0,
-        });
-        prev = hash;
+        };
+        prev = seal(row, prev);
+        rows.push(row);
       }
     }
   }
