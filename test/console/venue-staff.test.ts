@@ -1,11 +1,17 @@
-import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { VirtualClock } from '#shared/clock.ts';
+import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { SITES, createUser, seedWorld } from '../server/reports/seed.ts';
 import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
 
 let t: TestServer;
 let b: Browser;
+let core: PlayerCore | null = null;
+const playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-console-player-'));
 const SITE = SITES[1];
 
 beforeAll(async () => {
@@ -16,15 +22,34 @@ beforeAll(async () => {
   b = await openBrowser();
 });
 afterAll(async () => {
+  await core?.stop();
   await b?.close();
   await t?.close();
+  rmSync(playerDir, { recursive: true, force: true });
 });
 
+async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 it('venue staff pair a waiting screen by its code, and see it under their site', async () => {
-  // A waiting player holds this code (what the gateway stores when a player asks to pair).
-  const code = 'K7M2QX';
-  const stored = t.app.playerGateway.repos.pairing.createCode(code, createHash('sha256').update('secret').digest('hex'), t.clock.now(), 10 * 60_000);
-  expect(stored).toBe(true);
+  // A real player core, not yet paired, asks the server for a code over its WebSocket.
+  core = await startPlayerCore({
+    serverUrl: t.url,
+    dataDir: playerDir,
+    clock: new VirtualClock(t.clock.now()),
+    credentials: new FileCredentialStore(playerDir),
+    log: () => {},
+    tickMs: 50,
+    backoff: { baseMs: 50, capMs: 200 },
+  });
+  const code = await until('pairing code', () => core!.snapshot().pairingCode);
 
   const { page } = b;
   await logIn(page, t.url, 'nhanvien', 'mat-khau-nhan-vien-1');
@@ -39,12 +64,15 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   await page.click('#pair-submit');
   await expect((await page.waitForSelector('#pair-status .msg-error')).textContent()).resolves.toContain('Mã không đúng');
 
-  await page.fill('#pair-code', 'k7m-2qx');
+  // Staff may type it in lower case and with a dash: the server normalises it.
+  await page.fill('#pair-code', `${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`);
   await page.click('#pair-submit');
   await page.waitForSelector(`section.site[data-site="${SITE.id}"] td:has-text("Màn hình quầy 2")`);
   const claimed = t.app.playerGateway.repos.pairing.code(code)!;
   expect(claimed.claimed_screen_id).toBeTruthy();
   expect(t.app.repos.screens.get(claimed.claimed_screen_id!)!.site_id).toBe(SITE.id);
+  // The player collects its credential and connects as that screen.
+  await until('player connected', () => core!.snapshot().connected && core!.snapshot().screenId === claimed.claimed_screen_id);
 
   // Revoking asks first, then the screen shows as revoked and its credential is gone.
   const screenId = claimed.claimed_screen_id!;
