@@ -3,7 +3,8 @@
  * (17/08–10/10/2024), with the sites and profiles of playlists/. Figures come from here, not from
  * timed tests. `run()` is called by bench/main.ts; `tsx bench/plan.ts` runs it alone.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +13,10 @@ import { parsePlaylistFiles } from '../shared/playlist-parse.ts';
 import { eachDate, zonedToInstant } from '../shared/time.ts';
 import { campaignTargets, planDay, type PlanCampaign, type PlanSite } from '../server/scheduler/index.ts';
 import { planCampaignFromPlaylist, planSitesFromPlaylist } from '../server/scheduler/from-playlist.ts';
+import { buildApp } from '../server/app.ts';
+import { testConfig } from '../server/config.ts';
+import { openDatabase } from '../server/db/database.ts';
+import { loadPlaylists } from '../server/playlists/load.ts';
 
 const PLAYLISTS = fileURLToPath(new URL('../playlists/', import.meta.url));
 
@@ -88,10 +93,48 @@ export async function run(options: { screens?: number; log?: (line: string) => v
     });
   }
 
+  results.push(...(await rollover(screens, log)));
+
   for (const r of results) {
     log(`${r.name}: ${fmt(r.plans)} plans, ${fmt(r.plays)} plays, ${fmt(r.totalMs)} ms total, ${fmt(r.plansPerSecond)} plans/s`);
   }
   return results;
+}
+
+/**
+ * The plan service on a real SQLite file: what the midnight rollover job costs for the fleet
+ * (first planning of 7 days, an unchanged re-plan, and the next day's rollover).
+ */
+async function rollover(screens: number, log: (line: string) => void): Promise<PlanBenchResult[]> {
+  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ihanoi-bench-plan-'));
+  const clock = new VirtualClock(zonedToInstant('2024-09-04', '23:00', 'Asia/Ho_Chi_Minh'));
+  const { db } = openDatabase(join(dataDir, 'signage.db'), clock);
+  const app = await buildApp({ config: testConfig({ dataDir, playlistsDir: PLAYLISTS, cron: 'off', logLevel: 'silent' }), db, clock });
+  try {
+    await app.ready();
+    await loadPlaylists({ db, repos: app.repos, clock, playlistsDir: PLAYLISTS, dataDir });
+    const sites = app.repos.sites.list().map((x) => x.id);
+    db.transaction(() => {
+      for (let i = 0; i < screens; i++) app.repos.screens.create({ id: `bench-${i}`, siteId: sites[i % sites.length]!, name: `bench ${i}`, source: 'bench' }, 'bench');
+    })();
+    const out: PlanBenchResult[] = [];
+    const timed = (name: string) => {
+      const t0 = performance.now();
+      const r = app.plans.replan();
+      const totalMs = performance.now() - t0;
+      out.push({ name, plans: r.screens, plays: r.days, totalMs, plansPerSecond: (r.screens * 1000) / totalMs });
+      log(`  ${name}: ${fmt(r.screens)} screens, ${fmt(r.days)} screen-days written, ${fmt(totalMs)} ms`);
+    };
+    timed(`plan service: first 7-day plans, ${fmt(app.repos.plans.screens().length)} screens (SQLite)`);
+    timed('plan service: re-plan with nothing changed');
+    clock.set(zonedToInstant('2024-09-05', '00:00:05', 'Asia/Ho_Chi_Minh'));
+    timed('plan service: midnight rollover (one new day per screen)');
+    return out;
+  } finally {
+    await app.close();
+    db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

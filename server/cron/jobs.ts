@@ -73,8 +73,8 @@ export const JOBS: CronJob[] = [
     cron: '0 0 * * *',
     timezone: DEFAULT_TIME_ZONE,
     ledger: true,
-    run: ({ plans, log }) => {
-      const r = plans.replan();
+    run: async ({ plans, log }) => {
+      const r = await plans.replanInSlices();
       log.info({ job: 'plans-rollover', screens: r.screens, changed: r.changedScreens.length, days: r.days }, 'plans rolled over');
       return r;
     },
@@ -227,12 +227,11 @@ export default fp(
     if (app.config.cron !== 'on') return;
 
     const off = app.events.on('plan-inputs-changed', (e) => {
-      try {
-        const r = plans.replan(e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {});
-        app.log.info({ reason: e.reason, changed: r.changedScreens.length }, 'plans updated after a change');
-      } catch (err) {
-        app.log.error({ err, reason: e.reason }, 'could not re-plan after a change');
-      }
+      plans.replanSoon(
+        e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {},
+        (r) => app.log.info({ reason: e.reason, changed: r.changedScreens.length }, 'plans updated after a change'),
+        (err) => app.log.error({ err, reason: e.reason }, 'could not re-plan after a change; the next rollover will'),
+      );
     });
     app.addHook('onReady', async () => {
       await runner.runDue();
@@ -241,6 +240,7 @@ export default fp(
     app.addHook('onClose', async () => {
       off();
       await runner.stop();
+      await plans.idle();
     });
   },
   { name: 'cron', dependencies: ['context'] },

@@ -13,7 +13,7 @@ import { addDays, localDateOf } from '#shared/time.ts';
 import type { DomainEventBus } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { PlanCampaignRow, PlanSiteRow } from '../repositories/plans.ts';
-import { DEFAULT_HORIZON_DAYS, planHorizon, type DayPlan, type PlanCampaign, type PlanSite } from '../scheduler/index.ts';
+import { DEFAULT_HORIZON_DAYS, planHorizon, siteFacts, type DayPlan, type PlanCampaign, type PlanSite, type SiteFacts } from '../scheduler/index.ts';
 import { stableHash } from '../scheduler/hash.ts';
 
 /** One day of one screen as stored: the merged items plus each campaign's plan facts. */
@@ -27,6 +27,11 @@ export interface PlanServiceDeps {
   clock: Clock;
   events?: DomainEventBus;
   horizonDays?: number;
+}
+
+export interface ReplanFilter {
+  screenIds?: readonly string[];
+  siteIds?: readonly string[];
 }
 
 export interface ReplanResult {
@@ -89,6 +94,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     pairedAt: number | null,
     campaigns: Array<{ campaign: PlanCampaign; sites: Set<string> }>,
     siteCache: Map<string, PlanSite | null>,
+    factsCache: Map<string, { site: PlanSite; facts: SiteFacts }>,
   ): { changed: boolean; days: number } {
     let base = siteCache.get(siteId);
     if (base === undefined) {
@@ -106,8 +112,16 @@ export function createPlanService(deps: PlanServiceDeps) {
     const fresh = new Map<string, StoredDay>();
     for (const { campaign, sites } of campaigns) {
       if (!sites.has(siteId)) continue;
-      const raise = repos.overrides.current(campaign.id, siteId);
-      const site: PlanSite = { ...base, overridePerDay: raise?.plays_per_day ?? null, overrideEffectiveFrom: raise?.effective_from_ms ?? null };
+      // The same for every screen of the site: worked out once per re-plan.
+      const key = `${campaign.id}|${siteId}`;
+      let shared = factsCache.get(key);
+      if (!shared) {
+        const raise = repos.overrides.current(campaign.id, siteId);
+        const site: PlanSite = { ...base, overridePerDay: raise?.plays_per_day ?? null, overrideEffectiveFrom: raise?.effective_from_ms ?? null };
+        shared = { site, facts: siteFacts(campaign, site) };
+        factsCache.set(key, shared);
+      }
+      const { site } = shared;
       const previous: DayPlan[] = [];
       for (const [date, row] of stored) {
         const day = parseStoredDay(row.plan);
@@ -134,6 +148,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
         alreadyPlayedToday: repos.plans.playedOn(screenId, campaign.id, today),
         previous,
+        siteFacts: shared.facts,
       });
       for (const p of plans) {
         const day = fresh.get(p.date) ?? { items: [], campaigns: [] };
@@ -164,29 +179,74 @@ export function createPlanService(deps: PlanServiceDeps) {
     return { changed: true, days: rows.length };
   }
 
-  /** Re-plans the given screens (default: every screen), storing only what changed. */
-  function replan(filter: { screenIds?: readonly string[]; siteIds?: readonly string[] } = {}): ReplanResult {
+  function* work(filter: ReplanFilter, chunk: number): Generator<ReplanResult, ReplanResult> {
     const campaigns = activeCampaigns();
     const siteCache = new Map<string, PlanSite | null>();
+    const factsCache = new Map<string, { site: PlanSite; facts: SiteFacts }>();
     const wantScreens = filter.screenIds ? new Set(filter.screenIds) : null;
     const wantSites = filter.siteIds ? new Set(filter.siteIds) : null;
-    const changed: string[] = [];
-    let screens = 0;
-    let days = 0;
+    const total: ReplanResult = { screens: 0, changedScreens: [], days: 0 };
+    let batch: string[] = [];
+    let inBatch = 0;
+    const flush = () => {
+      // Players of this batch can pull while the next batch is planned.
+      if (batch.length > 0) deps.events?.emit('plans-updated', { screenIds: batch });
+      batch = [];
+      inBatch = 0;
+    };
     for (const s of repos.plans.screens()) {
       if (wantScreens && !wantScreens.has(s.id)) continue;
       if (wantSites && !wantSites.has(s.site_id)) continue;
-      screens++;
-      const r = planScreen(s.id, s.site_id, s.paired_at_ms, campaigns, siteCache);
+      total.screens++;
+      const r = planScreen(s.id, s.site_id, s.paired_at_ms, campaigns, siteCache, factsCache);
       if (r.changed) {
-        changed.push(s.id);
-        days += r.days;
+        total.changedScreens.push(s.id);
+        total.days += r.days;
+        batch.push(s.id);
+      }
+      if (++inBatch >= chunk) {
+        flush();
+        yield total;
       }
     }
-    if (changed.length > 0) deps.events?.emit('plans-updated', { screenIds: changed });
-    return { screens, changedScreens: changed, days };
+    flush();
+    return total;
   }
 
-  return { replan };
+  /** Re-plans the given screens (default: every screen) at once, storing only what changed. */
+  function replan(filter: ReplanFilter = {}): ReplanResult {
+    const it = work(filter, Infinity);
+    for (;;) {
+      const step = it.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same in slices of `chunk` screens, yielding to the event loop between slices, so a
+   * campaign edit over 10,000 screens does not stall heartbeats and requests for seconds.
+   */
+  async function replanInSlices(filter: ReplanFilter = {}, chunk = 200): Promise<ReplanResult> {
+    const it = work(filter, chunk);
+    for (;;) {
+      const step = it.next();
+      if (step.done) return step.value;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  // Re-plans requested by events run one after another, never interleaved.
+  let tail: Promise<unknown> = Promise.resolve();
+  function replanSoon(filter: ReplanFilter, onDone?: (r: ReplanResult) => void, onError?: (err: unknown) => void): void {
+    tail = tail.then(() => replanInSlices(filter)).then(onDone, onError);
+  }
+
+  return {
+    replan,
+    replanInSlices,
+    replanSoon,
+    /** Resolves when every re-plan requested so far has finished (tests, shutdown). */
+    idle: () => tail.then(() => undefined),
+  };
 }
 export type PlanService = ReturnType<typeof createPlanService>;

@@ -31,6 +31,29 @@ export interface HorizonInput {
   alreadyPlayedToday?: AlreadyPlayed;
   /** Plans already issued to this screen; unchanged days are returned as they are. */
   previous?: readonly DayPlan[];
+  /**
+   * The site's base targets and day capacities, when the caller already has them: they depend
+   * on the campaign and the site only, so planning 10,000 screens computes them once per site.
+   */
+  siteFacts?: SiteFacts;
+}
+
+export interface SiteFacts {
+  targets: ReadonlyArray<{ date: string; target: number }>;
+  capacity(date: string): number;
+}
+
+/** Base targets and (memoised) day capacities of one site under one campaign. */
+export function siteFacts(campaign: PlanCampaign, site: PlanSite): SiteFacts {
+  const caps = new Map<string, number>();
+  return {
+    targets: campaignTargets(campaign, site),
+    capacity(date) {
+      let c = caps.get(date);
+      if (c === undefined) caps.set(date, (c = dayCapacity(campaign, site, date).maxPlays));
+      return c;
+    },
+  };
 }
 
 export interface Horizon {
@@ -46,10 +69,9 @@ export function planHorizon(input: HorizonInput): Horizon {
   const n = input.days ?? DEFAULT_HORIZON_DAYS;
   const last = addDays(from, n - 1);
 
-  const targets = campaignTargets(campaign, site);
-  const withCapacity = targets.map((t) =>
-    t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: dayCapacity(campaign, site, t.date).maxPlays } : t,
-  );
+  const facts = input.siteFacts ?? siteFacts(campaign, site);
+  const targets = facts.targets;
+  const withCapacity = targets.map((t) => (t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: facts.capacity(t.date) } : t));
   const makeGoods = computeMakeGoods({
     days: withCapacity,
     achieved: input.achieved,

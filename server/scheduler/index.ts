@@ -4,6 +4,6 @@ export { planDay, dayCapacity, dayInputsHash, minGapSeconds, DEFAULT_MIN_GAP_MAR
 export { checkFeasible, type Feasibility } from './feasible.ts';
 export { baseTargetFor, campaignTargets, isOperatingDay, operatingDays, ratePerDay } from './targets.ts';
 export { computeMakeGoods, capFor, DEFAULT_MAKE_GOOD_CAP_PCT, DEFAULT_SPREAD_DAYS, type MakeGoodDay, type MakeGoodInput, type MakeGoodResult } from './makegood.ts';
-export { planHorizon, DEFAULT_HORIZON_DAYS, type Horizon, type HorizonInput } from './horizon.ts';
+export { planHorizon, siteFacts, DEFAULT_HORIZON_DAYS, type Horizon, type HorizonInput, type SiteFacts } from './horizon.ts';
 export { FLAT_PROFILE, openIntervals, profileFor } from './day.ts';
 export { stableHash, canonicalJson } from './hash.ts';

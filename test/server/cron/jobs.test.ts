@@ -173,9 +173,19 @@ describe('the cron plugin with cron on', () => {
       const updated: string[] = [];
       srv.app.events.on('plans-updated', (e) => updated.push(...e.screenIds));
       srv.app.events.emit('plan-inputs-changed', { campaignId: 'ihanoi-2024', reason: 'test' });
+      await srv.app.plans.idle();
       const screens = srv.app.repos.plans.screens();
       expect(new Set(updated)).toEqual(new Set(screens.map((s) => s.id)));
       expect(srv.app.repos.plans.plansFrom(screens[0]!.id, '2024-09-05')).toHaveLength(7);
+
+      // The next midnight, re-planned in slices of 10: players hear about each slice as it is done.
+      srv.clock.set(zonedToInstant('2024-09-06', '00:00:05', HCM));
+      const batches: string[][] = [];
+      srv.app.events.on('plans-updated', (e) => batches.push(e.screenIds));
+      const r = await srv.app.plans.replanInSlices({}, 10);
+      expect(r.changedScreens.length).toBe(screens.length);
+      expect(batches.length).toBe(Math.ceil(screens.length / 10));
+      expect(batches.every((b) => b.length <= 10)).toBe(true);
     } finally {
       const cron = (await import('node-cron')).default;
       const names = () => [...cron.getTasks().values()].map((t) => t.name);
