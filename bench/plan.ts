@@ -35,6 +35,8 @@ export interface PlanBenchResult {
   name: string;
   plans: number;
   plays: number;
+  /** What `plays` counts ('plays', or 'screen-days written' for the plan service). */
+  unit?: string;
   totalMs: number;
   plansPerSecond: number;
 }
@@ -96,7 +98,8 @@ export async function run(options: { screens?: number; log?: (line: string) => v
   results.push(...(await rollover(screens, log)));
 
   for (const r of results) {
-    log(`${r.name}: ${fmt(r.plans)} plans, ${fmt(r.plays)} plays, ${fmt(r.totalMs)} ms total, ${fmt(r.plansPerSecond)} plans/s`);
+    const per = r.unit ? 'screens' : 'plans';
+    log(`${r.name}: ${fmt(r.plans)} ${per}, ${fmt(r.plays)} ${r.unit ?? 'plays'}, ${fmt(r.totalMs)} ms total, ${fmt(r.plansPerSecond)} ${per}/s`);
   }
   return results;
 }
@@ -122,8 +125,7 @@ async function rollover(screens: number, log: (line: string) => void): Promise<P
       const t0 = performance.now();
       const r = app.plans.replan();
       const totalMs = performance.now() - t0;
-      out.push({ name, plans: r.screens, plays: r.days, totalMs, plansPerSecond: (r.screens * 1000) / totalMs });
-      log(`  ${name}: ${fmt(r.screens)} screens, ${fmt(r.days)} screen-days written, ${fmt(totalMs)} ms`);
+      out.push({ name, plans: r.screens, plays: r.days, unit: 'screen-days written', totalMs, plansPerSecond: (r.screens * 1000) / totalMs });
     };
     timed(`plan service: first 7-day plans, ${fmt(app.repos.plans.screens().length)} screens (SQLite)`);
     timed('plan service: re-plan with nothing changed');
