@@ -13,7 +13,8 @@
  *   hash-chained records (hashed with the player core's `hashRecord`) through the gateway's own
  *   `plays.ingest`, skipping the WebSocket transport so thousands of screens stay fast.
  *
- * Faults injected: random outages (lightweight screens), one screen off for 3 whole days, a site
+ * Faults injected: random outages (lightweight screens), one screen off for 3 whole days, a real
+ * player switched off for a morning (its core stops and starts again from its journal), a site
  * raising its frequency at 14:00 mid-campaign, a server restart across a Thursday report deadline
  * (the real players keep playing and upload after it), and a few failed plays.
  */
@@ -130,6 +131,9 @@ interface SimScreen {
   id: string;
   /** Played by a real player core (its plays arrive through the gateway), not by the loop. */
   player?: SimPlayer;
+  /** How to start that player again after it was switched off. */
+  restart?: () => Promise<SimPlayer>;
+  playerDown?: boolean;
   siteId: string;
   venueType: VenueType;
   zone: string;
@@ -257,9 +261,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         uses: 1,
         expiresAt: toIsoWithOffset(now + 120 * 86_400_000, site.timeZone),
       };
-      const p = await startSimPlayer({ provisioning, clock, dir: join(dataDir, `player-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
+      const start = () => startSimPlayer({ provisioning, clock, dir: join(dataDir, `player-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
+      const p = await start();
       players.push(p);
-      fleet.push({ id: p.screenId, player: p, siteId: site.id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
+      fleet.push({ id: p.screenId, player: p, restart: start, siteId: site.id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
     }
     srv().app.plans.replan({ screenIds: players.map((p) => p.screenId) });
   }
@@ -267,6 +272,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   /** Every connected player has pulled the plan version the server holds, and has the video. */
   const playersSynced = async () => {
     for (const s of playerScreens) {
+      if (s.playerDown) continue;
       const want = repos().plans.screen(s.id)?.plan_version ?? 0;
       await waitUntil(`player ${s.id} to pull plan version ${want}`, () => {
         const snap = s.player!.core.snapshot();
@@ -275,7 +281,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     }
   };
   const playersUploaded = async () => {
-    for (const s of playerScreens) await waitUntil(`player ${s.id} to upload its plays`, () => s.player!.core.snapshot().connected && s.player!.core.snapshot().backlog === 0);
+    for (const s of playerScreens) if (!s.playerDown) await waitUntil(`player ${s.id} to upload its plays`, () => s.player!.core.snapshot().connected && s.player!.core.snapshot().backlog === 0);
   };
   const advanceTo = (t: number) => clock.set(Math.max(clock.now(), t));
   /** Moves the shared clock through the real players' items in [a, b), letting each play. */
@@ -284,7 +290,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     for (const s of playerScreens) {
       const out = outages.get(`${s.id}|${date}`) ?? [];
       for (const it of s.held.get(date)?.items ?? []) {
-        if (it.start < a || it.start >= b || out.length > 0) continue;
+        if (it.start < a || it.start >= b || out.some(([x, y]) => it.start < y && it.end > x)) continue;
         events.push({ at: it.start, kind: 'start', s, itemId: it.id }, { at: it.end + 200, kind: 'end', s, itemId: it.id });
       }
     }
@@ -338,6 +344,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         randomOutages++;
       }
     }
+  }
+  // A real player switched off for a morning: its core stops (journal closed) and starts again.
+  const offPlayer = playerScreens[0];
+  const playerOffDay = '2024-09-24';
+  const playerOffAt = offPlayer ? zonedToInstant(playerOffDay, '07:00', offPlayer.zone) : NaN;
+  const playerOnAt = offPlayer ? zonedToInstant(playerOffDay, '13:00', offPlayer.zone) : NaN;
+  if (offPlayer && inRange(playerOffDay)) {
+    outages.set(`${offPlayer.id}|${playerOffDay}`, [[playerOffAt, playerOnAt]]);
+    faults.push(`${offPlayer.id} (player core thật / real player core): tắt máy / switched off 07:00–13:00 ${formatDate(playerOffDay, zone)}`);
   }
   faults.push(`${randomOutages} lần mất điện/tắt máy ngẫu nhiên 1–8 giờ / random outages of 1–8 h; ${(failRate * 100).toFixed(1)}% lượt phát lỗi / failed plays`);
 
@@ -415,6 +430,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     if (date === raiseDay) marks.push(raiseAt);
     if (downAt >= dayStart && downAt < dayEnd) marks.push(downAt);
     if (upAt >= dayStart && upAt < dayEnd) marks.push(upAt);
+    if (date === playerOffDay && offPlayer) marks.push(playerOffAt, playerOnAt);
     marks.push(dayEnd);
     marks.sort((x, y) => x - y);
     for (let k = 0; k < marks.length - 1; k++) {
@@ -447,6 +463,18 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         srv().app.plans.replan({ siteIds: [raiseSite.id] });
         for (const s of fleet) if (s.siteId === raiseSite.id) pull(s, date);
         await playersSynced();
+      }
+      if (offPlayer && a === playerOffAt && date === playerOffDay) {
+        advanceTo(a);
+        offPlayer.player!.display.close();
+        await offPlayer.player!.core.stop();
+        offPlayer.playerDown = true;
+      }
+      if (offPlayer && a === playerOnAt && date === playerOffDay) {
+        advanceTo(a);
+        offPlayer.player = await offPlayer.restart!();
+        offPlayer.playerDown = false;
+        if (server) await playersSynced();
       }
       for (const s of fleet) play(s, date, a, b);
       await stepPlayers(date, a, b);
@@ -491,9 +519,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   await srv().app.cron.runDue();
   uploadAll(clock.now());
   await playersUploaded();
-  for (const p of players) {
-    p.display.close();
-    await p.core.stop();
+  for (const s of playerScreens) {
+    if (s.playerDown || !s.player) continue;
+    s.player.display.close();
+    await s.player.core.stop();
   }
   const campaignClosed = repos().campaigns.get(campaign.id)?.status === 'closed';
   const weekly = repos()
