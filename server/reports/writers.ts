@@ -114,6 +114,8 @@ export async function writeCsv(table: ExportTable, out: Writable): Promise<Expor
   for (const m of metaRows(table.meta)) head += csvLine(m);
   head += '\r\n' + csvLine(table.columns.map((c) => c.header));
   await write(out, head);
+  // Let the metadata leave before the first day is read: the client sees the export start.
+  await nextTurn();
   for await (const batch of table.batches) {
     let buf = '';
     for (const r of batch) {
