@@ -120,6 +120,7 @@ async function rollover(screens: number, log: (line: string) => void): Promise<P
     db.transaction(() => {
       for (let i = 0; i < screens; i++) app.repos.screens.create({ id: `bench-${i}`, siteId: sites[i % sites.length]!, name: `bench ${i}`, source: 'bench' }, 'bench');
     })();
+    log(`  … plan service over ${fmt(app.repos.plans.screens().length)} screens on SQLite`);
     const out: PlanBenchResult[] = [];
     const timed = (name: string) => {
       const t0 = performance.now();
