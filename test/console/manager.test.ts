@@ -67,6 +67,29 @@ it('campaign manager paints peak hours and the plan preview follows, then saves 
   expect(t.app.repos.campaigns.get(CAMPAIGN)!.target_per_day).toBe(20);
 });
 
+it('asks for a new password after a one-time password, before anything else', async () => {
+  await createUser(t.app, { username: 'moi', role: 'campaign_manager', password: 'mot-lan-duy-nhat-1', mustChange: true });
+  const { page } = b;
+  await page.click('#logout');
+  await page.waitForSelector('#login-submit');
+  await page.fill('#username', 'moi');
+  await page.fill('#password', 'mot-lan-duy-nhat-1');
+  await page.click('#login-submit');
+  await page.waitForSelector('#password-submit');
+  expect(await page.locator('nav').count()).toBe(0);
+  await page.fill('#current-password', 'mot-lan-duy-nhat-1');
+  await page.fill('#new-password', 'mat-khau-moi-cua-toi');
+  await page.fill('#repeat-password', 'mat-khau-moi-cua-toi');
+  await page.click('#password-submit');
+  await page.waitForSelector('header.top nav');
+  expect(t.app.repos.users.getByUsername('moi')!.must_change_password).toBe(0);
+  // Back to the manager for the next test.
+  await page.click('#logout');
+  await logIn(page, t.url, 'quanly', 'mat-khau-quan-ly-1');
+  await page.click('nav a[href="/campaign"]');
+  await page.waitForSelector('#video-file');
+});
+
 it('uploads the campaign video with a progress bar and sets it on the campaign', async () => {
   const { page } = b;
   const mp4 = join(import.meta.dirname, '..', '..', 'playlists', 'media', 'ihanoi-promo.mp4');

@@ -67,6 +67,10 @@ async function render(): Promise<void> {
     app.appendChild(loginView());
     return;
   }
+  if (me.mustChangePassword) {
+    app.appendChild(changePasswordView());
+    return;
+  }
   const allowed = ROUTES.filter((r) => r.roles.includes(me!.role));
   const route = allowed.find((r) => r.path === location.pathname) ?? allowed[0]!;
   if (route.path !== location.pathname) history.replaceState(null, '', route.path);
@@ -149,6 +153,43 @@ function header(user: Me, routes: Route[], current: Route): HTMLElement {
       ),
     ),
   );
+}
+
+/** After a one-time password, nothing else until a new password is chosen. */
+function changePasswordView(): HTMLElement {
+  const status = h('div');
+  const current = h('input', { id: 'current-password', type: 'password', autocomplete: 'current-password', required: true });
+  const next = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', minlength: 12, required: true });
+  const again = h('input', { id: 'repeat-password', type: 'password', autocomplete: 'new-password', minlength: 12, required: true });
+  const form = h(
+    'form',
+    {
+      class: 'login card',
+      onsubmit: (async (e: Event) => {
+        e.preventDefault();
+        clear(status);
+        if (next.value !== again.value) {
+          status.appendChild(message('error', t('passwordsDiffer')));
+          return;
+        }
+        try {
+          await post('/auth/password', { currentPassword: current.value, newPassword: next.value });
+          me = await currentUser();
+          void render();
+        } catch (err) {
+          status.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+        }
+      }) as EventListener,
+    },
+    h('h1', null, t('changePassword')),
+    h('p', { class: 'muted' }, t('changePasswordHelp')),
+    h('label', null, t('currentPassword'), current),
+    h('label', null, t('newPassword'), next),
+    h('label', null, t('repeatPassword'), again),
+    h('button', { type: 'submit', id: 'password-submit' }, t('save')),
+    status,
+  );
+  return h('div', { class: 'login-wrap' }, form);
 }
 
 function loginView(): HTMLElement {

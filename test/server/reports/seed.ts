@@ -192,7 +192,7 @@ export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string; t
 
 export async function createUser(
   app: FastifyInstance,
-  u: { username: string; role: Role; password: string; displayName?: string; sites?: string[]; regions?: string[] },
+  u: { username: string; role: Role; password: string; displayName?: string; sites?: string[]; regions?: string[]; mustChange?: boolean },
 ): Promise<string> {
   const id = `u-${u.username}`;
   app.repos.users.insert({
@@ -201,7 +201,7 @@ export async function createUser(
     display_name: u.displayName ?? u.username,
     role: u.role,
     password_hash: await hashPassword(u.password),
-    must_change_password: 0,
+    must_change_password: u.mustChange ? 1 : 0,
     created_at_ms: app.clock.now(),
   });
   app.repos.users.replaceScopes(id, [
