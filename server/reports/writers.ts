@@ -4,8 +4,8 @@
  * disk slows the database cursor instead of filling memory.
  *
  * The row checksum: sha256 (hex) over the UTF-8 bytes of the data rows serialized as CSV
- * (RFC 4180 quoting, fields joined by ',', every line ending in CRLF), header and metadata lines
- * excluded. The CSV file carries exactly those lines, so `sha256` of them can be recomputed by
+ * (RFC 4180 quoting, fields joined by ',', every line ending in CRLF, text that starts with
+ * = + - @ tab or CR prefixed with an apostrophe), header and metadata lines excluded. The CSV file carries exactly those lines, so `sha256` of them can be recomputed by
  * anyone; the XLSX of the same query states the same checksum.
  */
 import { createHash } from 'node:crypto';
@@ -47,9 +47,13 @@ export interface ExportResult {
 export const CHECKSUM_DEFINITION =
   'sha256 của các dòng dữ liệu CSV (UTF-8, mỗi dòng kết thúc CRLF, không gồm tiêu đề) / sha256 of the CSV data lines (UTF-8, CRLF-terminated, header excluded)';
 
+/** Text Excel would run as a formula (or DDE) when it opens a CSV. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(v: Cell): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  // People type reasons and names; an apostrophe keeps "=HYPERLINK(…)" as text in Excel.
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : FORMULA_START.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -65,6 +65,8 @@ describe('export writers', () => {
     out.release();
     const r = await writeCsv({ meta: META, columns: [{ header: 'A' }, { header: 'B' }, { header: 'C' }], batches: [rows] }, out);
     expect(csvLine(rows[1]!)).toBe('"a,b","say ""hi""",1.5\r\n');
+    // Typed text that Excel would run as a formula stays text; negative numbers stay numbers.
+    expect(csvLine(['=HYPERLINK("http://x")', '@SUM(A1)', -3, '-5 lượt'])).toBe(`"'=HYPERLINK(""http://x"")",'@SUM(A1),-3,'-5 lượt\r\n`);
     const csv = readExportCsv(out.text());
     expect(csv.data).toEqual([
       ['Ga Hà Nội', '12', ''],
