@@ -214,9 +214,10 @@ declare module 'fastify' {
 }
 
 /**
- * Decorates `app.plans` (the plan service) and `app.cron`. With config.cron 'on' the plan
- * service re-plans on 'plan-inputs-changed' and the jobs start on ready (after catching up) and
- * stop on close; with 'off' (tests) nothing runs unless called.
+ * Decorates `app.plans` (the plan service) and `app.cron`. The plan service always re-plans on
+ * 'plan-inputs-changed' and when a code is claimed (a newly paired screen gets its plans at
+ * once, not at midnight). With config.cron 'on' the timed jobs start on ready (after catching
+ * up) and stop on close; with 'off' (tests) they run only when called.
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -224,23 +225,27 @@ export default fp(
     const runner = createCronRunner({ config: app.config, db: app.db, repos: app.repos, clock: app.clock, events: app.events, plans, log: app.log });
     app.decorate('plans', plans);
     app.decorate('cron', runner);
-    if (app.config.cron !== 'on') return;
 
-    const off = app.events.on('plan-inputs-changed', (e) => {
+    const replanAfter = (filter: Parameters<PlanService['replanSoon']>[0], reason: string) =>
       plans.replanSoon(
-        e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {},
-        (r) => app.log.info({ reason: e.reason, changed: r.changedScreens.length }, 'plans updated after a change'),
-        (err) => app.log.error({ err, reason: e.reason }, 'could not re-plan after a change; the next rollover will'),
+        filter,
+        (r) => app.log.info({ reason, changed: r.changedScreens.length }, 'plans updated after a change'),
+        (err) => app.log.error({ err, reason }, 'could not re-plan after a change; the next rollover will'),
       );
+    const offInputs = app.events.on('plan-inputs-changed', (e) =>
+      replanAfter(e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {}, e.reason),
+    );
+    const offClaimed = app.events.on('pairing-claimed', ({ screenId }) => replanAfter({ screenIds: [screenId] }, 'screen paired'));
+    app.addHook('onClose', async () => {
+      offInputs();
+      offClaimed();
+      await runner.stop();
+      await plans.idle();
     });
+    if (app.config.cron !== 'on') return;
     app.addHook('onReady', async () => {
       await runner.runDue();
       runner.start();
-    });
-    app.addHook('onClose', async () => {
-      off();
-      await runner.stop();
-      await plans.idle();
     });
   },
   { name: 'cron', dependencies: ['context'] },

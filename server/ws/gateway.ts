@@ -240,6 +240,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         }
         const screen = pairing.screen(r.screenId)!;
         app.log.info({ screenId: r.screenId, siteId: r.siteId }, 'screen enrolled with a provisioning file');
+        app.events.emit('plan-inputs-changed', { screenIds: [r.screenId], reason: 'screen enrolled' });
         send(conn, { type: 'paired', screenId: r.screenId, token, site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone } });
         return;
       }

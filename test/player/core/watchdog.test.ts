@@ -49,8 +49,8 @@ it('reconnects when the server stops talking but the socket stays open', async (
     tickMs: 20,
     backoff: { baseMs: 20, capMs: 50 },
   });
-  await waitFor('three connections', () => connections.length >= 3, 5000);
+  await waitFor('three connections', () => connections.length >= 3, 15_000);
   expect(hellos.slice(0, 3)).toEqual(['scr-w', 'scr-w', 'scr-w']);
   // The silent sockets were dropped by the player, not left dangling.
-  await waitFor('old sockets closed', () => wss!.clients.size <= 1, 2000);
+  await waitFor('old sockets closed', () => wss!.clients.size <= 1, 10_000);
 });
