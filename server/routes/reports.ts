@@ -97,8 +97,9 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
       const rows = screenDayRows(app.repos, ctx, sites, date, scope === null && sites.length === ctx.sites.size);
-      const visible = new Set(screens.map((s) => s.id));
-      const planned = app.repos.reports.plannedOn(date, campaign.id).reduce((n, p) => (visible.has(p.screen_id) ? n + p.planned : n), 0);
+      // Planned beside achieved for the same screens: those that count today (paired, in scope).
+      const counted = new Set(rows.map((r) => r.screenId));
+      const planned = app.repos.reports.plannedOn(date, campaign.id).reduce((n, p) => (counted.has(p.screen_id) ? n + p.planned : n), 0);
       const byDistrict = groupRows(rows, 'district');
       return {
         date,
