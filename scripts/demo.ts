@@ -171,8 +171,7 @@ if (claim.status !== 201 || !claimed.screenId) {
   await shutdown(1);
 }
 await until('the player to take its credentials', () => core.snapshot().paired);
-// The server plans a new screen at the next rollover or change of inputs; ask the real planner now.
-app.plans.replan({ screenIds: [claimed.screenId!] });
+// Claiming the code makes the server plan the new screen at once.
 await until('the plan', () => core.snapshot().planVersion > 0);
 await until('the video download', () => {
   const c = core.snapshot().cache;

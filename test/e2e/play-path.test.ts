@@ -129,10 +129,7 @@ describe('end to end: server → player core → display page in Chromium', () =
 
     // 2. The screen is paired, has the planner's plan, and the video is cached.
     await expect.poll(() => core.snapshot().paired, { timeout: 15_000 }).toBe(true);
-    // The server does not (yet) plan a screen the moment it is paired: it would wait for the
-    // midnight rollover or a change of plan inputs. Ask the real planner now; once pairing
-    // triggers planning by itself this finds the plan already stored and changes nothing.
-    server.app.plans.replan({ screenIds: [screenId] });
+    // Nothing here asks the planner: claiming the code makes the server plan the new screen.
     expect(core.snapshot().screenId).toBe(screenId);
     await expect.poll(() => core.snapshot().planVersion, { timeout: 20_000 }).toBeGreaterThan(0);
     await expect
