@@ -20,7 +20,7 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
   const todayBy = new Map(today.items.map((i) => [i.screenId, i]));
   const canWrite = ctx.me.role !== 'auditor';
   root.append(h('h1', null, t('navSites')));
-  if (canWrite) root.appendChild(pairForm(sites.items, ctx));
+  if (canWrite) root.appendChild(pairForm(sites.items, screens.items, ctx));
 
   for (const site of sites.items) {
     const list = screens.items.filter((s) => s.siteId === site.id);
@@ -95,11 +95,20 @@ function screenRow(s: Screen, site: Site, today: Today['items'][number] | undefi
   );
 }
 
-function pairForm(sites: Site[], ctx: PageContext): HTMLElement {
+function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLElement {
   const status = h('div', { id: 'pair-status' });
   const code = h('input', { id: 'pair-code', maxlength: 9, autocomplete: 'off', placeholder: 'ABC234', style: 'text-transform:uppercase' });
+  // Screens listed for the site but never paired are offered by name: claiming under that
+  // name attaches the player to the listed screen instead of adding another.
+  const waiting = h('datalist', { id: 'pair-waiting' });
   const site = h('select', { id: 'pair-site' }, sites.map((s) => h('option', { value: s.id }, s.name)));
-  const name = h('input', { id: 'pair-name', maxlength: 100 });
+  const offer = () => {
+    clear(waiting);
+    for (const s of screens) if (s.siteId === site.value && s.status === 'unpaired') waiting.appendChild(h('option', { value: s.name }));
+  };
+  site.addEventListener('change', offer);
+  offer();
+  const name = h('input', { id: 'pair-name', maxlength: 100, list: 'pair-waiting' });
   return h(
     'form',
     {
@@ -120,6 +129,7 @@ function pairForm(sites: Site[], ctx: PageContext): HTMLElement {
     h('h2', null, t('pairTitle')),
     h('p', { class: 'muted' }, t('pairHelp')),
     h('div', { class: 'row' }, h('label', null, t('pairCode'), code), h('label', null, t('site'), site), h('label', null, t('screenName'), name)),
+    waiting,
     h('button', { type: 'submit', id: 'pair-submit' }, t('pair')),
     status,
   );
