@@ -16,6 +16,7 @@ import { campaignsRepository } from './campaigns.ts';
 import { overridesRepository } from './overrides.ts';
 import { playlistObjectsRepository } from './playlist-objects.ts';
 import { plansRepository } from './plans.ts';
+import { screenSessionsRepository } from './screen-sessions.ts';
 
 export function createRepositories(db: Db, clock: Clock) {
   const audit = auditRepository(db, clock);
@@ -32,6 +33,7 @@ export function createRepositories(db: Db, clock: Clock) {
     playlistObjects: playlistObjectsRepository(db, clock),
     reports: reportsRepository(db),
     plans: plansRepository(db),
+    screenSessions: screenSessionsRepository(db),
     // @repos-end (add repositories above this line)
   };
 }

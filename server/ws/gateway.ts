@@ -23,6 +23,7 @@ import {
 import { hashToken, randomToken } from '../auth/passwords.ts';
 import { pairingRepository, type PairingRepository, type PlayerScreenRow } from '../repositories/pairing.ts';
 import { playsRepository, type IngestContext, type IngestResult, type PlaysRepository } from '../repositories/plays.ts';
+import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { buildPlan, currentPlanVersion } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
 import playerMediaRoutes from './media.ts';
@@ -44,6 +45,8 @@ interface PlayerConnection {
   screenId: string | null;
   pairingCode: string | null;
   missed: number;
+  /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
+  endReason?: SessionEndReason;
 }
 
 export interface PlayerGateway {
@@ -68,6 +71,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
   const pairing = pairingRepository(app.db);
   const plays = playsRepository(app.db);
+  const sessions = app.repos.screenSessions;
+  // Only one process serves a database, so any session still open was left by one that died.
+  const dangling = sessions.closeDangling();
+  if (dangling) app.log.info({ sessions: dangling }, 'closed connection sessions left open by the previous run at each screen\'s last contact');
   const byScreen = new Map<string, Set<PlayerConnection>>();
   const waitingByCode = new Map<string, PlayerConnection>();
   const all = new Set<PlayerConnection>();
@@ -110,7 +117,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (set && set.size === 0) {
       byScreen.delete(conn.screenId);
       // Sockets close after the database when the server shuts down; onClose marked them.
-      if (!closing) pairing.offline(conn.screenId);
+      if (!closing) {
+        pairing.offline(conn.screenId);
+        sessions.close(conn.screenId, app.clock.now(), conn.endReason ?? 'closed');
+      }
     }
   }
 
@@ -155,6 +165,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     attach(conn, screen.id);
     const now = app.clock.now();
     pairing.seen(screen.id, now, msg.playerVersion);
+    sessions.open(screen.id, now);
     send(conn, {
       type: 'welcome',
       screenId: screen.id,
@@ -173,6 +184,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const screen = pairing.screen(conn.screenId);
     if (!screen || screen.status === 'revoked' || !screen.token_hash) {
       send(conn, { type: 'revoked', reason: 'Màn hình đã bị thu hồi. / This screen has been revoked.' });
+      conn.endReason = 'revoked';
       conn.socket.close(4003, 'revoked');
       return undefined;
     }
@@ -363,6 +375,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const offRevoked = app.events.on('screen-revoked', ({ screenId }) => {
     for (const conn of byScreen.get(screenId) ?? []) {
       send(conn, { type: 'revoked', reason: 'Màn hình đã bị thu hồi. / This screen has been revoked.' });
+      conn.endReason = 'revoked';
       conn.socket.close(4003, 'revoked');
     }
   });
@@ -378,6 +391,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     for (const conn of all) {
       if (!conn.screenId) continue;
       if (conn.missed >= HEARTBEAT_MISSES_OFFLINE) {
+        conn.endReason = 'heartbeat_missed';
         conn.socket.terminate();
         detach(conn);
         continue;
@@ -390,7 +404,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
 
   app.addHook('onClose', async () => {
     closing = true;
-    for (const id of byScreen.keys()) pairing.offline(id);
+    const now = app.clock.now();
+    for (const id of byScreen.keys()) {
+      pairing.offline(id);
+      sessions.close(id, now, 'server_stopped');
+    }
     clearInterval(heartbeat);
     offPlans();
     offRevoked();
