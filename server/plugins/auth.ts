@@ -9,6 +9,7 @@ export interface AuthUser {
   username: string;
   displayName: string;
   role: Role;
+  mustChangePassword: boolean;
 }
 
 /**
@@ -29,6 +30,8 @@ declare module 'fastify' {
     access?: 'public' | 'read' | 'write';
     /** When set, only these roles may call the route. */
     roles?: Role[];
+    /** Reachable before a one-time password has been replaced (log out, who am I, change it). */
+    beforePasswordChange?: boolean;
   }
   interface FastifyRequest {
     user: AuthUser | null;
@@ -78,7 +81,13 @@ export default fp(
         const userId = app.repos.sessions.findUserId(hashToken(token), app.clock.now());
         const row = userId ? app.repos.users.get(userId) : undefined;
         if (row && row.disabled_at_ms === null) {
-          request.user = { id: row.id, username: row.username, displayName: row.display_name, role: row.role };
+          request.user = {
+            id: row.id,
+            username: row.username,
+            displayName: row.display_name,
+            role: row.role,
+            mustChangePassword: row.must_change_password === 1,
+          };
           const all = row.role === 'campaign_manager' || row.role === 'auditor';
           const siteIds = all ? new Set<string>() : app.repos.users.siteIdsInScope(row.id);
           request.scope = {
@@ -98,6 +107,12 @@ export default fp(
       }
       if (access === 'public') return;
       if (!request.user) throw new AppError('UNAUTHENTICATED', 'Vui lòng đăng nhập. / Please log in.');
+      if (request.user.mustChangePassword && !config.beforePasswordChange) {
+        throw new AppError(
+          'PASSWORD_CHANGE_REQUIRED',
+          'Bạn đang dùng mật khẩu một lần; hãy đổi mật khẩu trước (POST /api/v1/auth/password). / You are using a one-time password; change it first (POST /api/v1/auth/password).',
+        );
+      }
       if (access === 'write' && request.user.role === 'auditor') {
         throw new AppError('FORBIDDEN', 'Kiểm toán viên chỉ được xem. / Auditors have read-only access.');
       }

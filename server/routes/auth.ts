@@ -90,7 +90,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/api/v1/auth/logout',
-    { config: { access: 'read' }, schema: { tags: TAGS, summary: 'End this session', response: { 200: Ok } } },
+    { config: { access: 'read', beforePasswordChange: true }, schema: { tags: TAGS, summary: 'End this session', response: { 200: Ok } } },
     async (request, reply) => {
       const token = sessionTokenOf(request);
       if (token) app.repos.sessions.remove(hashToken(token));
@@ -101,14 +101,17 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/auth/me',
-    { schema: { tags: TAGS, summary: 'The signed-in user, role and the sites in scope', response: { 200: Me } } },
+    {
+      config: { beforePasswordChange: true },
+      schema: { tags: TAGS, summary: 'The signed-in user, role and the sites in scope', response: { 200: Me } },
+    },
     async (request) => me(request.user!.id),
   );
 
   app.post(
     '/api/v1/auth/password',
     {
-      config: { access: 'read' },
+      config: { access: 'read', beforePasswordChange: true },
       schema: { tags: TAGS, summary: 'Change your own password (required after a one-time password)', body: ChangePasswordBody, response: { 200: Ok } },
     },
     async (request) => {

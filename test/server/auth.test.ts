@@ -106,6 +106,14 @@ describe('first start without IHANOI_ADMIN_PASSWORD', () => {
       expect(password).toMatch(/^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
       const c = await login(s, 'admin', password);
       expect((await c.get('/api/v1/auth/me')).body.mustChangePassword).toBe(true);
+      // Until the one-time password is replaced, the server refuses everything else.
+      const blocked = await c.get('/api/v1/sites');
+      expect(blocked.status).toBe(403);
+      expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
+      const changed = await c.post('/api/v1/auth/password', { currentPassword: password, newPassword: 'a-new-password-for-admin' });
+      expect(changed.status).toBe(200);
+      expect((await c.get('/api/v1/auth/me')).body.mustChangePassword).toBe(false);
+      expect((await c.get('/api/v1/sites')).status).toBe(200);
       const again: string[] = [];
       await runStartup(s.app, (l) => again.push(l));
       expect(again.join('\n')).not.toContain('One-time password');
