@@ -82,3 +82,28 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   expect(t.app.repos.screens.get(screenId)!.status).toBe('revoked');
   await expect(page.locator(`button[data-revoke="${screenId}"]`).count()).resolves.toBe(0);
 });
+
+it('the QR link on a waiting screen opens the pairing form with its code filled in', async () => {
+  const { page } = b;
+  await page.goto(`${t.url}/?pair=K57GWG`);
+  await page.waitForSelector('#pair-form');
+  expect(new URL(page.url()).pathname).toBe('/sites');
+  await expect(page.inputValue('#pair-code')).resolves.toBe('K57GWG');
+});
+
+it('says plainly, with the dates, when the campaign is not running', async () => {
+  const { page } = b;
+  await page.goto(`${t.url}/`);
+  await page.waitForSelector('#page[data-page="/"] h1');
+  await expect(page.locator('#campaign-phase').count()).resolves.toBe(0);
+
+  const saved = t.clock.now();
+  t.clock.set(Date.parse('2026-11-23T10:00:00+07:00'));
+  try {
+    await logIn(page, t.url, 'nhanvien', 'mat-khau-nhan-vien-1');
+    const banner = (await page.waitForSelector('#campaign-phase')).textContent();
+    await expect(banner).resolves.toMatch(/đã kết thúc.*\d{2}\/\d{2}\/\d{4}–\d{2}\/\d{2}\/\d{4}/);
+  } finally {
+    t.clock.set(saved);
+  }
+});

@@ -72,6 +72,11 @@ async function render(): Promise<void> {
     return;
   }
   const allowed = ROUTES.filter((r) => r.roles.includes(me!.role));
+  // The QR on a waiting screen points at /?pair=CODE: open the pairing form with the code filled in.
+  const pairCode = new URLSearchParams(location.search).get('pair');
+  if (pairCode && location.pathname === '/' && allowed.some((r) => r.path === '/sites')) {
+    history.replaceState(null, '', `/sites?pair=${encodeURIComponent(pairCode)}`);
+  }
   const route = allowed.find((r) => r.path === location.pathname) ?? allowed[0]!;
   if (route.path !== location.pathname) history.replaceState(null, '', route.path);
 
@@ -86,6 +91,9 @@ async function render(): Promise<void> {
     const campaign = campaigns.items.find((c) => c.runningNow) ?? campaigns.items.find((c) => c.status === 'active') ?? campaigns.items[0] ?? null;
     const ctx: PageContext = { me, campaign, zone: campaign?.timeZone ?? now.timeZone, nowMs: Date.parse(now.iso), navigate };
     const body = h('div');
+    // Outside the campaign window nothing plays; every page says so plainly, with the dates.
+    if (!campaign) body.appendChild(h('p', { class: 'banner', id: 'campaign-phase' }, t('noCampaign')));
+    else if (!campaign.runningNow) body.appendChild(h('p', { class: 'banner', id: 'campaign-phase' }, `${campaign.name}: ${campaign.phaseText}`));
     await route.page(body, ctx);
     clear(main);
     main.appendChild(body);

@@ -98,6 +98,7 @@ function screenRow(s: Screen, site: Site, today: Today['items'][number] | undefi
 function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLElement {
   const status = h('div', { id: 'pair-status' });
   const code = h('input', { id: 'pair-code', maxlength: 9, autocomplete: 'off', placeholder: 'ABC234', style: 'text-transform:uppercase' });
+  code.value = new URLSearchParams(location.search).get('pair') ?? '';
   // Screens listed for the site but never paired are offered by name: claiming under that
   // name attaches the player to the listed screen instead of adding another.
   const waiting = h('datalist', { id: 'pair-waiting' });
