@@ -3,20 +3,22 @@
  * directory, listening on loopback) runs on a VirtualClock; the cron jobs, the plan service and
  * the play ingest are the server's own.
  *
- * Two kinds of screens:
- * - `--players N` (default 2 from the CLI) real player cores (player/core), enrolled with a
- *   provisioning file over the WebSocket protocol, that pull their plans, cache the video, run
- *   the plan on the shared virtual clock, journal each play and upload it through the gateway.
- *   Only their display page is a stand-in (server/simulate/players.ts).
- * - every other screen (the playlist's, or `--screens N` generated) is lightweight: it holds the
- *   plans the server stored for it, plays each item at its planned start, and uploads
- *   hash-chained records (hashed with the player core's `hashRecord`) through the gateway's own
- *   `plays.ingest`, skipping the WebSocket transport so thousands of screens stay fast.
+ * Every screen of playlists/ runs the real player core (player/core), started already paired
+ * (its credentials written the evening before), with its plan file, media cache and journal on
+ * disk, over the real /ws/player WebSocket: plan -> WebSocket -> player core -> journal -> plays
+ * upload -> ingest. `--players N` adds cores that enrol with a provisioning file. Only the display
+ * page is a stand-in (server/simulate/players.ts), driven by this loop on the shared clock.
  *
- * Faults injected: random outages (lightweight screens), one screen off for 3 whole days, a real
- * player switched off for a morning (its core stops and starts again from its journal), a site
- * raising its frequency at 14:00 mid-campaign, a server restart across a Thursday report deadline
- * (the real players keep playing and upload after it), and a few failed plays.
+ * `--screens N` generated screens are lightweight by default (`--real-cores` puts them on real
+ * cores too): each holds the plans the server stored for it, plays each item at its planned
+ * start and uploads hash-chained records (hashed with the core's `hashRecord`) through the
+ * gateway's own `plays.ingest`, skipping the WebSocket hop so thousands of screens stay fast.
+ *
+ * Faults injected: random outages of 1-8 h (a real core is stopped and started again from its
+ * data dir), one screen off for 3 whole days, a site raising its frequency at 14:00
+ * mid-campaign, a server restart across a Thursday report deadline (a new app on the same SQLite
+ * file and port; the cores keep playing offline and upload their backlog after), and a few
+ * failed plays (the display reports a decoder error).
  */
 import { createWriteStream, existsSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +41,7 @@ import {
 import { hashRecord } from '#player/core/journal.ts';
 import { PROTOCOL_VERSION, type ProvisioningFile } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '../auth/passwords.ts';
-import { startSimPlayer, waitUntil, type SimPlayer } from './players.ts';
+import { startSimPlayer, waitUntil, writeCredentials, type SimPlayer } from './players.ts';
 import { buildApp } from '../app.ts';
 import { testConfig } from '../config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
@@ -65,9 +67,11 @@ export interface SimOptions {
   /** Keep the temp data directory (for inspecting the database afterwards). */
   keepData?: boolean;
   /**
-   * Screens run by the real player core over the real WebSocket protocol (enrolled with a
-   * provisioning file, journal on disk), besides the lightweight simulated ones. Default 0.
+   * Run the fleet's screens through real player cores over the WebSocket. Default: yes for the
+   * playlist's screens, no for `screens` generated ones (those stay lightweight).
    */
+  cores?: boolean;
+  /** Extra screens that enrol with a provisioning file and run a real player core. Default 0. */
   players?: number;
 }
 
@@ -104,6 +108,9 @@ export interface SimSummary {
   byVenueType: Record<string, GroupFigures>;
   overall: GroupFigures;
   faults: string[];
+  /** Screens that ran a real player core, and how often a core was stopped and started again. */
+  coreScreens: number;
+  coreRestarts: number;
   weeklyReports: string[];
   campaignClosed: boolean;
   elapsedMs: number;
@@ -131,7 +138,7 @@ interface SimScreen {
   id: string;
   /** Played by a real player core (its plays arrive through the gateway), not by the loop. */
   player?: SimPlayer;
-  /** How to start that player again after it was switched off. */
+  /** How to start that player again from its data dir after it was switched off. */
   restart?: () => Promise<SimPlayer>;
   playerDown?: boolean;
   siteId: string;
@@ -226,13 +233,32 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       .map((s) => s.id);
   }
   const fleet: SimScreen[] = [];
-  for (const id of fleetIds) {
+  const useCores = opts.cores ?? !opts.screens;
+  let lastProgress = 0;
+  for (const [n, id] of fleetIds.entries()) {
     const row = repos().plans.screen(id)!;
     const site = siteRows.get(row.site_id)!;
+    const screen: SimScreen = { id, siteId: row.site_id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] };
     // Paired the evening before the campaign: from then on the screen owes its plays.
-    repos().screens.setTokenHash(id, `sim-token-${id}`);
-    repos().screens.touchSeen(id, { playerVersion: 'sim-0.1.0' });
-    fleet.push({ id, siteId: row.site_id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
+    if (useCores) {
+      // The credentials a pairing hands over, kept in the player's data dir as a paired one does.
+      const token = randomToken(32);
+      repos().screens.setTokenHash(id, hashToken(token));
+      const dir = join(dataDir, 'players', id);
+      await writeCredentials(dir, { screenId: id, token, serverUrl: srv().url });
+      const start = () => startSimPlayer({ serverUrl: srv().url, clock, dir, name: id });
+      screen.player = await start();
+      screen.restart = start;
+      const now = performance.now();
+      if (now - lastProgress > 1000 || n === fleetIds.length - 1) {
+        log(`  … khởi động player core / starting player cores ${n + 1}/${fleetIds.length}`);
+        lastProgress = now;
+      }
+    } else {
+      repos().screens.setTokenHash(id, `sim-token-${id}`);
+      repos().screens.touchSeen(id, { playerVersion: 'sim-0.1.0' });
+    }
+    fleet.push(screen);
   }
 
   // Real player cores, enrolled at sites of different venue types with provisioning files.
@@ -261,7 +287,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         uses: 1,
         expiresAt: toIsoWithOffset(now + 120 * 86_400_000, site.timeZone),
       };
-      const start = () => startSimPlayer({ provisioning, clock, dir: join(dataDir, `player-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
+      const start = () => startSimPlayer({ serverUrl: srv().url, provisioning, clock, dir: join(dataDir, 'players', `enrolled-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
       const p = await start();
       players.push(p);
       fleet.push({ id: p.screenId, player: p, restart: start, siteId: site.id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
@@ -270,8 +296,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   }
   const playerScreens = fleet.filter((s) => s.player);
   /** Every connected player has pulled the plan version the server holds, and has the video. */
-  const playersSynced = async () => {
-    for (const s of playerScreens) {
+  const playersSynced = async (which = playerScreens) => {
+    for (const s of which) {
       if (s.playerDown) continue;
       const want = repos().plans.screen(s.id)?.plan_version ?? 0;
       await waitUntil(`player ${s.id} to pull plan version ${want}`, () => {
@@ -284,27 +310,74 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     for (const s of playerScreens) if (!s.playerDown) await waitUntil(`player ${s.id} to upload its plays`, () => s.player!.core.snapshot().connected && s.player!.core.snapshot().backlog === 0);
   };
   const advanceTo = (t: number) => clock.set(Math.max(clock.now(), t));
-  /** Moves the shared clock through the real players' items in [a, b), letting each play. */
+  let coreRestarts = 0;
+  const stopCore = async (s: SimScreen) => {
+    s.player!.display.close();
+    await s.player!.core.stop();
+    s.playerDown = true;
+  };
+  const startCore = async (s: SimScreen) => {
+    s.player = await s.restart!();
+    s.playerDown = false;
+    coreRestarts++;
+  };
+  type CoreEvent = { at: number; kind: 'down' | 'up' | 'end' | 'start'; s: SimScreen; itemId: string; fail?: boolean };
+  const ORDER = { end: 0, down: 1, up: 2, start: 3 } as const;
+  /**
+   * Moves the shared clock through the real cores' items and outages in [a, b). Everything due at
+   * one instant is handed to the display stubs at once and then awaited together, so the cost of
+   * a step is the cores' own work (journal, upload), not a timer.
+   */
   const stepPlayers = async (date: string, a: number, b: number) => {
-    const events: Array<{ at: number; kind: 'start' | 'end'; s: SimScreen; itemId: string }> = [];
+    const events: CoreEvent[] = [];
     for (const s of playerScreens) {
-      const out = outages.get(`${s.id}|${date}`) ?? [];
-      for (const it of s.held.get(date)?.items ?? []) {
-        if (it.start < a || it.start >= b || out.some(([x, y]) => it.start < y && it.end > x)) continue;
-        events.push({ at: it.start, kind: 'start', s, itemId: it.id }, { at: it.end + 200, kind: 'end', s, itemId: it.id });
+      // A core that comes back inside an item's slot would start it late; it comes back at the
+      // slot's end instead, so the plays the loop expects are exactly the ones the core plays.
+      const items = s.held.get(date)?.items ?? [];
+      const down = (downtime.get(s.id) ?? []).map(([x, y]): [number, number] => [x, items.find((it) => it.start < y && y < it.end)?.end ?? y]);
+      for (const [x, y] of down) {
+        if (x >= a && x < b) events.push({ at: x, kind: 'down', s, itemId: '' });
+        if (y >= a && y < b) events.push({ at: y, kind: 'up', s, itemId: '' });
+      }
+      for (const it of items) {
+        if (it.start < a || it.start >= b || down.some(([x, y]) => it.start < y && it.end > x)) continue;
+        const fail = rand() < failRate;
+        if (fail) failedPlays.set(`${s.id}|${date}`, (failedPlays.get(`${s.id}|${date}`) ?? 0) + 1);
+        events.push({ at: it.start, kind: 'start', s, itemId: it.id, fail });
+        if (!fail) events.push({ at: it.end, kind: 'end', s, itemId: it.id });
       }
     }
-    events.sort((x, y) => x.at - y.at || (x.kind === 'end' ? -1 : 1));
-    for (const e of events) {
-      advanceTo(e.at);
-      const d = e.s.player!.display;
-      if (e.kind === 'start') await waitUntil(`${e.s.id} to start ${e.itemId}`, () => d.started.has(e.itemId));
-      else await waitUntil(`${e.s.id} to finish ${e.itemId}`, () => d.ended.has(e.itemId) && e.s.player!.core.snapshot().current === null);
+    events.sort((x, y) => x.at - y.at || ORDER[x.kind] - ORDER[y.kind]);
+    for (let i = 0; i < events.length; ) {
+      const at = events[i]!.at;
+      const group: CoreEvent[] = [];
+      while (i < events.length && events[i]!.at === at) group.push(events[i++]!);
+      advanceTo(at);
+      for (const e of group) {
+        if (e.kind === 'down' && !e.s.playerDown) await stopCore(e.s);
+        if (e.kind === 'up' && e.s.playerDown) {
+          await startCore(e.s);
+          if (server) await playersSynced([e.s]);
+        }
+        if (e.kind === 'start' && e.fail) e.s.player!.display.failNext(e.itemId);
+      }
+      for (const e of group) if (e.kind === 'start' || e.kind === 'end') e.s.player!.display.act();
+      for (const e of group) {
+        const d = e.s.player!.display;
+        const core = e.s.player!.core;
+        if (e.kind === 'start' && e.fail) await waitUntil(`${e.s.id} to fail ${e.itemId}`, () => (d.act(), d.failed.has(e.itemId)));
+        else if (e.kind === 'start') await waitUntil(`${e.s.id} to start ${e.itemId}`, () => (d.act(), core.snapshot().current?.itemId === e.itemId));
+        else if (e.kind === 'end') await waitUntil(`${e.s.id} to finish ${e.itemId}`, () => d.ended.has(e.itemId) && core.snapshot().current?.itemId !== e.itemId);
+      }
     }
   };
   log(
     `Mô phỏng / simulating ${campaign.id}: ${fleet.length} màn hình / screens at ${siteRows.size} sites` +
-      (playerScreens.length ? ` (${playerScreens.length} qua player core thật / through the real player core)` : '') +
+      (playerScreens.length === fleet.length
+        ? ` (tất cả qua player core thật + WebSocket / all through the real player core over the WebSocket)`
+        : playerScreens.length
+          ? ` (${playerScreens.length} qua player core thật / through the real player core; ${fleet.length - playerScreens.length} nhẹ / lightweight, no WebSocket hop)`
+          : ` (nhẹ / lightweight: ingest trực tiếp, không qua WebSocket / straight to ingest, no WebSocket hop)`) +
       `, ${formatDate(first, campaign.timeZone)}–${formatDate(last, campaign.timeZone)}`,
   );
 
@@ -331,30 +404,38 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   let randomOutages = 0;
   for (const date of eachDate(first, last)) {
     for (const s of fleet) {
-      if (s.player) continue;
       if (s === longOff && longOffDays.has(date)) {
         outages.set(`${s.id}|${date}`, [[startOfLocalDay(date, s.zone), startOfNextLocalDay(date, s.zone)]]);
         continue;
       }
       if (rand() < outageRate) {
         const day0 = startOfLocalDay(date, s.zone);
-        const len = (1 + rand() * 7) * 3_600_000;
-        const at = day0 + rand() * (24 * 3_600_000 - len);
+        // Whole milliseconds: a core is stopped at this instant and the clock is set to it.
+        const len = Math.round((1 + rand() * 7) * 3_600_000);
+        const at = day0 + Math.round(rand() * (24 * 3_600_000 - len));
         outages.set(`${s.id}|${date}`, [[at, at + len]]);
         randomOutages++;
       }
     }
   }
-  // A real player switched off for a morning: its core stops (journal closed) and starts again.
-  const offPlayer = playerScreens[0];
-  const playerOffDay = '2024-09-24';
-  const playerOffAt = offPlayer ? zonedToInstant(playerOffDay, '07:00', offPlayer.zone) : NaN;
-  const playerOnAt = offPlayer ? zonedToInstant(playerOffDay, '13:00', offPlayer.zone) : NaN;
-  if (offPlayer && inRange(playerOffDay)) {
-    outages.set(`${offPlayer.id}|${playerOffDay}`, [[playerOffAt, playerOnAt]]);
-    faults.push(`${offPlayer.id} (player core thật / real player core): tắt máy / switched off 07:00–13:00 ${formatDate(playerOffDay, zone)}`);
+  // A real core is switched off for each outage: stopped at its start, started again from its
+  // data dir at its end (back-to-back days of the 3 days off are one stretch).
+  const downtime = new Map<string, Array<[number, number]>>();
+  for (const s of playerScreens) {
+    const spans = eachDate(first, last).flatMap((d) => outages.get(`${s.id}|${d}`) ?? []);
+    const merged: Array<[number, number]> = [];
+    for (const [x, y] of spans) {
+      const prev = merged[merged.length - 1];
+      if (prev && prev[1] >= x) prev[1] = Math.max(prev[1], y);
+      else merged.push([x, y]);
+    }
+    if (merged.length) downtime.set(s.id, merged);
   }
-  faults.push(`${randomOutages} lần mất điện/tắt máy ngẫu nhiên 1–8 giờ / random outages of 1–8 h; ${(failRate * 100).toFixed(1)}% lượt phát lỗi / failed plays`);
+  faults.push(
+    `${randomOutages} lần mất điện/tắt máy ngẫu nhiên 1–8 giờ / random outages of 1–8 h` +
+      (playerScreens.length ? ` (player core bị dừng rồi khởi động lại / the core is stopped, then restarted from its data dir)` : '') +
+      `; ${(failRate * 100).toFixed(1)}% lượt phát lỗi / failed plays`,
+  );
 
   // ---- The run ---------------------------------------------------------------------------
   const days = new Map<string, ScreenDay>();
@@ -414,7 +495,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const failedPlays = new Map<string, number>();
   const allDates = eachDate(first, last);
   const weeklyBefore = new Set<string>();
-  let lastProgress = 0;
+  lastProgress = 0;
   for (let di = 0; di < allDates.length; di++) {
     const date = allDates[di]!;
     const dayStart = startOfLocalDay(date, zone);
@@ -430,7 +511,6 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     if (date === raiseDay) marks.push(raiseAt);
     if (downAt >= dayStart && downAt < dayEnd) marks.push(downAt);
     if (upAt >= dayStart && upAt < dayEnd) marks.push(upAt);
-    if (date === playerOffDay && offPlayer) marks.push(playerOffAt, playerOnAt);
     marks.push(dayEnd);
     marks.sort((x, y) => x - y);
     for (let k = 0; k < marks.length - 1; k++) {
@@ -463,18 +543,6 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         srv().app.plans.replan({ siteIds: [raiseSite.id] });
         for (const s of fleet) if (s.siteId === raiseSite.id) pull(s, date);
         await playersSynced();
-      }
-      if (offPlayer && a === playerOffAt && date === playerOffDay) {
-        advanceTo(a);
-        offPlayer.player!.display.close();
-        await offPlayer.player!.core.stop();
-        offPlayer.playerDown = true;
-      }
-      if (offPlayer && a === playerOnAt && date === playerOffDay) {
-        advanceTo(a);
-        offPlayer.player = await offPlayer.restart!();
-        offPlayer.playerDown = false;
-        if (server) await playersSynced();
       }
       for (const s of fleet) play(s, date, a, b);
       await stepPlayers(date, a, b);
@@ -549,6 +617,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     last,
     ...summary,
     faults,
+    coreScreens: playerScreens.length,
+    coreRestarts,
     weeklyReports: [...weeklyBefore],
     campaignClosed,
     elapsedMs: performance.now() - t0,
@@ -735,6 +805,11 @@ export function formatSummary(s: SimSummary): string[] {
   const lines: string[] = [];
   lines.push('');
   lines.push(`Kết quả mô phỏng / simulation result: ${s.campaignId}, ${s.first} → ${s.last} (${(s.elapsedMs / 1000).toFixed(1)} s)`);
+  lines.push(
+    `  Đường chạy / path: ${s.coreScreens}/${s.overall.screens} màn qua player core thật + WebSocket / screens through the real player core over the WebSocket` +
+      (s.coreScreens < s.overall.screens ? `; ${s.overall.screens - s.coreScreens} nhẹ / lightweight (ingest trực tiếp / straight to ingest)` : '') +
+      `; khởi động lại core / core restarts: ${s.coreRestarts}`,
+  );
   for (const f of s.faults) lines.push(`  lỗi giả lập / fault: ${f}`);
   lines.push(
     [

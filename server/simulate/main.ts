@@ -1,7 +1,8 @@
 /**
  * `npm run simulate [-- --screens N] [--seed S] [--csv FILE] [--until YYYY-MM-DD]`: the whole
- * iHanoi campaign (17/08–10/10/2024) on a virtual clock, over every screen in playlists/ or N
- * generated ones, with injected faults. See server/simulate/engine.ts for what it exercises.
+ * iHanoi campaign (17/08–10/10/2024) on a virtual clock, over every screen in playlists/ (each a
+ * real player core over the WebSocket) or N generated ones (lightweight unless --real-cores),
+ * with injected faults. See server/simulate/engine.ts for what it exercises.
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -12,6 +13,8 @@ const { values } = parseArgs({
   options: {
     screens: { type: 'string' },
     players: { type: 'string' },
+    'real-cores': { type: 'boolean' },
+    lightweight: { type: 'boolean' },
     seed: { type: 'string' },
     csv: { type: 'string' },
     until: { type: 'string' },
@@ -23,7 +26,18 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`npm run simulate -- [--screens N] [--players N (default 2)] [--seed S] [--csv FILE] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]`);
+  console.log(`npm run simulate -- [--screens N] [--real-cores | --lightweight] [--players N] [--seed S] [--csv FILE] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]
+
+  Mặc định mỗi màn hình trong playlists/ chạy một player core thật qua WebSocket.
+  By default every screen in playlists/ runs a real player core over the real /ws/player
+  WebSocket (plan -> WebSocket -> player core -> journal -> upload -> ingest).
+  --screens N     N generated screens instead; these are LIGHTWEIGHT by default: they play
+                  their stored plans and upload hash-chained records straight to the gateway's
+                  ingest function, skipping the WebSocket hop (fast for thousands of screens).
+  --real-cores    run generated screens through real player cores too (slower).
+  --lightweight   run the playlist's screens on the lightweight path.
+  --players N     add N screens that enrol with a provisioning file (real cores).
+  --csv FILE      one line per screen-day.`);
   process.exit(0);
 }
 
@@ -41,7 +55,8 @@ const summary = await simulate({
   playlistsDir: values['playlists-dir'] ? resolve(values['playlists-dir']) : fileURLToPath(new URL('../../playlists/', import.meta.url)),
   ...(values.screens ? { screens: num('screens', values.screens)! } : {}),
   ...(values.seed ? { seed: num('seed', values.seed)! } : {}),
-  players: num('players', values.players) ?? 2,
+  players: num('players', values.players) ?? 0,
+  ...(values['real-cores'] ? { cores: true } : values.lightweight ? { cores: false } : {}),
   ...(values['outage-rate'] ? { outageRate: num('outage-rate', values['outage-rate'])! } : {}),
   ...(values.csv ? { csv: resolve(values.csv) } : {}),
   ...(values.until ? { until: values.until } : {}),

@@ -1,34 +1,44 @@
 /**
- * Real players inside the simulation: the player core (player/core), enrolled with a
- * provisioning file over the real WebSocket protocol, with its journal on disk, pulling plans
- * and uploading plays to the simulated server. Only the display page is a stand-in: a small
- * client on the core's /display WebSocket that "shows" each scheduled item when the shared
- * virtual clock reaches it, and reports started/ended as the page does.
+ * Real players inside the simulation: the player core (player/core) with its journal, plan file
+ * and media cache on disk, talking to the simulated server over the real /ws/player WebSocket.
+ * A screen either starts already paired (credentials written the evening before, as a screen
+ * listed in playlists/ is after its pairing) or enrols with a provisioning file.
+ *
+ * Only the display page is a stand-in: a small client on the core's /display WebSocket that
+ * "shows" each scheduled item when the engine moves the shared virtual clock to it and calls
+ * `act()`, and reports started/ended/error as the page does. The engine drives it directly
+ * instead of through a fast timer, so thousands of plays take milliseconds of waiting, not
+ * seconds (docs/decisions/004-plan-algorithm.md, "The simulation").
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { Clock } from '#shared/clock.ts';
+import { realClock, type Clock } from '#shared/clock.ts';
 import type { CoreToDisplay, ScheduleItem } from '#shared/schemas/display.ts';
 import type { ProvisioningFile } from '#shared/schemas/protocol.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
 
+/**
+ * Waits (in real time) until `probe` holds. It polls on the event loop's check phase first, so
+ * a loopback WebSocket message is seen one I/O turn after it arrives, then backs off to 1 ms.
+ */
 export async function waitUntil<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const deadline = realClock.now() + timeoutMs;
+  for (let i = 0; ; i++) {
     const v = probe();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`simulation: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
+    if (realClock.now() > deadline) throw new Error(`simulation: timed out waiting for ${what}`);
+    await new Promise((r) => (i < 200 ? setImmediate(r) : setTimeout(r, 1)));
   }
 }
 
-class DisplayStub {
+export class DisplayStub {
   private readonly ws: WebSocket;
   private schedule: ScheduleItem[] = [];
   private readonly startedAt = new Map<string, number>();
+  private readonly failing = new Set<string>();
   readonly started = new Set<string>();
   readonly ended = new Set<string>();
+  readonly failed = new Set<string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -42,10 +52,8 @@ class DisplayStub {
       if (msg.type === 'schedule') this.schedule = msg.items;
       this.act();
     });
-    this.timer = setInterval(() => {
-      this.act();
-      this.send({ type: 'heartbeat', v: 1, at: this.clock.now(), mediaElements: 2, listeners: 4 });
-    }, 5);
+    // The page's heartbeat (leak counters); the core writes its `alive` lines from it.
+    this.timer = setInterval(() => this.send({ type: 'heartbeat', v: 1, at: this.clock.now(), mediaElements: 2, listeners: 4 }), 1000);
   }
 
   opened(): Promise<void> {
@@ -60,10 +68,26 @@ class DisplayStub {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 
-  private act(): void {
+  /** The item will refuse to start (a decoder error), as a broken file or GPU would. */
+  failNext(itemId: string): void {
+    this.failing.add(itemId);
+  }
+
+  /** Whether the page currently has this item in the schedule the core sent it. */
+  has(itemId: string): boolean {
+    return this.schedule.some((it) => it.itemId === itemId);
+  }
+
+  /** Does on the virtual clock's "now" what the page's media loop does: start and end items. */
+  act(): void {
     const now = this.clock.now();
     for (const it of this.schedule) {
-      if (!this.startedAt.has(it.playId) && it.startAt <= now && now < it.startAt + it.durationMs) {
+      if (!this.startedAt.has(it.playId) && !this.failed.has(it.itemId) && it.startAt <= now && now < it.startAt + it.durationMs) {
+        if (this.failing.has(it.itemId)) {
+          this.failed.add(it.itemId);
+          this.send({ type: 'error', v: 1, itemId: it.itemId, playId: it.playId, at: now, reason: 'decoder error (simulated)' });
+          continue;
+        }
         this.startedAt.set(it.playId, now);
         this.started.add(it.itemId);
         this.send({ type: 'started', v: 1, itemId: it.itemId, playId: it.playId, at: now, lagMs: now - it.startAt });
@@ -88,17 +112,34 @@ export interface SimPlayer {
   screenId: string;
 }
 
-export async function startSimPlayer(opts: { provisioning: ProvisioningFile; clock: Clock; dir: string; name: string }): Promise<SimPlayer> {
+export interface SimPlayerOptions {
+  serverUrl: string;
+  clock: Clock;
+  dir: string;
+  name: string;
+  /** Enrol with this file; without it the dir must hold the screen's credentials.json. */
+  provisioning?: ProvisioningFile;
+}
+
+/** Writes the credentials a paired screen keeps, so its core starts as that screen. */
+export async function writeCredentials(dir: string, c: { screenId: string; token: string; serverUrl: string }): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await new FileCredentialStore(dir).save(c);
+}
+
+export async function startSimPlayer(opts: SimPlayerOptions): Promise<SimPlayer> {
   mkdirSync(opts.dir, { recursive: true });
   const core = await startPlayerCore({
-    serverUrl: opts.provisioning.serverUrl,
+    serverUrl: opts.serverUrl,
     dataDir: opts.dir,
     clock: opts.clock,
     credentials: new FileCredentialStore(opts.dir),
-    provisioning: opts.provisioning,
+    ...(opts.provisioning ? { provisioning: opts.provisioning } : {}),
     screenName: opts.name,
     log: () => {},
-    tickMs: 10,
+    // The engine drives plays directly; the core's own ticker only catches up housekeeping,
+    // and a fast ticker on dozens of cores would spend the run re-sending clock messages.
+    tickMs: 200,
     statusIntervalMs: 5_000,
     backoff: { baseMs: 20, capMs: 300 },
   });
@@ -106,8 +147,4 @@ export async function startSimPlayer(opts: { provisioning: ProvisioningFile; clo
   const display = new DisplayStub(core.displayUrl, opts.clock);
   await display.opened();
   return { core, display, screenId };
-}
-
-export function playerDir(root: string, i: number): string {
-  return join(root, `player-${i + 1}`);
 }
