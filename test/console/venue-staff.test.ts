@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -106,4 +106,18 @@ it('says plainly, with the dates, when the campaign is not running', async () =>
   } finally {
     t.clock.set(saved);
   }
+});
+
+it('venue staff download a provisioning file for mass installs of their site', async () => {
+  const { page } = b;
+  await page.goto(`${t.url}/sites`);
+  await page.waitForSelector('#provision-form');
+  await page.fill('#provision-count', '3');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#provision-submit')]);
+  expect(download.suggestedFilename()).toBe(`ihanoi-provision-${SITE.id.replace(/\//g, '_')}.json`);
+  const path = await download.path();
+  const file = JSON.parse(readFileSync(path!, 'utf8'));
+  expect(file).toMatchObject({ kind: 'ihanoi-player-provisioning', siteId: SITE.id, uses: 3, serverUrl: t.url });
+  expect(file.enrolmentToken.length).toBeGreaterThanOrEqual(22);
+  await page.waitForSelector('#provision-status .msg-ok');
 });

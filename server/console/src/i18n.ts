@@ -106,6 +106,14 @@ const STRINGS = {
   pair: ['Ghép nối', 'Pair'],
   paired: ['Đã ghép nối màn hình', 'Screen paired'],
   noScreens: ['Chưa có màn hình', 'No screens yet'],
+  provisionTitle: ['Cài đặt hàng loạt', 'Mass install'],
+  provisionHelp: [
+    'Tải một tệp cài đặt cho điểm đặt, chép vào từng máy phát và chạy trình phát với tệp đó: các màn hình tự ghép nối, không cần nhập mã.',
+    'Download one provisioning file for the site, copy it to each player PC and start the player with it: the screens pair themselves, no code to type.',
+  ],
+  provisionCount: ['Số màn hình', 'Number of screens'],
+  provisionDownload: ['Tải tệp cài đặt', 'Download the file'],
+  provisionMade: ['Đã tạo tệp cài đặt, hiệu lực đến', 'Provisioning file made, valid until'],
 
   frequencyTitle: ['Tăng tần suất phát tại điểm đặt', 'Raise the frequency at a site'],
   frequencyHelp: [

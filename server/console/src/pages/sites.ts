@@ -21,6 +21,7 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
   const canWrite = ctx.me.role !== 'auditor';
   root.append(h('h1', null, t('navSites')));
   if (canWrite) root.appendChild(pairForm(sites.items, screens.items, ctx));
+  if (canWrite) root.appendChild(provisionForm(sites.items));
 
   for (const site of sites.items) {
     const list = screens.items.filter((s) => s.siteId === site.id);
@@ -132,6 +133,40 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
     h('div', { class: 'row' }, h('label', null, t('pairCode'), code), h('label', null, t('site'), site), h('label', null, t('screenName'), name)),
     waiting,
     h('button', { type: 'submit', id: 'pair-submit' }, t('pair')),
+    status,
+  );
+}
+
+/** Mass installs: one file per site lets many players enrol without typing codes. */
+function provisionForm(sites: Site[]): HTMLElement {
+  const status = h('div', { id: 'provision-status' });
+  const site = h('select', { id: 'provision-site' }, sites.map((s) => h('option', { value: s.id }, s.name)));
+  const count = h('input', { id: 'provision-count', type: 'number', min: 1, max: 500, value: '5' });
+  return h(
+    'form',
+    {
+      class: 'card',
+      id: 'provision-form',
+      onsubmit: (async (e: Event) => {
+        e.preventDefault();
+        clear(status);
+        try {
+          const file = await post<{ siteId: string; expiresAt: string }>('/screens/provision', { siteId: site.value, count: Number(count.value) });
+          const a = h('a', {
+            href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' })),
+            download: `ihanoi-provision-${file.siteId.replace(/[^a-z0-9-]+/gi, '_')}.json`,
+          });
+          a.click();
+          status.appendChild(message('ok', `${t('provisionMade')} ${file.expiresAt.slice(0, 10).split('-').reverse().join('/')}`));
+        } catch (err) {
+          status.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+        }
+      }) as EventListener,
+    },
+    h('h2', null, t('provisionTitle')),
+    h('p', { class: 'muted' }, t('provisionHelp')),
+    h('div', { class: 'row' }, h('label', null, t('site'), site), h('label', null, t('provisionCount'), count)),
+    h('button', { type: 'submit', id: 'provision-submit' }, t('provisionDownload')),
     status,
   );
 }
