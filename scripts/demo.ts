@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VirtualClock } from '#shared/clock.ts';
+import { realClock, VirtualClock } from '#shared/clock.ts';
 import { Plan, type PlanItem } from '#shared/schemas/protocol.ts';
 import { formatDateTime } from '#shared/time.ts';
 import { buildApp } from '#server/app.ts';
@@ -136,11 +136,11 @@ process.on('SIGTERM', () => void shutdown(0));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until<T>(what: string, get: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
+  const end = realClock.now() + timeoutMs;
   for (;;) {
     const v = get();
     if (v) return v;
-    if (Date.now() > end) {
+    if (realClock.now() > end) {
       console.error(`Demo: quá thời gian chờ / timed out waiting for ${what}.`);
       await shutdown(1);
     }
