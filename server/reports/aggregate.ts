@@ -9,11 +9,16 @@
  * - target of a screen on a day: the scheduler's base target for the site and day (the
  *   campaign's plays/day or the site's raise, under the campaign's average basis; 0 on days the
  *   site does not operate); screens count from the day they were paired until revoked;
- * - silent hours: open hours of the day minus the distinct hours in which the screen sent any
- *   play record (a running player journals even while disconnected, so silence means the
- *   screen or its PC was off or offline);
- * - shortfall attributed to offline time: the part of target − plays that the silent hours
- *   explain, i.e. min(shortfall, ceil(target × silent / open hours)).
+ * - offline time: the part of the day (up to now) that no connection session of the screen
+ *   covers (screen_sessions, written by the player gateway), counted from when sessions were
+ *   first recorded; before that it is unknown and nothing is attributed to it;
+ * - planned while offline: the screen's plan items for the campaign (screen_plans) whose start
+ *   lies in its offline time; for a day without a stored plan, round(target × offline open time
+ *   / open time), i.e. the target spread evenly over the open hours;
+ * - shortfall = max(0, due − plays); of it, offline = min(shortfall, planned while offline), and
+ *   the rest is "other" (failed or interrupted plays, a player that ran but fell behind, …).
+ *   A player journals while disconnected and uploads later, so a play made offline still counts
+ *   as achieved and leaves no shortfall to attribute.
  */
 import { OpeningHours, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
 import type { ReportGroup, ReportGroupRow, ReportQuery, ReportResult } from '#shared/schemas/reports.ts';
@@ -22,6 +27,7 @@ import { openIntervals, dayEnd, dayStart, hourSlices } from '../scheduler/day.ts
 import { baseTargetFor, operatingDays } from '../scheduler/targets.ts';
 import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
 import { notFound } from '../errors.ts';
+import { countInside, offlineIntervals, overlapMs, type Span } from './offline.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { ReportCampaignRow, ReportRegionRow, ReportScreenRow, ReportSiteRow, OverrideRow } from '../repositories/reports.ts';
 
@@ -47,6 +53,8 @@ export interface ReportContext {
   nowMs: number;
   /** Operating days per site, cached for the calendar-day average basis. */
   operatingDays: Map<string, string[]>;
+  /** From when connection sessions exist (null: never); offline time before it is unknown. */
+  trackingSince: number | null;
 }
 
 /** What the caller may see: null = everything, else these site ids. */
@@ -88,7 +96,7 @@ export function loadContext(repos: Repositories, campaignId: string, nowMs: numb
     overridesBySite.set(o.site_id, list);
   }
   return { campaign, sites, regions, screensBySite, screens, overridesBySite, plan: planCampaignOf(campaign), operatingDays: new Map(),
-    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)), nowMs };
+    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)), nowMs, trackingSince: repos.screenSessions.trackingSince() };
 }
 
 /** Walks up the region tree to the district-level ancestor; the tree's depth is data. */
@@ -178,9 +186,13 @@ export interface DayFrame {
   due: number;
   /** Open hours of the day that have passed by `now`. */
   openHours: number;
+  /** All open time of the day in ms, passed or not. */
+  totalOpenMs: number;
+  /** Open time by `now`, cut at local hour boundaries. */
   slices: OpenSlice[];
-  /** A screen counts as running within this many hours of one of its play records. */
-  reachHours: number;
+  /** The local day as instants [start, end). */
+  start: number;
+  end: number;
 }
 
 export function dayFrame(ctx: ReportContext, site: SiteInfo, date: string): DayFrame {
@@ -208,21 +220,35 @@ export function dayFrame(ctx: ReportContext, site: SiteInfo, date: string): DayF
   const passed = slices.reduce((n, x) => n + (x.end - x.start), 0);
   const due = totalOpen > 0 ? (passed >= totalOpen ? target : Math.floor((target * passed) / totalOpen)) : dayEnd(date, zone) <= ctx.nowMs ? target : 0;
   const openHours = passed / 3_600_000;
-  // Plays are spread over the open day, so a running screen leaves a record at least every
-  // open-hours/target on average; allow half as much again before calling a stretch silent.
-  const reachHours = target > 0 ? Math.max(1, Math.ceil((1.5 * (totalOpen / 3_600_000)) / target)) : 1;
-  return { target, due, openHours, slices, reachHours };
+  return { target, due, openHours, totalOpenMs: totalOpen, slices, start: dayStart(date, zone), end: dayEnd(date, zone) };
 }
 
-/** Open hours (by now) farther than `reach` hours from every hour in which the screen left a record. */
-function silentHoursOf(frame: DayFrame, activeHours: ReadonlySet<number>): number {
-  let silentMs = 0;
-  for (const sl of frame.slices) {
-    let near = false;
-    for (let d = -frame.reachHours; d <= frame.reachHours && !near; d++) near = activeHours.has(sl.hour + d);
-    if (!near) silentMs += sl.end - sl.start;
-  }
-  return silentMs / 3_600_000;
+export interface OfflineShare {
+  /** Offline time within the day's open hours, by now. */
+  offlineOpenMs: number;
+  /** Planned plays whose start fell in offline time (see the header for days without a plan). */
+  plannedOffline: number;
+  /** Whether `plannedOffline` came from stored plan items (else from the target). */
+  fromPlan: boolean;
+}
+
+/**
+ * A screen's offline time on a day and the plays planned in it. `sessions` are the screen's
+ * sessions overlapping the day; `planned` loads its plan item starts only when needed (most
+ * screens are never offline, and their plans need not be read).
+ */
+export function offlineShare(ctx: ReportContext, frame: DayFrame, sessions: readonly Span[], planned: () => number[]): OfflineShare {
+  const none = { offlineOpenMs: 0, plannedOffline: 0, fromPlan: false };
+  if (ctx.trackingSince === null) return none;
+  const from = Math.max(frame.start, ctx.trackingSince);
+  const to = Math.min(frame.end, ctx.nowMs);
+  const offline = offlineIntervals(from, to, sessions, ctx.nowMs);
+  if (offline.length === 0) return none;
+  const offlineOpenMs = overlapMs(offline, frame.slices);
+  const starts = planned();
+  if (starts.length > 0) return { offlineOpenMs, plannedOffline: countInside(starts, offline), fromPlan: true };
+  const plannedOffline = frame.totalOpenMs > 0 ? Math.round((frame.target * offlineOpenMs) / frame.totalOpenMs) : 0;
+  return { offlineOpenMs, plannedOffline, fromPlan: false };
 }
 
 /** Screens that count toward a site's target on a day: paired by its end, not revoked before it began. */
@@ -248,9 +274,16 @@ export interface ScreenDayRow {
   due: number;
   openHours: number;
   activeHours: number;
+  /** Open hours (by now) in which the screen was offline: offlineMinutes / 60, two decimals. */
   silentHours: number;
+  /** Minutes of the day's open hours (by now) in which the screen had no connection. */
+  offlineMinutes: number;
+  /** Planned plays that fell in offline time (see the header). */
+  plannedOffline: number;
   shortfall: number;
   shortfallOffline: number;
+  /** shortfall − shortfallOffline. */
+  shortfallOther: number;
 }
 
 /** One local day's rows for every screen in the covered sites, in site then screen order. */
@@ -258,8 +291,24 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
   const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
   const counts = new Map(repos.reports.screenDay(ctx.campaign.id, date, ids).map((c) => [c.screen_id, c]));
   const rows: ScreenDayRow[] = [];
+  const frames = new Map(sites.map((site) => [site.row.id, dayFrame(ctx, site, date)]));
+  // One query for the day's sessions: the widest window over the sites' zones.
+  const sessionsByScreen = new Map<string, Span[]>();
+  if (frames.size && ctx.trackingSince !== null) {
+    let from = Infinity;
+    let to = -Infinity;
+    for (const f of frames.values()) {
+      from = Math.min(from, f.start);
+      to = Math.max(to, f.end);
+    }
+    for (const sp of repos.screenSessions.overlapping(from, to)) {
+      const list = sessionsByScreen.get(sp.screen_id) ?? [];
+      list.push(sp);
+      sessionsByScreen.set(sp.screen_id, list);
+    }
+  }
   for (const site of sites) {
-    const frame = dayFrame(ctx, site, date);
+    const frame = frames.get(site.row.id)!;
     const listed = screensOn(ctx, site, date);
     const seen = new Set(listed.map((s) => s.id));
     // A screen revoked earlier may still have uploaded plays for this day: they count too.
@@ -271,9 +320,14 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
       const target = counted ? frame.target : 0;
       const due = counted ? frame.due : 0;
       const active = new Set((c?.hours ?? '').split(',').filter(Boolean).map(Number));
-      const silentHours = Math.round(silentHoursOf(frame, active) * 100) / 100;
       const shortfall = Math.max(0, due - plays);
-      const explained = frame.openHours > 0 ? Math.ceil((due * silentHours) / frame.openHours - 1e-9) : 0;
+      // A screen that no longer counts (revoked before the day) owes nothing, offline or not.
+      const off = counted
+        ? offlineShare(ctx, frame, sessionsByScreen.get(screen.id) ?? [], () =>
+            repos.reports.plannedStarts(screen.id, date, ctx.campaign.id, ctx.campaign.media_sha256))
+        : { offlineOpenMs: 0, plannedOffline: 0, fromPlan: false };
+      const offlineMinutes = Math.round(off.offlineOpenMs / 60_000);
+      const shortfallOffline = Math.min(shortfall, off.plannedOffline);
       rows.push({
         date,
         site,
@@ -286,9 +340,12 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
         due,
         openHours: frame.openHours,
         activeHours: active.size,
-        silentHours,
+        silentHours: Math.round((off.offlineOpenMs / 3_600_000) * 100) / 100,
+        offlineMinutes,
+        plannedOffline: off.plannedOffline,
         shortfall,
-        shortfallOffline: Math.min(shortfall, explained),
+        shortfallOffline,
+        shortfallOther: shortfall - shortfallOffline,
       });
     }
   }
@@ -305,11 +362,13 @@ interface Acc {
   peakPlays: number;
   shortfall: number;
   shortfallOffline: number;
+  shortfallOther: number;
+  offlineMinutes: number;
   silentHours: number;
 }
 
 function newAcc(key: string, label: string): Acc {
-  return { key, label, screens: new Set(), plays: 0, target: 0, due: 0, peakPlays: 0, shortfall: 0, shortfallOffline: 0, silentHours: 0 };
+  return { key, label, screens: new Set(), plays: 0, target: 0, due: 0, peakPlays: 0, shortfall: 0, shortfallOffline: 0, shortfallOther: 0, offlineMinutes: 0, silentHours: 0 };
 }
 
 function add(acc: Acc, r: ScreenDayRow): void {
@@ -320,6 +379,8 @@ function add(acc: Acc, r: ScreenDayRow): void {
   acc.peakPlays += r.peakPlays;
   acc.shortfall += r.shortfall;
   acc.shortfallOffline += r.shortfallOffline;
+  acc.shortfallOther += r.shortfallOther;
+  acc.offlineMinutes += r.offlineMinutes;
   acc.silentHours += r.silentHours;
 }
 
@@ -338,6 +399,8 @@ function finish(acc: Acc): ReportGroupRow {
     peakSharePct: pct(acc.peakPlays, acc.plays),
     shortfall: acc.shortfall,
     shortfallOffline: acc.shortfallOffline,
+    shortfallOther: acc.shortfallOther,
+    offlineMinutes: acc.offlineMinutes,
     silentHours: Math.round(acc.silentHours * 10) / 10,
   };
 }

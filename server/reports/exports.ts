@@ -17,7 +17,7 @@ import { linkStatus } from '../proof/chain.ts';
 import type { Repositories } from '../repositories/index.ts';
 import { reportsRepository } from '../repositories/reports.ts';
 import { loadContext, screenDayRows, sitesFor, type ReportContext, type SiteScope } from './aggregate.ts';
-import type { Cell, ExportColumn, ExportTable } from './writers.ts';
+import type { Cell, ExportColumn, ExportMeta, ExportTable } from './writers.ts';
 
 export interface ExportQuery {
   campaignId?: string | undefined;
@@ -62,11 +62,47 @@ function filtersText(ctx: ReportContext | null, q: ExportQuery, scope: SiteScope
   return parts.length ? parts.join('; ') : 'Không lọc: toàn bộ / None: everything';
 }
 
-function openReader(db: Db): { db: Db; own: boolean } {
-  if (db.memory || db.name === '' || db.name === ':memory:') return { db, own: false };
+function openReader(db: Db): { db: Db; close(): void } {
+  if (db.memory || db.name === '' || db.name === ':memory:') return { db, close: () => undefined };
   const reader = new Database(db.name, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
-  return { db: reader, own: true };
+  return { db: reader, close: () => reader.close() };
+}
+
+/** Whether no filter narrows the export, so the per-day and evidence queries may skip the site list. */
+function coversAllSites(ctx: ReportContext, q: ExportQuery, scope: SiteScope, sites: readonly unknown[]): boolean {
+  return scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
+}
+
+/**
+ * Groups a cursor's rows into batches of BATCH. The cursor is released however the export ends,
+ * including a client that disconnects mid-stream, because an open cursor keeps its connection busy.
+ */
+async function* cursorBatches<T>(cursor: IterableIterator<T>, toRow: (item: T) => Cell[]): AsyncGenerator<Cell[][]> {
+  try {
+    let batch: Cell[][] = [];
+    for (const item of cursor) {
+      batch.push(toRow(item));
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  } finally {
+    cursor.return?.();
+  }
+}
+
+function exportMeta(title: string, campaign: string, q: ExportQuery, zone: string, generatedMs: number, filters: string): ExportMeta {
+  return {
+    title,
+    campaign,
+    period: `${formatDate(q.from, zone)} – ${formatDate(q.to, zone)}`,
+    timeZone: zone,
+    generatedAt: formatDateTime(generatedMs, zone),
+    filters,
+  };
 }
 
 const DAILY_COLUMNS: ExportColumn[] = [
@@ -89,11 +125,14 @@ const DAILY_COLUMNS: ExportColumn[] = [
   { header: 'Giờ không hoạt động / Silent hours', width: 12 },
   { header: 'Thiếu / Shortfall', width: 10 },
   { header: 'Thiếu do mất kết nối / Shortfall while offline', width: 14 },
+  { header: 'Thiếu do lý do khác / Shortfall, other causes', width: 14 },
+  { header: 'Phút mất kết nối trong giờ mở cửa / Offline minutes in open hours', width: 14 },
+  { header: 'Lượt theo lịch rơi vào lúc mất kết nối / Planned plays while offline', width: 14 },
 ];
 
 async function* dailyBatches(repos: Repositories, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
   const sites = sitesFor(ctx, q, scope);
-  const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
+  const allSites = coversAllSites(ctx, q, scope, sites);
   for (const date of eachDate(q.from, q.to)) {
     const rows = screenDayRows(repos, ctx, sites, date, allSites);
     const day = formatDate(date, ctx.campaign.time_zone);
@@ -118,6 +157,9 @@ async function* dailyBatches(repos: Repositories, ctx: ReportContext, q: ExportQ
         r.silentHours,
         r.shortfall,
         r.shortfallOffline,
+        r.shortfallOther,
+        r.offlineMinutes,
+        r.plannedOffline,
       ]);
     }
   }
@@ -199,8 +241,7 @@ function chainText(s: { not_ok: number; gaps: number; mismatches: number } | und
 async function* evidenceBatches(reader: Db, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
   const repo = reportsRepository(reader);
   const sites = sitesFor(ctx, q, scope);
-  const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
-  const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
+  const ids = coversAllSites(ctx, q, scope, sites) ? null : new Set(sites.map((s) => s.row.id));
   const summary = repo.chainSummary(ctx.campaign.id, q.from, q.to, ids);
   const chain = new Map(summary.map((c) => [c.screen_id, c]));
   // The link into each screen's first play of the period is checked against the play before
@@ -210,52 +251,41 @@ async function* evidenceBatches(reader: Db, ctx: ReportContext, q: ExportQuery, 
     const hash = c.first_seq > 1 ? repo.hashAt(c.screen_id, c.first_seq - 1) : undefined;
     if (hash) before.set(c.screen_id, { seq: c.first_seq - 1, hash });
   }
-  const cursor = repo.iterateEvidence(ctx.campaign.id, q.from, q.to, ids);
-  try {
-    let batch: Cell[][] = [];
-    let screen = '';
-    let previous: { seq: number; hash: string } | undefined;
-    for (const p of cursor) {
-      if (p.screen_id !== screen) {
-        screen = p.screen_id;
-        previous = before.get(screen);
-      }
-      const verdict = linkStatus(rowToRecord(p as PlayRow), previous);
-      previous = { seq: p.seq, hash: p.hash };
-      batch.push([
-        p.play_id,
-        p.screen_id,
-        ctx.screens.get(p.screen_id)?.name ?? '',
-        p.site_id,
-        ctx.sites.get(p.site_id)?.row.name ?? '',
-        formatDate(p.local_date, ctx.campaign.time_zone),
-        p.local_hour,
-        p.started_at,
-        p.ended_at,
-        p.seconds_shown,
-        p.outcome,
-        p.reason,
-        p.in_peak ? 1 : 0,
-        p.plan_item_id,
-        p.planned_at,
-        p.media_sha256,
-        p.player_version,
-        p.seq,
-        p.prev_hash,
-        p.hash,
-        p.chain_status,
-        chainText(chain.get(p.screen_id)),
-        verdict,
-      ]);
-      if (batch.length >= BATCH) {
-        yield batch;
-        batch = [];
-      }
+  let screen = '';
+  let previous: { seq: number; hash: string } | undefined;
+  yield* cursorBatches(repo.iterateEvidence(ctx.campaign.id, q.from, q.to, ids), (p) => {
+    if (p.screen_id !== screen) {
+      screen = p.screen_id;
+      previous = before.get(screen);
     }
-    if (batch.length) yield batch;
-  } finally {
-    cursor.return?.();
-  }
+    const verdict = linkStatus(rowToRecord(p as PlayRow), previous);
+    previous = { seq: p.seq, hash: p.hash };
+    return [
+      p.play_id,
+      p.screen_id,
+      ctx.screens.get(p.screen_id)?.name ?? '',
+      p.site_id,
+      ctx.sites.get(p.site_id)?.row.name ?? '',
+      formatDate(p.local_date, ctx.campaign.time_zone),
+      p.local_hour,
+      p.started_at,
+      p.ended_at,
+      p.seconds_shown,
+      p.outcome,
+      p.reason,
+      p.in_peak ? 1 : 0,
+      p.plan_item_id,
+      p.planned_at,
+      p.media_sha256,
+      p.player_version,
+      p.seq,
+      p.prev_hash,
+      p.hash,
+      p.chain_status,
+      chainText(chain.get(p.screen_id)),
+      verdict,
+    ];
+  });
 }
 
 const AUDIT_COLUMNS: ExportColumn[] = [
@@ -268,21 +298,10 @@ const AUDIT_COLUMNS: ExportColumn[] = [
 ];
 
 async function* auditBatches(reader: Db, clock: Clock, zone: string, fromMs: number, toMs: number, names: Map<string, string>): AsyncGenerator<Cell[][]> {
-  const cursor = auditRepository(reader, clock).iterate(fromMs, toMs);
-  try {
-    let batch: Cell[][] = [];
-    for (const a of cursor) {
-      const who = names.get(a.actor);
-      batch.push([formatDateTime(a.at_ms, zone), who ? `${who} (${a.actor})` : a.actor, a.action, a.object_type, a.object_id, a.detail]);
-      if (batch.length >= BATCH) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length) yield batch;
-  } finally {
-    cursor.return?.();
-  }
+  yield* cursorBatches(auditRepository(reader, clock).iterate(fromMs, toMs), (a) => {
+    const who = names.get(a.actor);
+    return [formatDateTime(a.at_ms, zone), who ? `${who} (${a.actor})` : a.actor, a.action, a.object_type, a.object_id, a.detail];
+  });
 }
 
 export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery, scope: SiteScope): PreparedExport {
@@ -295,42 +314,25 @@ export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery
     return {
       fileBase: `ihanoi-audit-${q.from}_${q.to}`,
       table: {
-        meta: {
-          title: TITLES.audit,
-          campaign: ctx ? ctx.campaign.name : '—',
-          period: `${formatDate(q.from, zone)} – ${formatDate(q.to, zone)}`,
-          timeZone: zone,
-          generatedAt: formatDateTime(generatedMs, zone),
-          filters: 'Không lọc: toàn bộ / None: everything',
-        },
+        meta: exportMeta(TITLES.audit, ctx ? ctx.campaign.name : '—', q, zone, generatedMs, 'Không lọc: toàn bộ / None: everything'),
         columns: AUDIT_COLUMNS,
         batches: auditBatches(reader.db, deps.clock, zone, startOfLocalDay(q.from, zone), startOfNextLocalDay(q.to, zone), names),
       },
-      close: () => {
-        if (reader.own) reader.db.close();
-      },
+      close: reader.close,
     };
   }
   if (!q.campaignId) throw new AppError('BAD_REQUEST', 'Hãy chọn chiến dịch. / Choose a campaign (campaignId).');
   const ctx = loadContext(deps.repos, q.campaignId, generatedMs);
   const zone = ctx.campaign.time_zone;
-  const meta = {
-    title: TITLES[kind],
-    campaign: ctx.campaign.name_en ? `${ctx.campaign.name} / ${ctx.campaign.name_en}` : ctx.campaign.name,
-    period: `${formatDate(q.from, zone)} – ${formatDate(q.to, zone)}`,
-    timeZone: zone,
-    generatedAt: formatDateTime(generatedMs, zone),
-    filters: filtersText(ctx, q, scope),
-  };
+  const campaign = ctx.campaign.name_en ? `${ctx.campaign.name} / ${ctx.campaign.name_en}` : ctx.campaign.name;
+  const meta = exportMeta(TITLES[kind], campaign, q, zone, generatedMs, filtersText(ctx, q, scope));
   const fileBase = `ihanoi-${kind}-${ctx.campaign.id}-${q.from}_${q.to}`;
   if (kind === 'evidence') {
     const reader = openReader(deps.db);
     return {
       fileBase,
       table: { meta, columns: EVIDENCE_COLUMNS, batches: evidenceBatches(reader.db, ctx, q, scope) },
-      close: () => {
-        if (reader.own) reader.db.close();
-      },
+      close: reader.close,
     };
   }
   return {

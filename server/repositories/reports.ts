@@ -188,6 +188,16 @@ export function reportsRepository(db: Db) {
                       WHERE json_extract(c.value, '$.campaignId') = @campaign), 0) AS planned
      FROM screen_plans WHERE local_date = @date AND json_valid(plan)`,
   );
+  // Starts of one screen's planned items for a campaign on a day. Items written by the plan
+  // service name their campaign; older rows (a bare array of items) are matched by media.
+  const plannedStarts = db.prepare<{ screen: string; date: string; campaign: string; media: string }, { start: number }>(
+    `SELECT json_extract(i.value, '$.start') AS start
+     FROM screen_plans p, json_each(p.plan, CASE json_type(p.plan) WHEN 'array' THEN '$' ELSE '$.items' END) AS i
+     WHERE p.screen_id = @screen AND p.local_date = @date AND json_valid(p.plan)
+       AND coalesce(json_extract(i.value, '$.campaignId') = @campaign,
+                    json_extract(i.value, '$.mediaSha256') = @media)
+     ORDER BY start`,
+  );
   const insertSaved = db.prepare(
     `INSERT INTO reports (kind, campaign_id, period_first, period_last, generated_at_ms, file_name, checksum)
      VALUES (@kind, @campaign_id, @period_first, @period_last, @generated_at_ms, @file_name, @checksum)
@@ -230,6 +240,9 @@ export function reportsRepository(db: Db) {
     /** The hash of a screen's play `seq`, to check the first link of a period against it. */
     hashAt: (screenId: string, seq: number) => hashAt.get(screenId, seq)?.hash,
     plannedOn: (date: string, campaignId: string) => plannedOn.all({ campaign: campaignId, date }),
+    /** Start instants of the plan items issued to a screen for a campaign on a local day. */
+    plannedStarts: (screenId: string, date: string, campaignId: string, mediaSha256: string | null) =>
+      plannedStarts.all({ screen: screenId, date, campaign: campaignId, media: mediaSha256 ?? '' }).map((r) => r.start),
     saveReport: (row: Omit<SavedReportRow, 'id'>) => {
       insertSaved.run(row);
       return findSaved.get(row.kind, row.campaign_id, row.period_first)!;

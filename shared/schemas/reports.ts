@@ -43,8 +43,16 @@ export const ReportGroupRow = z.object({
   peakPlays: z.number().int(),
   peakSharePct: z.number().nullable(),
   shortfall: z.number().int(),
-  /** The part of the shortfall that fell in open hours in which the screen sent no play at all. */
+  /**
+   * The part of the shortfall explained by offline time: min(shortfall, plays planned while the
+   * screen had no connection), from the recorded connection sessions.
+   */
   shortfallOffline: z.number().int(),
+  /** The rest of the shortfall: shortfall − shortfallOffline (failed plays, a player behind, …). */
+  shortfallOther: z.number().int(),
+  /** Minutes of open hours (by now) the screens had no connection, summed over screens and days. */
+  offlineMinutes: z.number().int(),
+  /** The same offline open time in hours, one decimal (kept under its old name for exports). */
   silentHours: z.number(),
 });
 export type ReportGroupRow = z.infer<typeof ReportGroupRow>;

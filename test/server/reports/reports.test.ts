@@ -8,7 +8,7 @@ import type { ReportResult } from '#shared/schemas/reports.ts';
 import { generateWeeklyReport } from '#server/reports/weekly.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { readExportCsv } from './csv.ts';
-import { CAMPAIGN, FIRST, LAST, SCREENS, SITES, createUser, login, playsFor, seedPlays, seedWorld } from './seed.ts';
+import { CAMPAIGN, FIRST, LAST, SCREENS, SITES, createUser, login, playsFor, seedPlays, seedSessions, seedWorld } from './seed.ts';
 
 let t: TestServer;
 let auditor: string;
@@ -29,6 +29,7 @@ beforeAll(async () => {
   t = await startTestServer({ clockAt: Date.parse('2024-09-09T10:00:00+07:00') });
   await seedWorld(t.app);
   seeded = seedPlays(t.app, { brokenScreen: 'scr-ga-2', tampered: { screen: 'scr-bk-2', seq: 20 } });
+  seedSessions(t.app);
   await createUser(t.app, { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1' });
   await createUser(t.app, { username: 'truongbk', role: 'office_head', password: 'mat-khau-truong-bk-1', sites: [SITES[0].id] });
   auditor = await login(t.app, 'kiemtoan', 'mat-khau-kiem-toan-1');
@@ -59,16 +60,20 @@ describe('report aggregation', () => {
     expect(r.totals.peakPlays).toBe(r.hourly.filter((h) => h.hour >= 8 && h.hour < 11).reduce((n, h) => n + h.plays, 0));
   });
 
-  it('attributes a dark day to offline time, and a short day with activity to nothing', async () => {
+  it('attributes a day without connection to offline time, and a short day while connected to other causes', async () => {
     const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
     const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
+    // No stored plans in this world: the whole day's target fell in offline time.
     expect(dark.shortfall).toBe(10);
     expect(dark.shortfallOffline).toBe(10);
+    expect(dark.shortfallOther).toBe(0);
     const office = r.groups.find((g) => g.key === 'scr-bk-1')!;
-    // 9 plays on 03/09 and 06/09 (day % 3 == 0), each over nine active hours: short, but not silent.
+    // 9 plays on 03/09 and 06/09 (day % 3 == 0) while connected all day: short, for other causes.
     expect(office.shortfall).toBe(2);
     expect(office.shortfallOffline).toBe(0);
+    expect(office.shortfallOther).toBe(2);
     expect(r.totals.shortfall).toBe(12);
+    expect(r.totals.shortfallOffline + r.totals.shortfallOther).toBe(r.totals.shortfall);
   });
 
   it('counts today only as far as it has gone, and days ahead not at all', async () => {
@@ -98,14 +103,14 @@ describe('report aggregation', () => {
     }
   });
 
-  it('does not call an evenly played day silent, but does a dark day and evenings without a record', async () => {
-    // scr-bk-2 (07:00–19:00, 12 h) plays 10 a day, one per hour from 07:00: hours 17 and 18
-    // have no record yet lie within reach of 16:00, so nothing is silent.
+  it('measures offline open time from the sessions, not from gaps between plays', async () => {
+    // scr-ga-2 (06:00–22:00) plays only in 06:00–15:59, but it was connected all evening:
+    // only its dark day (16 open hours) is offline.
     const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
     expect(r.groups.find((g) => g.key === 'scr-bk-2')!.silentHours).toBe(0);
-    // scr-ga-2 (06:00–22:00) is dark on 05/09 (16 h); on the other six days its ten plays sit in
-    // 06:00–15:59, and reach is ceil(1.5 × 16 / 10) = 3 h, so 19:00–22:00 is silent: 3 h a day.
-    expect(r.groups.find((g) => g.key === 'scr-ga-2')!.silentHours).toBe(16 + 6 * 3);
+    expect(r.groups.find((g) => g.key === 'scr-bk-2')!.offlineMinutes).toBe(0);
+    expect(r.groups.find((g) => g.key === 'scr-ga-2')!.silentHours).toBe(16);
+    expect(r.groups.find((g) => g.key === 'scr-ga-2')!.offlineMinutes).toBe(16 * 60);
   });
 
   it("limits an office head to their own site's rows and refuses another site", async () => {

@@ -106,6 +106,28 @@ export async function seedWorld(app: FastifyInstance): Promise<void> {
 }
 
 /**
+ * Connection sessions for the seeded week, as the gateway would have written them: every screen
+ * connected from pairing to the end of the period, except that scr-ga-2 dropped at the start of
+ * 05/09 (its dark day) and came back at the start of 06/09.
+ */
+export function seedSessions(app: FastifyInstance): void {
+  const paired = zonedToInstant(addDays(FIRST, -1), '12:00', ZONE);
+  const end = zonedToInstant(addDays(LAST, 1), '00:00', ZONE);
+  const darkFrom = zonedToInstant('2024-09-05', '00:00', ZONE);
+  const darkTo = zonedToInstant('2024-09-06', '00:00', ZONE);
+  app.repos.screenSessions.insertClosed(
+    SCREENS.flatMap((s) =>
+      s.id === 'scr-ga-2'
+        ? [
+            { screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: darkFrom, reason: 'heartbeat_missed' as const },
+            { screen_id: s.id, connected_at_ms: darkTo, disconnected_at_ms: end, reason: 'closed' as const },
+          ]
+        : [{ screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: end, reason: 'closed' as const }],
+    ),
+  );
+}
+
+/**
  * Plays for every screen and day of the period, spread over the site's open hours, each screen's
  * records chained with real hashes. `brokenScreen` gets a stored 'gap' status on its third play
  * (as ingest would have flagged it); `tampered` is a play whose content differs from what was
