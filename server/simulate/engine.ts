@@ -197,6 +197,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     if (!server) throw new Error('the simulated server is down');
     return server;
   };
+  // A restart comes back on the same port, so the address players hold stays valid.
+  const serverUrl = server.url;
 
   await loadPlaylists({ db: srv().db, repos: srv().app.repos, clock, playlistsDir: opts.playlistsDir, dataDir });
   const campaignRow = srv().app.repos.plans.campaigns().find((c) => c.status === 'active');
@@ -245,8 +247,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       const token = randomToken(32);
       repos().screens.setTokenHash(id, hashToken(token));
       const dir = join(dataDir, 'players', id);
-      await writeCredentials(dir, { screenId: id, token, serverUrl: srv().url });
-      const start = () => startSimPlayer({ serverUrl: srv().url, clock, dir, name: id });
+      await writeCredentials(dir, { screenId: id, token, serverUrl });
+      const start = () => startSimPlayer({ serverUrl, clock, dir, name: id });
       screen.player = await start();
       screen.restart = start;
       const now = performance.now();
@@ -287,7 +289,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         uses: 1,
         expiresAt: toIsoWithOffset(now + 120 * 86_400_000, site.timeZone),
       };
-      const start = () => startSimPlayer({ serverUrl: srv().url, provisioning, clock, dir: join(dataDir, 'players', `enrolled-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
+      const start = () => startSimPlayer({ serverUrl, provisioning, clock, dir: join(dataDir, 'players', `enrolled-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
       const p = await start();
       players.push(p);
       fleet.push({ id: p.screenId, player: p, restart: start, siteId: site.id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
