@@ -2,26 +2,18 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eachDate } from '#shared/time.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { readExportCsv } from '../server/reports/csv.ts';
-import { FIRST, LAST, SCREENS, createUser, playsFor, seedPlays, seedWorld } from '../server/reports/seed.ts';
-import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
+import { FIRST, LAST, SCREENS, playsFor } from '../server/reports/seed.ts';
+import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
 let b: Browser;
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  t = await startTestServer();
-  await seedWorld(t.app);
-  seedPlays(t.app);
-  await createUser(t.app, { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1', displayName: 'Phạm Kiểm Toán' });
-  b = await openBrowser();
+  ({ t, b } = await openConsoleWorld({ plays: true, user: { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1', displayName: 'Phạm Kiểm Toán' } }));
 });
-afterAll(async () => {
-  await b?.close();
-  await t?.close();
-});
+afterAll(() => closeConsoleWorld(b, t));
 
 const totalPlays = SCREENS.reduce((n, s) => n + eachDate(FIRST, LAST).reduce((m, d) => m + playsFor(s.id, d), 0), 0);
 

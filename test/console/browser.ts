@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CONSOLE_DIST } from '#server/routes/console.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { createUser, seedPlays, seedWorld } from '../server/reports/seed.ts';
 
 const CONSOLE_SRC = join(CONSOLE_DIST, '..');
 
@@ -90,4 +92,34 @@ export async function logIn(page: Page, baseUrl: string, username: string, passw
   await page.fill('#password', password);
   await page.click('#login-submit');
   await page.waitForSelector('header.top');
+}
+
+export interface ConsoleWorld {
+  t: TestServer;
+  b: Browser;
+}
+
+/**
+ * The setup every role's console test shares: the built console, a server holding the seeded
+ * world (and its week of plays when `plays` is set), one user of the role under test, Chromium.
+ * A server already started is closed again when a later step fails, so no port is left open.
+ */
+export async function openConsoleWorld(opts: { user: Parameters<typeof createUser>[1]; plays?: boolean }): Promise<ConsoleWorld> {
+  await ensureConsoleBuilt();
+  const t = await startTestServer();
+  try {
+    await seedWorld(t.app);
+    if (opts.plays) seedPlays(t.app);
+    await createUser(t.app, opts.user);
+    return { t, b: await openBrowser() };
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+}
+
+/** Closes what `openConsoleWorld` opened; either may be missing when setup failed. */
+export async function closeConsoleWorld(b: Browser | undefined, t: TestServer | undefined): Promise<void> {
+  await b?.close();
+  await t?.close();
 }

@@ -1,25 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { CAMPAIGN, createUser, seedPlays, seedWorld } from '../server/reports/seed.ts';
-import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { CAMPAIGN, createUser } from '../server/reports/seed.ts';
+import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
 let b: Browser;
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  t = await startTestServer();
-  await seedWorld(t.app);
-  seedPlays(t.app);
-  await createUser(t.app, { username: 'quanly', role: 'campaign_manager', password: 'mat-khau-quan-ly-1', displayName: 'Nguyễn Quản Lý' });
-  b = await openBrowser();
+  ({ t, b } = await openConsoleWorld({ plays: true, user: { username: 'quanly', role: 'campaign_manager', password: 'mat-khau-quan-ly-1', displayName: 'Nguyễn Quản Lý' } }));
 });
-afterAll(async () => {
-  await b?.close();
-  await t?.close();
-});
+afterAll(() => closeConsoleWorld(b, t));
 
 const barValue = (hour: number) => b.page.getAttribute(`#preview-chart rect.bar[data-label="${String(hour).padStart(2, '0')}"]`, 'data-value').then(Number);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { CAMPAIGN, SITES, createUser, seedWorld } from '../server/reports/seed.ts';
-import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { CAMPAIGN, SITES } from '../server/reports/seed.ts';
+import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
 let b: Browser;
@@ -9,16 +9,9 @@ const OWN = SITES[2]; // Ga Hà Nội, open 06:00–22:00
 const OTHER = SITES[0];
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  t = await startTestServer();
-  await seedWorld(t.app);
-  await createUser(t.app, { username: 'truongga', role: 'office_head', password: 'mat-khau-truong-ga-1', displayName: 'Trần Trưởng Ga', sites: [OWN.id] });
-  b = await openBrowser();
+  ({ t, b } = await openConsoleWorld({ user: { username: 'truongga', role: 'office_head', password: 'mat-khau-truong-ga-1', displayName: 'Trần Trưởng Ga', sites: [OWN.id] } }));
 });
-afterAll(async () => {
-  await b?.close();
-  await t?.close();
-});
+afterAll(() => closeConsoleWorld(b, t));
 
 it('office head raises their own site, is refused when lowering, and never sees another site', async () => {
   const { page } = b;

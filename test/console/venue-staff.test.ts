@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VirtualClock } from '#shared/clock.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { SITES, createUser, seedWorld } from '../server/reports/seed.ts';
-import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { SITES } from '../server/reports/seed.ts';
+import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
 let b: Browser;
@@ -15,16 +15,11 @@ const playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-console-player-'));
 const SITE = SITES[1];
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  t = await startTestServer();
-  await seedWorld(t.app);
-  await createUser(t.app, { username: 'nhanvien', role: 'venue_staff', password: 'mat-khau-nhan-vien-1', displayName: 'Lê Nhân Viên', sites: [SITE.id] });
-  b = await openBrowser();
+  ({ t, b } = await openConsoleWorld({ user: { username: 'nhanvien', role: 'venue_staff', password: 'mat-khau-nhan-vien-1', displayName: 'Lê Nhân Viên', sites: [SITE.id] } }));
 });
 afterAll(async () => {
   await core?.stop();
-  await b?.close();
-  await t?.close();
+  await closeConsoleWorld(b, t);
   rmSync(playerDir, { recursive: true, force: true });
 });
 
