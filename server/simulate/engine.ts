@@ -39,6 +39,7 @@ import {
   zonedToInstant,
 } from '#shared/time.ts';
 import { hashRecord } from '#player/core/journal.ts';
+import { PLAYER_VERSION } from '#player/core/index.ts';
 import { PROTOCOL_VERSION, type ProvisioningFile } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '../auth/passwords.ts';
 import { startSimPlayer, waitUntil, writeCredentials, type SimPlayer } from './players.ts';
@@ -111,6 +112,13 @@ export interface SimSummary {
   /** Screens that ran a real player core, and how often a core was stopped and started again. */
   coreScreens: number;
   coreRestarts: number;
+  /**
+   * Play rows the server stored, by who wrote them: a player core (its own `playerVersion`) or
+   * the lightweight loop ('sim-0.1.0'); and rows whose hash chain the ingest flagged.
+   */
+  storedByCore: number;
+  storedByLightweight: number;
+  chainBroken: number;
   weeklyReports: string[];
   campaignClosed: boolean;
   elapsedMs: number;
@@ -595,6 +603,16 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     await s.player.core.stop();
   }
   const campaignClosed = repos().campaigns.get(campaign.id)?.status === 'closed';
+  let storedByCore = 0;
+  let storedByLightweight = 0;
+  let chainBroken = 0;
+  for (const s of fleet) {
+    for (const row of srv().plays.chain(s.id)) {
+      if (row.player_version === PLAYER_VERSION) storedByCore++;
+      else if (row.player_version === 'sim-0.1.0') storedByLightweight++;
+      if (row.chain_status !== 'ok') chainBroken++;
+    }
+  }
   const weekly = repos()
     .reports.listReports()
     .filter((r) => r.kind === 'weekly')
@@ -621,6 +639,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     faults,
     coreScreens: playerScreens.length,
     coreRestarts,
+    storedByCore,
+    storedByLightweight,
+    chainBroken,
     weeklyReports: [...weeklyBefore],
     campaignClosed,
     elapsedMs: performance.now() - t0,
@@ -811,6 +832,10 @@ export function formatSummary(s: SimSummary): string[] {
     `  Đường chạy / path: ${s.coreScreens}/${s.overall.screens} màn qua player core thật + WebSocket / screens through the real player core over the WebSocket` +
       (s.coreScreens < s.overall.screens ? `; ${s.overall.screens - s.coreScreens} nhẹ / lightweight (ingest trực tiếp / straight to ingest)` : '') +
       `; khởi động lại core / core restarts: ${s.coreRestarts}`,
+  );
+  lines.push(
+    `  Lượt phát đã lưu / play rows stored: ${s.storedByCore} từ player core / from player cores, ${s.storedByLightweight} từ đường nhẹ / from the lightweight path; ` +
+      `chuỗi hash bị đánh dấu / hash-chain breaks: ${s.chainBroken}`,
   );
   for (const f of s.faults) lines.push(`  lỗi giả lập / fault: ${f}`);
   lines.push(

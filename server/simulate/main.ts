@@ -66,5 +66,5 @@ for (const line of formatSummary(summary)) console.log(line);
 if (values.csv) console.log(`  CSV: ${resolve(values.csv)}`);
 if (values['keep-data']) console.log(`  Dữ liệu / data kept in ${summary.dataDir}`);
 const o = summary.overall;
-const failed = o.outsideHours > 0 || o.outsideWindow > 0 || o.onlineOnTarget !== o.onlineScreenDays || o.unexpectedDeficitScreens > 0 || o.peakPlays < o.peakShareRequired * o.plays;
+const failed = summary.chainBroken > 0 || o.outsideHours > 0 || o.outsideWindow > 0 || o.onlineOnTarget !== o.onlineScreenDays || o.unexpectedDeficitScreens > 0 || o.peakPlays < o.peakShareRequired * o.plays;
 process.exit(failed ? 1 : 0);

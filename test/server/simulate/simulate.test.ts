@@ -51,6 +51,10 @@ describe('simulate (short run, every screen a real player core)', () => {
     expect(summary.coreScreens).toBe(summary.overall.screens);
     expect(summary.byVenueType['~ player core']!.screens).toBe(summary.overall.screens);
     expect(summary.byVenueType['~ player core']!.plays).toBe(summary.overall.plays);
+    // What the server stored came from the cores' journals (their player version), not the loop.
+    expect(summary.storedByLightweight).toBe(0);
+    expect(summary.storedByCore).toBeGreaterThanOrEqual(summary.overall.plays);
+    expect(summary.chainBroken).toBe(0);
   });
 
   it('plays nothing outside the window or opening hours, and every fault-free day exactly on target', () => {
@@ -123,6 +127,8 @@ describe('simulate (short run, every screen a real player core)', () => {
   it('keeps generated screens (--screens N) on the lightweight path, still on target', () => {
     expect(light.overall.screens).toBe(3);
     expect(light.coreScreens).toBe(0);
+    expect(light.storedByCore).toBe(0);
+    expect(light.storedByLightweight).toBeGreaterThanOrEqual(light.overall.plays);
     expect(light.byVenueType['~ player core']).toBeUndefined();
     expect(light.overall.onlineOnTarget).toBe(light.overall.onlineScreenDays);
     expect(light.overall.outsideHours + light.overall.outsideWindow).toBe(0);
