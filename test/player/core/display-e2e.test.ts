@@ -4,14 +4,13 @@
  * arrive at the server as a completed, chained record.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { VirtualClock } from '#shared/clock.ts';
-import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
+import type { PlayerCore } from '#player/core/index.ts';
 import { launchDisplayBrowser, type TestBrowser } from '../display/browser.ts';
-import { RestartableServer, seedCampaign, seedSite, seedUser, storePlan, T0, waitFor } from '../../server/ws/fixtures.ts';
+import { seedCampaign, seedSite, seedUser, startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, storePlan, T0, waitFor, type RestartableServer } from '../../server/ws/fixtures.ts';
 
 const CLIP = join(import.meta.dirname, '../../../playlists/media/test-clip.webm');
 let server: RestartableServer;
@@ -20,17 +19,13 @@ let browser: TestBrowser | null = null;
 let playerDir: string;
 
 beforeEach(async () => {
-  server = new RestartableServer();
-  await server.start();
-  playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-player-'));
+  ({ server, playerDir } = await startServerWithPlayerDir());
 });
 
 afterEach(async () => {
   await browser?.close();
   await core?.stop();
-  await server.stop();
-  rmSync(playerDir, { recursive: true, force: true });
-  rmSync(server.dataDir, { recursive: true, force: true });
+  await stopServerAndRemoveDirs(server, playerDir);
 });
 
 it('the display page plays the cached clip on time and the play reaches the server', async () => {
@@ -53,16 +48,7 @@ it('the display page plays the cached clip on time and the play reaches the serv
 
   // The page plays in real time, so the player's clock runs at real speed from T0.
   const clock = new VirtualClock(T0, 1);
-  core = await startPlayerCore({
-    serverUrl: server.url,
-    dataDir: playerDir,
-    clock,
-    credentials: new FileCredentialStore(playerDir),
-    provisioning,
-    log: () => {},
-    tickMs: 100,
-    backoff: { baseMs: 50, capMs: 200 },
-  });
+  core = await startTestCore(server.url, playerDir, { clock, provisioning, tickMs: 100 });
   await waitFor('enrolled', () => core!.snapshot().connected);
   const screenId = core.snapshot().screenId!;
   browser = await launchDisplayBrowser();

@@ -3,14 +3,10 @@
  * code to be claimed is connected, so it must not show the mark; when the server goes away, it
  * must.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { VirtualClock } from '#shared/clock.ts';
-import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
+import type { PlayerCore } from '#player/core/index.ts';
 import { FakeDisplay } from './fake-display.ts';
-import { RestartableServer, T0, waitFor } from '../../server/ws/fixtures.ts';
+import { startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, waitFor, type RestartableServer } from '../../server/ws/fixtures.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
@@ -18,29 +14,17 @@ let display: FakeDisplay | null = null;
 let playerDir: string;
 
 beforeEach(async () => {
-  server = new RestartableServer();
-  await server.start();
-  playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-player-'));
+  ({ server, playerDir } = await startServerWithPlayerDir());
 });
 
 afterEach(async () => {
   display?.ws.close();
   await core?.stop();
-  await server.stop();
-  rmSync(playerDir, { recursive: true, force: true });
-  rmSync(server.dataDir, { recursive: true, force: true });
+  await stopServerAndRemoveDirs(server, playerDir);
 });
 
 it('shows the pairing code without the offline mark while connected, and the mark once the server is gone', async () => {
-  core = await startPlayerCore({
-    serverUrl: server.url,
-    dataDir: playerDir,
-    clock: new VirtualClock(T0),
-    credentials: new FileCredentialStore(playerDir),
-    log: () => {},
-    tickMs: 50,
-    backoff: { baseMs: 50, capMs: 200 },
-  });
+  core = await startTestCore(server.url, playerDir);
   display = new FakeDisplay(core.displayUrl);
   await display.opened();
 

@@ -3,11 +3,10 @@
  * The play must not be lost: the next start turns it into an `interrupted` record and uploads it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { items, RestartableServer, seedCampaign, seedMedia, seedSite, seedUser, storePlan, T0, waitFor } from '../../server/ws/fixtures.ts';
+import { items, seedCampaign, seedMedia, seedSite, seedUser, startServerWithPlayerDir, stopServerAndRemoveDirs, storePlan, T0, waitFor, type RestartableServer } from '../../server/ws/fixtures.ts';
 import { FakeDisplay } from './fake-display.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -17,17 +16,13 @@ const children: ChildProcess[] = [];
 const displays: FakeDisplay[] = [];
 
 beforeEach(async () => {
-  server = new RestartableServer();
-  await server.start();
-  playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-player-'));
+  ({ server, playerDir } = await startServerWithPlayerDir());
 });
 
 afterEach(async () => {
   for (const d of displays) d.close();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await server.stop();
-  rmSync(playerDir, { recursive: true, force: true });
-  rmSync(server.dataDir, { recursive: true, force: true });
+  await stopServerAndRemoveDirs(server, playerDir);
 });
 
 /** Starts `player/cli.ts` under node directly (not through npx) so SIGKILL hits the player itself. */

@@ -4,7 +4,7 @@
  * stopped and started again on the same port and database (the "server down" case).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +13,7 @@ import { buildApp } from '#server/app.ts';
 import { testConfig } from '#server/config.ts';
 import { openDatabase, type Db } from '#server/db/database.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
+import { FileCredentialStore, startPlayerCore, type PlayerCore, type PlayerCoreOptions } from '#player/core/index.ts';
 
 export const T0 = Date.parse('2024-09-05T07:55:00+07:00');
 export const ZONE = 'Asia/Ho_Chi_Minh';
@@ -121,4 +122,35 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | null | 
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A fresh server and an empty player directory: what each player-over-socket test starts from. */
+export async function startServerWithPlayerDir(): Promise<{ server: RestartableServer; playerDir: string }> {
+  const server = new RestartableServer();
+  await server.start();
+  return { server, playerDir: mkdtempSync(join(tmpdir(), 'ihanoi-player-')) };
+}
+
+/** Stops the server and removes its data directory and the player's. */
+export async function stopServerAndRemoveDirs(server: RestartableServer, playerDir: string): Promise<void> {
+  await server.stop();
+  rmSync(playerDir, { recursive: true, force: true });
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * A player core in-process with the fast tick and reconnect backoff these tests wait on, its
+ * clock at T0 and its log silenced; `overrides` replaces any of that.
+ */
+export function startTestCore(serverUrl: string, playerDir: string, overrides: Partial<PlayerCoreOptions> = {}): Promise<PlayerCore> {
+  return startPlayerCore({
+    serverUrl,
+    dataDir: playerDir,
+    clock: new VirtualClock(T0),
+    credentials: new FileCredentialStore(playerDir),
+    log: () => {},
+    tickMs: 50,
+    backoff: { baseMs: 50, capMs: 200 },
+    ...overrides,
+  });
 }

@@ -6,38 +6,26 @@ import WebSocket from 'ws';
 import { VirtualClock } from '#shared/clock.ts';
 import { hashToken } from '#server/auth/passwords.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
-import { RestartableServer, seedSite, seedUser, T0, waitFor } from './fixtures.ts';
+import { seedSite, seedUser, startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, T0, waitFor, type RestartableServer } from './fixtures.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
 let playerDir: string;
 
 beforeEach(async () => {
-  server = new RestartableServer();
-  await server.start();
+  ({ server, playerDir } = await startServerWithPlayerDir());
   seedSite(server.db!, 'ubnd-bach-khoa');
   seedSite(server.db!, 'ubnd-bach-mai');
-  playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-player-'));
 });
 
 afterEach(async () => {
   await core?.stop();
   core = null;
-  await server.stop();
-  rmSync(playerDir, { recursive: true, force: true });
-  rmSync(server.dataDir, { recursive: true, force: true });
+  await stopServerAndRemoveDirs(server, playerDir);
 });
 
 function startCore(): Promise<PlayerCore> {
-  return startPlayerCore({
-    serverUrl: server.url,
-    dataDir: playerDir,
-    clock: new VirtualClock(T0),
-    credentials: new FileCredentialStore(playerDir),
-    log: () => {},
-    tickMs: 50,
-    backoff: { baseMs: 50, capMs: 200 },
-  });
+  return startTestCore(server.url, playerDir);
 }
 
 async function claim(token: string, body: object) {
@@ -149,16 +137,7 @@ describe('pairing', () => {
     const stored = server.db!.prepare('SELECT token_hash FROM enrolment_tokens').all() as { token_hash: string }[];
     expect(stored).toEqual([{ token_hash: hashToken(file.enrolmentToken) }]);
 
-    core = await startPlayerCore({
-      serverUrl: file.serverUrl,
-      dataDir: playerDir,
-      clock: new VirtualClock(T0),
-      credentials: new FileCredentialStore(playerDir),
-      provisioning: file as never,
-      log: () => {},
-      tickMs: 50,
-      backoff: { baseMs: 50, capMs: 200 },
-    });
+    core = await startTestCore(file.serverUrl, playerDir, { provisioning: file as never });
     await waitFor('enrolled', () => core!.snapshot().connected);
     const screens = server.db!.prepare("SELECT name, site_id FROM screens WHERE site_id = 'ubnd-bach-khoa'").all();
     expect(screens).toEqual([{ name: 'Màn hình tầng 1 1', site_id: 'ubnd-bach-khoa' }]);

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '#shared/clock.ts';
-import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
+import type { PlayerCore } from '#player/core/index.ts';
 import { FakeDisplay } from '../../player/core/fake-display.ts';
-import { items, RestartableServer, seedCampaign, seedMedia, seedSite, seedUser, storePlan, T0, waitFor, type SeededMedia } from './fixtures.ts';
+import { items, seedCampaign, seedMedia, seedSite, seedUser, startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, storePlan, T0, waitFor, type RestartableServer, type SeededMedia } from './fixtures.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
@@ -16,12 +15,10 @@ let playerClock: VirtualClock;
 const DATE = '2024-09-05';
 
 beforeEach(async () => {
-  server = new RestartableServer();
-  await server.start();
+  ({ server, playerDir } = await startServerWithPlayerDir());
   seedSite(server.db!);
   media = seedMedia(server.db!, server.dataDir);
   seedCampaign(server.db!, media.sha256);
-  playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-player-'));
   playerClock = new VirtualClock(T0);
 });
 
@@ -30,9 +27,7 @@ afterEach(async () => {
   display = null;
   await core?.stop();
   core = null;
-  await server.stop();
-  rmSync(playerDir, { recursive: true, force: true });
-  rmSync(server.dataDir, { recursive: true, force: true });
+  await stopServerAndRemoveDirs(server, playerDir);
 });
 
 async function provisioningFile() {
@@ -46,16 +41,7 @@ async function provisioningFile() {
 }
 
 async function startCore(provisioning?: unknown): Promise<PlayerCore> {
-  core = await startPlayerCore({
-    serverUrl: server.url,
-    dataDir: playerDir,
-    clock: playerClock,
-    credentials: new FileCredentialStore(playerDir),
-    ...(provisioning ? { provisioning: provisioning as never } : {}),
-    log: () => {},
-    tickMs: 30,
-    backoff: { baseMs: 50, capMs: 200 },
-  });
+  core = await startTestCore(server.url, playerDir, { clock: playerClock, ...(provisioning ? { provisioning: provisioning as never } : {}), tickMs: 30 });
   return core;
 }
 
