@@ -58,6 +58,8 @@ const STRINGS = {
   peakShare: ['Tỷ trọng giờ cao điểm', 'Peak-hour share'],
   shortfall: ['Thiếu', 'Shortfall'],
   shortfallOffline: ['Thiếu do mất kết nối', 'Shortfall while offline'],
+  shortfallOther: ['Thiếu do lý do khác', 'Shortfall, other causes'],
+  offlineMinutes: ['Phút mất kết nối (giờ mở cửa)', 'Offline minutes (open hours)'],
   silentHours: ['Giờ không hoạt động', 'Silent hours'],
   asOf: ['Số liệu ngày', 'Figures for'],
   timeZone: ['Múi giờ', 'Time zone'],

@@ -24,7 +24,9 @@ export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?:
       h('td', { class: 'num' }, complianceBar(r.compliancePct), ' ', fmtPct(r.compliancePct)),
       h('td', { class: 'num' }, fmtPct(r.peakSharePct)),
       h('td', { class: 'num' }, fmtNumber(r.shortfall)),
-      h('td', { class: 'num' }, fmtNumber(r.shortfallOffline)),
+      h('td', { class: 'num', 'data-col': 'shortfallOffline' }, fmtNumber(r.shortfallOffline)),
+      h('td', { class: 'num', 'data-col': 'shortfallOther' }, fmtNumber(r.shortfallOther)),
+      h('td', { class: 'num', 'data-col': 'offlineMinutes' }, fmtNumber(r.offlineMinutes)),
     );
   return h(
     'table',
@@ -44,9 +46,11 @@ export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?:
         h('th', { class: 'num' }, t('peakShare')),
         h('th', { class: 'num' }, t('shortfall')),
         h('th', { class: 'num' }, t('shortfallOffline')),
+        h('th', { class: 'num' }, t('shortfallOther')),
+        h('th', { class: 'num' }, t('offlineMinutes')),
       ),
     ),
-    h('tbody', null, rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 9 }, t('noData')))),
+    h('tbody', null, rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 11 }, t('noData')))),
     totals ? h('tfoot', null, row({ ...totals, label: t('total') }, 'total')) : null,
   );
 }
