@@ -131,19 +131,7 @@ function header(user: Me, routes: Route[], current: Route): HTMLElement {
       'div',
       { class: 'user' },
       h('span', { class: 'who' }, user.displayName, ' · ', tk(`role_${user.role}`)),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'link',
-          id: 'lang-toggle',
-          onclick: (() => {
-            setLang(currentLang() === 'vi' ? 'en' : 'vi');
-            void render();
-          }) as EventListener,
-        },
-        t('language'),
-      ),
+      languageToggle('lang-toggle'),
       h(
         'button',
         {
@@ -160,6 +148,23 @@ function header(user: Me, routes: Route[], current: Route): HTMLElement {
         t('logout'),
       ),
     ),
+  );
+}
+
+/** The vi/en switch, in the header and under the login form; the page redraws in the other language. */
+function languageToggle(id?: string): HTMLElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      id: id ?? null,
+      onclick: (() => {
+        setLang(currentLang() === 'vi' ? 'en' : 'vi');
+        void render();
+      }) as EventListener,
+    },
+    t('language'),
   );
 }
 
@@ -225,18 +230,7 @@ function loginView(): HTMLElement {
     h('label', null, t('password'), pass),
     h('button', { type: 'submit', id: 'login-submit' }, t('login')),
     status,
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'link',
-        onclick: (() => {
-          setLang(currentLang() === 'vi' ? 'en' : 'vi');
-          void render();
-        }) as EventListener,
-      },
-      t('language'),
-    ),
+    languageToggle(),
   );
   return h('div', { class: 'login-wrap' }, form);
 }
