@@ -307,6 +307,13 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
       sessionsByScreen.set(sp.screen_id, list);
     }
   }
+  // Most screens are never offline; the plans of those that were are read one by one, and only
+  // when the screen has a stored plan that day.
+  let withPlan: ReadonlySet<string> | undefined;
+  const plannedStarts = (screenId: string) => {
+    withPlan ??= repos.reports.plannedScreens(date);
+    return withPlan.has(screenId) ? repos.reports.plannedStarts(screenId, date, ctx.campaign.id, ctx.campaign.media_sha256) : [];
+  };
   for (const site of sites) {
     const frame = frames.get(site.row.id)!;
     const listed = screensOn(ctx, site, date);
@@ -323,8 +330,7 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
       const shortfall = Math.max(0, due - plays);
       // A screen that no longer counts (revoked before the day) owes nothing, offline or not.
       const off = counted
-        ? offlineShare(ctx, frame, sessionsByScreen.get(screen.id) ?? [], () =>
-            repos.reports.plannedStarts(screen.id, date, ctx.campaign.id, ctx.campaign.media_sha256))
+        ? offlineShare(ctx, frame, sessionsByScreen.get(screen.id) ?? [], () => plannedStarts(screen.id))
         : { offlineOpenMs: 0, plannedOffline: 0, fromPlan: false };
       const offlineMinutes = Math.round(off.offlineOpenMs / 60_000);
       const shortfallOffline = Math.min(shortfall, off.plannedOffline);

@@ -198,6 +198,7 @@ export function reportsRepository(db: Db) {
                     json_extract(i.value, '$.mediaSha256') = @media)
      ORDER BY start`,
   );
+  const plannedScreens = db.prepare<[string], { screen_id: string }>('SELECT screen_id FROM screen_plans WHERE local_date = ?');
   const insertSaved = db.prepare(
     `INSERT INTO reports (kind, campaign_id, period_first, period_last, generated_at_ms, file_name, checksum)
      VALUES (@kind, @campaign_id, @period_first, @period_last, @generated_at_ms, @file_name, @checksum)
@@ -240,6 +241,8 @@ export function reportsRepository(db: Db) {
     /** The hash of a screen's play `seq`, to check the first link of a period against it. */
     hashAt: (screenId: string, seq: number) => hashAt.get(screenId, seq)?.hash,
     plannedOn: (date: string, campaignId: string) => plannedOn.all({ campaign: campaignId, date }),
+    /** Screens with a stored plan for a local day (any campaign). */
+    plannedScreens: (date: string) => new Set(plannedScreens.all(date).map((r) => r.screen_id)),
     /** Start instants of the plan items issued to a screen for a campaign on a local day. */
     plannedStarts: (screenId: string, date: string, campaignId: string, mediaSha256: string | null) =>
       plannedStarts.all({ screen: screenId, date, campaign: campaignId, media: mediaSha256 ?? '' }).map((r) => r.start),

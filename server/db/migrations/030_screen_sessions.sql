@@ -15,3 +15,5 @@ CREATE INDEX screen_sessions_screen ON screen_sessions(screen_id, connected_at_m
 CREATE INDEX screen_sessions_end ON screen_sessions(disconnected_at_ms);
 -- At most one open session per screen: the gateway tracks the screen, not each socket.
 CREATE UNIQUE INDEX screen_sessions_open ON screen_sessions(screen_id) WHERE disconnected_at_ms IS NULL;
+-- Reports look up, per day, which screens have a stored plan before reading any plan's items.
+CREATE INDEX screen_plans_date ON screen_plans(local_date, screen_id);

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { hashPassword } from '#server/auth/passwords.ts';
 import type { PlayInsert } from '#server/repositories/reports.ts';
+import type { SessionEndReason } from '#server/repositories/screen-sessions.ts';
 import { rowToRecord, type PlayRow } from '#server/repositories/plays.ts';
 import { hashPlayRecord } from '#server/proof/chain.ts';
 import { GENESIS_HASH } from '#shared/schemas/protocol.ts';
@@ -116,13 +117,13 @@ export function seedSessions(app: FastifyInstance): void {
   const darkFrom = zonedToInstant('2024-09-05', '00:00', ZONE);
   const darkTo = zonedToInstant('2024-09-06', '00:00', ZONE);
   app.repos.screenSessions.insertClosed(
-    SCREENS.flatMap((s) =>
+    SCREENS.flatMap((s): { screen_id: string; connected_at_ms: number; disconnected_at_ms: number; reason: SessionEndReason }[] =>
       s.id === 'scr-ga-2'
         ? [
-            { screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: darkFrom, reason: 'heartbeat_missed' as const },
-            { screen_id: s.id, connected_at_ms: darkTo, disconnected_at_ms: end, reason: 'closed' as const },
+            { screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: darkFrom, reason: 'heartbeat_missed' },
+            { screen_id: s.id, connected_at_ms: darkTo, disconnected_at_ms: end, reason: 'closed' },
           ]
-        : [{ screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: end, reason: 'closed' as const }],
+        : [{ screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: end, reason: 'closed' }],
     ),
   );
 }
