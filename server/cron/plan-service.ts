@@ -40,12 +40,15 @@ export interface ReplanResult {
   days: number;
 }
 
-export function toPlanCampaign(c: PlanCampaignRow): PlanCampaign | null {
-  if (!c.media_sha256 || !c.media_duration_ms) return null;
+/**
+ * The scheduler's view of a campaign row, given its video: the plan service reads the duration
+ * in the same query, the raise form from the media row it has already loaded.
+ */
+export function planCampaignOf(c: Omit<PlanCampaignRow, 'media_sha256' | 'media_duration_ms' | 'status'>, mediaSha256: string, mediaDurationMs: number): PlanCampaign {
   return {
     id: c.id,
-    mediaSha256: c.media_sha256,
-    mediaDurationMs: c.media_duration_ms,
+    mediaSha256,
+    mediaDurationMs,
     firstDay: c.first_day,
     lastDay: c.last_day,
     timeZone: c.time_zone,
@@ -54,6 +57,12 @@ export function toPlanCampaign(c: PlanCampaignRow): PlanCampaign | null {
     peakProfiles: JSON.parse(c.peak_profiles) as Partial<Record<VenueType, PeakProfile>>,
     makeGoodCapPct: c.make_good_cap_pct,
   };
+}
+
+/** A campaign without a video (or one whose duration is unknown) cannot be planned yet. */
+export function toPlanCampaign(c: PlanCampaignRow): PlanCampaign | null {
+  if (!c.media_sha256 || !c.media_duration_ms) return null;
+  return planCampaignOf(c, c.media_sha256, c.media_duration_ms);
 }
 
 export function toPlanSite(s: PlanSiteRow): PlanSite {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CreateOverrideBody, Override, OverrideQuery, OverrideState, listOf } from '#shared/schemas/api.ts';
-import type { OpeningHours, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import { localDateOf } from '#shared/time.ts';
 import { AppError, notFound } from '../errors.ts';
-import { checkFeasible, type PlanCampaign, type PlanSite } from '../scheduler/index.ts';
+import { planCampaignOf, toPlanSite } from '../cron/plan-service.ts';
+import { checkFeasible } from '../scheduler/index.ts';
 import type { CampaignRow } from '../repositories/campaigns.ts';
 import type { SiteRow } from '../repositories/sites.ts';
 import { campaignPhase, overrideView } from './views.ts';
@@ -24,26 +24,6 @@ const StateQuery = z.object({ campaign: z.string().min(1), site: z.string().min(
  *   with the largest feasible value in the error.
  */
 const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
-  const planCampaign = (c: CampaignRow, durationMs: number): PlanCampaign => ({
-    id: c.id,
-    mediaSha256: c.media_sha256 ?? '',
-    mediaDurationMs: durationMs,
-    firstDay: c.first_day,
-    lastDay: c.last_day,
-    timeZone: c.time_zone,
-    targetPerDay: c.target_per_day,
-    averageBasis: c.average_basis,
-    peakProfiles: JSON.parse(c.peak_profiles) as Partial<Record<VenueType, PeakProfile>>,
-    makeGoodCapPct: c.make_good_cap_pct,
-  });
-  const planSite = (s: SiteRow): PlanSite => ({
-    id: s.id,
-    venueType: s.venue_type as VenueType,
-    timeZone: s.time_zone,
-    openingHours: JSON.parse(s.opening_hours) as OpeningHours,
-    peakProfile: s.peak_profile ? (JSON.parse(s.peak_profile) as PeakProfile) : null,
-  });
-
   const load = (campaignId: string, siteId: string) => {
     const campaign = app.repos.campaigns.get(campaignId);
     if (!campaign) throw notFound('chiến dịch / campaign', campaignId);
@@ -55,7 +35,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   };
 
   const maxFeasible = (campaign: CampaignRow, site: SiteRow, durationMs: number, perDay: number) =>
-    checkFeasible(planCampaign(campaign, durationMs), planSite(site), perDay, localDateOf(app.clock.now(), site.time_zone));
+    checkFeasible(planCampaignOf(campaign, campaign.media_sha256 ?? '', durationMs), toPlanSite(site), perDay, localDateOf(app.clock.now(), site.time_zone));
 
   app.get(
     '/api/v1/overrides',
