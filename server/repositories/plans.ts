@@ -4,28 +4,16 @@
  * monotonic version), the cron_runs ledger, and the heartbeat sweep.
  */
 import type { Db } from '../db/database.ts';
+import type { CampaignRow } from './campaigns.ts';
+import type { SiteRow } from './sites.ts';
 
-export interface PlanCampaignRow {
-  id: string;
-  media_sha256: string | null;
-  media_duration_ms: number | null;
-  first_day: string;
-  last_day: string;
-  time_zone: string;
-  target_per_day: number;
-  average_basis: 'operating_day' | 'calendar_day';
-  make_good_cap_pct: number;
-  peak_profiles: string;
-  status: 'active' | 'closed';
-}
+/** The campaign columns planning reads, with its video's duration joined in. */
+export type PlanCampaignRow = Pick<
+  CampaignRow,
+  'id' | 'media_sha256' | 'first_day' | 'last_day' | 'time_zone' | 'target_per_day' | 'average_basis' | 'make_good_cap_pct' | 'peak_profiles' | 'status'
+> & { media_duration_ms: number | null };
 
-export interface PlanSiteRow {
-  id: string;
-  venue_type: string;
-  time_zone: string;
-  opening_hours: string;
-  peak_profile: string | null;
-}
+export type PlanSiteRow = Pick<SiteRow, 'id' | 'venue_type' | 'time_zone' | 'opening_hours' | 'peak_profile'>;
 
 export interface PlanScreenRow {
   id: string;
