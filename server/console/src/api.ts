@@ -15,6 +15,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What a person is shown when a call fails: the server's own message when there is one. */
+export function errorText(err: unknown): string {
+  return err instanceof ApiError ? err.message : String(err);
+}
+
 async function failure(res: Response): Promise<ApiError> {
   let code = 'HTTP_' + res.status;
   let message = `${res.status} ${res.statusText}`;

@@ -6,7 +6,7 @@
 import type { Campaign, Me } from '#shared/schemas/api.ts';
 import type { Role } from '#shared/schemas/domain.ts';
 import './style.css';
-import { ApiError, currentUser, get, post, whenLoggedOut } from './api.ts';
+import { currentUser, errorText, get, post, whenLoggedOut } from './api.ts';
 import { clear, h, message } from './dom.ts';
 import { currentLang, setLang, t, tk, type StringKey } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
@@ -190,7 +190,7 @@ function changePasswordView(): HTMLElement {
           me = await currentUser();
           void render();
         } catch (err) {
-          status.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+          status.appendChild(message('error', errorText(err)));
         }
       }) as EventListener,
     },
@@ -221,7 +221,7 @@ function loginView(): HTMLElement {
           me = res.user;
           void render();
         } catch (err) {
-          status.appendChild(message('error', `${t('loginFailed')}: ${err instanceof ApiError ? err.message : String(err)}`));
+          status.appendChild(message('error', `${t('loginFailed')}: ${errorText(err)}`));
         }
       }) as EventListener,
     },

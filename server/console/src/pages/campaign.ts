@@ -1,7 +1,7 @@
 import type { Campaign, Media } from '#shared/schemas/api.ts';
 import { HOURS_PER_WEEK, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
 import type { PlanPreviewResult } from '#shared/schemas/reports.ts';
-import { ApiError, patch, post, uploadWithProgress } from '../api.ts';
+import { errorText, patch, post, uploadWithProgress } from '../api.ts';
 import { barChart } from '../charts.ts';
 import { clear, h, message } from '../dom.ts';
 import { fmtDate, fmtNumber, parseDmy, todayIn } from '../fmt.ts';
@@ -9,7 +9,6 @@ import { currentLang, t } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
 
 const BRUSHES = [0, 1, 1.5, 2, 3, 5];
-const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
 export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise<void> {
   root.appendChild(h('h1', null, t('navCampaign')));

@@ -1,5 +1,5 @@
 import type { OverrideState } from '#shared/schemas/api.ts';
-import { ApiError, get, post, query } from '../api.ts';
+import { errorText, get, post, query } from '../api.ts';
 import { clear, h, message } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
 import { t } from '../i18n.ts';
@@ -62,7 +62,7 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
             await show(message('ok', t('applied')));
           } catch (err) {
             // The server says why (below the city's target, only upwards, not feasible): show it as is.
-            status.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+            status.appendChild(message('error', errorText(err)));
           }
         }) as EventListener,
       },

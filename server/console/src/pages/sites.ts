@@ -1,6 +1,6 @@
 import type { Screen, Site } from '#shared/schemas/api.ts';
 import { VENUE_TYPES } from '#shared/schemas/domain.ts';
-import { ApiError, get, post, query } from '../api.ts';
+import { errorText, get, post, query } from '../api.ts';
 import { clear, h, message } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
 import { currentLang, t, tk } from '../i18n.ts';
@@ -76,7 +76,7 @@ function screenRow(s: Screen, site: Site, today: Today['items'][number] | undefi
               await post(`/screens/${encodeURIComponent(s.id)}/revoke`);
               ctx.navigate('/sites');
             } catch (err) {
-              cell.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+              cell.appendChild(message('error', errorText(err)));
             }
           }) as EventListener,
         },
@@ -124,7 +124,7 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
           status.appendChild(message('ok', `${t('paired')}: ${r.name}`));
           setTimeout(() => ctx.navigate('/sites'), 600);
         } catch (err) {
-          status.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+          status.appendChild(message('error', errorText(err)));
         }
       }) as EventListener,
     },
@@ -159,7 +159,7 @@ function provisionForm(sites: Site[]): HTMLElement {
           a.click();
           status.appendChild(message('ok', `${t('provisionMade')} ${file.expiresAt.slice(0, 10).split('-').reverse().join('/')}`));
         } catch (err) {
-          status.appendChild(message('error', err instanceof ApiError ? err.message : String(err)));
+          status.appendChild(message('error', errorText(err)));
         }
       }) as EventListener,
     },
