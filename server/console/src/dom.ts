@@ -1,4 +1,6 @@
 /** A tiny element builder: enough DOM for forms and tables without a framework. */
+import { errorText } from './api.ts';
+
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener> & { dataset?: never };
 
@@ -23,6 +25,22 @@ function append(el: Node, children: Child[]): void {
     if (Array.isArray(c)) append(el, c);
     else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
   }
+}
+
+/**
+ * A form's submit handler: the page stays, `status` is emptied, `action` runs, and a failure is
+ * shown in `status` in the server's own words (passed through `describe` when given).
+ */
+export function submitInto(status: HTMLElement, action: () => Promise<void>, describe: (text: string) => string = (text) => text): EventListener {
+  return (async (e: Event) => {
+    e.preventDefault();
+    clear(status);
+    try {
+      await action();
+    } catch (err) {
+      status.appendChild(message('error', describe(errorText(err))));
+    }
+  }) as EventListener;
 }
 
 export function clear(el: Element): void {

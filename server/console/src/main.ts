@@ -6,8 +6,8 @@
 import type { Campaign, Me } from '#shared/schemas/api.ts';
 import type { Role } from '#shared/schemas/domain.ts';
 import './style.css';
-import { currentUser, errorText, get, post, whenLoggedOut } from './api.ts';
-import { clear, h, message } from './dom.ts';
+import { currentUser, get, post, whenLoggedOut } from './api.ts';
+import { clear, h, message, submitInto } from './dom.ts';
 import { currentLang, setLang, t, tk, type StringKey } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
 import { campaignPage } from './pages/campaign.ts';
@@ -178,21 +178,15 @@ function changePasswordView(): HTMLElement {
     'form',
     {
       class: 'login card',
-      onsubmit: (async (e: Event) => {
-        e.preventDefault();
-        clear(status);
+      onsubmit: submitInto(status, async () => {
         if (next.value !== again.value) {
           status.appendChild(message('error', t('passwordsDiffer')));
           return;
         }
-        try {
-          await post('/auth/password', { currentPassword: current.value, newPassword: next.value });
-          me = await currentUser();
-          void render();
-        } catch (err) {
-          status.appendChild(message('error', errorText(err)));
-        }
-      }) as EventListener,
+        await post('/auth/password', { currentPassword: current.value, newPassword: next.value });
+        me = await currentUser();
+        void render();
+      }),
     },
     h('h1', null, t('changePassword')),
     h('p', { class: 'muted' }, t('changePasswordHelp')),
@@ -213,17 +207,11 @@ function loginView(): HTMLElement {
     'form',
     {
       class: 'login card',
-      onsubmit: (async (e: Event) => {
-        e.preventDefault();
-        clear(status);
-        try {
-          const res = await post<{ user: Me }>('/auth/login', { username: user.value, password: pass.value });
-          me = res.user;
-          void render();
-        } catch (err) {
-          status.appendChild(message('error', `${t('loginFailed')}: ${errorText(err)}`));
-        }
-      }) as EventListener,
+      onsubmit: submitInto(status, async () => {
+        const res = await post<{ user: Me }>('/auth/login', { username: user.value, password: pass.value });
+        me = res.user;
+        void render();
+      }, (text) => `${t('loginFailed')}: ${text}`),
     },
     h('h1', null, t('appTitle')),
     h('label', null, t('username'), user),

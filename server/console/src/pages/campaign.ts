@@ -3,7 +3,7 @@ import { HOURS_PER_WEEK, VENUE_TYPES, type VenueType } from '#shared/schemas/dom
 import type { PlanPreviewResult } from '#shared/schemas/reports.ts';
 import { errorText, patch, post, uploadWithProgress } from '../api.ts';
 import { barChart } from '../charts.ts';
-import { clear, h, message } from '../dom.ts';
+import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDate, fmtNumber, parseDmy, todayIn } from '../fmt.ts';
 import { currentLang, t } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
@@ -78,22 +78,16 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       'form',
       {
         class: 'card',
-        onsubmit: (async (e: Event) => {
-          e.preventDefault();
-          clear(status);
+        onsubmit: submitInto(status, async () => {
           const a = parseDmy(first.value);
           const b = parseDmy(last.value);
           if (!a || !b) {
             status.appendChild(message('error', t('badDate')));
             return;
           }
-          try {
-            campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, { firstDay: a, lastDay: b, targetPerDay: Number(target.value) });
-            status.appendChild(message('ok', `${t('saved')}: ${campaign.windowText}, ${campaign.targetPerDay}`));
-          } catch (err) {
-            status.appendChild(message('error', errorText(err)));
-          }
-        }) as EventListener,
+          campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, { firstDay: a, lastDay: b, targetPerDay: Number(target.value) });
+          status.appendChild(message('ok', `${t('saved')}: ${campaign.windowText}, ${campaign.targetPerDay}`));
+        }),
       },
       h('h2', null, t('dates')),
       h('div', { class: 'row' }, h('label', null, t('firstDay'), first), h('label', null, t('lastDay'), last), h('label', null, t('targetPerDay'), target)),

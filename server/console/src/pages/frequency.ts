@@ -1,6 +1,6 @@
 import type { OverrideState } from '#shared/schemas/api.ts';
-import { errorText, get, post, query } from '../api.ts';
-import { clear, h, message } from '../dom.ts';
+import { get, post, query } from '../api.ts';
+import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
 import { t } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
@@ -54,17 +54,11 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
       {
         class: 'card',
         id: 'freq-form',
-        onsubmit: (async (e: Event) => {
-          e.preventDefault();
-          clear(status);
-          try {
-            await post('/overrides', { campaignId: campaign!.id, siteId, playsPerDay: Number(value.value), reason: reason.value });
-            await show(message('ok', t('applied')));
-          } catch (err) {
-            // The server says why (below the city's target, only upwards, not feasible): show it as is.
-            status.appendChild(message('error', errorText(err)));
-          }
-        }) as EventListener,
+        onsubmit: submitInto(status, async () => {
+          // A refusal (below the city's target, only upwards, not feasible) is shown in the server's words.
+          await post('/overrides', { campaignId: campaign!.id, siteId, playsPerDay: Number(value.value), reason: reason.value });
+          await show(message('ok', t('applied')));
+        }),
       },
       h(
         'div',

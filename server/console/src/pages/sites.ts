@@ -1,7 +1,7 @@
 import type { Screen, Site } from '#shared/schemas/api.ts';
 import { VENUE_TYPES } from '#shared/schemas/domain.ts';
 import { errorText, get, post, query } from '../api.ts';
-import { clear, h, message } from '../dom.ts';
+import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
 import { currentLang, t, tk } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
@@ -116,17 +116,11 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
     {
       class: 'card',
       id: 'pair-form',
-      onsubmit: (async (e: Event) => {
-        e.preventDefault();
-        clear(status);
-        try {
-          const r = await post<{ screenId: string; name: string }>('/pairing/claim', { code: code.value, siteId: site.value, screenName: name.value });
-          status.appendChild(message('ok', `${t('paired')}: ${r.name}`));
-          setTimeout(() => ctx.navigate('/sites'), 600);
-        } catch (err) {
-          status.appendChild(message('error', errorText(err)));
-        }
-      }) as EventListener,
+      onsubmit: submitInto(status, async () => {
+        const r = await post<{ screenId: string; name: string }>('/pairing/claim', { code: code.value, siteId: site.value, screenName: name.value });
+        status.appendChild(message('ok', `${t('paired')}: ${r.name}`));
+        setTimeout(() => ctx.navigate('/sites'), 600);
+      }),
     },
     h('h2', null, t('pairTitle')),
     h('p', { class: 'muted' }, t('pairHelp')),
@@ -147,21 +141,15 @@ function provisionForm(sites: Site[]): HTMLElement {
     {
       class: 'card',
       id: 'provision-form',
-      onsubmit: (async (e: Event) => {
-        e.preventDefault();
-        clear(status);
-        try {
-          const file = await post<{ siteId: string; expiresAt: string }>('/screens/provision', { siteId: site.value, count: Number(count.value) });
-          const a = h('a', {
-            href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' })),
-            download: `ihanoi-provision-${file.siteId.replace(/[^a-z0-9-]+/gi, '_')}.json`,
-          });
-          a.click();
-          status.appendChild(message('ok', `${t('provisionMade')} ${file.expiresAt.slice(0, 10).split('-').reverse().join('/')}`));
-        } catch (err) {
-          status.appendChild(message('error', errorText(err)));
-        }
-      }) as EventListener,
+      onsubmit: submitInto(status, async () => {
+        const file = await post<{ siteId: string; expiresAt: string }>('/screens/provision', { siteId: site.value, count: Number(count.value) });
+        const a = h('a', {
+          href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' })),
+          download: `ihanoi-provision-${file.siteId.replace(/[^a-z0-9-]+/gi, '_')}.json`,
+        });
+        a.click();
+        status.appendChild(message('ok', `${t('provisionMade')} ${file.expiresAt.slice(0, 10).split('-').reverse().join('/')}`));
+      }),
     },
     h('h2', null, t('provisionTitle')),
     h('p', { class: 'muted' }, t('provisionHelp')),
