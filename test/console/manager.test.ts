@@ -69,6 +69,12 @@ it('asks for a new password after a one-time password, before anything else', as
   await page.click('#login-submit');
   await page.waitForSelector('#password-submit');
   expect(await page.locator('nav').count()).toBe(0);
+  // A wrong current password is said on the form, which stays put.
+  await page.fill('#current-password', 'khong-phai-mat-khau');
+  await page.fill('#new-password', 'mat-khau-moi-cua-toi');
+  await page.fill('#repeat-password', 'mat-khau-moi-cua-toi');
+  await page.click('#password-submit');
+  await expect(page.locator('.msg-error').textContent()).resolves.toContain('Mật khẩu hiện tại không đúng');
   await page.fill('#current-password', 'mot-lan-duy-nhat-1');
   await page.fill('#new-password', 'mat-khau-moi-cua-toi');
   await page.fill('#repeat-password', 'mat-khau-moi-cua-toi');

@@ -40,10 +40,13 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? null : JSON.stringify(body),
   });
-  if (res.status === 401 && path !== '/auth/login') {
-    onUnauthenticated();
+  if (!res.ok) {
+    const err = await failure(res);
+    // Only a lost session logs the user out; a wrong current password (also 401) is shown
+    // on the form that asked for it.
+    if (err.code === 'UNAUTHENTICATED') onUnauthenticated();
+    throw err;
   }
-  if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }
 
