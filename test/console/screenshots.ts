@@ -61,16 +61,28 @@ async function main(): Promise<void> {
     }
     const last = addDays(localDateOf(NOW, plan.timeZone), 0);
     const rows: PlayInsert[] = [];
+    // Connection sessions match the plays: a screen is connected all campaign except its dark
+    // days, so the reports' offline attribution tells the same story as the plays.
+    const wentDarkToday = new Set(screens.filter((_, i) => i % 13 === 5).map((s) => s.id));
+    const sessions: { screen_id: string; connected_at_ms: number; disconnected_at_ms: number; reason: 'closed' | 'heartbeat_missed' }[] = [];
     for (const s of screens) {
+      let from: number | null = zonedToInstant(plan.firstDay, 0, s.site.time_zone);
       const hours = OpeningHours.parse(JSON.parse(s.site.opening_hours));
       const planSite = { id: s.site.id, venueType: s.site.venue_type as VenueType, timeZone: s.site.time_zone, openingHours: hours, peakProfile: s.site.peak_profile ? (JSON.parse(s.site.peak_profile) as number[]) : null };
       let seq = 0;
       for (const date of eachDate(plan.firstDay, last)) {
         const dark = rand() < 0.03;
+        if (dark && from !== null) {
+          sessions.push({ screen_id: s.id, connected_at_ms: from, disconnected_at_ms: zonedToInstant(date, 0, s.site.time_zone), reason: 'heartbeat_missed' });
+          from = null;
+        } else if (!dark && from === null) {
+          from = zonedToInstant(date, 0, s.site.time_zone);
+        }
         const dayPlan = planDay({ campaign: plan, site: planSite, screen: { id: s.id }, date, clock: new VirtualClock(zonedToInstant(date, 0, s.site.time_zone)) });
         for (const item of dayPlan.items) {
           if (dark || rand() < 0.04) continue;
           if (date === last && item.start > NOW) continue;
+          if (date === last && wentDarkToday.has(s.id) && item.start > zonedToInstant(date, '11:00', s.site.time_zone)) continue;
           seq++;
           const z = toIsoWithOffset(item.start, s.site.time_zone);
           rows.push({
@@ -101,15 +113,23 @@ async function main(): Promise<void> {
           });
         }
       }
+      if (from !== null) sessions.push({ screen_id: s.id, connected_at_ms: from, disconnected_at_ms: NOW, reason: 'closed' });
     }
     repos.reports.insertPlays(rows);
-    t.clock.set(NOW);
-    // Today's plans, as the plan service issues them to the players.
+    // Today's plans, as the plan service issued them to the players ahead of the day.
+    t.clock.set(zonedToInstant(last, 0, plan.timeZone) - 60_000);
     t.app.plans.replan({});
-    for (const [i, s] of screens.entries()) {
+    t.clock.set(NOW);
+    for (const s of screens) {
       repos.screens.touchSeen(s.id, { playerVersion: '1.0.0' });
-      if (i % 13 === 5) repos.screens.setStatus(s.id, 'offline');
+      if (wentDarkToday.has(s.id)) {
+        repos.screens.setStatus(s.id, 'offline');
+        // These went dark at 11:00 today: their last session ends there.
+        const last = sessions.findLast((x) => x.screen_id === s.id);
+        if (last && last.disconnected_at_ms === NOW) last.disconnected_at_ms = zonedToInstant(localDateOf(NOW, s.site.time_zone), '11:00', s.site.time_zone);
+      }
     }
+    repos.screenSessions.insertClosed(sessions);
     await createUser(t.app, { username: 'quanly', role: 'campaign_manager', password: 'mat-khau-quan-ly-1', displayName: 'Nguyễn Văn Quản' });
     await generateWeeklyReport(t.app, campaignRow.id, '2024-08-22', '2024-08-28');
     await generateWeeklyReport(t.app, campaignRow.id, '2024-08-29', '2024-09-04');
