@@ -5,6 +5,7 @@
  * SQL, so out-of-scope rows never leave the database.
  */
 import type { Db } from '../db/database.ts';
+import type { PlayRow } from './plays.ts';
 
 export interface ReportCampaignRow {
   id: string;
@@ -79,29 +80,8 @@ export interface SiteHourCounts {
   peak_plays: number;
 }
 
-export interface EvidenceRow {
-  play_id: string;
-  screen_id: string;
-  site_id: string;
-  campaign_id: string;
-  media_sha256: string;
-  plan_item_id: string | null;
-  planned_at: string | null;
-  started_at: string;
-  ended_at: string;
-  seconds_shown: number;
-  outcome: string;
-  reason: string | null;
-  player_version: string;
-  seq: number;
-  prev_hash: string;
-  hash: string;
-  chain_status: string;
-  local_date: string;
-  local_hour: number;
-  in_peak: number;
-  received_at_ms: number;
-}
+/** A stored play as the evidence export reads it: the plays row without the epoch columns. */
+export type EvidenceRow = Omit<PlayRow, 'planned_ms' | 'started_ms' | 'ended_ms'>;
 
 export interface ChainSummaryRow {
   screen_id: string;
@@ -124,13 +104,8 @@ export interface SavedReportRow {
   checksum: string;
 }
 
-/** A play as the bench and tests seed it; mirrors the plays table. */
-export type PlayInsert = Omit<EvidenceRow, 'received_at_ms'> & {
-  planned_ms: number | null;
-  started_ms: number;
-  ended_ms: number;
-  received_at_ms: number;
-};
+/** A play as the bench and tests seed it: exactly a plays row. */
+export type PlayInsert = PlayRow;
 
 const SCOPE = `(@sites IS NULL OR site_id IN (SELECT value FROM json_each(@sites)))`;
 
