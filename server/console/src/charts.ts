@@ -33,6 +33,8 @@ export interface BarChartOptions {
   targetLabel?: string;
   /** Name of the shaded columns in the legend. */
   shadeLabel?: string;
+  /** Legend entries for bars drawn with a `kind` class (e.g. below target, peak hours). */
+  kindLabels?: { kind: string; label: string }[];
   valueLabel: string;
 }
 
@@ -97,6 +99,11 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
     legend.appendChild(s('rect', { x: padL + 300, y: 4, width: 10, height: 10, class: 'shade' }));
     legend.appendChild(s('text', { x: padL + 314, y: 13, class: 'axis' }, o.shadeLabel));
   }
+  (o.kindLabels ?? []).forEach((k, i) => {
+    const x = padL + 450 + i * 160;
+    legend.appendChild(s('rect', { x, y: 4, width: 10, height: 10, class: `bar ${k.kind}` }));
+    legend.appendChild(s('text', { x: x + 14, y: 13, class: 'axis' }, k.label));
+  });
   svg.appendChild(legend);
   return svg;
 }

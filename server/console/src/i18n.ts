@@ -108,6 +108,8 @@ const STRINGS = {
   pair: ['Ghép nối', 'Pair'],
   paired: ['Đã ghép nối màn hình', 'Screen paired'],
   noScreens: ['Chưa có màn hình', 'No screens yet'],
+  belowTarget: ['Dưới chỉ tiêu', 'Below target'],
+  mostlyPeak: ['Phần lớn trong giờ cao điểm', 'Mostly in peak hours'],
   provisionTitle: ['Cài đặt hàng loạt', 'Mass install'],
   provisionHelp: [
     'Tải một tệp cài đặt cho điểm đặt, chép vào từng máy phát và chạy trình phát với tệp đó: các màn hình tự ghép nối, không cần nhập mã.',

@@ -79,14 +79,14 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
       clear(result);
       result.append(
         h('p', { class: 'muted' }, `${t('period')}: ${fmtDate(r.from, zone)} – ${fmtDate(r.to, zone)} · ${t('timeZone')}: ${r.timeZone}`),
-        groupTable(r.groups, tk(`group_${r.groupBy}`), r.totals, 'rep-table'),
+        h('div', { class: 'table-scroll' }, groupTable(r.groups, tk(`group_${r.groupBy}`), r.totals, 'rep-table')),
         h('h2', null, t('dailyChart')),
         h(
           'div',
           { class: 'chart-box', id: 'chart-daily' },
           barChart(
             r.daily.map((d) => ({ label: fmtDate(d.date, zone).slice(0, 5), value: d.plays, target: d.target, kind: d.plays < d.target ? 'short' : '', title: `${fmtDate(d.date, zone)}: ${d.plays} / ${d.target}` })),
-            { title: t('dailyChart'), valueLabel: t('plays'), targetLabel: t('target') },
+            { title: t('dailyChart'), valueLabel: t('plays'), targetLabel: t('target'), kindLabels: [{ kind: 'short', label: t('belowTarget') }] },
           ),
         ),
         h('h2', null, t('hourlyChart')),
@@ -95,7 +95,7 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
           { class: 'chart-box', id: 'chart-hourly' },
           barChart(
             r.hourly.map((x) => ({ label: String(x.hour).padStart(2, '0'), value: x.plays, kind: x.peakPlays > x.plays / 2 ? 'peak' : '', title: `${String(x.hour).padStart(2, '0')}:00 — ${x.plays} (${x.peakPlays} ${t('peakShare').toLowerCase()})` })),
-            { title: t('hourlyChart'), valueLabel: t('plays'), labelEvery: 2 },
+            { title: t('hourlyChart'), valueLabel: t('plays'), labelEvery: 2, kindLabels: [{ kind: 'peak', label: t('mostlyPeak') }] },
           ),
         ),
       );
