@@ -73,6 +73,12 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
      FROM sites ORDER BY sites.id`,
   );
 
+  const siteIdsFor = (p: Participants): string[] =>
+    sitesWithRegionPath
+      .all()
+      .filter((s) => siteTakesPart(p, { id: s.id, venue_type: s.venue_type, regionPath: s.region_path ? (JSON.parse(s.region_path) as string[]) : [] }))
+      .map((s) => s.id);
+
   const update = db.transaction((id: string, patch: CampaignPatch, actor: string) => {
     const before = byId.get(id);
     if (!before) return undefined;
@@ -107,12 +113,10 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
     participatingSiteIds: (id: string): string[] => {
       const c = byId.get(id);
       if (!c) return [];
-      const p = JSON.parse(c.participants) as Participants;
-      return sitesWithRegionPath
-        .all()
-        .filter((s) => siteTakesPart(p, { id: s.id, venue_type: s.venue_type, regionPath: s.region_path ? (JSON.parse(s.region_path) as string[]) : [] }))
-        .map((s) => s.id);
+      return siteIdsFor(JSON.parse(c.participants) as Participants);
     },
+    /** Ids of the sites a participants value would take in; the console's preview asks before saving. */
+    siteIdsFor,
   };
 }
 export type CampaignsRepository = ReturnType<typeof campaignsRepository>;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { Campaign, CampaignSite, IdParams, UpdateCampaignBody, listOf } from '#shared/schemas/api.ts';
-import type { VenueType } from '#shared/schemas/domain.ts';
+import { Campaign, CampaignSite, IdParams, ParticipantsPreview, UpdateCampaignBody, listOf } from '#shared/schemas/api.ts';
+import { Participants, type VenueType } from '#shared/schemas/domain.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { CampaignPatch, CampaignRow } from '../repositories/campaigns.ts';
 import { campaignView } from './views.ts';
@@ -58,6 +58,26 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
           };
         });
       return { items };
+    },
+  );
+
+  app.post(
+    '/api/v1/campaigns/:id/participants/preview',
+    {
+      config: { roles: ['campaign_manager'] },
+      schema: {
+        tags: TAGS,
+        summary: 'The sites and screens a proposed participants value would take in; changes nothing',
+        params: IdParams,
+        body: Participants,
+        response: { 200: ParticipantsPreview },
+      },
+    },
+    async (request) => {
+      getOr404(request.params.id);
+      const siteIds = app.repos.campaigns.siteIdsFor(request.body);
+      const counts = new Map(app.repos.sites.list().map((s) => [s.id, s.screen_count]));
+      return { siteIds, screenCount: siteIds.reduce((n, id) => n + (counts.get(id) ?? 0), 0) };
     },
   );
 

@@ -289,6 +289,14 @@ export const UpdateCampaignBody = z
   });
 export type UpdateCampaignBody = z.infer<typeof UpdateCampaignBody>;
 
+/** What a proposed participants value would take in, before it is saved. */
+export const ParticipantsPreview = z.object({
+  siteIds: z.array(z.string()),
+  /** Screens of those sites that are not revoked. */
+  screenCount: z.number().int(),
+});
+export type ParticipantsPreview = z.infer<typeof ParticipantsPreview>;
+
 /** Sites that take part in a campaign, with the frequency in force at each. */
 export const CampaignSite = z.object({
   siteId: z.string(),

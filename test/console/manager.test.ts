@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.ts';
-import { CAMPAIGN, createUser } from '../server/reports/seed.ts';
+import { localDateOf } from '#shared/time.ts';
+import { CAMPAIGN, ZONE, createUser } from '../server/reports/seed.ts';
 import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
@@ -97,4 +98,81 @@ it('uploads the campaign video with a progress bar and sets it on the campaign',
   await page.waitForSelector('#current-video:has-text("ihanoi-promo.mp4")');
   const sha = t.app.repos.campaigns.get(CAMPAIGN)!.media_sha256!;
   expect(t.app.repos.media.get(sha)!.bytes).toBe(readFileSync(mp4).length);
+});
+
+/** Per day from `date` on, the campaign's items in the newest plan issued to a screen. */
+function planItems(screenId: string, date: string): Map<string, number> {
+  const newest = new Map<string, { version: number; plan: string }>();
+  for (const r of t.app.repos.plans.plansFrom(screenId, date)) {
+    if ((newest.get(r.local_date)?.version ?? -1) < r.version) newest.set(r.local_date, r);
+  }
+  const out = new Map<string, number>();
+  for (const [day, r] of newest) out.set(day, (JSON.parse(r.plan) as { items: Array<{ campaignId: string }> }).items.filter((i) => i.campaignId === CAMPAIGN).length);
+  return out;
+}
+const daysWithItems = (m: Map<string, number>) => [...m].filter(([, n]) => n > 0).map(([d]) => d);
+
+it('chooses who takes part: unticking a venue type drops the count, Save stores it and re-plans the excluded screens', async () => {
+  const { page } = b;
+  const today = localDateOf(t.clock.now(), ZONE);
+  t.app.plans.replan();
+  // Days still to play at the station (today's quota may already be met by the seeded plays).
+  const stationDays = daysWithItems(planItems('scr-ga-1', today));
+  expect(stationDays.length).toBeGreaterThan(0);
+  const officeDays = daysWithItems(planItems('scr-bk-1', today));
+  expect(officeDays.length).toBeGreaterThan(0);
+  const versionBefore = t.app.repos.campaigns.get(CAMPAIGN)!.version;
+  const events: unknown[] = [];
+  const off = t.app.events.on('plan-inputs-changed', (e) => events.push(e));
+
+  await page.goto(`${t.url}/campaign`);
+  await page.waitForSelector('#pt-count[data-sites]');
+  await expect(page.locator('#participants h2').textContent()).resolves.toBe('Phạm vi tham gia');
+  // The seeded campaign takes in every site of Hà Nội: three sites, four screens; every venue type shows ticked.
+  await expect(page.getAttribute('#pt-count', 'data-sites')).resolves.toBe('3');
+  await expect(page.getAttribute('#pt-count', 'data-screens')).resolves.toBe('4');
+  await expect(page.locator('#pt-count').textContent()).resolves.toBe('3 điểm đặt, 4 màn hình tham gia');
+  await expect(page.isChecked('input.pt-venue[value="train_station"]')).resolves.toBe(true);
+  await expect(page.locator('#participants label.check:has(input[value="train_station"])').textContent()).resolves.toBe('Ga đường sắt');
+  // Hà Nội is ticked, so its districts show as covered.
+  await expect(page.isChecked('input.pt-region[value="ha-noi/dong-da"]')).resolves.toBe(true);
+  await expect(page.isDisabled('input.pt-region[value="ha-noi/dong-da"]')).resolves.toBe(true);
+
+  // Without railway stations Ga Hà Nội and its two screens drop out.
+  await page.uncheck('input.pt-venue[value="train_station"]');
+  await page.waitForFunction(() => document.querySelector('#pt-count')?.getAttribute('data-sites') === '2');
+  await expect(page.getAttribute('#pt-count', 'data-screens')).resolves.toBe('2');
+
+  // Unticking every type while a region is ticked cannot be saved: the page says what to do.
+  await page.click('#pt-venue-none');
+  await page.waitForSelector('#participants .msg-error:has-text("Hãy chọn ít nhất một loại địa điểm")');
+  await page.click('#pt-venue-all');
+  await page.uncheck('input.pt-venue[value="train_station"]');
+  await page.waitForFunction(() => document.querySelector('#pt-count')?.getAttribute('data-sites') === '2');
+
+  await page.click('#save-participants');
+  await page.waitForSelector('#participants .msg-ok');
+  const stored = JSON.parse(t.app.repos.campaigns.get(CAMPAIGN)!.participants) as { regions: string[]; venueTypes: string[]; sites: string[] };
+  expect(stored.regions).toEqual(['ha-noi']);
+  expect(stored.sites).toEqual([]);
+  expect(stored.venueTypes).toHaveLength(10);
+  expect(stored.venueTypes).not.toContain('train_station');
+  expect(stored.venueTypes).toContain('government_office');
+  expect(t.app.repos.campaigns.get(CAMPAIGN)!.version).toBe(versionBefore + 1);
+  expect(events).toContainEqual({ campaignId: CAMPAIGN, reason: 'campaign.update' });
+  off();
+  await t.app.plans.idle();
+  const stationAfter = planItems('scr-ga-1', today);
+  for (const d of stationDays) expect(stationAfter.get(d), d).toBe(0);
+  expect(daysWithItems(planItems('scr-bk-1', today))).toEqual(officeDays);
+
+  // Adding Ga Hà Nội by name brings it back whatever the venue filter says.
+  await page.fill('#pt-site-input', 'Ga Hà Nội');
+  await page.click('#pt-site-add');
+  await page.waitForFunction(() => document.querySelector('#pt-count')?.getAttribute('data-sites') === '3');
+  await expect(page.locator('#pt-sites li[data-site="ha-noi/dong-da/ga-ha-noi"]').count()).resolves.toBe(1);
+  // A name that matches no site is refused on the page.
+  await page.fill('#pt-site-input', 'Không có nơi này');
+  await page.click('#pt-site-add');
+  await page.waitForSelector('#participants .msg-error:has-text("Không tìm thấy điểm đặt")');
 });

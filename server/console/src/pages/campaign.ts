@@ -7,6 +7,7 @@ import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDate, fmtNumber, parseDmy, todayIn } from '../fmt.ts';
 import { currentLang, t } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
+import { participantsSection } from './participants.ts';
 
 const BRUSHES = [0, 1, 1.5, 2, 3, 5];
 
@@ -19,7 +20,14 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
   let campaign: Campaign = ctx.campaign;
   let targetInput: HTMLInputElement | null = null;
   let schedulePreview: () => void = () => undefined;
-  root.append(h('p', { class: 'muted' }, currentLang() === 'en' && campaign.nameEn ? campaign.nameEn : campaign.name, ' · ', campaign.phaseText), videoSection(), datesSection(), peakSection());
+  root.append(h('p', { class: 'muted' }, currentLang() === 'en' && campaign.nameEn ? campaign.nameEn : campaign.name, ' · ', campaign.phaseText), videoSection(), datesSection());
+  root.append(
+    peakSection(),
+    await participantsSection(
+      () => campaign,
+      (c) => (campaign = c),
+    ),
+  );
 
   function videoSection(): HTMLElement {
     const status = h('div');
