@@ -65,19 +65,47 @@ export function weeklyPeriods(firstDay: string, lastDay: string, zone: string, n
   return out;
 }
 
+/** cron_runs job name of the per-zone rollover ledger; period_key is `<zone> <local date>`. */
+export const ROLLOVER_JOB = 'plans-rollover-zone';
+
+export const rolloverKey = (zone: string, localDate: string): string => `${zone} ${localDate}`;
+
+/**
+ * Re-plans the sites of every zone whose local date at `ctx.dueAt` is not yet in the ledger.
+ * A zone is recorded only after its sites are planned, so a failure is retried on the next tick,
+ * and a midnight missed while the server was down is caught up on start.
+ */
+export async function rolloverDueZones(ctx: Pick<JobContext, 'repos' | 'plans' | 'log' | 'clock' | 'dueAt'>): Promise<Array<{ zone: string; date: string; sites: number; changed: number }>> {
+  const byZone = new Map<string, string[]>();
+  for (const s of ctx.repos.sites.list()) {
+    const ids = byZone.get(s.time_zone) ?? [];
+    ids.push(s.id);
+    byZone.set(s.time_zone, ids);
+  }
+  const done: Array<{ zone: string; date: string; sites: number; changed: number }> = [];
+  for (const [zone, siteIds] of [...byZone].sort(([a], [b]) => a.localeCompare(b))) {
+    const date = localDateOf(ctx.dueAt, zone);
+    const key = rolloverKey(zone, date);
+    if (ctx.repos.plans.hasRun(ROLLOVER_JOB, key)) continue;
+    const r = await ctx.plans.replanInSlices({ siteIds });
+    ctx.repos.plans.recordRun(ROLLOVER_JOB, key, ctx.clock.now());
+    done.push({ zone, date, sites: siteIds.length, changed: r.changedScreens.length });
+  }
+  if (done.length > 0) ctx.log.info({ job: 'plans-rollover', zones: done }, 'plans rolled over');
+  return done;
+}
+
 export const JOBS: CronJob[] = [
   {
-    // Players hold 7 days; at local midnight the horizon moves on a day and yesterday's misses
-    // become make-goods.
+    // Players hold 7 days; at each site's local midnight the horizon moves on a day and
+    // yesterday's misses become make-goods. Sites carry their own IANA zone, so the job ticks every
+    // 15 minutes (which also meets :30/:45 offsets) and rolls over each zone whose local date has
+    // no ledger entry yet; the per-zone ledger lives in cron_runs under ROLLOVER_JOB.
     name: 'plans-rollover',
-    cron: '0 0 * * *',
-    timezone: DEFAULT_TIME_ZONE,
-    ledger: true,
-    run: async ({ plans, log }) => {
-      const r = await plans.replanInSlices();
-      log.info({ job: 'plans-rollover', screens: r.screens, changed: r.changedScreens.length, days: r.days }, 'plans rolled over');
-      return r;
-    },
+    cron: '*/15 * * * *',
+    timezone: 'UTC',
+    ledger: false,
+    run: rolloverDueZones,
   },
   {
     // While this process runs, the player gateway owns liveness: it counts missed pongs on each
@@ -117,12 +145,13 @@ export const JOBS: CronJob[] = [
     },
   },
   {
-    // A campaign ends at 24:00 of its last day in its own zone; closing it empties the future
-    // days of every plan.
+    // A campaign ends at 24:00 of its last day in its own zone, which need not be Hà Nội's, so
+    // this checks every 15 minutes (it only closes active campaigns whose end has passed);
+    // closing one empties the future days of every plan.
     name: 'campaign-close',
-    cron: '0 0 * * *',
-    timezone: DEFAULT_TIME_ZONE,
-    ledger: true,
+    cron: '*/15 * * * *',
+    timezone: 'UTC',
+    ledger: false,
     run: ({ repos, clock, events, log }) => {
       const closed: string[] = [];
       for (const c of repos.campaigns.list()) {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { localDateOf, zonedToInstant } from '#shared/time.ts';
 import { CAMPAIGN_INSTANT, startTestServer, type TestServer } from '../../helpers/server.ts';
 import { loadPlaylists } from '#server/playlists/load.ts';
-import { JOBS, weeklyPeriods } from '#server/cron/jobs.ts';
+import { createCronRunner, JOBS, ROLLOVER_JOB, rolloverKey, weeklyPeriods } from '#server/cron/jobs.ts';
 import { latestDue, parseCron } from '#server/cron/schedule.ts';
 import { parseStoredDay } from '#server/cron/plan-service.ts';
 
@@ -192,5 +192,100 @@ describe('the cron plugin with cron on', () => {
       await srv.close();
       for (const job of JOBS) expect(names()).not.toContain(job.name);
     }
+  });
+});
+
+describe('plans rollover at each site zone\'s own midnight', () => {
+  const BERLIN = 'Europe/Berlin';
+  let srv: TestServer;
+  let berlinSite: string;
+  let berlinScreens: Set<string>;
+  let hanoiScreens: Set<string>;
+  const updated: string[] = [];
+  beforeAll(async () => {
+    srv = await startTestServer({ listen: false });
+    await loadPlaylists({ db: srv.db, repos: srv.app.repos, clock: srv.clock, playlistsDir: PLAYLISTS, dataDir: srv.dataDir });
+    const screens = srv.app.repos.plans.screens();
+    berlinSite = screens[0]!.site_id;
+    srv.db.prepare('UPDATE sites SET time_zone = ? WHERE id = ?').run(BERLIN, berlinSite);
+    // Run the campaign on past Berlin's autumn DST change so rolled-over days still hold plays.
+    srv.db.prepare(`UPDATE campaigns SET last_day = '2024-11-30' WHERE id = 'ihanoi-2024'`).run();
+    berlinScreens = new Set(screens.filter((s) => s.site_id === berlinSite).map((s) => s.id));
+    hanoiScreens = new Set(screens.filter((s) => s.site_id !== berlinSite).map((s) => s.id));
+    srv.app.events.on('plans-updated', (e) => updated.push(...e.screenIds));
+  });
+  afterAll(async () => srv.close());
+
+  /** Runs the due jobs at `at` and returns the screens whose plans changed. */
+  async function rollAt(at: number, runner = srv.app.cron): Promise<Set<string>> {
+    srv.clock.set(at);
+    updated.length = 0;
+    await runner.runDue();
+    await srv.app.plans.idle();
+    return new Set(updated);
+  }
+  const ledger = () =>
+    (srv.db.prepare('SELECT period_key FROM cron_runs WHERE job = ? ORDER BY period_key').all(ROLLOVER_JOB) as Array<{ period_key: string }>).map((r) => r.period_key);
+
+  it('rolls the Hà Nội sites at Hà Nội midnight and the Berlin site at Berlin midnight, once each', async () => {
+    // First run: no zone has a rollover for its local date yet.
+    const first = await rollAt(zonedToInstant('2024-09-05', '12:00', HCM));
+    expect(first).toEqual(new Set([...berlinScreens, ...hanoiScreens]));
+    expect(ledger()).toEqual([rolloverKey(HCM, '2024-09-05'), rolloverKey(BERLIN, '2024-09-05')].sort());
+
+    // 00:00:10 in Hà Nội is 19:00:10 the evening before in Berlin.
+    const hanoi = await rollAt(zonedToInstant('2024-09-06', '00:00:10', HCM));
+    expect(hanoi).toEqual(hanoiScreens);
+    const berlinRows = srv.app.repos.plans.plansFrom([...berlinScreens][0]!, '2000-01-01');
+    expect(berlinRows.at(-1)!.local_date).toBe('2024-09-11');
+
+    // A later tick of the same local day changes nothing, in either zone.
+    expect(await rollAt(zonedToInstant('2024-09-06', '00:15:00', HCM))).toEqual(new Set());
+    expect(await rollAt(zonedToInstant('2024-09-05', '23:59:59', BERLIN))).toEqual(new Set());
+
+    const berlin = await rollAt(zonedToInstant('2024-09-06', '00:00:10', BERLIN));
+    expect(berlin).toEqual(berlinScreens);
+    expect(srv.app.repos.plans.plansFrom([...berlinScreens][0]!, '2000-01-01').at(-1)!.local_date).toBe('2024-09-12');
+    // Running the job again for the same local midnight changes nothing.
+    await srv.app.cron.runJob('plans-rollover');
+    expect(await rollAt(zonedToInstant('2024-09-06', '00:30:00', BERLIN))).toEqual(new Set());
+    expect(ledger().filter((k) => k.endsWith('2024-09-06'))).toEqual([rolloverKey(HCM, '2024-09-06'), rolloverKey(BERLIN, '2024-09-06')].sort());
+  });
+
+  it('rolls Berlin over at its midnights across the 25-hour DST change day 27/10/2024', async () => {
+    // Hà Nội rolls over on its own midnights meanwhile; only Berlin's screens matter here.
+    const berlinOf = async (at: number) => [...(await rollAt(at))].filter((id) => berlinScreens.has(id)).sort();
+    const all = [...berlinScreens].sort();
+    expect(await berlinOf(zonedToInstant('2024-10-26', '12:00', BERLIN))).toEqual(all);
+    expect(await berlinOf(zonedToInstant('2024-10-26', '23:59:00', BERLIN))).toEqual([]);
+    const midnight27 = zonedToInstant('2024-10-27', '00:00', BERLIN);
+    expect(midnight27).toBe(Date.parse('2024-10-26T22:00:00Z'));
+    expect(await berlinOf(midnight27 + 5_000)).toEqual(all);
+    expect(ledger()).toContain(rolloverKey(BERLIN, '2024-10-27'));
+    // 27/10 has 25 hours: 24 h after its midnight it is still 23:00 on 27/10 in Berlin.
+    expect(await berlinOf(midnight27 + 24 * 3_600_000)).toEqual([]);
+    const midnight28 = zonedToInstant('2024-10-28', '00:00', BERLIN);
+    expect(midnight28 - midnight27).toBe(25 * 3_600_000);
+    expect(await berlinOf(midnight28 - 60_000)).toEqual([]);
+    expect(await berlinOf(midnight28 + 60_000)).toEqual(all);
+    expect(ledger()).toContain(rolloverKey(BERLIN, '2024-10-28'));
+  });
+
+  it('a server started after a missed midnight catches up on start', async () => {
+    // This "process" stopped before Hà Nội midnight on 29/10 and starts again at 03:20.
+    const restarted = createCronRunner({
+      config: srv.app.config,
+      db: srv.db,
+      repos: srv.app.repos,
+      clock: srv.clock,
+      events: srv.app.events,
+      plans: srv.app.plans,
+      log: srv.app.log,
+    });
+    expect(ledger()).not.toContain(rolloverKey(HCM, '2024-10-29'));
+    const caught = await rollAt(zonedToInstant('2024-10-29', '03:20', HCM), restarted);
+    expect(caught).toEqual(hanoiScreens);
+    expect(ledger()).toContain(rolloverKey(HCM, '2024-10-29'));
+    expect(ledger()).not.toContain(rolloverKey(BERLIN, '2024-10-29'));
   });
 });
