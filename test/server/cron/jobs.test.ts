@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { localDateOf, zonedToInstant } from '#shared/time.ts';
 import { CAMPAIGN_INSTANT, startTestServer, type TestServer } from '../../helpers/server.ts';
 import { loadPlaylists } from '#server/playlists/load.ts';
-import { createCronRunner, JOBS, ROLLOVER_JOB, rolloverKey, weeklyPeriods } from '#server/cron/jobs.ts';
+import { createCronRunner, JOBS, ROLLOVER_JOB, rolloverDueZones, rolloverKey, weeklyPeriods } from '#server/cron/jobs.ts';
 import { latestDue, parseCron } from '#server/cron/schedule.ts';
 import { parseStoredDay } from '#server/cron/plan-service.ts';
 
@@ -248,6 +248,8 @@ describe('plans rollover at each site zone\'s own midnight', () => {
     expect(srv.app.repos.plans.plansFrom([...berlinScreens][0]!, '2000-01-01').at(-1)!.local_date).toBe('2024-09-12');
     // Running the job again for the same local midnight changes nothing.
     await srv.app.cron.runJob('plans-rollover');
+    const again = { repos: srv.app.repos, plans: srv.app.plans, log: srv.app.log, clock: srv.clock, dueAt: srv.clock.now() };
+    expect(await rolloverDueZones(again)).toEqual([]);
     expect(await rollAt(zonedToInstant('2024-09-06', '00:30:00', BERLIN))).toEqual(new Set());
     expect(ledger().filter((k) => k.endsWith('2024-09-06'))).toEqual([rolloverKey(HCM, '2024-09-06'), rolloverKey(BERLIN, '2024-09-06')].sort());
   });
