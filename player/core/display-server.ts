@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { parseRange } from '#shared/http-range.ts';
 import { DISPLAY_WS_PATH, DisplayToCore, type CoreToDisplay } from '#shared/schemas/display.ts';
 import type { Log } from './cache.ts';
 
@@ -133,16 +134,14 @@ export class DisplayServer {
 
   private sendFile(req: IncomingMessage, res: ServerResponse, file: string, type: string): void {
     const size = statSync(file).size;
-    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    const range = parseRange(req.headers.range, size);
     const headers = { 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
-    if (range && (range[1] || range[2])) {
-      let start = range[1] ? Number(range[1]) : size - Number(range[2]);
-      let end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      if (start < 0) start = 0;
-      if (start >= size || start > end) {
-        res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
-        return;
-      }
+    if (range.kind === 'unsatisfiable') {
+      res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+      return;
+    }
+    if (range.kind === 'range') {
+      const { start, end } = range;
       res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
       createReadStream(file, { start, end }).pipe(res);
       return;

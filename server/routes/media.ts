@@ -9,7 +9,7 @@ import { AppError, notFound } from '../errors.ts';
 import { hashToken } from '../auth/passwords.ts';
 import { MediaStore, UploadTooLarge } from '../media/store.ts';
 import { sniffVideoFile } from '../media/sniff.ts';
-import { parseRange } from '../media/range.ts';
+import { parseRange } from '#shared/http-range.ts';
 import { mediaView } from './views.ts';
 
 const TAGS = ['media'];

@@ -6,6 +6,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseRange } from '#shared/http-range.ts';
 import { hashToken } from '../auth/passwords.ts';
 import type { PairingRepository } from '../repositories/pairing.ts';
 import { PLAYER_MEDIA_PREFIX } from './plan.ts';
@@ -34,15 +35,13 @@ export default async function playerMediaRoutes(app: FastifyInstance, opts: { pa
     if (!file || !row) return problem(reply, 404, 'NOT_FOUND', `Không có tệp "${sha256}". / No media "${sha256}".`);
     const size = statSync(file).size;
     reply.header('accept-ranges', 'bytes').header('content-type', row.mime_type).header('etag', `"${sha256}"`);
-    const range = request.headers.range;
-    if (range) {
-      const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
-      const start = m ? Number(m[1]) : NaN;
-      const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
-      if (!m || start >= size || start > end) {
-        reply.header('content-range', `bytes */${size}`);
-        return problem(reply, 416, 'RANGE_NOT_SATISFIABLE', `Khoảng byte không hợp lệ (tệp có ${size} byte). / Range outside the file (${size} bytes).`);
-      }
+    const range = parseRange(request.headers.range, size);
+    if (range.kind === 'unsatisfiable') {
+      reply.header('content-range', `bytes */${size}`);
+      return problem(reply, 416, 'RANGE_NOT_SATISFIABLE', `Khoảng byte không hợp lệ (tệp có ${size} byte). / Range outside the file (${size} bytes).`);
+    }
+    if (range.kind === 'range') {
+      const { start, end } = range;
       reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1);
       return reply.send(createReadStream(file, { start, end }));
     }
