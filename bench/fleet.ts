@@ -40,53 +40,81 @@ function players(url: string, creds: Cred[], version: number): void {
   let ready = 0;
   let got = 0;
   const wsUrl = url.replace(/^http/, 'ws') + '/ws/player';
-  void openAll(creds.length, 200, (i) => new Promise<void>((resolve, reject) => {
-    const c = creds[i]!;
-    const ws = new WebSocket(wsUrl);
-    sockets.push(ws);
-    let have = 0;
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, screenId: c.screenId, token: c.token, playerVersion: 'bench', cachedMedia: [], clock: 0, planVersion: 0 })));
-    ws.on('error', reject);
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as { type: string; version?: number };
-      if (m.type === 'welcome') {
-        ready++;
-        resolve();
-        if (ready === creds.length) send({ ev: 'ready' });
-      } else if (m.type === 'plan_changed' && (m.version ?? 0) > have) {
-        ws.send('{"type":"pull","v":1}');
-      } else if (m.type === 'plan') {
-        have = m.version ?? 0;
-        if (have >= version && ++got === creds.length) send({ ev: 'done' });
-      }
-    });
-  }));
+  void openAll(
+    creds.length,
+    200,
+    (i) =>
+      new Promise<void>((resolve, reject) => {
+        const c = creds[i]!;
+        const ws = new WebSocket(wsUrl);
+        sockets.push(ws);
+        let have = 0;
+        ws.on('open', () =>
+          ws.send(
+            JSON.stringify({
+              type: 'hello',
+              v: 1,
+              screenId: c.screenId,
+              token: c.token,
+              playerVersion: 'bench',
+              cachedMedia: [],
+              clock: 0,
+              planVersion: 0,
+            }),
+          ),
+        );
+        ws.on('error', reject);
+        ws.on('message', (data) => {
+          const m = JSON.parse(data.toString()) as { type: string; version?: number };
+          if (m.type === 'welcome') {
+            ready++;
+            resolve();
+            if (ready === creds.length) send({ ev: 'ready' });
+          } else if (m.type === 'plan_changed' && (m.version ?? 0) > have) {
+            ws.send('{"type":"pull","v":1}');
+          } else if (m.type === 'plan') {
+            have = m.version ?? 0;
+            if (have >= version && ++got === creds.length) send({ ev: 'done' });
+          }
+        });
+      }),
+  );
 }
 
 function raw(url: string, n: number): void {
   let got = 0;
-  void openAll(n, 200, () => new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(url);
-    sockets.push(ws);
-    ws.on('open', () => resolve());
-    ws.on('error', reject);
-    ws.on('message', () => {
-      if (++got === n) send({ ev: 'done' });
-    });
-  })).then(() => send({ ev: 'ready' }));
+  void openAll(
+    n,
+    200,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        sockets.push(ws);
+        ws.on('open', () => resolve());
+        ws.on('error', reject);
+        ws.on('message', () => {
+          if (++got === n) send({ ev: 'done' });
+        });
+      }),
+  ).then(() => send({ ev: 'ready' }));
 }
 
 function sio(url: string, n: number): void {
   let got = 0;
-  void openAll(n, 200, () => new Promise<void>((resolve, reject) => {
-    const s: Socket = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
-    sockets.push(s);
-    s.on('connect', () => resolve());
-    s.on('connect_error', reject);
-    s.on('plan', () => {
-      if (++got === n) send({ ev: 'done' });
-    });
-  })).then(() => send({ ev: 'ready' }));
+  void openAll(
+    n,
+    200,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const s: Socket = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+        sockets.push(s);
+        s.on('connect', () => resolve());
+        s.on('connect_error', reject);
+        s.on('plan', () => {
+          if (++got === n) send({ ev: 'done' });
+        });
+      }),
+  ).then(() => send({ ev: 'ready' }));
 }
 
 let storm: { cred: Cred; batch: string }[] = [];
@@ -139,7 +167,18 @@ function stormRun(url: string): void {
       }
     };
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'hello', v: 1, screenId: cred.screenId, token: cred.token, playerVersion: 'bench', cachedMedia: [], clock: 0, planVersion: 0 }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          v: 1,
+          screenId: cred.screenId,
+          token: cred.token,
+          playerVersion: 'bench',
+          cachedMedia: [],
+          clock: 0,
+          planVersion: 0,
+        }),
+      );
       signal();
     });
     ws.on('error', () => {});
@@ -166,22 +205,22 @@ function stormRun(url: string): void {
 if (process.send) startFleet();
 
 function startFleet(): void {
-process.on('message', (c: Cmd) => {
-  try {
-    if (c.cmd === 'players') players(c.url, c.creds, c.version);
-    else if (c.cmd === 'raw') raw(c.url, c.n);
-    else if (c.cmd === 'sio') sio(c.url, c.n);
-    else if (c.cmd === 'storm-prepare') stormPrepare(c);
-    else if (c.cmd === 'storm') stormRun(c.url);
-    else if (c.cmd === 'close') {
-      for (const s of sockets) s.close();
-      sockets = [];
-      send({ ev: 'closed' });
+  process.on('message', (c: Cmd) => {
+    try {
+      if (c.cmd === 'players') players(c.url, c.creds, c.version);
+      else if (c.cmd === 'raw') raw(c.url, c.n);
+      else if (c.cmd === 'sio') sio(c.url, c.n);
+      else if (c.cmd === 'storm-prepare') stormPrepare(c);
+      else if (c.cmd === 'storm') stormRun(c.url);
+      else if (c.cmd === 'close') {
+        for (const s of sockets) s.close();
+        sockets = [];
+        send({ ev: 'closed' });
+      }
+    } catch (err) {
+      send({ ev: 'error', message: (err as Error).message });
     }
-  } catch (err) {
-    send({ ev: 'error', message: (err as Error).message });
-  }
-});
-process.on('unhandledRejection', (err) => send({ ev: 'error', message: String(err) }));
-send({ ev: 'up' });
+  });
+  process.on('unhandledRejection', (err) => send({ ev: 'error', message: String(err) }));
+  send({ ev: 'up' });
 }

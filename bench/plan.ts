@@ -20,12 +20,16 @@ import { loadPlaylists } from '../server/playlists/load.ts';
 
 const PLAYLISTS = fileURLToPath(new URL('../playlists/', import.meta.url));
 
-export function loadPlaylistCampaign(dir = PLAYLISTS): { campaign: PlanCampaign; sites: Array<PlanSite & { screens: string[] }> } {
+export function loadPlaylistCampaign(dir = PLAYLISTS): {
+  campaign: PlanCampaign;
+  sites: Array<PlanSite & { screens: string[] }>;
+} {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => ({ name: `playlists/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
   const parsed = parsePlaylistFiles(files);
-  if (!parsed.ok) throw new Error(`playlists/ does not parse:\n${parsed.errors.map((e) => e.message).join('\n')}`);
+  if (!parsed.ok)
+    throw new Error(`playlists/ does not parse:\n${parsed.errors.map((e) => e.message).join('\n')}`);
   const c = parsed.campaigns[0];
   if (!c) throw new Error('playlists/ holds no campaign file');
   return { campaign: planCampaignFromPlaylist(c), sites: planSitesFromPlaylist(c) };
@@ -45,24 +49,37 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-export async function run(options: { screens?: number; log?: (line: string) => void } = {}): Promise<PlanBenchResult[]> {
+export async function run(
+  options: { screens?: number; log?: (line: string) => void } = {},
+): Promise<PlanBenchResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const screens = options.screens ?? 10_000;
   const { campaign, sites } = loadPlaylistCampaign();
   // Screens are spread over the playlist's sites, so every venue type and profile is exercised.
-  const fleet = Array.from({ length: screens }, (_, i) => ({ site: sites[i % sites.length]!, screen: { id: `bench-${i}` } }));
+  const fleet = Array.from({ length: screens }, (_, i) => ({
+    site: sites[i % sites.length]!,
+    screen: { id: `bench-${i}` },
+  }));
   const clock = new VirtualClock(zonedToInstant('2024-08-16', '12:00', campaign.timeZone));
   const results: PlanBenchResult[] = [];
 
   // Warm-up on another date: a long-running server plans with a hot JIT and warm zone caches.
-  for (const { site, screen } of fleet.slice(0, 2_000)) planDay({ campaign, site, screen, date: '2024-09-04', clock });
+  for (const { site, screen } of fleet.slice(0, 2_000))
+    planDay({ campaign, site, screen, date: '2024-09-04', clock });
 
   {
     let plays = 0;
     const t0 = performance.now();
-    for (const { site, screen } of fleet) plays += planDay({ campaign, site, screen, date: '2024-09-05', clock }).items.length;
+    for (const { site, screen } of fleet)
+      plays += planDay({ campaign, site, screen, date: '2024-09-05', clock }).items.length;
     const totalMs = performance.now() - t0;
-    results.push({ name: `plan ${fmt(screens)} screens × 1 day (05/09/2024)`, plans: screens, plays, totalMs, plansPerSecond: (screens * 1000) / totalMs });
+    results.push({
+      name: `plan ${fmt(screens)} screens × 1 day (05/09/2024)`,
+      plans: screens,
+      plays,
+      totalMs,
+      plansPerSecond: (screens * 1000) / totalMs,
+    });
   }
 
   {
@@ -76,7 +93,8 @@ export async function run(options: { screens?: number; log?: (line: string) => v
       const { site, screen } = fleet[i]!;
       const t = targets.get(site.id)!;
       for (let d = 0; d < dates.length; d++) {
-        plays += planDay({ campaign, site, screen, date: dates[d]!, clock, baseTarget: t[d]!.target }).items.length;
+        plays += planDay({ campaign, site, screen, date: dates[d]!, clock, baseTarget: t[d]!.target }).items
+          .length;
         plans++;
       }
       const now = performance.now();
@@ -99,7 +117,9 @@ export async function run(options: { screens?: number; log?: (line: string) => v
 
   for (const r of results) {
     const per = r.unit ? 'screens' : 'plans';
-    log(`${r.name}: ${fmt(r.plans)} ${per}, ${fmt(r.plays)} ${r.unit ?? 'plays'}, ${fmt(r.totalMs)} ms total, ${fmt(r.plansPerSecond)} ${per}/s`);
+    log(
+      `${r.name}: ${fmt(r.plans)} ${per}, ${fmt(r.plays)} ${r.unit ?? 'plays'}, ${fmt(r.totalMs)} ms total, ${fmt(r.plansPerSecond)} ${per}/s`,
+    );
   }
   return results;
 }
@@ -112,13 +132,21 @@ async function rollover(screens: number, log: (line: string) => void): Promise<P
   const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ihanoi-bench-plan-'));
   const clock = new VirtualClock(zonedToInstant('2024-09-04', '23:00', 'Asia/Ho_Chi_Minh'));
   const { db } = openDatabase(join(dataDir, 'signage.db'), clock);
-  const app = await buildApp({ config: testConfig({ dataDir, playlistsDir: PLAYLISTS, cron: 'off', logLevel: 'silent' }), db, clock });
+  const app = await buildApp({
+    config: testConfig({ dataDir, playlistsDir: PLAYLISTS, cron: 'off', logLevel: 'silent' }),
+    db,
+    clock,
+  });
   try {
     await app.ready();
     await loadPlaylists({ db, repos: app.repos, clock, playlistsDir: PLAYLISTS, dataDir });
     const sites = app.repos.sites.list().map((x) => x.id);
     db.transaction(() => {
-      for (let i = 0; i < screens; i++) app.repos.screens.create({ id: `bench-${i}`, siteId: sites[i % sites.length]!, name: `bench ${i}`, source: 'bench' }, 'bench');
+      for (let i = 0; i < screens; i++)
+        app.repos.screens.create(
+          { id: `bench-${i}`, siteId: sites[i % sites.length]!, name: `bench ${i}`, source: 'bench' },
+          'bench',
+        );
     })();
     log(`  … plan service over ${fmt(app.repos.plans.screens().length)} screens on SQLite`);
     const out: PlanBenchResult[] = [];
@@ -126,7 +154,14 @@ async function rollover(screens: number, log: (line: string) => void): Promise<P
       const t0 = performance.now();
       const r = app.plans.replan();
       const totalMs = performance.now() - t0;
-      out.push({ name, plans: r.screens, plays: r.days, unit: 'screen-days written', totalMs, plansPerSecond: (r.screens * 1000) / totalMs });
+      out.push({
+        name,
+        plans: r.screens,
+        plays: r.days,
+        unit: 'screen-days written',
+        totalMs,
+        plansPerSecond: (r.screens * 1000) / totalMs,
+      });
     };
     timed(`plan service: first 7-day plans, ${fmt(app.repos.plans.screens().length)} screens (SQLite)`);
     timed('plan service: re-plan with nothing changed');

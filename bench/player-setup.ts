@@ -27,14 +27,19 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(screens: number, opts: { plans?: boolean } = {}): Promise<BenchServer> {
+export async function startBenchServer(
+  screens: number,
+  opts: { plans?: boolean } = {},
+): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ihanoi-bench-'));
   const clock = new VirtualClock(BENCH_T0);
   const { db } = openDatabase(join(dir, 'signage.db'), clock);
   const sha256 = createHash('sha256').update(randomBytes(64)).digest('hex');
   const creds: { screenId: string; token: string }[] = [];
   db.transaction(() => {
-    db.prepare(`INSERT INTO media (sha256, mime_type, duration_ms, bytes, original_name, created_at_ms) VALUES (?, 'video/mp4', 30000, 18874368, 'ihanoi.mp4', ?)`).run(sha256, BENCH_T0);
+    db.prepare(
+      `INSERT INTO media (sha256, mime_type, duration_ms, bytes, original_name, created_at_ms) VALUES (?, 'video/mp4', 30000, 18874368, 'ihanoi.mp4', ?)`,
+    ).run(sha256, BENCH_T0);
     db.prepare(
       `INSERT INTO campaigns (id, name, media_sha256, first_day, last_day, time_zone, target_per_day, peak_profiles, participants, created_at_ms, updated_at_ms)
        VALUES (?, 'iHanoi', ?, '2024-08-17', '2024-10-10', 'Asia/Ho_Chi_Minh', 10, '{}', '{}', ?, ?)`,
@@ -43,8 +48,12 @@ export async function startBenchServer(screens: number, opts: { plans?: boolean 
       `INSERT INTO sites (id, name, venue_type, address, time_zone, opening_hours, created_at_ms, updated_at_ms)
        VALUES (?, ?, 'government_office', '-', 'Asia/Ho_Chi_Minh', '{}', ?, ?)`,
     );
-    const screen = db.prepare(`INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, ?, ?, 'offline', ?, ?)`);
-    const plan = db.prepare(`INSERT INTO screen_plans (screen_id, local_date, version, inputs_hash, plan, computed_at_ms) VALUES (?, '2024-09-05', 1, 'bench', ?, ?)`);
+    const screen = db.prepare(
+      `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, ?, ?, 'offline', ?, ?)`,
+    );
+    const plan = db.prepare(
+      `INSERT INTO screen_plans (screen_id, local_date, version, inputs_hash, plan, computed_at_ms) VALUES (?, '2024-09-05', 1, 'bench', ?, ?)`,
+    );
     const sites = Math.max(1, Math.ceil(screens / 25));
     for (let s = 0; s < sites; s++) site.run(`site-${s}`, `Điểm ${s}`, BENCH_T0, BENCH_T0);
     for (let i = 0; i < screens; i++) {
@@ -55,7 +64,13 @@ export async function startBenchServer(screens: number, opts: { plans?: boolean 
       if (opts.plans !== false) {
         const items = Array.from({ length: 10 }, (_, k) => {
           const start = BENCH_T0 + 600_000 + k * 3_000_000;
-          return { id: `${id}:2024-09-05:${k}`, mediaSha256: sha256, start, end: start + 30_000, peak: k % 3 === 0 };
+          return {
+            id: `${id}:2024-09-05:${k}`,
+            mediaSha256: sha256,
+            start,
+            end: start + 30_000,
+            peak: k % 3 === 0,
+          };
         });
         plan.run(id, JSON.stringify(items), BENCH_T0);
       }
@@ -83,7 +98,8 @@ type FleetEvent = { ev: 'up' | 'ready' | 'done' | 'closed' | 'error'; message?: 
 
 /** The child process of simulated players (bench/fleet.ts). */
 export class Fleet {
-  private waiters: { ev: FleetEvent['ev']; resolve: (m: FleetEvent) => void; reject: (e: Error) => void }[] = [];
+  private waiters: { ev: FleetEvent['ev']; resolve: (m: FleetEvent) => void; reject: (e: Error) => void }[] =
+    [];
   private constructor(readonly child: ChildProcess) {
     child.on('message', (m: FleetEvent) => {
       if (m.ev === 'error') {
@@ -119,4 +135,5 @@ export class Fleet {
   }
 }
 
-export const fmt = (n: number, digits = 2) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 2) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

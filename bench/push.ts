@@ -19,7 +19,9 @@ export interface PushBenchResult {
   planBytes: number;
 }
 
-export async function run(options: { screens?: number; log?: (line: string) => void } = {}): Promise<PushBenchResult> {
+export async function run(
+  options: { screens?: number; log?: (line: string) => void } = {},
+): Promise<PushBenchResult> {
   const n = options.screens ?? 10_000;
   const log = options.log ?? console.log;
   log(`push: ${n.toLocaleString('en-US')} players (server in this process, players in one child process)`);
@@ -44,7 +46,9 @@ export async function run(options: { screens?: number; log?: (line: string) => v
     await fleet.next('closed');
 
     const screen = server.app.playerGateway.repos.pairing.screen(screenIds[0]!)!;
-    const payload = JSON.stringify(buildPlan(server.app.playerGateway.repos.pairing, screen, server.app.clock.now()));
+    const payload = JSON.stringify(
+      buildPlan(server.app.playerGateway.repos.pairing, screen, server.app.clock.now()),
+    );
 
     // Bare ws broadcast of the same bytes.
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });

@@ -28,7 +28,9 @@ function rawInsert(players: number, plays: number, sha256: string): number {
   const dir = mkdtempSync(join(tmpdir(), 'ihanoi-bench-raw-'));
   const { db } = openDatabase(join(dir, 'raw.db'), new VirtualClock(BENCH_T0));
   try {
-    db.prepare(`INSERT INTO sites (id, name, venue_type, address, time_zone, opening_hours, created_at_ms, updated_at_ms) VALUES ('s', 's', 'government_office', '-', 'Asia/Ho_Chi_Minh', '{}', 0, 0)`).run();
+    db.prepare(
+      `INSERT INTO sites (id, name, venue_type, address, time_zone, opening_hours, created_at_ms, updated_at_ms) VALUES ('s', 's', 'government_office', '-', 'Asia/Ho_Chi_Minh', '{}', 0, 0)`,
+    ).run();
     const screen = db.prepare(`INSERT INTO screens (id, site_id, name, created_at_ms) VALUES (?, 's', ?, 0)`);
     db.transaction(() => {
       for (let p = 0; p < players; p++) screen.run(`scr-${p}`, `n${p}`);
@@ -45,7 +47,23 @@ function rawInsert(players: number, plays: number, sha256: string): number {
       const i = k % plays;
       const t = BENCH_T0 + (i + 1) * 3_600_000;
       const iso = new Date(t).toISOString();
-      return [randomUUID(), `scr-${p}`, CAMPAIGN, sha256, `scr-${p}:${i}`, iso, t, iso, t, iso, t + 30_000, i + 1, '0'.repeat(64), 'f'.repeat(64), i % 24] as const;
+      return [
+        randomUUID(),
+        `scr-${p}`,
+        CAMPAIGN,
+        sha256,
+        `scr-${p}:${i}`,
+        iso,
+        t,
+        iso,
+        t,
+        iso,
+        t + 30_000,
+        i + 1,
+        '0'.repeat(64),
+        'f'.repeat(64),
+        i % 24,
+      ] as const;
     });
     const batches: (typeof rows)[] = [];
     for (let k = 0; k < rows.length; k += RAW_BATCH_ROWS) batches.push(rows.slice(k, k + RAW_BATCH_ROWS));
@@ -65,7 +83,9 @@ function rawInsert(players: number, plays: number, sha256: string): number {
   }
 }
 
-export async function run(options: { screens?: number; plays?: number; log?: (line: string) => void } = {}): Promise<ReconnectBenchResult> {
+export async function run(
+  options: { screens?: number; plays?: number; log?: (line: string) => void } = {},
+): Promise<ReconnectBenchResult> {
   const n = options.screens ?? 10_000;
   const plays = options.plays ?? 30;
   const log = options.log ?? console.log;
@@ -73,7 +93,14 @@ export async function run(options: { screens?: number; plays?: number; log?: (li
   const server = await startBenchServer(n, { plans: false });
   const fleet = await Fleet.start();
   try {
-    fleet.send({ cmd: 'storm-prepare', creds: server.creds, plays, campaignId: CAMPAIGN, sha256: server.sha256, start: BENCH_T0 });
+    fleet.send({
+      cmd: 'storm-prepare',
+      creds: server.creds,
+      plays,
+      campaignId: CAMPAIGN,
+      sha256: server.sha256,
+      start: BENCH_T0,
+    });
     await fleet.next('ready');
     const done = fleet.next('done');
     const t0 = performance.now();
@@ -82,9 +109,13 @@ export async function run(options: { screens?: number; plays?: number; log?: (li
     const oursMs = performance.now() - t0;
     const stored = (server.db.prepare('SELECT COUNT(*) AS n FROM plays').get() as { n: number }).n;
     if (stored !== n * plays) throw new Error(`expected ${n * plays} plays stored, found ${stored}`);
-    log(`  ours (connect + hello + verify chain + insert + FULL commit + ack): ${fmt(oursMs / 1000)} s for ${stored.toLocaleString('en-US')} plays (${retries} connection retries with jittered backoff)`);
+    log(
+      `  ours (connect + hello + verify chain + insert + FULL commit + ack): ${fmt(oursMs / 1000)} s for ${stored.toLocaleString('en-US')} plays (${retries} connection retries with jittered backoff)`,
+    );
     const rawSqliteMs = rawInsert(n, plays, server.sha256);
-    log(`  raw better-sqlite3, same rows in ${RAW_BATCH_ROWS}-row synchronous=FULL transactions: ${fmt(rawSqliteMs / 1000)} s`);
+    log(
+      `  raw better-sqlite3, same rows in ${RAW_BATCH_ROWS}-row synchronous=FULL transactions: ${fmt(rawSqliteMs / 1000)} s`,
+    );
     log(`  ratio ours / raw insert = ${fmt(oursMs / rawSqliteMs)}×`);
     return { players: n, playsPerPlayer: plays, oursMs, rawSqliteMs };
   } finally {

@@ -42,7 +42,9 @@ export interface ReportBenchResult {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export async function run(options: { screens?: number; log?: (line: string) => void } = {}): Promise<ReportBenchResult[]> {
+export async function run(
+  options: { screens?: number; log?: (line: string) => void } = {},
+): Promise<ReportBenchResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const screens = options.screens ?? 10_000;
   const sites = Math.ceil(screens / SCREENS_PER_SITE);
@@ -59,11 +61,37 @@ export async function run(options: { screens?: number; log?: (line: string) => v
     const t0 = performance.now();
     const r = app.repos;
     r.regions.upsert({ id: 'ha-noi', parent_id: null, name: 'Hà Nội', level: 'city', source: 'bench' });
-    const districts = ['Ba Đình', 'Hoàn Kiếm', 'Tây Hồ', 'Long Biên', 'Cầu Giấy', 'Đống Đa', 'Hai Bà Trưng', 'Hoàng Mai', 'Thanh Xuân', 'Nam Từ Liêm'];
-    districts.forEach((name, i) => r.regions.upsert({ id: `ha-noi/d${i}`, parent_id: 'ha-noi', name, level: 'district', source: 'bench' }));
-    const open = JSON.stringify(Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['06:00', '22:00']]])));
+    const districts = [
+      'Ba Đình',
+      'Hoàn Kiếm',
+      'Tây Hồ',
+      'Long Biên',
+      'Cầu Giấy',
+      'Đống Đa',
+      'Hai Bà Trưng',
+      'Hoàng Mai',
+      'Thanh Xuân',
+      'Nam Từ Liêm',
+    ];
+    districts.forEach((name, i) =>
+      r.regions.upsert({ id: `ha-noi/d${i}`, parent_id: 'ha-noi', name, level: 'district', source: 'bench' }),
+    );
+    const open = JSON.stringify(
+      Object.fromEntries(
+        ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['06:00', '22:00']]]),
+      ),
+    );
     const media = createHash('sha256').update('bench').digest('hex');
-    r.media.add({ sha256: media, mime_type: 'video/mp4', duration_ms: 15_000, bytes: 79_274, original_name: 'ihanoi-promo.mp4' }, 'bench');
+    r.media.add(
+      {
+        sha256: media,
+        mime_type: 'video/mp4',
+        duration_ms: 15_000,
+        bytes: 79_274,
+        original_name: 'ihanoi-promo.mp4',
+      },
+      'bench',
+    );
     r.campaigns.put({
       id: CAMPAIGN,
       name: 'Phát video iHanoi – Công dân Thủ đô số',
@@ -84,16 +112,29 @@ export async function run(options: { screens?: number; log?: (line: string) => v
     db.transaction(() => {
       for (let s = 0; s < sites; s++) {
         const siteId = `ha-noi/d${s % districts.length}/site-${s}`;
-        r.sites.put({ id: siteId, name: `Điểm đặt số ${s}`, venue_type: 'government_office', address: 'Hà Nội', region_id: `ha-noi/d${s % districts.length}`, time_zone: ZONE, opening_hours: open, peak_profile: null, moving: 0, source: 'bench' });
+        r.sites.put({
+          id: siteId,
+          name: `Điểm đặt số ${s}`,
+          venue_type: 'government_office',
+          address: 'Hà Nội',
+          region_id: `ha-noi/d${s % districts.length}`,
+          time_zone: ZONE,
+          opening_hours: open,
+          peak_profile: null,
+          moving: 0,
+          source: 'bench',
+        });
         for (let k = 0; k < SCREENS_PER_SITE && screenIds.length < screens; k++) {
-          const id = `scr-${String(s).padStart(5, "0")}-${k}`;
+          const id = `scr-${String(s).padStart(5, '0')}-${k}`;
           r.screens.create({ id, siteId, name: `Màn hình ${k + 1}` }, 'bench');
           r.screens.setTokenHash(id, createHash('sha256').update(id).digest('hex'));
           screenIds.push({ id, site: siteId });
         }
       }
     })();
-    log(`report bench: ${fmt(sites)} sites, ${fmt(screens)} screens, ${days.length} days; inserting ${fmt(screens * days.length * PLAYS_PER_DAY)} plays…`);
+    log(
+      `report bench: ${fmt(sites)} sites, ${fmt(screens)} screens, ${days.length} days; inserting ${fmt(screens * days.length * PLAYS_PER_DAY)} plays…`,
+    );
 
     const total = screens * days.length * PLAYS_PER_DAY;
     let inserted = 0;
@@ -104,7 +145,12 @@ export async function run(options: { screens?: number; log?: (line: string) => v
       const slots = Array.from({ length: PLAYS_PER_DAY }, (_, i) => {
         const start = base + i * 96 * 60_000 + 60_000;
         const hour = 6 + Math.floor((i * 96) / 60);
-        return { start, hour, startedAt: toIsoWithOffset(start, ZONE), endedAt: toIsoWithOffset(start + 15_000, ZONE) };
+        return {
+          start,
+          hour,
+          startedAt: toIsoWithOffset(start, ZONE),
+          endedAt: toIsoWithOffset(start + 15_000, ZONE),
+        };
       });
       function* rows(): Generator<PlayInsert> {
         for (const s of screenIds) {
@@ -154,11 +200,21 @@ export async function run(options: { screens?: number; log?: (line: string) => v
     {
       const q0 = performance.now();
       const n = r.reports.screenDay(CAMPAIGN, '2024-09-05', null).length;
-      log(`  one day's per-screen aggregation (${fmt(n)} screens, ${fmt(n * PLAYS_PER_DAY)} plays): ${fmt(performance.now() - q0)} ms`);
+      log(
+        `  one day's per-screen aggregation (${fmt(n)} screens, ${fmt(n * PLAYS_PER_DAY)} plays): ${fmt(performance.now() - q0)} ms`,
+      );
     }
 
     const userId = 'bench-auditor';
-    r.users.insert({ id: userId, username: 'kiemtoan', display_name: 'Kiểm toán', role: 'auditor', password_hash: await hashPassword('bench-password-123'), must_change_password: 0, created_at_ms: clock.now() });
+    r.users.insert({
+      id: userId,
+      username: 'kiemtoan',
+      display_name: 'Kiểm toán',
+      role: 'auditor',
+      password_hash: await hashPassword('bench-password-123'),
+      must_change_password: 0,
+      created_at_ms: clock.now(),
+    });
     clock.set(Date.parse('2024-10-11T09:00:00+07:00'));
     await app.listen({ host: '127.0.0.1', port: 0 });
     const addr = app.server.address();
@@ -174,43 +230,56 @@ export async function run(options: { screens?: number; log?: (line: string) => v
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-    const exportOnce = () => new Promise<{ firstByte: number; firstRow: number; total: number; bytes: number; rows: number }>((resolve, reject) => {
-      const start = performance.now();
-      let firstByte = 0;
-      let firstRow = 0;
-      let bytes = 0;
-      let newlines = 0;
-      let lastReport = start;
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: `/api/v1/reports/export?kind=daily&format=csv&campaignId=${CAMPAIGN}&from=${FIRST}&to=${LAST}`,
-          headers: { authorization: `Bearer ${token}` },
-        },
-        (res) => {
-          if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
-          res.on('data', (chunk: Buffer) => {
-            const now = performance.now();
-            if (!firstByte) firstByte = now - start;
-            bytes += chunk.length;
-            for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
-            // 7 metadata lines, a blank line and the header come before the first data row.
-            if (!firstRow && newlines > 9) firstRow = now - start;
-            if (now - lastReport > 2000) {
-              lastReport = now;
-              log(`  … ${fmt(bytes / 1e6)} MB received after ${fmt((now - start) / 1000)} s`);
-            }
-          });
-          res.on('end', () => resolve({ firstByte, firstRow, total: performance.now() - start, bytes, rows: newlines - 9 - 3 }));
-          res.on('error', reject);
+    const exportOnce = () =>
+      new Promise<{ firstByte: number; firstRow: number; total: number; bytes: number; rows: number }>(
+        (resolve, reject) => {
+          const start = performance.now();
+          let firstByte = 0;
+          let firstRow = 0;
+          let bytes = 0;
+          let newlines = 0;
+          let lastReport = start;
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port,
+              path: `/api/v1/reports/export?kind=daily&format=csv&campaignId=${CAMPAIGN}&from=${FIRST}&to=${LAST}`,
+              headers: { authorization: `Bearer ${token}` },
+            },
+            (res) => {
+              if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
+              res.on('data', (chunk: Buffer) => {
+                const now = performance.now();
+                if (!firstByte) firstByte = now - start;
+                bytes += chunk.length;
+                for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
+                // 7 metadata lines, a blank line and the header come before the first data row.
+                if (!firstRow && newlines > 9) firstRow = now - start;
+                if (now - lastReport > 2000) {
+                  lastReport = now;
+                  log(`  … ${fmt(bytes / 1e6)} MB received after ${fmt((now - start) / 1000)} s`);
+                }
+              });
+              res.on('end', () =>
+                resolve({
+                  firstByte,
+                  firstRow,
+                  total: performance.now() - start,
+                  bytes,
+                  rows: newlines - 9 - 3,
+                }),
+              );
+              res.on('error', reject);
+            },
+          );
+          req.on('error', reject);
+          req.end();
         },
       );
-      req.on('error', reject);
-      req.end();
-    });
     const cold = await exportOnce();
-    log(`  cold run (first request after start): first byte ${fmt(cold.firstByte)} ms, whole CSV ${fmt(cold.total)} ms; running again warm…`);
+    log(
+      `  cold run (first request after start): first byte ${fmt(cold.firstByte)} ms, whole CSV ${fmt(cold.total)} ms; running again warm…`,
+    );
     const result = await exportOnce();
     clearInterval(sampler);
     const out: ReportBenchResult = {

@@ -60,17 +60,22 @@ async function main(): Promise<void> {
   let provisioning;
   if (values.provision) {
     const parsed = ProvisioningFile.safeParse(JSON.parse(readFileSync(values.provision, 'utf8')));
-    if (!parsed.success) fail(`Tệp cài đặt không hợp lệ / Invalid provisioning file ${values.provision}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      fail(
+        `Tệp cài đặt không hợp lệ / Invalid provisioning file ${values.provision}: ${parsed.error.issues[0]?.message}`,
+      );
     provisioning = parsed.data;
   }
   const serverUrl = values.server ?? provisioning?.serverUrl;
-  if (!serverUrl || !/^https?:\/\//.test(serverUrl)) fail('Thiếu --server / --server is required (e.g. http://127.0.0.1:8080)');
+  if (!serverUrl || !/^https?:\/\//.test(serverUrl))
+    fail('Thiếu --server / --server is required (e.g. http://127.0.0.1:8080)');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0–65535, got ${values.port}`);
   let clock: Clock = realClock;
   if (values.clock) {
     const at = Date.parse(values.clock);
-    if (Number.isNaN(at) || !/[zZ]|[+-]\d{2}:\d{2}$/.test(values.clock)) fail('--clock expects an ISO instant with an offset, e.g. 2024-09-05T07:55:00+07:00');
+    if (Number.isNaN(at) || !/[zZ]|[+-]\d{2}:\d{2}$/.test(values.clock))
+      fail('--clock expects an ISO instant with an offset, e.g. 2024-09-05T07:55:00+07:00');
     clock = new VirtualClock(at, Number(values['clock-rate']));
   }
   const dataDir = resolve(values['data-dir']!);
@@ -86,7 +91,9 @@ async function main(): Promise<void> {
     tickMs: Number(values['tick-ms']),
     backoff: { baseMs: backoffMs, capMs: Math.max(backoffMs, 60_000) },
   });
-  console.log(JSON.stringify({ level: 'info', msg: 'display page ready', displayUrl: core.displayUrl, dataDir }));
+  console.log(
+    JSON.stringify({ level: 'info', msg: 'display page ready', displayUrl: core.displayUrl, dataDir }),
+  );
   let closing = false;
   const shutdown = () => {
     if (closing) return;

@@ -62,7 +62,8 @@ if (opts.help) {
   process.exit(0);
 }
 const displayPort = Number(opts['display-port']);
-if (!Number.isInteger(displayPort) || displayPort < 0 || displayPort > 65535) die(`--display-port must be 0–65535, got ${opts['display-port']}`);
+if (!Number.isInteger(displayPort) || displayPort < 0 || displayPort > 65535)
+  die(`--display-port must be 0–65535, got ${opts['display-port']}`);
 const leadMs = Number(opts['lead-s']) * 1000;
 if (!Number.isFinite(leadMs) || leadMs < 3000) die('--lead-s must be at least 3');
 const siteId = opts.site!;
@@ -72,7 +73,20 @@ const adminPassword = generatePassword();
 let config;
 try {
   const parsed = parseConfig(
-    ['--port', opts.port!, '--data-dir', join(dataRoot, 'server'), '--clock', opts.clock!, '--clock-rate', '1', '--admin-password', adminPassword, '--log-level', 'warn'],
+    [
+      '--port',
+      opts.port!,
+      '--data-dir',
+      join(dataRoot, 'server'),
+      '--clock',
+      opts.clock!,
+      '--clock-rate',
+      '1',
+      '--admin-password',
+      adminPassword,
+      '--log-level',
+      'warn',
+    ],
     {},
   );
   if (parsed === 'help') throw new ConfigError(HELP);
@@ -90,7 +104,9 @@ await runStartup(app, (line) => console.log(`  ${line}`));
 try {
   await app.listen({ host: config.host, port: config.port });
 } catch (err) {
-  console.error(`Không mở được cổng ${config.port} / Port ${config.port} is busy (${(err as Error).message}); try --port 8090.`);
+  console.error(
+    `Không mở được cổng ${config.port} / Port ${config.port} is busy (${(err as Error).message}); try --port 8090.`,
+  );
   await app.close();
   db.close();
   rmSync(dataRoot, { recursive: true, force: true });
@@ -113,7 +129,9 @@ const core = await startPlayerCore({
     if (level === 'warn' || level === 'error') console.log(`  [player ${level}] ${msg}`);
   },
 }).catch(async (err: Error) => {
-  console.error(`Không mở được trang hiển thị trên cổng ${displayPort} / Could not serve the display page on port ${displayPort} (${err.message}); try --display-port 8091.`);
+  console.error(
+    `Không mở được trang hiển thị trên cổng ${displayPort} / Could not serve the display page on port ${displayPort} (${err.message}); try --display-port 8091.`,
+  );
   await app.close();
   db.close();
   rmSync(dataRoot, { recursive: true, force: true });
@@ -135,7 +153,11 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, get: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  get: () => T | null | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const end = realClock.now() + timeoutMs;
   for (;;) {
     const v = get();
@@ -173,10 +195,14 @@ if (claim.status !== 201 || !claimed.screenId) {
 await until('the player to take its credentials', () => core.snapshot().paired);
 // Claiming the code makes the server plan the new screen at once.
 await until('the plan', () => core.snapshot().planVersion > 0);
-await until('the video download', () => {
-  const c = core.snapshot().cache;
-  return c.total > 0 && c.done === c.total;
-}, 60_000);
+await until(
+  'the video download',
+  () => {
+    const c = core.snapshot().cache;
+    return c.total > 0 && c.done === c.total;
+  },
+  60_000,
+);
 
 function planItems(): PlanItem[] {
   const file = join(playerDir, 'plan.json');
@@ -185,7 +211,9 @@ function planItems(): PlanItem[] {
   return parsed.success ? parsed.data.days.flatMap((d) => d.items).sort((a, b) => a.start - b.start) : [];
 }
 
-const todayCount = planItems().filter((i) => formatDateTime(i.start, zone).slice(0, 10) === formatDateTime(clock.now(), zone).slice(0, 10)).length;
+const todayCount = planItems().filter(
+  (i) => formatDateTime(i.start, zone).slice(0, 10) === formatDateTime(clock.now(), zone).slice(0, 10),
+).length;
 console.log(`
 ================================================================================
   iHanoi demo — chạy thử (clock / đồng hồ: ${formatDateTime(clock.now(), zone)}, ${zone})
@@ -198,8 +226,12 @@ console.log(`
 
   Đã ghép nối màn hình với / Screen paired to: ${site.name}
   Lịch phát hôm nay / Plays planned today: ${todayCount}
-  ${opts['no-fast-forward'] ? 'Real time: the next play comes at its planned hour.' : `Khi trang hiển thị kết nối, đồng hồ nhảy tới ${leadMs / 1000} giây trước lượt phát kế tiếp.
-  Once the display page connects, the clock jumps to ${leadMs / 1000} s before the next planned play.`}
+  ${
+    opts['no-fast-forward']
+      ? 'Real time: the next play comes at its planned hour.'
+      : `Khi trang hiển thị kết nối, đồng hồ nhảy tới ${leadMs / 1000} giây trước lượt phát kế tiếp.
+  Once the display page connects, the clock jumps to ${leadMs / 1000} s before the next planned play.`
+  }
   Ctrl+C để dừng / to stop (the demo data in ${dataRoot} is removed).
 ================================================================================
 `);
@@ -211,12 +243,17 @@ const loop = setInterval(() => {
   const snap = core.snapshot();
   const now = clock.now();
   if (snap.current?.playId !== lastCurrent) {
-    if (snap.current) console.log(`  ▶ ${formatDateTime(now, zone)}  đang phát / playing ${snap.current.itemId}`);
-    else if (lastCurrent) console.log(`  ■ ${formatDateTime(now, zone)}  lượt phát kết thúc / play ended (recorded in the journal; see Báo cáo / Reports in the console)`);
+    if (snap.current)
+      console.log(`  ▶ ${formatDateTime(now, zone)}  đang phát / playing ${snap.current.itemId}`);
+    else if (lastCurrent)
+      console.log(
+        `  ■ ${formatDateTime(now, zone)}  lượt phát kết thúc / play ended (recorded in the journal; see Báo cáo / Reports in the console)`,
+      );
     lastCurrent = snap.current?.playId ?? null;
   }
   if (!snap.displayConnected) {
-    if (!waitingSaid) console.log(`  … chờ trang hiển thị / waiting for the display page at ${core.displayUrl}`);
+    if (!waitingSaid)
+      console.log(`  … chờ trang hiển thị / waiting for the display page at ${core.displayUrl}`);
     waitingSaid = true;
     return;
   }

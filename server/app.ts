@@ -42,7 +42,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger:
       deps.config.logLevel === 'silent'
         ? false
-        : { level: deps.config.logLevel, timestamp: () => `,"time":"${new Date(deps.clock.now()).toISOString()}"` },
+        : {
+            level: deps.config.logLevel,
+            timestamp: () => `,"time":"${new Date(deps.clock.now()).toISOString()}"`,
+          },
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: false,
   }).withTypeProvider<ZodTypeProvider>();

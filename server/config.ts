@@ -15,7 +15,10 @@ const Config = z.object({
   /** Start the clock at this instant (ISO 8601 with offset), to replay the 2024 campaign. */
   clock: z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)) && /[zZ]|[+-]\d{2}:\d{2}$/.test(s), 'expected an ISO 8601 instant with an offset, e.g. 2024-09-05T07:55:00+07:00')
+    .refine(
+      (s) => !Number.isNaN(Date.parse(s)) && /[zZ]|[+-]\d{2}:\d{2}$/.test(s),
+      'expected an ISO 8601 instant with an offset, e.g. 2024-09-05T07:55:00+07:00',
+    )
     .optional(),
   /** How many times faster than real time the --clock runs (1 = real speed). */
   clockRate: z.coerce.number().min(0).max(100000).default(1),
@@ -31,11 +34,27 @@ const OPTIONS = {
   host: { env: 'HOST', help: 'address to listen on', def: '127.0.0.1' },
   port: { env: 'PORT', help: 'port to listen on', def: '8080' },
   'data-dir': { env: 'IHANOI_DATA_DIR', help: 'where signage.db, media and reports live', def: 'data' },
-  'playlists-dir': { env: 'IHANOI_PLAYLISTS_DIR', help: 'campaign definitions loaded at start', def: 'playlists' },
+  'playlists-dir': {
+    env: 'IHANOI_PLAYLISTS_DIR',
+    help: 'campaign definitions loaded at start',
+    def: 'playlists',
+  },
   'log-level': { env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', def: 'info' },
-  clock: { env: 'IHANOI_CLOCK', help: 'start the clock at an ISO instant, e.g. 2024-09-05T07:55:00+07:00', def: 'real time' },
-  'clock-rate': { env: 'IHANOI_CLOCK_RATE', help: 'speed of the --clock (1 = real speed, 60 = a minute per second)', def: '1' },
-  'admin-password': { env: 'IHANOI_ADMIN_PASSWORD', help: 'password of the first campaign manager (else one is generated and printed once)', def: 'generated' },
+  clock: {
+    env: 'IHANOI_CLOCK',
+    help: 'start the clock at an ISO instant, e.g. 2024-09-05T07:55:00+07:00',
+    def: 'real time',
+  },
+  'clock-rate': {
+    env: 'IHANOI_CLOCK_RATE',
+    help: 'speed of the --clock (1 = real speed, 60 = a minute per second)',
+    def: '1',
+  },
+  'admin-password': {
+    env: 'IHANOI_ADMIN_PASSWORD',
+    help: 'password of the first campaign manager (else one is generated and printed once)',
+    def: 'generated',
+  },
   'max-upload-mb': { env: 'IHANOI_MAX_UPLOAD_MB', help: 'largest video upload accepted, in MB', def: '500' },
   cron: { env: 'IHANOI_CRON', help: 'on|off: run the scheduled jobs', def: 'on' },
 } as const;
@@ -73,7 +92,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     throw new ConfigError(`${(err as Error).message}\n\n${helpText()}`);
   }
   if (values.help) return 'help';
-  const pick = (flag: keyof typeof OPTIONS) => (values[flag] as string | undefined) ?? env[OPTIONS[flag].env] ?? undefined;
+  const pick = (flag: keyof typeof OPTIONS) =>
+    (values[flag] as string | undefined) ?? env[OPTIONS[flag].env] ?? undefined;
   const raw = {
     host: pick('host'),
     port: pick('port'),

@@ -21,7 +21,9 @@ async function main() {
     console.log(helpText());
     return;
   }
-  const clock: Clock = config.clock ? new VirtualClock(Date.parse(config.clock), config.clockRate) : realClock;
+  const clock: Clock = config.clock
+    ? new VirtualClock(Date.parse(config.clock), config.clockRate)
+    : realClock;
   const { db } = openDatabase(join(config.dataDir, 'signage.db'), clock);
   const app = await buildApp({ config, db, clock });
   try {

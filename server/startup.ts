@@ -17,7 +17,10 @@ export const FIRST_ADMIN_USERNAME = 'admin';
  * (--admin-password) or is generated, printed once and must be changed at first login; it is
  * never written anywhere else.
  */
-export async function ensureFirstAdmin(app: FastifyInstance, print: (line: string) => void): Promise<boolean> {
+export async function ensureFirstAdmin(
+  app: FastifyInstance,
+  print: (line: string) => void,
+): Promise<boolean> {
   if (app.repos.users.count() > 0) return false;
   const given = app.config.adminPassword;
   const password = given ?? generatePassword();
@@ -34,10 +37,18 @@ export async function ensureFirstAdmin(app: FastifyInstance, print: (line: strin
       must_change_password: given ? 0 : 1,
       created_at_ms: app.clock.now(),
     });
-    app.repos.audit.record({ actor: 'system', action: 'user.create', objectType: 'user', objectId: id, detail: { username: FIRST_ADMIN_USERNAME, role: 'campaign_manager', firstStart: true } });
+    app.repos.audit.record({
+      actor: 'system',
+      action: 'user.create',
+      objectType: 'user',
+      objectId: id,
+      detail: { username: FIRST_ADMIN_USERNAME, role: 'campaign_manager', firstStart: true },
+    });
   })();
   if (given) {
-    print(`Đã tạo tài khoản "${FIRST_ADMIN_USERNAME}" với mật khẩu từ IHANOI_ADMIN_PASSWORD. / Created account "${FIRST_ADMIN_USERNAME}" with the password from IHANOI_ADMIN_PASSWORD.`);
+    print(
+      `Đã tạo tài khoản "${FIRST_ADMIN_USERNAME}" với mật khẩu từ IHANOI_ADMIN_PASSWORD. / Created account "${FIRST_ADMIN_USERNAME}" with the password from IHANOI_ADMIN_PASSWORD.`,
+    );
   } else {
     print('');
     print('================================================================================');
@@ -56,16 +67,33 @@ function countsText(label: string, c: { created: number; updated: number; unchan
   return `${label} +${c.created} ~${c.updated} =${c.unchanged}`;
 }
 
-export async function runStartup(app: FastifyInstance, print: (line: string) => void = console.log): Promise<LoadReport> {
-  const report = await loadPlaylists({ db: app.db, repos: app.repos, clock: app.clock, playlistsDir: app.config.playlistsDir, dataDir: app.config.dataDir });
+export async function runStartup(
+  app: FastifyInstance,
+  print: (line: string) => void = console.log,
+): Promise<LoadReport> {
+  const report = await loadPlaylists({
+    db: app.db,
+    repos: app.repos,
+    clock: app.clock,
+    playlistsDir: app.config.playlistsDir,
+    dataDir: app.config.dataDir,
+  });
   print(
     `Đã nạp / Loaded ${report.files.join(', ')}: ` +
-      [countsText('regions', report.regions), countsText('sites', report.sites), countsText('screens', report.screens), countsText('campaigns', report.campaigns), countsText('media', report.media)].join(', ') +
+      [
+        countsText('regions', report.regions),
+        countsText('sites', report.sites),
+        countsText('screens', report.screens),
+        countsText('campaigns', report.campaigns),
+        countsText('media', report.media),
+      ].join(', ') +
       ' (+new ~changed =unchanged)',
   );
   if (report.changedCampaignIds.length > 0 || report.changedSiteIds.length > 0) {
-    for (const campaignId of report.changedCampaignIds) app.events.emit('plan-inputs-changed', { campaignId, reason: 'playlist.load' });
-    if (report.changedSiteIds.length > 0) app.events.emit('plan-inputs-changed', { siteIds: report.changedSiteIds, reason: 'playlist.load' });
+    for (const campaignId of report.changedCampaignIds)
+      app.events.emit('plan-inputs-changed', { campaignId, reason: 'playlist.load' });
+    if (report.changedSiteIds.length > 0)
+      app.events.emit('plan-inputs-changed', { siteIds: report.changedSiteIds, reason: 'playlist.load' });
   }
   await ensureFirstAdmin(app, print);
 
@@ -73,10 +101,17 @@ export async function runStartup(app: FastifyInstance, print: (line: string) => 
   // A close recorded after this clock's "now" has not happened yet for it: a server first run on
   // the real clock (which closes the 2024 campaign) and then with --clock 2024-09-05… must play.
   for (const c of app.repos.campaigns.list()) {
-    if (c.status === 'closed' && c.closed_at_ms !== null && c.closed_at_ms > now && campaignPhase({ ...c, status: 'active' }, now) !== 'ended') {
+    if (
+      c.status === 'closed' &&
+      c.closed_at_ms !== null &&
+      c.closed_at_ms > now &&
+      campaignPhase({ ...c, status: 'active' }, now) !== 'ended'
+    ) {
       app.repos.campaigns.update(c.id, { status: 'active' }, 'system');
       app.events.emit('plan-inputs-changed', { campaignId: c.id, reason: 'campaign.reopen' });
-      print(`Mở lại chiến dịch ${c.id}: đồng hồ máy chủ ở trước lúc đóng. / Reopened campaign ${c.id}: the server clock is before its close.`);
+      print(
+        `Mở lại chiến dịch ${c.id}: đồng hồ máy chủ ở trước lúc đóng. / Reopened campaign ${c.id}: the server clock is before its close.`,
+      );
     }
   }
   for (const c of app.repos.campaigns.list()) {

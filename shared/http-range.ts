@@ -2,7 +2,8 @@
  * Parses a single HTTP byte range (RFC 9110 §14). Several ranges in one request are answered
  * with the whole file, which the RFC allows and players never need.
  */
-export type RangeResult = { kind: 'none' } | { kind: 'range'; start: number; end: number } | { kind: 'unsatisfiable' };
+export type RangeResult =
+  { kind: 'none' } | { kind: 'range'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 export function parseRange(header: string | undefined, size: number): RangeResult {
   if (!header) return { kind: 'none' };

@@ -113,7 +113,8 @@ class LocatingJsonParser {
     if (this.text.charCodeAt(0) === 0xfeff) this.pos = 1;
     const value = this.value([]);
     this.ws();
-    if (this.pos < this.text.length) this.fail('the end of the file', `unexpected ${this.what()} after the JSON value`);
+    if (this.pos < this.text.length)
+      this.fail('the end of the file', `unexpected ${this.what()} after the JSON value`);
     return value;
   }
 
@@ -142,13 +143,17 @@ class LocatingJsonParser {
     if (c === '[') return this.array(path);
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.text.startsWith(word, this.pos)) {
         this.pos += word.length;
         return v;
       }
     }
-    if (c === "'") this.fail('a JSON value', "JSON strings take double quotes (\"), not single quotes (')");
+    if (c === "'") this.fail('a JSON value', 'JSON strings take double quotes ("), not single quotes (\')');
     return this.fail('a JSON value (object, list, "text", number, true, false or null)');
   }
 
@@ -163,19 +168,32 @@ class LocatingJsonParser {
     for (;;) {
       this.ws();
       if (this.text[this.pos] !== '"') {
-        this.fail('a double-quoted property name', this.text[this.pos] === '}' ? 'a comma before "}" is not allowed in JSON (trailing comma)' : undefined);
+        this.fail(
+          'a double-quoted property name',
+          this.text[this.pos] === '}'
+            ? 'a comma before "}" is not allowed in JSON (trailing comma)'
+            : undefined,
+        );
       }
       const keyAt = this.pos;
       const key = this.string();
       if (Object.hasOwn(out, key)) {
         this.pos = keyAt;
-        this.fail('each property name once per object', `the property "${key}" appears twice in the same object`);
+        this.fail(
+          'each property name once per object',
+          `the property "${key}" appears twice in the same object`,
+        );
       }
       this.ws();
       if (this.text[this.pos] !== ':') this.fail('":" after the property name');
       this.pos++;
       // defineProperty so that a "__proto__" key is plain data, as JSON.parse treats it.
-      Object.defineProperty(out, key, { value: this.value([...path, key]), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.value([...path, key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.ws();
       const c = this.text[this.pos];
       if (c === ',') {
@@ -200,7 +218,8 @@ class LocatingJsonParser {
     }
     for (;;) {
       this.ws();
-      if (this.text[this.pos] === ']') this.fail('a value', 'a comma before "]" is not allowed in JSON (trailing comma)');
+      if (this.text[this.pos] === ']')
+        this.fail('a value', 'a comma before "]" is not allowed in JSON (trailing comma)');
       out.push(this.value([...path, out.length]));
       this.ws();
       const c = this.text[this.pos];
@@ -227,10 +246,23 @@ class LocatingJsonParser {
         this.pos++;
         return out;
       }
-      if (code < 0x20) this.fail('a closing double quote (") on the same line', 'a line break or control character inside a string; strings must close on the same line');
+      if (code < 0x20)
+        this.fail(
+          'a closing double quote (") on the same line',
+          'a line break or control character inside a string; strings must close on the same line',
+        );
       if (c === '\\') {
         const e = this.text[this.pos + 1];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const simple: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
         if (e !== undefined && Object.hasOwn(simple, e)) {
           out += simple[e];
           this.pos += 2;
@@ -337,7 +369,14 @@ function expectationOf(issue: z.core.$ZodIssue): string {
     case 'too_big': {
       if (own) return own;
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-      const words = issue.code === 'too_small' ? (issue.inclusive ? 'at least' : 'more than') : issue.inclusive ? 'at most' : 'less than';
+      const words =
+        issue.code === 'too_small'
+          ? issue.inclusive
+            ? 'at least'
+            : 'more than'
+          : issue.inclusive
+            ? 'at most'
+            : 'less than';
       if (issue.origin === 'array') return `a list with ${words} ${String(bound)} item(s)`;
       if (issue.origin === 'string') return `a text with ${words} ${String(bound)} character(s)`;
       return `a value ${words} ${String(bound)}`;
@@ -347,17 +386,25 @@ function expectationOf(issue: z.core.$ZodIssue): string {
   }
 }
 
-function issuesToErrors(file: string, doc: unknown, locate: (p: readonly PathPart[]) => Located | undefined, issues: readonly z.core.$ZodIssue[]): PlaylistError[] {
+function issuesToErrors(
+  file: string,
+  doc: unknown,
+  locate: (p: readonly PathPart[]) => Located | undefined,
+  issues: readonly z.core.$ZodIssue[],
+): PlaylistError[] {
   const out: PlaylistError[] = [];
   // A refinement on a value whose parts are already wrong (e.g. "from < to" when "from" is not a
   // time) only repeats the problem; the part's own error is the one to fix.
   const shadowed = (i: z.core.$ZodIssue) =>
-    i.code === 'custom' && issues.some((o) => o !== i && o.path.length > i.path.length && i.path.every((p, n) => o.path[n] === p));
+    i.code === 'custom' &&
+    issues.some((o) => o !== i && o.path.length > i.path.length && i.path.every((p, n) => o.path[n] === p));
   for (const issue of issues) {
     if (shadowed(issue)) continue;
     // A union's own issue says little; its branches' first issues say what went wrong.
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const branch = issue.errors[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);
+      const branch = issue.errors[0]!.map(
+        (i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue,
+      );
       out.push(...issuesToErrors(file, doc, locate, branch));
       continue;
     }
@@ -365,7 +412,15 @@ function issuesToErrors(file: string, doc: unknown, locate: (p: readonly PathPar
     // Point at the unknown field itself, so the line number lands on it.
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push(makeError(file, [...path, key], expectationOf({ ...issue, keys: [key] }), 'a field this format does not define', locate));
+        out.push(
+          makeError(
+            file,
+            [...path, key],
+            expectationOf({ ...issue, keys: [key] }),
+            'a field this format does not define',
+            locate,
+          ),
+        );
       }
       continue;
     }
@@ -374,7 +429,13 @@ function issuesToErrors(file: string, doc: unknown, locate: (p: readonly PathPar
   return out;
 }
 
-function makeError(file: string, path: readonly PathPart[], expected: string, found: string, locate?: (p: readonly PathPart[]) => Located | undefined): PlaylistError {
+function makeError(
+  file: string,
+  path: readonly PathPart[],
+  expected: string,
+  found: string,
+  locate?: (p: readonly PathPart[]) => Located | undefined,
+): PlaylistError {
   const jsonPath = formatJsonPath(path);
   const at = locate?.(path);
   return {
@@ -397,7 +458,12 @@ interface ParsedFile<T> {
   locate: (p: readonly PathPart[]) => Located | undefined;
 }
 
-function flattenRegions(nodes: RegionNodeFile[], parentId: string | null, file: string, out: PlaylistRegion[]): void {
+function flattenRegions(
+  nodes: RegionNodeFile[],
+  parentId: string | null,
+  file: string,
+  out: PlaylistRegion[],
+): void {
   for (const n of nodes) {
     out.push({ id: n.id, name: n.name, level: n.level, parentId, file });
     if (n.children) flattenRegions(n.children, n.id, file, out);
@@ -445,7 +511,15 @@ export function checkCampaignMedia(
     );
   }
   if (facts.bytes !== undefined && facts.bytes !== campaign.media.bytes) {
-    errors.push(makeError(campaign.file, ['media', 'bytes'], `the size of ${campaign.media.file}, which is ${facts.bytes} bytes`, String(campaign.media.bytes), locate));
+    errors.push(
+      makeError(
+        campaign.file,
+        ['media', 'bytes'],
+        `the size of ${campaign.media.file}, which is ${facts.bytes} bytes`,
+        String(campaign.media.bytes),
+        locate,
+      ),
+    );
   }
   return errors;
 }
@@ -455,7 +529,10 @@ export function checkCampaignMedia(
  * tree; files of kind "campaign" describe a campaign with its venue types and sites. Either
  * everything is valid and normalised, or nothing is returned but the errors.
  */
-export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: ParsePlaylistOptions = {}): PlaylistParseResult {
+export function parsePlaylistFiles(
+  files: readonly PlaylistFileText[],
+  options: ParsePlaylistOptions = {},
+): PlaylistParseResult {
   const errors: PlaylistError[] = [];
   const regionFiles: ParsedFile<RegionsFile>[] = [];
   const campaignFiles: ParsedFile<CampaignFile>[] = [];
@@ -476,7 +553,10 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
       continue;
     }
     const doc = scanned.value;
-    const kind = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).kind : undefined;
+    const kind =
+      doc !== null && typeof doc === 'object' && !Array.isArray(doc)
+        ? (doc as Record<string, unknown>).kind
+        : undefined;
     if (kind === 'regions') {
       const r = RegionsFile.safeParse(doc);
       if (r.success) regionFiles.push({ name: f.name, data: r.data, doc, locate: scanned.locate });
@@ -495,7 +575,9 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
         makeError(
           f.name,
           path,
-          path.length ? `"kind" set to one of ${PLAYLIST_FILE_KINDS.map((k) => `"${k}"`).join(', ')}` : 'a JSON object { "kind": …, "schemaVersion": 1, … }',
+          path.length
+            ? `"kind" set to one of ${PLAYLIST_FILE_KINDS.map((k) => `"${k}"`).join(', ')}`
+            : 'a JSON object { "kind": …, "schemaVersion": 1, … }',
           describeFound(doc, path),
           scanned.locate,
         ),
@@ -512,7 +594,14 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
     for (const region of flat) {
       const other = regionById.get(region.id);
       if (other) {
-        errors.push(makeError(rf.name, ['id'], `region ids unique across files; "${region.id}" is also defined in ${other.file}`, JSON.stringify(region.id)));
+        errors.push(
+          makeError(
+            rf.name,
+            ['id'],
+            `region ids unique across files; "${region.id}" is also defined in ${other.file}`,
+            JSON.stringify(region.id),
+          ),
+        );
         continue;
       }
       regionById.set(region.id, region);
@@ -528,31 +617,46 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
 
   for (const cf of campaignFiles) {
     const c = cf.data;
-    const err = (path: PathPart[], expected: string) => errors.push(makeError(cf.name, path, expected, describeFound(cf.doc, path), cf.locate));
+    const err = (path: PathPart[], expected: string) =>
+      errors.push(makeError(cf.name, path, expected, describeFound(cf.doc, path), cf.locate));
 
     const otherCampaign = campaignIds.get(c.id);
-    if (otherCampaign) err(['id'], `a campaign id not used by another file; "${c.id}" is also in ${otherCampaign}`);
+    if (otherCampaign)
+      err(['id'], `a campaign id not used by another file; "${c.id}" is also in ${otherCampaign}`);
     campaignIds.set(c.id, cf.name);
 
-    if (options.media) errors.push(...checkCampaignMedia({ file: cf.name, media: c.media }, options.media, cf.locate));
+    if (options.media)
+      errors.push(...checkCampaignMedia({ file: cf.name, media: c.media }, options.media, cf.locate));
 
     const sites: PlaylistSite[] = [];
     c.sites.forEach((s, i) => {
       const owner = siteOwner.get(s.id);
-      if (owner && owner !== cf.name) err(['sites', i, 'id'], `a site id not used by another file; "${s.id}" is also a site in ${owner}`);
+      if (owner && owner !== cf.name)
+        err(['sites', i, 'id'], `a site id not used by another file; "${s.id}" is also a site in ${owner}`);
       siteOwner.set(s.id, cf.name);
       s.screens.forEach((screen, j) => {
         const so = screenOwner.get(screen.id);
-        if (so && so !== cf.name) err(['sites', i, 'screens', j, 'id'], `a screen id not used by another file; "${screen.id}" is also a screen in ${so}`);
+        if (so && so !== cf.name)
+          err(
+            ['sites', i, 'screens', j, 'id'],
+            `a screen id not used by another file; "${screen.id}" is also a screen in ${so}`,
+          );
         screenOwner.set(screen.id, cf.name);
       });
 
       const moving = s.moving ?? s.venueType === 'bus';
       const region = regionById.get(s.region);
       if (!regionFileFailed) {
-        if (!region) err(['sites', i, 'region'], `the id of a region in a regions file${regionSuggestion(s.region, regionById)}`);
+        if (!region)
+          err(
+            ['sites', i, 'region'],
+            `the id of a region in a regions file${regionSuggestion(s.region, regionById)}`,
+          );
         else if (moving && region.level === 'ward') {
-          err(['sites', i, 'region'], `a city or district for a moving site (it has no fixed ward), e.g. "${region.parentId ?? region.id}"`);
+          err(
+            ['sites', i, 'region'],
+            `a city or district for a moving site (it has no fixed ward), e.g. "${region.parentId ?? region.id}"`,
+          );
         }
       }
 
@@ -570,18 +674,28 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
         peakProfile: s.peakProfile ?? defaults.peakProfile,
         ownOpeningHours: s.openingHours ?? null,
         ownPeakProfile: s.peakProfile ?? null,
-        screens: s.screens.map((x) => ({ id: x.id, name: x.name, resolution: x.resolution, orientation: x.orientation })),
+        screens: s.screens.map((x) => ({
+          id: x.id,
+          name: x.name,
+          resolution: x.resolution,
+          orientation: x.orientation,
+        })),
       });
     });
 
     if (!regionFileFailed) {
       c.participants.regions.forEach((id, i) => {
-        if (!regionById.has(id)) err(['participants', 'regions', i], `the id of a region in a regions file${regionSuggestion(id, regionById)}`);
+        if (!regionById.has(id))
+          err(
+            ['participants', 'regions', i],
+            `the id of a region in a regions file${regionSuggestion(id, regionById)}`,
+          );
       });
     }
     const localSites = new Set(c.sites.map((s) => s.id));
     c.participants.sites.forEach((id, i) => {
-      if (!localSites.has(id)) err(['participants', 'sites', i], 'the id of a site listed in this campaign\'s "sites"');
+      if (!localSites.has(id))
+        err(['participants', 'sites', i], 'the id of a site listed in this campaign\'s "sites"');
     });
 
     campaigns.push({
@@ -602,7 +716,10 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
   }
 
   if (errors.length > 0) {
-    errors.sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    errors.sort(
+      (a, b) =>
+        a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    );
     return { ok: false, errors };
   }
   return { ok: true, regions, campaigns };
@@ -614,7 +731,9 @@ export function parsePlaylistFiles(files: readonly PlaylistFileText[], options: 
  */
 export function formatPlaylistErrors(errors: readonly PlaylistError[]): string {
   const n = errors.length;
-  const lines = [`Không thể nạp thư mục playlists/: ${n} lỗi. / Cannot load playlists/: ${n} error${n === 1 ? '' : 's'}.`];
+  const lines = [
+    `Không thể nạp thư mục playlists/: ${n} lỗi. / Cannot load playlists/: ${n} error${n === 1 ? '' : 's'}.`,
+  ];
   for (const e of errors) {
     const where = e.line !== undefined ? `${e.file}:${e.line}:${e.column ?? 1}` : e.file;
     lines.push('');
@@ -623,6 +742,8 @@ export function formatPlaylistErrors(errors: readonly PlaylistError[]): string {
     lines.push(`    thấy / found: ${e.found ?? e.message}`);
   }
   lines.push('');
-  lines.push('Sửa các tệp trên rồi khởi động lại; máy chủ không nạp gì khi còn lỗi. / Fix the files above and start again; nothing is loaded while errors remain.');
+  lines.push(
+    'Sửa các tệp trên rồi khởi động lại; máy chủ không nạp gì khi còn lỗi. / Fix the files above and start again; nothing is loaded while errors remain.',
+  );
   return lines.join('\n');
 }

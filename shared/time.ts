@@ -57,7 +57,10 @@ function dateString(y: number, m: number, d: number): string {
 }
 
 /** Local wall clock of `ms` read as if it were UTC, so that wall - instant = offset. */
-function wallOf(ms: number, zone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+function wallOf(
+  ms: number,
+  zone: string,
+): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
   let y = 0;
   let mo = 0;
   let d = 0;
@@ -159,7 +162,7 @@ export function minutesOfDay(time: string): number {
 export function zonedToInstant(date: string, time: string | number, zone: string): number {
   const minutes = typeof time === 'number' ? time : minutesOfDay(time);
   const wall = dateUtc(date) + Math.round(minutes * MINUTE);
-  if (minutes >= 1440) return zonedToInstant(utcToDate(wall), (minutes - 1440), zone);
+  if (minutes >= 1440) return zonedToInstant(utcToDate(wall), minutes - 1440, zone);
   return resolveWall(wall, zone);
 }
 

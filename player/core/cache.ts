@@ -4,14 +4,32 @@
  * renamed into place atomically once verified. A corrupt or missing file is fetched again.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, utimesSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  utimesSync,
+  fsyncSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CacheState, PlanMedia } from '#shared/schemas/protocol.ts';
 import { fsyncDir } from './fsutil.ts';
 
-export type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
+export type Log = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  data?: Record<string, unknown>,
+) => void;
 
 export interface CacheProgress {
   done: number;
@@ -175,7 +193,12 @@ export class MediaCache {
     }
   }
 
-  private async download(m: PlanMedia, baseUrl: string, token: string, progress: (bytes: number) => void): Promise<void> {
+  private async download(
+    m: PlanMedia,
+    baseUrl: string,
+    token: string,
+    progress: (bytes: number) => void,
+  ): Promise<void> {
     const part = `${this.fileOf(m.sha256)}.part`;
     const url = new URL(m.url, baseUrl).toString();
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -222,6 +245,8 @@ export class MediaCache {
       this.log('warn', 'downloaded media failed its sha256 check; discarded', { expected: m.sha256, actual });
       rmSync(part, { force: true });
     }
-    throw new Error(`Tệp ${m.sha256.slice(0, 12)}… sai mã sha256 sau khi tải. / Media ${m.sha256.slice(0, 12)}… failed its sha256 check.`);
+    throw new Error(
+      `Tệp ${m.sha256.slice(0, 12)}… sai mã sha256 sau khi tải. / Media ${m.sha256.slice(0, 12)}… failed its sha256 check.`,
+    );
   }
 }

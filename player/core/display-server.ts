@@ -67,7 +67,10 @@ export class DisplayServer {
       // Only pages served by this server may connect (a web page elsewhere could otherwise
       // drive the journal through a browser on the same PC).
       const origin = req.headers.origin;
-      if (url.pathname !== DISPLAY_WS_PATH || (origin && !/^(http:\/\/(127\.0\.0\.1|localhost)(:\d+)?|file:\/\/|null)$/.test(origin))) {
+      if (
+        url.pathname !== DISPLAY_WS_PATH ||
+        (origin && !/^(http:\/\/(127\.0\.0\.1|localhost)(:\d+)?|file:\/\/|null)$/.test(origin))
+      ) {
         socket.destroy();
         return;
       }
@@ -142,7 +145,11 @@ export class DisplayServer {
     }
     if (range.kind === 'range') {
       const { start, end } = range;
-      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
+      res.writeHead(206, {
+        ...headers,
+        'content-range': `bytes ${start}-${end}/${size}`,
+        'content-length': end - start + 1,
+      });
       createReadStream(file, { start, end }).pipe(res);
       return;
     }

@@ -5,7 +5,11 @@ import { z } from 'zod';
 import type { CredentialStore, Credentials } from './credentials.ts';
 import { writeFileAtomic } from './fsutil.ts';
 
-const Stored = z.object({ screenId: z.string().min(1), token: z.string().min(16), serverUrl: z.string().min(1) });
+const Stored = z.object({
+  screenId: z.string().min(1),
+  token: z.string().min(16),
+  serverUrl: z.string().min(1),
+});
 
 export class FileCredentialStore implements CredentialStore {
   readonly file: string;

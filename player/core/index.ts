@@ -104,9 +104,15 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   let statusPending = false;
 
   const journal = new Journal(dataDir, playerVersion);
-  if (journal.skippedLines) log('warn', 'journal had a torn last line (power cut mid-write); ignored', { lines: journal.skippedLines });
+  if (journal.skippedLines)
+    log('warn', 'journal had a torn last line (power cut mid-write); ignored', {
+      lines: journal.skippedLines,
+    });
   const recovered = journal.recover();
-  if (recovered.length) log('warn', 'plays interrupted by the last shutdown were recorded as interrupted', { count: recovered.length });
+  if (recovered.length)
+    log('warn', 'plays interrupted by the last shutdown were recorded as interrupted', {
+      count: recovered.length,
+    });
 
   const cache = new MediaCache(dataDir, log, () => {
     pushState();
@@ -163,19 +169,40 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
 
   function stateMessage(): StateMessage {
     const site = stored ? { name: stored.site.name, timeZone: stored.site.timeZone } : undefined;
-    const base = { type: 'state' as const, v: DISPLAY_PROTOCOL_VERSION, offline: !linkOpen, ...(site ? { site } : {}) };
+    const base = {
+      type: 'state' as const,
+      v: DISPLAY_PROTOCOL_VERSION,
+      offline: !linkOpen,
+      ...(site ? { site } : {}),
+    };
     if (!creds) {
       return {
         ...base,
         mode: 'pairing',
-        ...(pairing ? { pairing: { code: pairing.code, expiresAt: pairing.expiresAt, claimUrl: new URL(`/?pair=${pairing.code}`, opts.serverUrl).toString() } } : {}),
-        ...(provisioning ? { message: `Đang đăng ký với điểm đặt ${provisioning.siteName}… / Enrolling with ${provisioning.siteName}…` } : {}),
+        ...(pairing
+          ? {
+              pairing: {
+                code: pairing.code,
+                expiresAt: pairing.expiresAt,
+                claimUrl: new URL(`/?pair=${pairing.code}`, opts.serverUrl).toString(),
+              },
+            }
+          : {}),
+        ...(provisioning
+          ? {
+              message: `Đang đăng ký với điểm đặt ${provisioning.siteName}… / Enrolling with ${provisioning.siteName}…`,
+            }
+          : {}),
       };
     }
     if (runner.current()) return { ...base, mode: 'playing' };
     const p = cache.progress();
     if (runner.waitingForMedia() && p.done < p.total) {
-      return { ...base, mode: 'downloading', download: { done: p.done, total: p.total, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal } };
+      return {
+        ...base,
+        mode: 'downloading',
+        download: { done: p.done, total: p.total, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal },
+      };
     }
     return { ...base, mode: 'idle' };
   }
@@ -214,7 +241,10 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   /** Uploads the journal's backlog in order, one batch in flight at a time. */
   function flush(): void {
     if (!authed || inFlight || !creds) return;
-    const mine = journal.pending().filter((r) => r.screenId === creds!.screenId).slice(0, UPLOAD_BATCH);
+    const mine = journal
+      .pending()
+      .filter((r) => r.screenId === creds!.screenId)
+      .slice(0, UPLOAD_BATCH);
     if (!mine.length) return;
     const batchId = randomUUID();
     if (link.send({ type: 'plays', batchId, records: mine })) inFlight = batchId;
@@ -248,7 +278,10 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     writeFileAtomic(planFile, JSON.stringify(plan));
     stored = plan;
     runner.setPlan(plan);
-    log('info', 'plan applied', { version: plan.version, items: plan.days.reduce((n, d) => n + d.items.length, 0) });
+    log('info', 'plan applied', {
+      version: plan.version,
+      items: plan.days.reduce((n, d) => n + d.items.length, 0),
+    });
     syncMedia();
     pushState();
   }
@@ -267,7 +300,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       case 'pairing':
         pairing = { code: msg.code, secret: msg.secret, expiresAt: msg.expiresAt };
         writeFileAtomic(pairingFile, JSON.stringify(pairing));
-        log('info', `pairing code ${msg.code}: enter it in the console to attach this screen`, { code: msg.code });
+        log('info', `pairing code ${msg.code}: enter it in the console to attach this screen`, {
+          code: msg.code,
+        });
         pushState();
         return;
       case 'paired':
@@ -344,11 +379,24 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       linkOpen = true;
       pushState();
       if (creds) sayHello();
-      else if (provisioning) link.send({ type: 'enrol', playerVersion, enrolmentToken: provisioning.enrolmentToken, ...(opts.screenName ? { screenName: opts.screenName } : {}) });
-      else link.send({ type: 'pair_request', playerVersion, ...(pairing ? { resume: { code: pairing.code, secret: pairing.secret } } : {}) });
+      else if (provisioning)
+        link.send({
+          type: 'enrol',
+          playerVersion,
+          enrolmentToken: provisioning.enrolmentToken,
+          ...(opts.screenName ? { screenName: opts.screenName } : {}),
+        });
+      else
+        link.send({
+          type: 'pair_request',
+          playerVersion,
+          ...(pairing ? { resume: { code: pairing.code, secret: pairing.secret } } : {}),
+        });
     },
     onMessage: (msg) => {
-      onMessage(msg).catch((err: Error) => log('error', 'handling a server message failed', { type: msg.type, error: err.message }));
+      onMessage(msg).catch((err: Error) =>
+        log('error', 'handling a server message failed', { type: msg.type, error: err.message }),
+      );
     },
     onClose: () => {
       linkOpen = false;
@@ -393,7 +441,11 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       backlog: journal.pending().length,
       pairingCode: pairing?.code ?? null,
       current: runner.current(),
-      cache: { done: cache.progress().done, total: cache.progress().total, ...(cache.progress().error ? { error: cache.progress().error } : {}) },
+      cache: {
+        done: cache.progress().done,
+        total: cache.progress().total,
+        ...(cache.progress().error ? { error: cache.progress().error } : {}),
+      },
       displayConnected: display.connected(),
     }),
     async stop() {

@@ -14,7 +14,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalPlayJson, GENESIS_HASH, type PlayOutcome, type PlayRecord } from '#shared/schemas/protocol.ts';
+import {
+  canonicalPlayJson,
+  GENESIS_HASH,
+  type PlayOutcome,
+  type PlayRecord,
+} from '#shared/schemas/protocol.ts';
 import { toIsoWithOffset } from '#shared/time.ts';
 import { writeFileAtomic } from './fsutil.ts';
 
@@ -138,7 +143,13 @@ export class Journal {
     const out: PlayRecord[] = [];
     for (const o of [...this.open.values()]) {
       out.push(
-        this.finishOpen(o, o.lastAlive, (o.lastAlive - o.startedAt) / 1000, 'interrupted', 'player stopped during the play (recovered at start)'),
+        this.finishOpen(
+          o,
+          o.lastAlive,
+          (o.lastAlive - o.startedAt) / 1000,
+          'interrupted',
+          'player stopped during the play (recovered at start)',
+        ),
       );
     }
     return out;
@@ -165,7 +176,13 @@ export class Journal {
     return this.playedSet.has(itemId);
   }
 
-  finish(playId: string, endedAt: number, secondsShown: number, outcome: PlayOutcome, reason: string | null): PlayRecord | undefined {
+  finish(
+    playId: string,
+    endedAt: number,
+    secondsShown: number,
+    outcome: PlayOutcome,
+    reason: string | null,
+  ): PlayRecord | undefined {
     const o = this.open.get(playId);
     if (!o) return undefined;
     return this.finishOpen(o, endedAt, secondsShown, outcome, reason);
@@ -176,7 +193,13 @@ export class Journal {
     return this.finishOpen({ ...s, lastAlive: s.startedAt }, s.startedAt, 0, 'failed', reason);
   }
 
-  private finishOpen(o: OpenPlay, endedAt: number, secondsShown: number, outcome: PlayOutcome, reason: string | null): PlayRecord {
+  private finishOpen(
+    o: OpenPlay,
+    endedAt: number,
+    secondsShown: number,
+    outcome: PlayOutcome,
+    reason: string | null,
+  ): PlayRecord {
     // A new credential (re-paired screen) starts a new chain.
     const sameChain = this.head.screenId === o.screenId;
     const seq = sameChain ? this.head.seq + 1 : 1;
@@ -222,7 +245,15 @@ export class Journal {
   }
 
   private compact(): void {
-    const lines: Line[] = [{ k: 'head', screenId: this.head.screenId, seq: this.head.seq, hash: this.head.hash, played: [...this.played] }];
+    const lines: Line[] = [
+      {
+        k: 'head',
+        screenId: this.head.screenId,
+        seq: this.head.seq,
+        hash: this.head.hash,
+        played: [...this.played],
+      },
+    ];
     for (const o of this.open.values()) {
       const { lastAlive, ...start } = o;
       lines.push({ k: 'start', ...start });

@@ -160,7 +160,10 @@ export class PlanRunner {
       if (!this.d.journal.hasPlayed(a.item.id) && a.displaySawIt) {
         const screenId = this.d.screenId();
         if (screenId) {
-          this.d.journal.failedWithoutStart(this.startOf(a, screenId, a.startAt), 'the display never started this item');
+          this.d.journal.failedWithoutStart(
+            this.startOf(a, screenId, a.startAt),
+            'the display never started this item',
+          );
           this.d.onRecord();
         }
       }
@@ -181,7 +184,13 @@ export class PlanRunner {
     };
   }
 
-  private finish(playId: string, endedAt: number, secondsShown: number | null, outcome: 'completed' | 'interrupted' | 'failed', reason: string | null): void {
+  private finish(
+    playId: string,
+    endedAt: number,
+    secondsShown: number | null,
+    outcome: 'completed' | 'interrupted' | 'failed',
+    reason: string | null,
+  ): void {
     const open = this.d.journal.openPlays().find((o) => o.playId === playId);
     if (!open) return;
     const shown = secondsShown ?? Math.max(0, (endedAt - open.startedAt) / 1000);
@@ -223,7 +232,8 @@ export class PlanRunner {
         const a = this.byPlayId.get(msg.playId);
         const screenId = this.d.screenId();
         if (!a || !screenId) return;
-        if (this.d.journal.isOpen(msg.playId)) this.finish(msg.playId, msg.at, null, 'failed', msg.reason.slice(0, 500));
+        if (this.d.journal.isOpen(msg.playId))
+          this.finish(msg.playId, msg.at, null, 'failed', msg.reason.slice(0, 500));
         else if (!this.d.journal.hasPlayed(a.item.id)) {
           this.d.journal.failedWithoutStart(this.startOf(a, screenId, msg.at), msg.reason.slice(0, 500));
           this.d.onRecord();
@@ -244,6 +254,7 @@ export class PlanRunner {
   /** The page went away: whatever it was showing ends now, interrupted. */
   onDisplayDisconnected(): void {
     const now = this.d.clock.now();
-    for (const open of this.d.journal.openPlays()) this.finish(open.playId, now, null, 'interrupted', 'the display page closed during the play');
+    for (const open of this.d.journal.openPlays())
+      this.finish(open.playId, now, null, 'interrupted', 'the display page closed during the play');
   }
 }

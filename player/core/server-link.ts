@@ -4,7 +4,15 @@
  * heartbeat intervals, since a half-open TCP connection can look alive for hours.
  */
 import WebSocket from 'ws';
-import { backoffDelayMs, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES_OFFLINE, PLAYER_WS_PATH, PROTOCOL_VERSION, ServerMessage, type PlayerMessageInput } from '#shared/schemas/protocol.ts';
+import {
+  backoffDelayMs,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_MISSES_OFFLINE,
+  PLAYER_WS_PATH,
+  PROTOCOL_VERSION,
+  ServerMessage,
+  type PlayerMessageInput,
+} from '#shared/schemas/protocol.ts';
 import type { Log } from './cache.ts';
 
 export interface LinkOptions {
@@ -17,7 +25,9 @@ export interface LinkOptions {
   onClose(): void;
 }
 
-type Outgoing = { [K in PlayerMessageInput['type']]: Omit<Extract<PlayerMessageInput, { type: K }>, 'v'> }[PlayerMessageInput['type']];
+type Outgoing = {
+  [K in PlayerMessageInput['type']]: Omit<Extract<PlayerMessageInput, { type: K }>, 'v'>;
+}[PlayerMessageInput['type']];
 
 export class ServerLink {
   private ws: WebSocket | null = null;
@@ -71,7 +81,9 @@ export class ServerLink {
       try {
         const parsed = ServerMessage.safeParse(JSON.parse(data.toString()));
         if (!parsed.success) {
-          this.o.log('warn', 'server sent a message this player does not understand', { issue: parsed.error.issues[0]?.message });
+          this.o.log('warn', 'server sent a message this player does not understand', {
+            issue: parsed.error.issues[0]?.message,
+          });
           return;
         }
         msg = parsed.data;
@@ -94,16 +106,24 @@ export class ServerLink {
   private feed(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
     if (!this.open) return;
-    this.watchdog = setTimeout(() => {
-      this.o.log('warn', 'no message from the server for too long; reconnecting');
-      this.ws?.terminate();
-    }, this.heartbeatMs * (HEARTBEAT_MISSES_OFFLINE + 0.5));
+    this.watchdog = setTimeout(
+      () => {
+        this.o.log('warn', 'no message from the server for too long; reconnecting');
+        this.ws?.terminate();
+      },
+      this.heartbeatMs * (HEARTBEAT_MISSES_OFFLINE + 0.5),
+    );
     this.watchdog.unref();
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    const delay = backoffDelayMs(this.attempt++, Math.random(), this.o.backoffBaseMs ?? 1000, this.o.backoffCapMs ?? 60_000);
+    const delay = backoffDelayMs(
+      this.attempt++,
+      Math.random(),
+      this.o.backoffBaseMs ?? 1000,
+      this.o.backoffCapMs ?? 60_000,
+    );
     this.timer = setTimeout(() => this.connect(), delay);
   }
 

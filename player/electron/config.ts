@@ -60,7 +60,8 @@ export function readConfigFiles(
     try {
       found.push([path, fs.readFileSync(path, 'utf8')] as const);
     } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+      if ((err as { code?: string }).code !== 'ENOENT')
+        throw new Error(`cannot read ${path}: ${(err as Error).message}`);
     }
   }
   return found;
@@ -92,7 +93,9 @@ export function resolveShellConfig(src: ConfigSources): ShellConfig {
   const parsed = ShellConfig.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`configuration: ${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(merged[String(issue.path[0])])})`);
+    throw new Error(
+      `configuration: ${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(merged[String(issue.path[0])])})`,
+    );
   }
   return parsed.data;
 }

@@ -132,7 +132,9 @@ export function safeStorageCredentialStore(opts: SafeStorageCredentialOptions): 
         try {
           text = safeStorage.decryptString(encrypted);
         } catch (err) {
-          log(`cannot decrypt ${encPath} (${err instanceof Error ? err.message : String(err)}); the screen will need pairing again`);
+          log(
+            `cannot decrypt ${encPath} (${err instanceof Error ? err.message : String(err)}); the screen will need pairing again`,
+          );
           return null;
         }
         return parse(text, encPath);

@@ -40,31 +40,49 @@ export async function dispatch<C extends InvokeChannel>(
 ): Promise<IpcResult<ChannelResult<C>>> {
   const senderUrl = event.senderFrame?.url ?? '';
   if (!isAllowedNavigation(senderUrl, allowedOrigin)) {
-    return { ok: false, error: { code: 'forbidden-sender', message: `calls are only accepted from ${allowedOrigin}` } };
+    return {
+      ok: false,
+      error: { code: 'forbidden-sender', message: `calls are only accepted from ${allowedOrigin}` },
+    };
   }
   const spec = invokeChannels[channel];
   const parsed = spec.args.safeParse(rawArgs);
   if (!parsed.success) {
-    return { ok: false, error: { code: 'bad-arguments', message: `${channel}: ${describeIssues(parsed.error)}` } };
+    return {
+      ok: false,
+      error: { code: 'bad-arguments', message: `${channel}: ${describeIssues(parsed.error)}` },
+    };
   }
   let value: unknown;
   try {
     value = await (handler as (...a: unknown[]) => unknown)(...(parsed.data as unknown[]));
   } catch (err) {
-    return { ok: false, error: { code: 'failed', message: err instanceof Error ? err.message : String(err) } };
+    return {
+      ok: false,
+      error: { code: 'failed', message: err instanceof Error ? err.message : String(err) },
+    };
   }
   const checked = spec.result.safeParse(value);
   if (!checked.success) {
-    return { ok: false, error: { code: 'bad-reply', message: `${channel}: ${describeIssues(checked.error)}` } };
+    return {
+      ok: false,
+      error: { code: 'bad-reply', message: `${channel}: ${describeIssues(checked.error)}` },
+    };
   }
   return { ok: true, value: checked.data as ChannelResult<C> };
 }
 
 /** Registers every channel; returns a function that removes them again. */
-export function registerKioskIpc(ipcMain: IpcMainLike, handlers: KioskHandlers, allowedOrigin: string): () => void {
+export function registerKioskIpc(
+  ipcMain: IpcMainLike,
+  handlers: KioskHandlers,
+  allowedOrigin: string,
+): () => void {
   const channels = Object.keys(invokeChannels) as InvokeChannel[];
   for (const channel of channels) {
-    ipcMain.handle(channel, (event, ...args) => dispatch(channel, handlers[channel], event, args, allowedOrigin));
+    ipcMain.handle(channel, (event, ...args) =>
+      dispatch(channel, handlers[channel], event, args, allowedOrigin),
+    );
   }
   return () => {
     for (const channel of channels) ipcMain.removeHandler(channel);

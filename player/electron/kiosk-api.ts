@@ -59,7 +59,8 @@ async function call<C extends InvokeChannel>(
   if (!parsedReply.success) {
     throw new KioskIpcError('bad-reply', `${channel}: ${describeIssues(parsedReply.error)}`);
   }
-  if (!parsedReply.data.ok) throw new KioskIpcError(parsedReply.data.error.code, parsedReply.data.error.message);
+  if (!parsedReply.data.ok)
+    throw new KioskIpcError(parsedReply.data.error.code, parsedReply.data.error.message);
   return parsedReply.data.value as ChannelResult<C>;
 }
 
@@ -71,7 +72,8 @@ export function createKioskApi(ipc: IpcRendererLike, log: (message: string) => v
     },
     requestRestart: (reason) => call(ipc, 'kiosk:request-restart', { reason }),
     onCommand: (callback) => {
-      if (typeof callback !== 'function') throw new KioskIpcError('bad-arguments', 'onCommand needs a function');
+      if (typeof callback !== 'function')
+        throw new KioskIpcError('bad-arguments', 'onCommand needs a function');
       const listener = (_event: unknown, raw: unknown) => {
         const parsed = KioskCommand.safeParse(raw);
         if (!parsed.success) {

@@ -24,41 +24,79 @@ const log = (message: string) => console.log(`${new Date(realClock.now()).toISOS
 
 async function main(): Promise<void> {
   const userData = app.getPath('userData');
-  const files = readConfigFiles([join(userData, 'config.json'), join(process.resourcesPath, 'player-config.json')], fs);
+  const files = readConfigFiles(
+    [join(userData, 'config.json'), join(process.resourcesPath, 'player-config.json')],
+    fs,
+  );
   const config = resolveShellConfig({ argv: process.argv, env: process.env, files });
   const core = await startPlayerCore({
-    serverUrl: config.serverUrl, dataDir: join(userData, 'player'), clock: realClock, displayPort: config.displayPort,
+    serverUrl: config.serverUrl,
+    dataDir: join(userData, 'player'),
+    clock: realClock,
+    displayPort: config.displayPort,
     credentials: safeStorageCredentialStore({ safeStorage, dir: userData, fs: fsp, log }),
     distDir: join(app.getAppPath(), 'player', 'display', 'dist'),
   });
   const origin = new URL(core.displayUrl).origin;
   hardenSession(session.fromPartition(KIOSK_PARTITION), origin, log);
-  app.on('web-contents-created', (_e, wc) => hardenWebContents(wc, origin, { allowDevTools: config.allowDevTools, log }));
+  app.on('web-contents-created', (_e, wc) =>
+    hardenWebContents(wc, origin, { allowDevTools: config.allowDevTools, log }),
+  );
 
   const preloadPath = join(app.getAppPath(), 'dist-electron', 'preload.cjs');
   const win = new BrowserWindow(kioskWindowOptions({ preloadPath, windowed: config.windowed }));
   hideCursorOnEveryLoad(win.webContents, log);
   const underSystemd = isUnderSystemd(process.env);
   const guard = createRestartGuard({
-    contents: win.webContents, clock: realClock, log,
+    contents: win.webContents,
+    clock: realClock,
+    log,
     store: restartHistoryFile(fs, join(userData, 'restart-history.json'), log),
     // Under systemd, exiting non-zero lets the unit's Restart=always start the next copy.
-    actions: { reload: () => void win.loadURL(core.displayUrl), relaunch: () => (underSystemd || app.relaunch(), app.exit(underSystemd ? 1 : 0)) },
+    actions: {
+      reload: () => void win.loadURL(core.displayUrl),
+      relaunch: () => (underSystemd || app.relaunch(), app.exit(underSystemd ? 1 : 0)),
+    },
   });
-  registerKioskIpc(ipcMain, {
-    'kiosk:get-info': () => ({ version: app.getVersion(), electron: process.versions.electron, chrome: process.versions.chrome,
-      platform: process.platform, arch: process.arch, recentRestarts: guard.recentRestarts() }),
-    'kiosk:report-display-event': (event) => (log(`display: ${JSON.stringify(event)}`), null),
-    'kiosk:request-restart': ({ reason }) => guard.restart(`display page asked: ${reason}`),
-  }, origin);
+  registerKioskIpc(
+    ipcMain,
+    {
+      'kiosk:get-info': () => ({
+        version: app.getVersion(),
+        electron: process.versions.electron,
+        chrome: process.versions.chrome,
+        platform: process.platform,
+        arch: process.arch,
+        recentRestarts: guard.recentRestarts(),
+      }),
+      'kiosk:report-display-event': (event) => (log(`display: ${JSON.stringify(event)}`), null),
+      'kiosk:request-restart': ({ reason }) => guard.restart(`display page asked: ${reason}`),
+    },
+    origin,
+  );
 
   const awake = keepDisplayAwake(powerSaveBlocker);
   powerMonitor.on('resume', () => awake.ensure());
-  const updater = startUpdater({ updater: autoUpdater, serverUrl: config.serverUrl, clock: realClock, timeZone: config.timeZone, log,
+  const updater = startUpdater({
+    updater: autoUpdater,
+    serverUrl: config.serverUrl,
+    clock: realClock,
+    timeZone: config.timeZone,
+    log,
     support: selfUpdateSupport(process.platform, process.env, app.isPackaged),
-    beforeInstall: (version) => sendKioskCommand(win.webContents, { type: 'update-ready', version }) });
-  enableAutostart({ platform: process.platform, setLoginItemSettings: (s) => app.setLoginItemSettings(s), execPath: process.execPath,
-    env: process.env, homeDir: homedir(), fs: fsp }).then((r) => log(`start at login: ${r.method}`), (e) => log(`start at login failed: ${e}`));
+    beforeInstall: (version) => sendKioskCommand(win.webContents, { type: 'update-ready', version }),
+  });
+  enableAutostart({
+    platform: process.platform,
+    setLoginItemSettings: (s) => app.setLoginItemSettings(s),
+    execPath: process.execPath,
+    env: process.env,
+    homeDir: homedir(),
+    fs: fsp,
+  }).then(
+    (r) => log(`start at login: ${r.method}`),
+    (e) => log(`start at login failed: ${e}`),
+  );
 
   let stopping = false;
   app.on('second-instance', () => win.focus());
@@ -77,4 +115,13 @@ async function main(): Promise<void> {
 
 // A second copy (autostart plus a double-click) would fight over the screen and the port.
 if (!app.requestSingleInstanceLock()) app.quit();
-else app.whenReady().then(main).catch((err: unknown) => (log(`could not start: ${err instanceof Error ? err.stack : String(err)}`), app.exit(1)));
+else
+  app
+    .whenReady()
+    .then(main)
+    .catch(
+      (err: unknown) => (
+        log(`could not start: ${err instanceof Error ? err.stack : String(err)}`),
+        app.exit(1)
+      ),
+    );

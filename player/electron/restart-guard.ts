@@ -41,7 +41,11 @@ export type RestartDecision =
  * a clock that went backwards (an RTC reset after a power cut, then NTP), and keeping them would
  * block restarts until the clock caught up.
  */
-export function decideRestart(history: readonly number[], now: number, policy: RestartPolicy): RestartDecision {
+export function decideRestart(
+  history: readonly number[],
+  now: number,
+  policy: RestartPolicy,
+): RestartDecision {
   const recent = restartsInWindow(history, now, policy);
   if (recent.length >= policy.maxRestarts) {
     // The restart that frees a slot is the one `maxRestarts` back from the end.
@@ -56,7 +60,9 @@ export function decideRestart(history: readonly number[], now: number, policy: R
 
 /** The restarts that still count against the cap at `now`, oldest first. */
 export function restartsInWindow(history: readonly number[], now: number, policy: RestartPolicy): number[] {
-  return history.filter((t) => Number.isFinite(t) && t > now - policy.windowMs && t <= now).sort((a, b) => a - b);
+  return history
+    .filter((t) => Number.isFinite(t) && t > now - policy.windowMs && t <= now)
+    .sort((a, b) => a - b);
 }
 
 // ---- persistence ----
@@ -116,7 +122,10 @@ export function restartHistoryFile(
 // ---- wiring to the window ----
 
 export interface GuardedContents {
-  on(event: 'render-process-gone', listener: (event: unknown, details: { reason: string; exitCode: number }) => void): unknown;
+  on(
+    event: 'render-process-gone',
+    listener: (event: unknown, details: { reason: string; exitCode: number }) => void,
+  ): unknown;
   on(event: 'unresponsive' | 'responsive', listener: () => void): unknown;
 }
 

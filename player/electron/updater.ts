@@ -142,7 +142,9 @@ export function startUpdater(opts: UpdaterOptions): UpdaterHandle {
     if (stopped || installTimer !== null) return;
     const now = opts.clock.now();
     const at = nextQuietStart(now, opts.timeZone, quiet);
-    log(`update ${info.version} downloaded; installing ${at === now ? 'now' : `at ${new Date(at).toISOString()}`}`);
+    log(
+      `update ${info.version} downloaded; installing ${at === now ? 'now' : `at ${new Date(at).toISOString()}`}`,
+    );
     installTimer = timers.setTimeout(() => {
       installTimer = null;
       if (stopped) return;

@@ -61,7 +61,10 @@ export interface CursorHidingContents {
  * Inserts HIDE_CURSOR_CSS after every load (a reload after a crash starts from a fresh
  * document, so doing it once is not enough). User-origin CSS is not subject to the page's CSP.
  */
-export function hideCursorOnEveryLoad(contents: CursorHidingContents, log: (m: string) => void = () => {}): void {
+export function hideCursorOnEveryLoad(
+  contents: CursorHidingContents,
+  log: (m: string) => void = () => {},
+): void {
   contents.on('did-finish-load', () => {
     contents.insertCSS(HIDE_CURSOR_CSS, { cssOrigin: 'user' }).catch((err: unknown) => {
       log(`could not hide the cursor: ${String(err)}`);

@@ -23,7 +23,14 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
   const checkScopes = (scopes: ScopeRef[]) => {
     const errors = scopes.flatMap((s, i) => {
       const exists = s.kind === 'site' ? repos.sites.get(s.id) : repos.regions.get(s.id);
-      return exists ? [] : [{ path: `scopes[${i}].id`, message: `expected the id of an existing ${s.kind}; "${s.id}" does not exist` }];
+      return exists
+        ? []
+        : [
+            {
+              path: `scopes[${i}].id`,
+              message: `expected the id of an existing ${s.kind}; "${s.id}" does not exist`,
+            },
+          ];
     });
     if (errors.length > 0) {
       throw new AppError(
@@ -33,19 +40,34 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
       );
     }
   };
-  const toScopeRows = (scopes: ScopeRef[]): UserScope[] => scopes.map((s) => ({ kind: s.kind, ref_id: s.id }));
+  const toScopeRows = (scopes: ScopeRef[]): UserScope[] =>
+    scopes.map((s) => ({ kind: s.kind, ref_id: s.id }));
 
-  const insertUser = db.transaction((row: Omit<UserRow, 'disabled_at_ms'>, scopes: ScopeRef[], actor: string) => {
-    repos.users.insert(row);
-    repos.users.replaceScopes(row.id, toScopeRows(scopes));
-    repos.audit.record({ actor, action: 'user.create', objectType: 'user', objectId: row.id, detail: { username: row.username, role: row.role, scopes } });
-  });
+  const insertUser = db.transaction(
+    (row: Omit<UserRow, 'disabled_at_ms'>, scopes: ScopeRef[], actor: string) => {
+      repos.users.insert(row);
+      repos.users.replaceScopes(row.id, toScopeRows(scopes));
+      repos.audit.record({
+        actor,
+        action: 'user.create',
+        objectType: 'user',
+        objectId: row.id,
+        detail: { username: row.username, role: row.role, scopes },
+      });
+    },
+  );
 
   return {
     /** Returns the one-time password when none was given. */
-    async create(input: { username: string; displayName: string; role: Role; password?: string; scopes?: ScopeRef[] }, actor: string) {
+    async create(
+      input: { username: string; displayName: string; role: Role; password?: string; scopes?: ScopeRef[] },
+      actor: string,
+    ) {
       if (repos.users.getByUsername(input.username)) {
-        throw new AppError('CONFLICT', `Tên đăng nhập "${input.username}" đã có. / User name "${input.username}" is taken; choose another.`);
+        throw new AppError(
+          'CONFLICT',
+          `Tên đăng nhập "${input.username}" đã có. / User name "${input.username}" is taken; choose another.`,
+        );
       }
       const scopes = input.scopes ?? [];
       checkScopes(scopes);
@@ -63,32 +85,39 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
       return { user: repos.users.get(row.id)!, oneTimePassword };
     },
 
-    update: db.transaction((id: string, patch: { role?: Role; scopes?: ScopeRef[]; disabled?: boolean; displayName?: string }, actor: string) => {
-      const before = repos.users.get(id);
-      if (!before) return undefined;
-      if (patch.scopes) checkScopes(patch.scopes);
-      const detail: Record<string, unknown> = {};
-      if (patch.role && patch.role !== before.role) {
-        repos.users.setRole(id, patch.role);
-        detail.role = { before: before.role, after: patch.role };
-      }
-      if (patch.scopes) {
-        const old = repos.users.scopes(id).map((s) => ({ kind: s.kind, id: s.ref_id }));
-        repos.users.replaceScopes(id, toScopeRows(patch.scopes));
-        detail.scopes = { before: old, after: patch.scopes };
-      }
-      if (patch.displayName !== undefined && patch.displayName !== before.display_name) {
-        repos.users.setDisplayName(id, patch.displayName);
-        detail.displayName = { before: before.display_name, after: patch.displayName };
-      }
-      if (patch.disabled !== undefined && patch.disabled !== (before.disabled_at_ms !== null)) {
-        repos.users.setDisabled(id, patch.disabled ? clock.now() : null);
-        if (patch.disabled) repos.sessions.removeForUser(id);
-        detail.disabled = { before: before.disabled_at_ms !== null, after: patch.disabled };
-      }
-      if (Object.keys(detail).length > 0) repos.audit.record({ actor, action: 'user.update', objectType: 'user', objectId: id, detail });
-      return repos.users.get(id)!;
-    }),
+    update: db.transaction(
+      (
+        id: string,
+        patch: { role?: Role; scopes?: ScopeRef[]; disabled?: boolean; displayName?: string },
+        actor: string,
+      ) => {
+        const before = repos.users.get(id);
+        if (!before) return undefined;
+        if (patch.scopes) checkScopes(patch.scopes);
+        const detail: Record<string, unknown> = {};
+        if (patch.role && patch.role !== before.role) {
+          repos.users.setRole(id, patch.role);
+          detail.role = { before: before.role, after: patch.role };
+        }
+        if (patch.scopes) {
+          const old = repos.users.scopes(id).map((s) => ({ kind: s.kind, id: s.ref_id }));
+          repos.users.replaceScopes(id, toScopeRows(patch.scopes));
+          detail.scopes = { before: old, after: patch.scopes };
+        }
+        if (patch.displayName !== undefined && patch.displayName !== before.display_name) {
+          repos.users.setDisplayName(id, patch.displayName);
+          detail.displayName = { before: before.display_name, after: patch.displayName };
+        }
+        if (patch.disabled !== undefined && patch.disabled !== (before.disabled_at_ms !== null)) {
+          repos.users.setDisabled(id, patch.disabled ? clock.now() : null);
+          if (patch.disabled) repos.sessions.removeForUser(id);
+          detail.disabled = { before: before.disabled_at_ms !== null, after: patch.disabled };
+        }
+        if (Object.keys(detail).length > 0)
+          repos.audit.record({ actor, action: 'user.update', objectType: 'user', objectId: id, detail });
+        return repos.users.get(id)!;
+      },
+    ),
 
     /** A new one-time password; the user's sessions end and they must change it at next login. */
     async resetPassword(id: string, actor: string, password?: string) {
@@ -105,12 +134,17 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
     async changePassword(id: string, current: string, next: string) {
       const user = repos.users.get(id);
       if (!user || !(await verifyPassword(current, user.password_hash))) {
-        throw new AppError('INVALID_CREDENTIALS', 'Mật khẩu hiện tại không đúng. / The current password is wrong.');
+        throw new AppError(
+          'INVALID_CREDENTIALS',
+          'Mật khẩu hiện tại không đúng. / The current password is wrong.',
+        );
       }
       if (current === next) {
-        throw new AppError('VALIDATION_FAILED', 'Mật khẩu mới phải khác mật khẩu cũ. / Choose a new password that differs from the current one.', [
-          { path: 'body.newPassword', message: 'expected a password different from the current one' },
-        ]);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'Mật khẩu mới phải khác mật khẩu cũ. / Choose a new password that differs from the current one.',
+          [{ path: 'body.newPassword', message: 'expected a password different from the current one' }],
+        );
       }
       const h = await hashPassword(next);
       db.transaction(() => {

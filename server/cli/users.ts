@@ -53,7 +53,11 @@ export interface CliIo {
 }
 
 /** Runs one command; returns the exit code (0 ok, 2 usage or input error). */
-export async function usersCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = console): Promise<number> {
+export async function usersCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo = console,
+): Promise<number> {
   try {
     await run(argv, env, io);
     return 0;
@@ -113,7 +117,8 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
   ];
   const parseRole = (r: string | undefined) => {
     const role = Role.safeParse(r);
-    if (!role.success) fail(`Vai trò không hợp lệ / Unknown role "${r ?? ''}"; expected one of: ${Role.options.join(', ')}`);
+    if (!role.success)
+      fail(`Vai trò không hợp lệ / Unknown role "${r ?? ''}"; expected one of: ${Role.options.join(', ')}`);
     return role.data;
   };
   const userOr = (name: string | undefined) => {
@@ -124,7 +129,9 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
   };
   const printPassword = (name: string, pw: string) => {
     io.log(`Mật khẩu dùng một lần của ${name} / One-time password for ${name}: ${pw}`);
-    io.log('Chỉ hiện một lần; người dùng phải đổi khi đăng nhập. / Shown once; the user must change it at login.');
+    io.log(
+      'Chỉ hiện một lần; người dùng phải đổi khi đăng nhập. / Shown once; the user must change it at login.',
+    );
   };
 
   try {
@@ -132,8 +139,13 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
       case 'list': {
         for (const u of repos.users.list()) {
           const sc = repos.users.scopes(u.id).map((s) => `${s.kind}:${s.ref_id}`);
-          const flags = [u.disabled_at_ms !== null ? 'disabled' : '', u.must_change_password ? 'must-change-password' : ''].filter(Boolean);
-          io.log(`${u.username.padEnd(20)} ${u.role.padEnd(17)} ${sc.join(', ') || '-'}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+          const flags = [
+            u.disabled_at_ms !== null ? 'disabled' : '',
+            u.must_change_password ? 'must-change-password' : '',
+          ].filter(Boolean);
+          io.log(
+            `${u.username.padEnd(20)} ${u.role.padEnd(17)} ${sc.join(', ') || '-'}${flags.length ? `  [${flags.join(', ')}]` : ''}`,
+          );
         }
         break;
       }
@@ -142,9 +154,14 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
         const role = parseRole(values.role);
         const sc = scopes();
         if (SCOPED_ROLES.includes(role) && sc.length === 0) {
-          io.error(`Lưu ý / Note: ${role} without --site/--region can act on no site yet; add a scope with set-scopes.`);
+          io.error(
+            `Lưu ý / Note: ${role} without --site/--region can act on no site yet; add a scope with set-scopes.`,
+          );
         }
-        const { oneTimePassword } = await accounts.create({ username, displayName: values.name ?? username, role, scopes: sc }, actor);
+        const { oneTimePassword } = await accounts.create(
+          { username, displayName: values.name ?? username, role, scopes: sc },
+          actor,
+        );
         io.log(`Đã tạo / Created ${username} (${role}).`);
         printPassword(username, oneTimePassword!);
         break;
@@ -159,7 +176,13 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
       case 'set-scopes': {
         const u = userOr(username);
         accounts.update(u.id, { scopes: scopes() }, actor);
-        io.log(`${u.username}: ${scopes().map((s) => `${s.kind}:${s.id}`).join(', ') || '(no scope)'}`);
+        io.log(
+          `${u.username}: ${
+            scopes()
+              .map((s) => `${s.kind}:${s.id}`)
+              .join(', ') || '(no scope)'
+          }`,
+        );
         break;
       }
       case 'reset-password': {

@@ -15,7 +15,14 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Clock } from '#shared/clock.ts';
 import { DEFAULT_TIME_ZONE } from '#shared/schemas/domain.ts';
-import { addDays, eachDate, localDateOf, startOfNextLocalDay, toIsoWithOffset, weekdayOf } from '#shared/time.ts';
+import {
+  addDays,
+  eachDate,
+  localDateOf,
+  startOfNextLocalDay,
+  toIsoWithOffset,
+  weekdayOf,
+} from '#shared/time.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { DomainEventBus } from '../events.ts';
@@ -52,7 +59,12 @@ export interface CronJob {
 }
 
 /** The Thursdays whose report period [Thu−7, Wed] overlaps the campaign, due by `now`. */
-export function weeklyPeriods(firstDay: string, lastDay: string, zone: string, now: number): Array<{ first: string; last: string; thursday: string }> {
+export function weeklyPeriods(
+  firstDay: string,
+  lastDay: string,
+  zone: string,
+  now: number,
+): Array<{ first: string; last: string; thursday: string }> {
   const out: Array<{ first: string; last: string; thursday: string }> = [];
   const today = localDateOf(now, zone);
   for (const thursday of eachDate(addDays(firstDay, 1), addDays(lastDay, 7))) {
@@ -75,7 +87,9 @@ export const rolloverKey = (zone: string, localDate: string): string => `${zone}
  * A zone is recorded only after its sites are planned, so a failure is retried on the next tick,
  * and a midnight missed while the server was down is caught up on start.
  */
-export async function rolloverDueZones(ctx: Pick<JobContext, 'repos' | 'plans' | 'log' | 'clock' | 'dueAt'>): Promise<Array<{ zone: string; date: string; sites: number; changed: number }>> {
+export async function rolloverDueZones(
+  ctx: Pick<JobContext, 'repos' | 'plans' | 'log' | 'clock' | 'dueAt'>,
+): Promise<Array<{ zone: string; date: string; sites: number; changed: number }>> {
   const byZone = new Map<string, string[]>();
   for (const s of ctx.repos.sites.list()) {
     const ids = byZone.get(s.time_zone) ?? [];
@@ -118,7 +132,11 @@ export const JOBS: CronJob[] = [
     ledger: false,
     run: ({ repos, clock, log, startedAt }) => {
       const ids = repos.plans.sweepOffline(Math.min(clock.now() - OFFLINE_AFTER_MS, startedAt));
-      if (ids.length > 0) log.info({ job: 'screens-offline', screens: ids }, 'Mất kết nối / screens marked offline (missed heartbeats)');
+      if (ids.length > 0)
+        log.info(
+          { job: 'screens-offline', screens: ids },
+          'Mất kết nối / screens marked offline (missed heartbeats)',
+        );
       return ids;
     },
   },
@@ -132,7 +150,12 @@ export const JOBS: CronJob[] = [
     ledger: true,
     run: async (ctx) => {
       const made: string[] = [];
-      const saved = new Set(ctx.repos.reports.listReports().filter((r) => r.kind === 'weekly').map((r) => `${r.campaign_id}|${r.period_first}`));
+      const saved = new Set(
+        ctx.repos.reports
+          .listReports()
+          .filter((r) => r.kind === 'weekly')
+          .map((r) => `${r.campaign_id}|${r.period_first}`),
+      );
       for (const c of ctx.repos.campaigns.list()) {
         for (const p of weeklyPeriods(c.first_day, c.last_day, c.time_zone, ctx.dueAt)) {
           if (saved.has(`${c.id}|${p.first}`)) continue;
@@ -140,7 +163,8 @@ export const JOBS: CronJob[] = [
           made.push(`${c.id} ${p.first}..${p.last}`);
         }
       }
-      if (made.length > 0) ctx.log.info({ job: 'weekly-report', made }, 'Đã lập báo cáo tuần / weekly reports written');
+      if (made.length > 0)
+        ctx.log.info({ job: 'weekly-report', made }, 'Đã lập báo cáo tuần / weekly reports written');
       return made;
     },
   },
@@ -160,7 +184,11 @@ export const JOBS: CronJob[] = [
         closed.push(c.id);
         events.emit('plan-inputs-changed', { campaignId: c.id, reason: 'campaign.close' });
       }
-      if (closed.length > 0) log.info({ job: 'campaign-close', closed }, 'Chiến dịch đã kết thúc và được đóng / campaigns closed at their end');
+      if (closed.length > 0)
+        log.info(
+          { job: 'campaign-close', closed },
+          'Chiến dịch đã kết thúc và được đóng / campaigns closed at their end',
+        );
       return closed;
     },
   },
@@ -174,7 +202,11 @@ export interface CronRunner {
   stop(): Promise<void>;
 }
 
-export function createCronRunner(deps: Omit<JobContext, 'dueAt' | 'startedAt'>, jobs: CronJob[] = JOBS, tickMs = 5_000): CronRunner {
+export function createCronRunner(
+  deps: Omit<JobContext, 'dueAt' | 'startedAt'>,
+  jobs: CronJob[] = JOBS,
+  tickMs = 5_000,
+): CronRunner {
   const startedAt = deps.clock.now();
   const parsed = new Map<string, CronFields>(jobs.map((j) => [j.name, parseCron(j.cron)]));
   const handled = new Map<string, number>();
@@ -222,10 +254,19 @@ export function createCronRunner(deps: Omit<JobContext, 'dueAt' | 'startedAt'>, 
     },
     start() {
       for (const job of jobs) {
-        tasks.push(cron.schedule(job.cron, () => void runOne(job), { timezone: job.timezone, name: job.name, noOverlap: true }));
+        tasks.push(
+          cron.schedule(job.cron, () => void runOne(job), {
+            timezone: job.timezone,
+            name: job.name,
+            noOverlap: true,
+          }),
+        );
       }
       const every = Math.max(1, Math.round(tickMs / 1000));
-      ticker = cron.schedule(`*/${every} * * * * *`, () => void runDue(), { name: 'clock-tick', noOverlap: true });
+      ticker = cron.schedule(`*/${every} * * * * *`, () => void runDue(), {
+        name: 'clock-tick',
+        noOverlap: true,
+      });
     },
     async stop() {
       for (const t of tasks.splice(0)) await t.destroy();
@@ -251,7 +292,15 @@ declare module 'fastify' {
 export default fp(
   async (app: FastifyInstance) => {
     const plans = createPlanService({ repos: app.repos, clock: app.clock, events: app.events });
-    const runner = createCronRunner({ config: app.config, db: app.db, repos: app.repos, clock: app.clock, events: app.events, plans, log: app.log });
+    const runner = createCronRunner({
+      config: app.config,
+      db: app.db,
+      repos: app.repos,
+      clock: app.clock,
+      events: app.events,
+      plans,
+      log: app.log,
+    });
     app.decorate('plans', plans);
     app.decorate('cron', runner);
 
@@ -262,9 +311,14 @@ export default fp(
         (err) => app.log.error({ err, reason }, 'could not re-plan after a change; the next rollover will'),
       );
     const offInputs = app.events.on('plan-inputs-changed', (e) =>
-      replanAfter(e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {}, e.reason),
+      replanAfter(
+        e.siteIds ? { siteIds: e.siteIds } : e.screenIds ? { screenIds: e.screenIds } : {},
+        e.reason,
+      ),
     );
-    const offClaimed = app.events.on('pairing-claimed', ({ screenId }) => replanAfter({ screenIds: [screenId] }, 'screen paired'));
+    const offClaimed = app.events.on('pairing-claimed', ({ screenId }) =>
+      replanAfter({ screenIds: [screenId] }, 'screen paired'),
+    );
     app.addHook('onClose', async () => {
       offInputs();
       offClaimed();

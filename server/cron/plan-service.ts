@@ -13,12 +13,27 @@ import { addDays, localDateOf } from '#shared/time.ts';
 import type { DomainEventBus } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { PlanCampaignRow, PlanSiteRow } from '../repositories/plans.ts';
-import { DEFAULT_HORIZON_DAYS, planHorizon, siteFacts, type DayPlan, type PlanCampaign, type PlanSite, type SiteFacts } from '../scheduler/index.ts';
+import {
+  DEFAULT_HORIZON_DAYS,
+  planHorizon,
+  siteFacts,
+  type DayPlan,
+  type PlanCampaign,
+  type PlanSite,
+  type SiteFacts,
+} from '../scheduler/index.ts';
 import { stableHash } from '../scheduler/hash.ts';
 
 /** One day of one screen as stored: the merged items plus each campaign's plan facts. */
 export interface StoredDay {
-  items: Array<{ id: string; campaignId: string; mediaSha256: string; start: number; end: number; peak: boolean }>;
+  items: Array<{
+    id: string;
+    campaignId: string;
+    mediaSha256: string;
+    start: number;
+    end: number;
+    peak: boolean;
+  }>;
   campaigns: Array<Omit<DayPlan, 'items' | 'screenId' | 'date' | 'timeZone'> & { campaignId: string }>;
 }
 
@@ -44,7 +59,11 @@ export interface ReplanResult {
  * The scheduler's view of a campaign row, given its video: the plan service reads the duration
  * in the same query, the raise form from the media row it has already loaded.
  */
-export function planCampaignOf(c: Omit<PlanCampaignRow, 'media_sha256' | 'media_duration_ms' | 'status'>, mediaSha256: string, mediaDurationMs: number): PlanCampaign {
+export function planCampaignOf(
+  c: Omit<PlanCampaignRow, 'media_sha256' | 'media_duration_ms' | 'status'>,
+  mediaSha256: string,
+  mediaDurationMs: number,
+): PlanCampaign {
   return {
     id: c.id,
     mediaSha256,
@@ -126,7 +145,11 @@ export function createPlanService(deps: PlanServiceDeps) {
       let shared = factsCache.get(key);
       if (!shared) {
         const raise = repos.overrides.current(campaign.id, siteId);
-        const site: PlanSite = { ...base, overridePerDay: raise?.plays_per_day ?? null, overrideEffectiveFrom: raise?.effective_from_ms ?? null };
+        const site: PlanSite = {
+          ...base,
+          overridePerDay: raise?.plays_per_day ?? null,
+          overrideEffectiveFrom: raise?.effective_from_ms ?? null,
+        };
         shared = { site, facts: siteFacts(campaign, site) };
         factsCache.set(key, shared);
       }
@@ -173,7 +196,11 @@ export function createPlanService(deps: PlanServiceDeps) {
       const day = fresh.get(d) ?? { items: [], campaigns: [] };
       day.items.sort((a, b) => a.start - b.start);
       const hash =
-        day.campaigns.length === 0 ? 'none' : day.campaigns.length === 1 ? day.campaigns[0]!.inputsHash : stableHash(day.campaigns.map((c) => c.inputsHash).join('|'), 16);
+        day.campaigns.length === 0
+          ? 'none'
+          : day.campaigns.length === 1
+            ? day.campaigns[0]!.inputsHash
+            : stableHash(day.campaigns.map((c) => c.inputsHash).join('|'), 16);
       const json = JSON.stringify(day);
       const before = stored.get(d);
       // Nothing stored and nothing to play: no row at all, so a screen outside every campaign
@@ -246,7 +273,11 @@ export function createPlanService(deps: PlanServiceDeps) {
 
   // Re-plans requested by events run one after another, never interleaved.
   let tail: Promise<unknown> = Promise.resolve();
-  function replanSoon(filter: ReplanFilter, onDone?: (r: ReplanResult) => void, onError?: (err: unknown) => void): void {
+  function replanSoon(
+    filter: ReplanFilter,
+    onDone?: (r: ReplanResult) => void,
+    onError?: (err: unknown) => void,
+  ): void {
     tail = tail.then(() => replanInSlices(filter)).then(onDone, onError);
   }
 

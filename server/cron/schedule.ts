@@ -20,7 +20,8 @@ export function parseCron(expr: string): CronFields {
   const f = cron.parse(expr);
   const nums = (xs: Array<number | string>, what: string): number[] =>
     xs.map((x) => {
-      if (typeof x !== 'number') throw new Error(`cron "${expr}": ${what} value "${x}" is not supported here; use plain numbers`);
+      if (typeof x !== 'number')
+        throw new Error(`cron "${expr}": ${what} value "${x}" is not supported here; use plain numbers`);
       return x;
     });
   return {

@@ -27,7 +27,10 @@ function fileReader(fd: number): Reader {
 }
 
 export function bufferReader(buf: Buffer): Reader {
-  return { size: buf.length, read: (offset, length) => buf.subarray(offset, Math.min(buf.length, offset + length)) };
+  return {
+    size: buf.length,
+    read: (offset, length) => buf.subarray(offset, Math.min(buf.length, offset + length)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +78,8 @@ function sniffMp4(r: Reader): SniffResult {
   if (!first || first.type !== 'ftyp') return { ok: false, reason: 'no ftyp box at the start' };
   const brand = r.read(8, 4).toString('latin1');
   // HEIF images (heic/mif1/avif) are ISO files too, but not videos.
-  if (/^(heic|heix|mif1|msf1|avif|avis)$/.test(brand)) return { ok: false, reason: `an image container (brand ${brand}), not a video` };
+  if (/^(heic|heix|mif1|msf1|avif|avis)$/.test(brand))
+    return { ok: false, reason: `an image container (brand ${brand}), not a video` };
   const moov = findChild(r, 0, r.size, 'moov');
   if (!moov) return { ok: false, reason: 'no moov box (the file is cut short or not a finished recording)' };
   const mvhd = findChild(r, moov.start + moov.headerSize, moov.end, 'mvhd');
@@ -91,9 +95,13 @@ function sniffMp4(r: Reader): SniffResult {
     timescale = body.readUInt32BE(12);
     duration = body.readUInt32BE(16);
   }
-  if (!timescale || !duration || duration === 0xffffffff) return { ok: false, reason: 'the mvhd box gives no duration' };
+  if (!timescale || !duration || duration === 0xffffffff)
+    return { ok: false, reason: 'the mvhd box gives no duration' };
   if (!findTrackOfKind(r, moov, 'vide')) return { ok: false, reason: 'no video track (audio only?)' };
-  return { ok: true, facts: { mimeType: 'video/mp4', durationMs: Math.round((duration / timescale) * 1000) } };
+  return {
+    ok: true,
+    facts: { mimeType: 'video/mp4', durationMs: Math.round((duration / timescale) * 1000) },
+  };
 }
 
 function findTrackOfKind(r: Reader, moov: Box, handler: string): boolean {
@@ -123,14 +131,18 @@ const DURATION = 0x4489;
 const TRACKS = 0x1654ae6b;
 const CLUSTER = 0x1f43b675;
 
-function vint(buf: Buffer, off: number, keepMarker: boolean): { value: number; length: number; unknown: boolean } | null {
+function vint(
+  buf: Buffer,
+  off: number,
+  keepMarker: boolean,
+): { value: number; length: number; unknown: boolean } | null {
   const b = buf[off];
   if (b === undefined || b === 0) return null;
   let length = 1;
   while (length <= 8 && !(b & (0x80 >> (length - 1)))) length++;
   if (length > 8 || off + length > buf.length) return null;
   let value = keepMarker ? b : b & (0xff >> length);
-  let allOnes = value === (0xff >> length);
+  let allOnes = value === 0xff >> length;
   for (let i = 1; i < length; i++) {
     value = value * 256 + buf[off + i]!;
     if (buf[off + i] !== 0xff) allOnes = false;
@@ -153,7 +165,7 @@ function sniffWebm(r: Reader): SniffResult {
   if (!hsize) return { ok: false, reason: 'a broken EBML header' };
   const headerEnd = id.length + hsize.length + hsize.value;
   let docType = '';
-  for (let off = id.length + hsize.length; off < headerEnd; ) {
+  for (let off = id.length + hsize.length; off < headerEnd;) {
     const e = vint(buf, off, true);
     const s = e && vint(buf, off + e.length, false);
     if (!e || !s) break;
@@ -161,7 +173,8 @@ function sniffWebm(r: Reader): SniffResult {
     if (e.value === DOC_TYPE) docType = buf.toString('latin1', data, data + s.value).replace(/\0+$/, '');
     off = data + s.value;
   }
-  if (docType !== 'webm' && docType !== 'matroska') return { ok: false, reason: `EBML document type "${docType}" is not webm` };
+  if (docType !== 'webm' && docType !== 'matroska')
+    return { ok: false, reason: `EBML document type "${docType}" is not webm` };
   const seg = vint(buf, headerEnd, true);
   if (!seg || seg.value !== SEGMENT) return { ok: false, reason: 'no Segment after the EBML header' };
   const segSize = vint(buf, headerEnd + seg.length, false);
@@ -176,13 +189,14 @@ function sniffWebm(r: Reader): SniffResult {
     if (!e || !s) break;
     const data = off + e.length + s.length;
     if (e.value === INFO) {
-      for (let o = data; o < data + s.value && o < buf.length; ) {
+      for (let o = data; o < data + s.value && o < buf.length;) {
         const ce = vint(buf, o, true);
         const cs = ce && vint(buf, o + ce.length, false);
         if (!ce || !cs) break;
         const cd = o + ce.length + cs.length;
         if (ce.value === TIMECODE_SCALE) scale = readUint(buf, cd, cs.value);
-        if (ce.value === DURATION) duration = cs.value === 4 ? buf.readFloatBE(cd) : cs.value === 8 ? buf.readDoubleBE(cd) : null;
+        if (ce.value === DURATION)
+          duration = cs.value === 4 ? buf.readFloatBE(cd) : cs.value === 8 ? buf.readDoubleBE(cd) : null;
         o = cd + cs.value;
       }
     } else if (e.value === TRACKS) {
@@ -194,7 +208,10 @@ function sniffWebm(r: Reader): SniffResult {
   }
   if (!hasTracks) return { ok: false, reason: 'no Tracks element' };
   if (duration === null || !(duration > 0)) {
-    return { ok: false, reason: 'no Duration in Segment Info (remux it, e.g. ffmpeg -i in.webm -c copy out.webm)' };
+    return {
+      ok: false,
+      reason: 'no Duration in Segment Info (remux it, e.g. ffmpeg -i in.webm -c copy out.webm)',
+    };
   }
   return { ok: true, facts: { mimeType: 'video/webm', durationMs: Math.round((duration * scale) / 1e6) } };
 }

@@ -14,7 +14,13 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Clock } from '#shared/clock.ts';
-import { formatPlaylistErrors, parsePlaylistFiles, type MediaFacts, type PlaylistError, type PlaylistFileText } from '#shared/playlist-parse.ts';
+import {
+  formatPlaylistErrors,
+  parsePlaylistFiles,
+  type MediaFacts,
+  type PlaylistError,
+  type PlaylistFileText,
+} from '#shared/playlist-parse.ts';
 import type { PlaylistCampaign, PlaylistRegion, PlaylistSite } from '#shared/schemas/playlist.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
@@ -92,10 +98,19 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
       .sort();
   } catch {
     throw new PlaylistLoadError([
-      { file: playlistsDir, path: '$', expected: 'a directory of playlist JSON files (see --playlists-dir)', found: 'no such directory', message: `${playlistsDir}: no such directory` },
+      {
+        file: playlistsDir,
+        path: '$',
+        expected: 'a directory of playlist JSON files (see --playlists-dir)',
+        found: 'no such directory',
+        message: `${playlistsDir}: no such directory`,
+      },
     ]);
   }
-  const files: PlaylistFileText[] = jsonFiles.map((f) => ({ name: `${shown}/${f}`, text: readFileSync(join(playlistsDir, f), 'utf8') }));
+  const files: PlaylistFileText[] = jsonFiles.map((f) => ({
+    name: `${shown}/${f}`,
+    text: readFileSync(join(playlistsDir, f), 'utf8'),
+  }));
   const actorOf = (name: string) => `playlist:${name.slice(shown.length + 1)}`;
 
   // Digest every video under playlists/ so the parser can check what each campaign records.
@@ -113,11 +128,23 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
   for (const c of parsed.campaigns) {
     const sniff = sniffVideoFile(join(playlistsDir, c.media.file));
     if (!sniff.ok) {
-      mediaErrors.push({ file: c.file, path: '$.media.file', expected: 'an MP4 or WebM video', found: sniff.reason, message: `${c.file} $.media.file: ${sniff.reason}` });
+      mediaErrors.push({
+        file: c.file,
+        path: '$.media.file',
+        expected: 'an MP4 or WebM video',
+        found: sniff.reason,
+        message: `${c.file} $.media.file: ${sniff.reason}`,
+      });
       continue;
     }
     if (sniff.facts.mimeType !== c.media.mimeType) {
-      mediaErrors.push({ file: c.file, path: '$.media.mimeType', expected: `"${sniff.facts.mimeType}" (what the file really is)`, found: JSON.stringify(c.media.mimeType), message: `${c.file} $.media.mimeType: the file is ${sniff.facts.mimeType}` });
+      mediaErrors.push({
+        file: c.file,
+        path: '$.media.mimeType',
+        expected: `"${sniff.facts.mimeType}" (what the file really is)`,
+        found: JSON.stringify(c.media.mimeType),
+        message: `${c.file} $.media.mimeType: the file is ${sniff.facts.mimeType}`,
+      });
     }
     if (Math.abs(sniff.facts.durationMs - c.media.durationSeconds * 1000) > 500) {
       mediaErrors.push({
@@ -174,7 +201,13 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
     }
     if (before) c.updated++;
     else c.created++;
-    repos.audit.record({ actor: actorOf(file), action: `${type}.${before ? 'update' : 'create'}`, objectType: type, objectId: id, detail: before ? changes : { created: true } });
+    repos.audit.record({
+      actor: actorOf(file),
+      action: `${type}.${before ? 'update' : 'create'}`,
+      objectType: type,
+      objectId: id,
+      detail: before ? changes : { created: true },
+    });
     return true;
   };
 
@@ -183,7 +216,13 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
     for (const c of parsed.campaigns) {
       const facts = videoFacts.get(c.media.sha256)!;
       const added = repos.media.add(
-        { sha256: c.media.sha256, mime_type: facts.mimeType, duration_ms: facts.durationMs, bytes: c.media.bytes, original_name: basename(c.media.file) },
+        {
+          sha256: c.media.sha256,
+          mime_type: facts.mimeType,
+          duration_ms: facts.durationMs,
+          bytes: c.media.bytes,
+          original_name: basename(c.media.file),
+        },
         actorOf(c.file),
       );
       if (added) report.media.created++;
@@ -201,7 +240,14 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
       { parentId: r.parentId, name: r.name, level: r.level },
       report.regions,
       () => repos.regions.get(r.id),
-      () => repos.regions.upsert({ id: r.id, parent_id: r.parentId, name: r.name, level: r.level, source: r.file.slice(shown.length + 1) }),
+      () =>
+        repos.regions.upsert({
+          id: r.id,
+          parent_id: r.parentId,
+          name: r.name,
+          level: r.level,
+          source: r.file.slice(shown.length + 1),
+        }),
       ['parent_id', 'name', 'level'],
     );
 
@@ -231,8 +277,24 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
     );
     if (changed) report.changedSiteIds.push(s.id);
     for (const sc of s.screens) {
-      const screen = { id: sc.id, siteId: s.id, name: sc.name, resolution: sc.resolution, orientation: sc.orientation, source };
-      sync('screen', sc.id, c.file, screen, report.screens, () => repos.screens.get(sc.id), () => repos.screens.putFromFile(screen), ['site_id', 'name', 'resolution', 'orientation']);
+      const screen = {
+        id: sc.id,
+        siteId: s.id,
+        name: sc.name,
+        resolution: sc.resolution,
+        orientation: sc.orientation,
+        source,
+      };
+      sync(
+        'screen',
+        sc.id,
+        c.file,
+        screen,
+        report.screens,
+        () => repos.screens.get(sc.id),
+        () => repos.screens.putFromFile(screen),
+        ['site_id', 'name', 'resolution', 'orientation'],
+      );
     }
   };
 
@@ -268,7 +330,20 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
       report.campaigns,
       () => repos.campaigns.get(c.id),
       () => repos.campaigns.put(fields),
-      ['name', 'name_en', 'media_sha256', 'first_day', 'last_day', 'time_zone', 'target_per_day', 'average_basis', 'make_good_cap_pct', 'peak_profiles', 'venue_defaults', 'participants'],
+      [
+        'name',
+        'name_en',
+        'media_sha256',
+        'first_day',
+        'last_day',
+        'time_zone',
+        'target_per_day',
+        'average_basis',
+        'make_good_cap_pct',
+        'peak_profiles',
+        'venue_defaults',
+        'participants',
+      ],
     );
     if (changed) report.changedCampaignIds.push(c.id);
   };

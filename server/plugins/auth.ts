@@ -74,7 +74,8 @@ export default fp(
       const url = request.url;
       // Only the API is guarded here; pages and the player's WebSocket authenticate their own way.
       if (!url.startsWith('/api/')) return;
-      const access = config.access ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+      const access =
+        config.access ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
 
       const token = tokenOf(request);
       if (token) {
@@ -117,7 +118,10 @@ export default fp(
         throw new AppError('FORBIDDEN', 'Kiểm toán viên chỉ được xem. / Auditors have read-only access.');
       }
       if (config.roles && !config.roles.includes(request.user.role)) {
-        throw new AppError('FORBIDDEN', `Vai trò ${request.user.role} không được phép thao tác này. / Your role may not do this.`);
+        throw new AppError(
+          'FORBIDDEN',
+          `Vai trò ${request.user.role} không được phép thao tác này. / Your role may not do this.`,
+        );
       }
     });
   },

@@ -26,19 +26,34 @@ export default fp(
         request.log.error({ err }, 'response did not match its schema');
         appErr = new AppError('INTERNAL', 'Lỗi máy chủ. / Internal server error.');
       } else if ((err as { statusCode?: number }).statusCode === 429) {
-        appErr = new AppError('RATE_LIMITED', 'Quá nhiều yêu cầu, vui lòng thử lại sau. / Too many requests; try again later.');
-      } else if (typeof (err as { statusCode?: number }).statusCode === 'number' && (err as { statusCode: number }).statusCode < 500) {
+        appErr = new AppError(
+          'RATE_LIMITED',
+          'Quá nhiều yêu cầu, vui lòng thử lại sau. / Too many requests; try again later.',
+        );
+      } else if (
+        typeof (err as { statusCode?: number }).statusCode === 'number' &&
+        (err as { statusCode: number }).statusCode < 500
+      ) {
         const e = err as { statusCode: number; message: string; code?: string };
-        appErr = new AppError(e.statusCode === 413 ? 'MEDIA_TOO_LARGE' : e.statusCode === 415 ? 'MEDIA_NOT_VIDEO' : 'BAD_REQUEST', e.message);
+        appErr = new AppError(
+          e.statusCode === 413 ? 'MEDIA_TOO_LARGE' : e.statusCode === 415 ? 'MEDIA_NOT_VIDEO' : 'BAD_REQUEST',
+          e.message,
+        );
       } else {
         request.log.error({ err }, 'unhandled error');
-        appErr = new AppError('INTERNAL', 'Lỗi máy chủ; chi tiết đã được ghi vào nhật ký. / Internal server error; details are in the server log.');
+        appErr = new AppError(
+          'INTERNAL',
+          'Lỗi máy chủ; chi tiết đã được ghi vào nhật ký. / Internal server error; details are in the server log.',
+        );
       }
       if (appErr.status >= 500 && err instanceof AppError) request.log.error({ err }, appErr.code);
       void reply.status(appErr.status).type('application/problem+json').send(problemOf(appErr, request.url));
     });
     app.setNotFoundHandler((request, reply) => {
-      const e = new AppError('NOT_FOUND', `Không có đường dẫn ${request.method} ${request.url}. / No route ${request.method} ${request.url}.`);
+      const e = new AppError(
+        'NOT_FOUND',
+        `Không có đường dẫn ${request.method} ${request.url}. / No route ${request.method} ${request.url}.`,
+      );
       void reply.status(404).type('application/problem+json').send(problemOf(e, request.url));
     });
   },

@@ -17,7 +17,11 @@ export default fp(
         },
         components: {
           securitySchemes: {
-            session: { type: 'http', scheme: 'bearer', description: 'Session token from POST /api/v1/auth/login (or the `sid` cookie).' },
+            session: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'Session token from POST /api/v1/auth/login (or the `sid` cookie).',
+            },
           },
         },
         security: [{ session: [] }],
@@ -25,7 +29,9 @@ export default fp(
       transform: jsonSchemaTransform,
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
-    app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+    app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () =>
+      app.swagger(),
+    );
   },
   { name: 'openapi', dependencies: ['errors'] },
 );

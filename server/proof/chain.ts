@@ -22,7 +22,10 @@ export function recordIntact(record: PlayRecord): boolean {
  * has it. A missing predecessor is a gap; a predecessor whose hash differs from prevHash, or a
  * record whose content no longer matches its hash, is a mismatch (an edit).
  */
-export function linkStatus(record: PlayRecord, previous: { seq: number; hash: string } | undefined): ChainStatus {
+export function linkStatus(
+  record: PlayRecord,
+  previous: { seq: number; hash: string } | undefined,
+): ChainStatus {
   if (!recordIntact(record)) return 'mismatch';
   if (record.seq === 1) return record.prevHash === GENESIS_HASH ? 'ok' : 'mismatch';
   if (!previous || previous.seq !== record.seq - 1) return 'gap';

@@ -29,7 +29,13 @@ import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
 import { notFound } from '../errors.ts';
 import { countInside, offlineIntervals, overlapMs, type Span } from './offline.ts';
 import type { Repositories } from '../repositories/index.ts';
-import type { ReportCampaignRow, ReportRegionRow, ReportScreenRow, ReportSiteRow, OverrideRow } from '../repositories/reports.ts';
+import type {
+  ReportCampaignRow,
+  ReportRegionRow,
+  ReportScreenRow,
+  ReportSiteRow,
+  OverrideRow,
+} from '../repositories/reports.ts';
 
 export interface SiteInfo {
   row: ReportSiteRow;
@@ -95,8 +101,19 @@ export function loadContext(repos: Repositories, campaignId: string, nowMs: numb
     list.push(o);
     overridesBySite.set(o.site_id, list);
   }
-  return { campaign, sites, regions, screensBySite, screens, overridesBySite, plan: planCampaignOf(campaign), operatingDays: new Map(),
-    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)), nowMs, trackingSince: repos.screenSessions.trackingSince() };
+  return {
+    campaign,
+    sites,
+    regions,
+    screensBySite,
+    screens,
+    overridesBySite,
+    plan: planCampaignOf(campaign),
+    operatingDays: new Map(),
+    participating: new Set(repos.campaigns.participatingSiteIds(campaignId)),
+    nowMs,
+    trackingSince: repos.screenSessions.trackingSince(),
+  };
 }
 
 /** Walks up the region tree to the district-level ancestor; the tree's depth is data. */
@@ -127,7 +144,11 @@ function inSubtree(regions: Map<string, ReportRegionRow>, regionId: string | nul
 }
 
 /** The sites a query covers: participation ∩ filters ∩ the caller's scope. */
-export function sitesFor(ctx: ReportContext, q: Pick<ReportQuery, 'siteId' | 'regionId' | 'venueType'>, scope: SiteScope): SiteInfo[] {
+export function sitesFor(
+  ctx: ReportContext,
+  q: Pick<ReportQuery, 'siteId' | 'regionId' | 'venueType'>,
+  scope: SiteScope,
+): SiteInfo[] {
   const out: SiteInfo[] = [];
   for (const site of ctx.sites.values()) {
     if (scope && !scope.has(site.row.id)) continue;
@@ -218,9 +239,24 @@ export function dayFrame(ctx: ReportContext, site: SiteInfo, date: string): DayF
     }
   }
   const passed = slices.reduce((n, x) => n + (x.end - x.start), 0);
-  const due = totalOpen > 0 ? (passed >= totalOpen ? target : Math.floor((target * passed) / totalOpen)) : dayEnd(date, zone) <= ctx.nowMs ? target : 0;
+  const due =
+    totalOpen > 0
+      ? passed >= totalOpen
+        ? target
+        : Math.floor((target * passed) / totalOpen)
+      : dayEnd(date, zone) <= ctx.nowMs
+        ? target
+        : 0;
   const openHours = passed / 3_600_000;
-  return { target, due, openHours, totalOpenMs: totalOpen, slices, start: dayStart(date, zone), end: dayEnd(date, zone) };
+  return {
+    target,
+    due,
+    openHours,
+    totalOpenMs: totalOpen,
+    slices,
+    start: dayStart(date, zone),
+    end: dayEnd(date, zone),
+  };
 }
 
 export interface OfflineShare {
@@ -237,7 +273,12 @@ export interface OfflineShare {
  * sessions overlapping the day; `planned` loads its plan item starts only when needed (most
  * screens are never offline, and their plans need not be read).
  */
-export function offlineShare(ctx: ReportContext, frame: DayFrame, sessions: readonly Span[], planned: () => number[]): OfflineShare {
+export function offlineShare(
+  ctx: ReportContext,
+  frame: DayFrame,
+  sessions: readonly Span[],
+  planned: () => number[],
+): OfflineShare {
   const none = { offlineOpenMs: 0, plannedOffline: 0, fromPlan: false };
   if (ctx.trackingSince === null) return none;
   const from = Math.max(frame.start, ctx.trackingSince);
@@ -246,8 +287,10 @@ export function offlineShare(ctx: ReportContext, frame: DayFrame, sessions: read
   if (offline.length === 0) return none;
   const offlineOpenMs = overlapMs(offline, frame.slices);
   const starts = planned();
-  if (starts.length > 0) return { offlineOpenMs, plannedOffline: countInside(starts, offline), fromPlan: true };
-  const plannedOffline = frame.totalOpenMs > 0 ? Math.round((frame.target * offlineOpenMs) / frame.totalOpenMs) : 0;
+  if (starts.length > 0)
+    return { offlineOpenMs, plannedOffline: countInside(starts, offline), fromPlan: true };
+  const plannedOffline =
+    frame.totalOpenMs > 0 ? Math.round((frame.target * offlineOpenMs) / frame.totalOpenMs) : 0;
   return { offlineOpenMs, plannedOffline, fromPlan: false };
 }
 
@@ -257,7 +300,10 @@ export function screensOn(ctx: ReportContext, site: SiteInfo, date: string): Rep
   const start = dayStart(date, zone);
   const end = dayEnd(date, zone);
   return (ctx.screensBySite.get(site.row.id) ?? []).filter(
-    (s) => s.paired_at_ms !== null && s.paired_at_ms < end && (s.revoked_at_ms === null || s.revoked_at_ms > start),
+    (s) =>
+      s.paired_at_ms !== null &&
+      s.paired_at_ms < end &&
+      (s.revoked_at_ms === null || s.revoked_at_ms > start),
   );
 }
 
@@ -287,7 +333,13 @@ export interface ScreenDayRow {
 }
 
 /** One local day's rows for every screen in the covered sites, in site then screen order. */
-export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: SiteInfo[], date: string, allSites: boolean): ScreenDayRow[] {
+export function screenDayRows(
+  repos: Repositories,
+  ctx: ReportContext,
+  sites: SiteInfo[],
+  date: string,
+  allSites: boolean,
+): ScreenDayRow[] {
   const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
   const counts = new Map(repos.reports.screenDay(ctx.campaign.id, date, ids).map((c) => [c.screen_id, c]));
   const rows: ScreenDayRow[] = [];
@@ -312,14 +364,18 @@ export function screenDayRows(repos: Repositories, ctx: ReportContext, sites: Si
   let withPlan: ReadonlySet<string> | undefined;
   const plannedStarts = (screenId: string) => {
     withPlan ??= repos.reports.plannedScreens(date);
-    return withPlan.has(screenId) ? repos.reports.plannedStarts(screenId, date, ctx.campaign.id, ctx.campaign.media_sha256) : [];
+    return withPlan.has(screenId)
+      ? repos.reports.plannedStarts(screenId, date, ctx.campaign.id, ctx.campaign.media_sha256)
+      : [];
   };
   for (const site of sites) {
     const frame = frames.get(site.row.id)!;
     const listed = screensOn(ctx, site, date);
     const seen = new Set(listed.map((s) => s.id));
     // A screen revoked earlier may still have uploaded plays for this day: they count too.
-    const extra = (ctx.screensBySite.get(site.row.id) ?? []).filter((s) => !seen.has(s.id) && counts.has(s.id));
+    const extra = (ctx.screensBySite.get(site.row.id) ?? []).filter(
+      (s) => !seen.has(s.id) && counts.has(s.id),
+    );
     for (const screen of [...listed, ...extra]) {
       const c = counts.get(screen.id);
       const plays = c?.plays ?? 0;
@@ -374,7 +430,20 @@ interface Acc {
 }
 
 function newAcc(key: string, label: string): Acc {
-  return { key, label, screens: new Set(), plays: 0, target: 0, due: 0, peakPlays: 0, shortfall: 0, shortfallOffline: 0, shortfallOther: 0, offlineMinutes: 0, silentHours: 0 };
+  return {
+    key,
+    label,
+    screens: new Set(),
+    plays: 0,
+    target: 0,
+    due: 0,
+    peakPlays: 0,
+    shortfall: 0,
+    shortfallOffline: 0,
+    shortfallOther: 0,
+    offlineMinutes: 0,
+    silentHours: 0,
+  };
 }
 
 function add(acc: Acc, r: ScreenDayRow): void {
@@ -426,7 +495,10 @@ export function groupKey(r: ScreenDayRow, by: ReportGroup): [string, string] {
   }
 }
 
-export function groupRows(rows: Iterable<ScreenDayRow>, by: ReportGroup): { groups: ReportGroupRow[]; totals: ReportGroupRow } {
+export function groupRows(
+  rows: Iterable<ScreenDayRow>,
+  by: ReportGroup,
+): { groups: ReportGroupRow[]; totals: ReportGroupRow } {
   const groups = new Map<string, Acc>();
   const total = newAcc('total', 'Tổng / Total');
   for (const r of rows) {
@@ -443,10 +515,16 @@ export function groupRows(rows: Iterable<ScreenDayRow>, by: ReportGroup): { grou
 }
 
 /** The JSON report the console draws: groups, a daily series against target, and hour of day. */
-export function buildReport(repos: Repositories, q: ReportQuery, scope: SiteScope, nowMs: number): ReportResult {
+export function buildReport(
+  repos: Repositories,
+  q: ReportQuery,
+  scope: SiteScope,
+  nowMs: number,
+): ReportResult {
   const ctx = loadContext(repos, q.campaignId, nowMs);
   const sites = sitesFor(ctx, q, scope);
-  const allSites = scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
+  const allSites =
+    scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
   const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
   const groups = new Map<string, Acc>();
   const total = newAcc('total', 'Tổng / Total');

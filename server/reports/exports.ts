@@ -46,7 +46,8 @@ const BATCH = 2000;
 export const TITLES: Record<ExportKind, string> = {
   daily: 'Lượt phát theo màn hình và ngày / Plays per screen per day',
   hourly: 'Lượt phát theo điểm đặt, ngày và giờ / Plays per site, day and hour',
-  evidence: 'Bằng chứng phát: từng lượt phát và chuỗi băm / Proof-of-play evidence: every play and its hash chain',
+  evidence:
+    'Bằng chứng phát: từng lượt phát và chuỗi băm / Proof-of-play evidence: every play and its hash chain',
   audit: 'Nhật ký thao tác / Audit log',
 };
 
@@ -55,8 +56,10 @@ const venueLabel = (t: string) => VENUE_TYPES[t as VenueType]?.vi ?? t;
 
 function filtersText(ctx: ReportContext | null, q: ExportQuery, scope: SiteScope): string {
   const parts: string[] = [];
-  if (q.siteId) parts.push(`Điểm đặt / Site: ${ctx?.sites.get(q.siteId)?.row.name ?? q.siteId} (${q.siteId})`);
-  if (q.regionId) parts.push(`Khu vực / Region: ${ctx?.regions.get(q.regionId)?.name ?? q.regionId} (${q.regionId})`);
+  if (q.siteId)
+    parts.push(`Điểm đặt / Site: ${ctx?.sites.get(q.siteId)?.row.name ?? q.siteId} (${q.siteId})`);
+  if (q.regionId)
+    parts.push(`Khu vực / Region: ${ctx?.regions.get(q.regionId)?.name ?? q.regionId} (${q.regionId})`);
   if (q.venueType) parts.push(`Loại địa điểm / Venue type: ${venueLabel(q.venueType)} (${q.venueType})`);
   if (scope) parts.push(`Phạm vi người dùng / User scope: ${scope.size} điểm đặt / sites`);
   return parts.length ? parts.join('; ') : 'Không lọc: toàn bộ / None: everything';
@@ -70,7 +73,12 @@ function openReader(db: Db): { db: Db; close(): void } {
 }
 
 /** Whether no filter narrows the export, so the per-day and evidence queries may skip the site list. */
-function coversAllSites(ctx: ReportContext, q: ExportQuery, scope: SiteScope, sites: readonly unknown[]): boolean {
+function coversAllSites(
+  ctx: ReportContext,
+  q: ExportQuery,
+  scope: SiteScope,
+  sites: readonly unknown[],
+): boolean {
   return scope === null && !q.siteId && !q.regionId && !q.venueType && sites.length === ctx.sites.size;
 }
 
@@ -78,7 +86,10 @@ function coversAllSites(ctx: ReportContext, q: ExportQuery, scope: SiteScope, si
  * Groups a cursor's rows into batches of BATCH. The cursor is released however the export ends,
  * including a client that disconnects mid-stream, because an open cursor keeps its connection busy.
  */
-async function* cursorBatches<T>(cursor: IterableIterator<T>, toRow: (item: T) => Cell[]): AsyncGenerator<Cell[][]> {
+async function* cursorBatches<T>(
+  cursor: IterableIterator<T>,
+  toRow: (item: T) => Cell[],
+): AsyncGenerator<Cell[][]> {
   try {
     let batch: Cell[][] = [];
     for (const item of cursor) {
@@ -94,7 +105,14 @@ async function* cursorBatches<T>(cursor: IterableIterator<T>, toRow: (item: T) =
   }
 }
 
-function exportMeta(title: string, campaign: string, q: ExportQuery, zone: string, generatedMs: number, filters: string): ExportMeta {
+function exportMeta(
+  title: string,
+  campaign: string,
+  q: ExportQuery,
+  zone: string,
+  generatedMs: number,
+  filters: string,
+): ExportMeta {
   return {
     title,
     campaign,
@@ -130,37 +148,44 @@ const DAILY_COLUMNS: ExportColumn[] = [
   { header: 'Lượt theo lịch rơi vào lúc mất kết nối / Planned plays while offline', width: 14 },
 ];
 
-async function* dailyBatches(repos: Repositories, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
+async function* dailyBatches(
+  repos: Repositories,
+  ctx: ReportContext,
+  q: ExportQuery,
+  scope: SiteScope,
+): AsyncGenerator<Cell[][]> {
   const sites = sitesFor(ctx, q, scope);
   const allSites = coversAllSites(ctx, q, scope, sites);
   for (const date of eachDate(q.from, q.to)) {
     const rows = screenDayRows(repos, ctx, sites, date, allSites);
     const day = formatDate(date, ctx.campaign.time_zone);
     for (let i = 0; i < rows.length; i += BATCH) {
-      yield rows.slice(i, i + BATCH).map((r) => [
-        day,
-        r.site.districtName,
-        r.site.wardName,
-        r.site.row.id,
-        r.site.row.name,
-        venueLabel(r.site.row.venue_type),
-        r.screenId,
-        r.screenName,
-        r.plays,
-        r.target,
-        r.due,
-        pct(r.plays, r.due),
-        r.peakPlays,
-        pct(r.peakPlays, r.plays),
-        r.notCompleted,
-        Math.round(r.openHours * 100) / 100,
-        r.silentHours,
-        r.shortfall,
-        r.shortfallOffline,
-        r.shortfallOther,
-        r.offlineMinutes,
-        r.plannedOffline,
-      ]);
+      yield rows
+        .slice(i, i + BATCH)
+        .map((r) => [
+          day,
+          r.site.districtName,
+          r.site.wardName,
+          r.site.row.id,
+          r.site.row.name,
+          venueLabel(r.site.row.venue_type),
+          r.screenId,
+          r.screenName,
+          r.plays,
+          r.target,
+          r.due,
+          pct(r.plays, r.due),
+          r.peakPlays,
+          pct(r.peakPlays, r.plays),
+          r.notCompleted,
+          Math.round(r.openHours * 100) / 100,
+          r.silentHours,
+          r.shortfall,
+          r.shortfallOffline,
+          r.shortfallOther,
+          r.offlineMinutes,
+          r.plannedOffline,
+        ]);
     }
   }
 }
@@ -176,7 +201,12 @@ const HOURLY_COLUMNS: ExportColumn[] = [
   { header: 'Lượt giờ cao điểm / Peak-hour plays', width: 12 },
 ];
 
-async function* hourlyBatches(repos: Repositories, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
+async function* hourlyBatches(
+  repos: Repositories,
+  ctx: ReportContext,
+  q: ExportQuery,
+  scope: SiteScope,
+): AsyncGenerator<Cell[][]> {
   const sites = sitesFor(ctx, q, scope);
   const ids = new Set(sites.map((s) => s.row.id));
   for (const date of eachDate(q.from, q.to)) {
@@ -238,7 +268,12 @@ function chainText(s: { not_ok: number; gaps: number; mismatches: number } | und
  * fresh check made now (the record's hash recomputed from its content, and its link to the
  * previous record), so an edit made in the database after upload shows up in the file.
  */
-async function* evidenceBatches(reader: Db, ctx: ReportContext, q: ExportQuery, scope: SiteScope): AsyncGenerator<Cell[][]> {
+async function* evidenceBatches(
+  reader: Db,
+  ctx: ReportContext,
+  q: ExportQuery,
+  scope: SiteScope,
+): AsyncGenerator<Cell[][]> {
   const repo = reportsRepository(reader);
   const sites = sitesFor(ctx, q, scope);
   const ids = coversAllSites(ctx, q, scope, sites) ? null : new Set(sites.map((s) => s.row.id));
@@ -297,14 +332,33 @@ const AUDIT_COLUMNS: ExportColumn[] = [
   { header: 'Chi tiết / Detail', width: 80 },
 ];
 
-async function* auditBatches(reader: Db, clock: Clock, zone: string, fromMs: number, toMs: number, names: Map<string, string>): AsyncGenerator<Cell[][]> {
+async function* auditBatches(
+  reader: Db,
+  clock: Clock,
+  zone: string,
+  fromMs: number,
+  toMs: number,
+  names: Map<string, string>,
+): AsyncGenerator<Cell[][]> {
   yield* cursorBatches(auditRepository(reader, clock).iterate(fromMs, toMs), (a) => {
     const who = names.get(a.actor);
-    return [formatDateTime(a.at_ms, zone), who ? `${who} (${a.actor})` : a.actor, a.action, a.object_type, a.object_id, a.detail];
+    return [
+      formatDateTime(a.at_ms, zone),
+      who ? `${who} (${a.actor})` : a.actor,
+      a.action,
+      a.object_type,
+      a.object_id,
+      a.detail,
+    ];
   });
 }
 
-export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery, scope: SiteScope): PreparedExport {
+export function prepareExport(
+  deps: ExportDeps,
+  kind: ExportKind,
+  q: ExportQuery,
+  scope: SiteScope,
+): PreparedExport {
   const generatedMs = deps.clock.now();
   if (kind === 'audit') {
     const ctx = q.campaignId ? loadContext(deps.repos, q.campaignId, generatedMs) : null;
@@ -314,17 +368,34 @@ export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery
     return {
       fileBase: `ihanoi-audit-${q.from}_${q.to}`,
       table: {
-        meta: exportMeta(TITLES.audit, ctx ? ctx.campaign.name : '—', q, zone, generatedMs, 'Không lọc: toàn bộ / None: everything'),
+        meta: exportMeta(
+          TITLES.audit,
+          ctx ? ctx.campaign.name : '—',
+          q,
+          zone,
+          generatedMs,
+          'Không lọc: toàn bộ / None: everything',
+        ),
         columns: AUDIT_COLUMNS,
-        batches: auditBatches(reader.db, deps.clock, zone, startOfLocalDay(q.from, zone), startOfNextLocalDay(q.to, zone), names),
+        batches: auditBatches(
+          reader.db,
+          deps.clock,
+          zone,
+          startOfLocalDay(q.from, zone),
+          startOfNextLocalDay(q.to, zone),
+          names,
+        ),
       },
       close: reader.close,
     };
   }
-  if (!q.campaignId) throw new AppError('BAD_REQUEST', 'Hãy chọn chiến dịch. / Choose a campaign (campaignId).');
+  if (!q.campaignId)
+    throw new AppError('BAD_REQUEST', 'Hãy chọn chiến dịch. / Choose a campaign (campaignId).');
   const ctx = loadContext(deps.repos, q.campaignId, generatedMs);
   const zone = ctx.campaign.time_zone;
-  const campaign = ctx.campaign.name_en ? `${ctx.campaign.name} / ${ctx.campaign.name_en}` : ctx.campaign.name;
+  const campaign = ctx.campaign.name_en
+    ? `${ctx.campaign.name} / ${ctx.campaign.name_en}`
+    : ctx.campaign.name;
   const meta = exportMeta(TITLES[kind], campaign, q, zone, generatedMs, filtersText(ctx, q, scope));
   const fileBase = `ihanoi-${kind}-${ctx.campaign.id}-${q.from}_${q.to}`;
   if (kind === 'evidence') {
@@ -340,7 +411,8 @@ export function prepareExport(deps: ExportDeps, kind: ExportKind, q: ExportQuery
     table: {
       meta,
       columns: kind === 'daily' ? DAILY_COLUMNS : HOURLY_COLUMNS,
-      batches: kind === 'daily' ? dailyBatches(deps.repos, ctx, q, scope) : hourlyBatches(deps.repos, ctx, q, scope),
+      batches:
+        kind === 'daily' ? dailyBatches(deps.repos, ctx, q, scope) : hourlyBatches(deps.repos, ctx, q, scope),
     },
     close: () => undefined,
   };

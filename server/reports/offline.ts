@@ -13,7 +13,12 @@ export interface Span {
 }
 
 /** The parts of [from, to) that no session covers, in order. Open sessions run to `now`. */
-export function offlineIntervals(from: number, to: number, sessions: readonly Span[], now: number): Interval[] {
+export function offlineIntervals(
+  from: number,
+  to: number,
+  sessions: readonly Span[],
+  now: number,
+): Interval[] {
   if (to <= from) return [];
   const online = sessions
     .map((s) => [Math.max(from, s.connected_at_ms), Math.min(to, s.disconnected_at_ms ?? now)] as const)

@@ -26,7 +26,10 @@ export function reportsDir(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'reports');
 }
 
-async function writeFileAtomically(path: string, write: (out: Writable) => Promise<ExportResult>): Promise<ExportResult> {
+async function writeFileAtomically(
+  path: string,
+  write: (out: Writable) => Promise<ExportResult>,
+): Promise<ExportResult> {
   const tmp = `${path}.partial`;
   const out = createWriteStream(tmp);
   const closed = new Promise<void>((resolve, reject) => {

@@ -53,7 +53,8 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function csvField(v: Cell): string {
   if (v === null) return '';
   // People type reasons and names; an apostrophe keeps "=HYPERLINK(…)" as text in Excel.
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : FORMULA_START.test(v) ? `'${v}` : v;
+  const s =
+    typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : FORMULA_START.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -141,7 +142,12 @@ export async function writeCsv(table: ExportTable, out: Writable): Promise<Expor
 
 const XML_BAD = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 function xmlText(s: string): string {
-  return s.replace(XML_BAD, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(XML_BAD, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 function colName(i: number): string {
@@ -165,7 +171,8 @@ function xlsxRow(r: number, cells: Cell[], style?: number): string {
   return `${x}</row>`;
 }
 
-const SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">';
+const SHEET_HEAD =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">';
 
 /** Excel's limit is 1,048,576 rows per sheet; one of them is the header. */
 export const XLSX_MAX_DATA_ROWS = 1_048_575;
@@ -181,7 +188,11 @@ const CT_WS = 'application/vnd.openxmlformats-officedocument.spreadsheetml.works
  * after the data, when the number of sheets is known (a zip is read from its central
  * directory, so entry order does not matter).
  */
-export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRowsPerSheet?: number } = {}): Promise<ExportResult> {
+export async function writeXlsx(
+  table: ExportTable,
+  out: Writable,
+  opts: { maxRowsPerSheet?: number } = {},
+): Promise<ExportResult> {
   const perSheet = Math.min(opts.maxRowsPerSheet ?? XLSX_MAX_DATA_ROWS, XLSX_MAX_DATA_ROWS);
   const zip = archiver('zip', { zlib: { level: 6 } });
   const failed = new Promise<never>((_, reject) => zip.once('error', reject));
@@ -190,8 +201,14 @@ export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRo
   const hash = createHash('sha256');
   let rows = 0;
 
-  const cols = table.columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width ?? 16}" customWidth="1"/>`).join('');
-  const headerRow = xlsxRow(1, table.columns.map((c) => c.header), 1);
+  const cols = table.columns
+    .map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width ?? 16}" customWidth="1"/>`)
+    .join('');
+  const headerRow = xlsxRow(
+    1,
+    table.columns.map((c) => c.header),
+    1,
+  );
   const sheetNames: string[] = [];
   let sheet: PassThrough | null = null;
   let inSheet = 0;
@@ -200,7 +217,10 @@ export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRo
     sheet = new PassThrough({ highWaterMark: 256 * 1024 });
     zip.append(sheet, { name: `xl/worksheets/sheet${sheetNames.length}.xml` });
     inSheet = 0;
-    await write(sheet, `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${headerRow}`);
+    await write(
+      sheet,
+      `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${headerRow}`,
+    );
   };
   const closeSheet = () => {
     sheet?.end('</sheetData></worksheet>');
@@ -240,7 +260,8 @@ export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRo
       '</sheetData></worksheet>',
     { name: `xl/worksheets/sheet${n}.xml` },
   );
-  const part = (name: string, body: string) => zip.append(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`, { name });
+  const part = (name: string, body: string) =>
+    zip.append(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`, { name });
   const ids = sheetNames.map((_, i) => i + 1);
   part(
     '[Content_Types].xml',
@@ -261,13 +282,17 @@ export async function writeXlsx(table: ExportTable, out: Writable, opts: { maxRo
   part(
     'xl/workbook.xml',
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>' +
-      sheetNames.map((name, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('') +
+      sheetNames
+        .map((name, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
+        .join('') +
       '</sheets></workbook>',
   );
   part(
     'xl/_rels/workbook.xml.rels',
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      ids.map((i) => `<Relationship Id="rId${i}" Type="${REL_WS}" Target="worksheets/sheet${i}.xml"/>`).join('') +
+      ids
+        .map((i) => `<Relationship Id="rId${i}" Type="${REL_WS}" Target="worksheets/sheet${i}.xml"/>`)
+        .join('') +
       `<Relationship Id="rId${n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
       '</Relationships>',
   );

@@ -26,12 +26,22 @@ export function auditRepository(db: Db, clock: Clock) {
   const page = db.prepare<[number, number, number, number], AuditRow>(
     'SELECT * FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY id DESC LIMIT ? OFFSET ?',
   );
-  const iterate = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY id');
+  const iterate = db.prepare<[number, number], AuditRow>(
+    'SELECT * FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY id',
+  );
   return {
     /** Call inside the same transaction as the change it records. */
     record: (e: AuditEntry) =>
-      void insert.run(clock.now(), e.actor, e.action, e.objectType, e.objectId, JSON.stringify(e.detail ?? {})),
-    page: (fromMs: number, toMs: number, limit: number, offset: number) => page.all(fromMs, toMs, limit, offset),
+      void insert.run(
+        clock.now(),
+        e.actor,
+        e.action,
+        e.objectType,
+        e.objectId,
+        JSON.stringify(e.detail ?? {}),
+      ),
+    page: (fromMs: number, toMs: number, limit: number, offset: number) =>
+      page.all(fromMs, toMs, limit, offset),
     /** Streams rows for exports without loading them all. */
     iterate: (fromMs: number, toMs: number) => iterate.iterate(fromMs, toMs),
   };

@@ -26,13 +26,41 @@ export interface CampaignRow {
   closed_at_ms: number | null;
 }
 
-export type CampaignFields = Omit<CampaignRow, 'version' | 'created_at_ms' | 'updated_at_ms' | 'closed_at_ms' | 'status'>;
-
-export type CampaignPatch = Partial<
-  Pick<CampaignRow, 'name' | 'name_en' | 'media_sha256' | 'first_day' | 'last_day' | 'target_per_day' | 'average_basis' | 'make_good_cap_pct' | 'peak_profiles' | 'participants' | 'status'>
+export type CampaignFields = Omit<
+  CampaignRow,
+  'version' | 'created_at_ms' | 'updated_at_ms' | 'closed_at_ms' | 'status'
 >;
 
-const PATCHABLE = ['name', 'name_en', 'media_sha256', 'first_day', 'last_day', 'target_per_day', 'average_basis', 'make_good_cap_pct', 'peak_profiles', 'participants', 'status'] as const;
+export type CampaignPatch = Partial<
+  Pick<
+    CampaignRow,
+    | 'name'
+    | 'name_en'
+    | 'media_sha256'
+    | 'first_day'
+    | 'last_day'
+    | 'target_per_day'
+    | 'average_basis'
+    | 'make_good_cap_pct'
+    | 'peak_profiles'
+    | 'participants'
+    | 'status'
+  >
+>;
+
+const PATCHABLE = [
+  'name',
+  'name_en',
+  'media_sha256',
+  'first_day',
+  'last_day',
+  'target_per_day',
+  'average_basis',
+  'make_good_cap_pct',
+  'peak_profiles',
+  'participants',
+  'status',
+] as const;
 
 /**
  * Who takes part: a site listed by id always does; otherwise `regions` and `venueTypes` are
@@ -40,7 +68,10 @@ const PATCHABLE = ['name', 'name_en', 'media_sha256', 'first_day', 'last_day', '
  * Hà Nội" is regions ["ha-noi"] with venueTypes ["bus_station"]. With both lists empty only the
  * listed sites take part.
  */
-export function siteTakesPart(p: Participants, site: { id: string; venue_type: string; regionPath: readonly string[] }): boolean {
+export function siteTakesPart(
+  p: Participants,
+  site: { id: string; venue_type: string; regionPath: readonly string[] },
+): boolean {
   if (p.sites.includes(site.id)) return true;
   if (p.regions.length === 0 && p.venueTypes.length === 0) return false;
   const regionOk = p.regions.length === 0 || site.regionPath.some((r) => p.regions.includes(r));
@@ -76,7 +107,13 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
   const siteIdsFor = (p: Participants): string[] =>
     sitesWithRegionPath
       .all()
-      .filter((s) => siteTakesPart(p, { id: s.id, venue_type: s.venue_type, regionPath: s.region_path ? (JSON.parse(s.region_path) as string[]) : [] }))
+      .filter((s) =>
+        siteTakesPart(p, {
+          id: s.id,
+          venue_type: s.venue_type,
+          regionPath: s.region_path ? (JSON.parse(s.region_path) as string[]) : [],
+        }),
+      )
       .map((s) => s.id);
 
   const update = db.transaction((id: string, patch: CampaignPatch, actor: string) => {
@@ -86,15 +123,28 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
     const changed = keys.filter((k) => patch[k] !== before[k]);
     if (changed.length === 0) return before;
     const sets = changed.map((k) => `${k} = @${k}`).join(', ');
-    const closed = patch.status === 'closed' && before.status !== 'closed' ? ', closed_at_ms = @now' : patch.status === 'active' ? ', closed_at_ms = NULL' : '';
+    const closed =
+      patch.status === 'closed' && before.status !== 'closed'
+        ? ', closed_at_ms = @now'
+        : patch.status === 'active'
+          ? ', closed_at_ms = NULL'
+          : '';
     // Built from a fixed column list, never from request keys; cached per shape by SQLite.
-    db.prepare(`UPDATE campaigns SET ${sets}, version = version + 1, updated_at_ms = @now${closed} WHERE id = @id`).run({
+    db.prepare(
+      `UPDATE campaigns SET ${sets}, version = version + 1, updated_at_ms = @now${closed} WHERE id = @id`,
+    ).run({
       ...Object.fromEntries(changed.map((k) => [k, patch[k]])),
       id,
       now: clock.now(),
     });
     const after = byId.get(id)!;
-    audit.record({ actor, action: 'campaign.update', objectType: 'campaign', objectId: id, detail: { version: after.version, ...diff(before, after, changed) } });
+    audit.record({
+      actor,
+      action: 'campaign.update',
+      objectType: 'campaign',
+      objectId: id,
+      detail: { version: after.version, ...diff(before, after, changed) },
+    });
     return after;
   });
 

@@ -26,7 +26,18 @@ export function mediaRepository(db: Db, clock: Clock, audit: AuditRepository) {
     add: db.transaction((row: Omit<MediaRow, 'created_at_ms'>, actor: string) => {
       const added = insert.run({ ...row, now: clock.now() }).changes > 0;
       if (added) {
-        audit.record({ actor, action: 'media.add', objectType: 'media', objectId: row.sha256, detail: { name: row.original_name, bytes: row.bytes, durationMs: row.duration_ms, mimeType: row.mime_type } });
+        audit.record({
+          actor,
+          action: 'media.add',
+          objectType: 'media',
+          objectId: row.sha256,
+          detail: {
+            name: row.original_name,
+            bytes: row.bytes,
+            durationMs: row.duration_ms,
+            mimeType: row.mime_type,
+          },
+        });
       }
       return added;
     }),

@@ -16,7 +16,8 @@ export interface OverrideRow {
 
 /** Frequency raises, kept as history: the site's current value is its newest row. */
 export function overridesRepository(db: Db, clock: Clock, audit: AuditRepository) {
-  const select = 'SELECT o.*, u.username AS set_by_name FROM frequency_overrides o JOIN users u ON u.id = o.set_by';
+  const select =
+    'SELECT o.*, u.username AS set_by_name FROM frequency_overrides o JOIN users u ON u.id = o.set_by';
   const history = db.prepare<[{ c: string | null; s: string | null }], OverrideRow>(
     `${select} WHERE (@c IS NULL OR o.campaign_id = @c) AND (@s IS NULL OR o.site_id = @s) ORDER BY o.set_at_ms DESC, o.id DESC`,
   );
@@ -33,23 +34,42 @@ export function overridesRepository(db: Db, clock: Clock, audit: AuditRepository
      VALUES (@campaign_id, @site_id, @plays_per_day, @reason, @set_by, @now, @now)`,
   );
   return {
-    history: (filter: { campaignId?: string; siteId?: string }) => history.all({ c: filter.campaignId ?? null, s: filter.siteId ?? null }),
+    history: (filter: { campaignId?: string; siteId?: string }) =>
+      history.all({ c: filter.campaignId ?? null, s: filter.siteId ?? null }),
     current: (campaignId: string, siteId: string) => current.get(campaignId, siteId),
     /** The value in force at every site of a campaign that has one. */
     currentForCampaign: (campaignId: string) => currentForCampaign.all(campaignId),
     /** Takes effect at once; the scheduler re-plans the rest of the day. */
-    add: db.transaction((o: { campaignId: string; siteId: string; playsPerDay: number; reason: string; setBy: string }, previous: number) => {
-      const info = insert.run({ campaign_id: o.campaignId, site_id: o.siteId, plays_per_day: o.playsPerDay, reason: o.reason, set_by: o.setBy, now: clock.now() });
-      const id = Number(info.lastInsertRowid);
-      audit.record({
-        actor: o.setBy,
-        action: 'override.raise',
-        objectType: 'site',
-        objectId: o.siteId,
-        detail: { campaignId: o.campaignId, overrideId: id, before: previous, after: o.playsPerDay, reason: o.reason },
-      });
-      return byId.get(id)!;
-    }),
+    add: db.transaction(
+      (
+        o: { campaignId: string; siteId: string; playsPerDay: number; reason: string; setBy: string },
+        previous: number,
+      ) => {
+        const info = insert.run({
+          campaign_id: o.campaignId,
+          site_id: o.siteId,
+          plays_per_day: o.playsPerDay,
+          reason: o.reason,
+          set_by: o.setBy,
+          now: clock.now(),
+        });
+        const id = Number(info.lastInsertRowid);
+        audit.record({
+          actor: o.setBy,
+          action: 'override.raise',
+          objectType: 'site',
+          objectId: o.siteId,
+          detail: {
+            campaignId: o.campaignId,
+            overrideId: id,
+            before: previous,
+            after: o.playsPerDay,
+            reason: o.reason,
+          },
+        });
+        return byId.get(id)!;
+      },
+    ),
   };
 }
 export type OverridesRepository = ReturnType<typeof overridesRepository>;

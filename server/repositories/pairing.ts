@@ -59,17 +59,23 @@ export function pairingRepository(db: Db) {
   const screenById = db.prepare<[string], PlayerScreenRow>(
     `SELECT ${screenCols} FROM screens s JOIN sites si ON si.id = s.site_id WHERE s.id = ?`,
   );
-  const siteById = db.prepare<[string], { id: string; name: string; time_zone: string }>('SELECT id, name, time_zone FROM sites WHERE id = ?');
+  const siteById = db.prepare<[string], { id: string; name: string; time_zone: string }>(
+    'SELECT id, name, time_zone FROM sites WHERE id = ?',
+  );
   const insertCode = db.prepare(
     'INSERT OR IGNORE INTO pairing_codes (code, secret_hash, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)',
   );
-  const purgeCodes = db.prepare('DELETE FROM pairing_codes WHERE expires_at_ms < ? AND claimed_screen_id IS NULL');
+  const purgeCodes = db.prepare(
+    'DELETE FROM pairing_codes WHERE expires_at_ms < ? AND claimed_screen_id IS NULL',
+  );
   const codeByCode = db.prepare<[string], PairingCodeRow>('SELECT * FROM pairing_codes WHERE code = ?');
   const screenByName = db.prepare<[string, string], { id: string; token_hash: string | null }>(
     'SELECT id, token_hash FROM screens WHERE site_id = ? AND name = ?',
   );
   const reopen = db.prepare(`UPDATE screens SET status = 'unpaired' WHERE id = ? AND token_hash IS NULL`);
-  const nameTaken = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM screens WHERE site_id = ? AND name = ?');
+  const nameTaken = db.prepare<[string, string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM screens WHERE site_id = ? AND name = ?',
+  );
   const insertScreen = db.prepare(
     `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms, paired_at_ms)
      VALUES (@id, @siteId, @name, @status, @tokenHash, @now, @pairedAt)`,
@@ -96,15 +102,21 @@ export function pairingRepository(db: Db) {
     `INSERT INTO enrolment_tokens (token_hash, site_id, name_prefix, uses_total, uses_left, created_by, created_at_ms, expires_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const enrolmentByHash = db.prepare<[string], EnrolmentRow>('SELECT * FROM enrolment_tokens WHERE token_hash = ?');
-  const useEnrolment = db.prepare('UPDATE enrolment_tokens SET uses_left = uses_left - 1 WHERE token_hash = ? AND uses_left > 0');
+  const enrolmentByHash = db.prepare<[string], EnrolmentRow>(
+    'SELECT * FROM enrolment_tokens WHERE token_hash = ?',
+  );
+  const useEnrolment = db.prepare(
+    'UPDATE enrolment_tokens SET uses_left = uses_left - 1 WHERE token_hash = ? AND uses_left > 0',
+  );
   const plansFrom = db.prepare<[string, string], ScreenPlanRow>(
     'SELECT local_date, version, plan FROM screen_plans WHERE screen_id = ? AND local_date >= ? ORDER BY local_date',
   );
   const planVersion = db.prepare<[string], { v: number | null }>(
     'SELECT MAX(version) AS v FROM screen_plans WHERE screen_id = ?',
   );
-  const mediaBySha = db.prepare<[string], MediaRow>('SELECT sha256, mime_type, bytes, duration_ms FROM media WHERE sha256 = ?');
+  const mediaBySha = db.prepare<[string], MediaRow>(
+    'SELECT sha256, mime_type, bytes, duration_ms FROM media WHERE sha256 = ?',
+  );
   const campaignsByMedia = db.prepare<[string], { id: string }>(
     `SELECT id FROM campaigns WHERE media_sha256 = ? ORDER BY (status = 'active') DESC, updated_at_ms DESC`,
   );
@@ -130,26 +142,36 @@ export function pairingRepository(db: Db) {
     code: (code: string) => codeByCode.get(code),
 
     /** Staff attach a waiting player to a site: the screen exists from now, without a credential. */
-    claim: db.transaction((code: string, siteId: string, screenName: string, userId: string, now: number): ClaimResult => {
-      const row = codeByCode.get(code);
-      if (!row) return { ok: false, reason: 'unknown' };
-      if (row.claimed_screen_id) return { ok: false, reason: 'claimed' };
-      if (row.expires_at_ms <= now) return { ok: false, reason: 'expired' };
-      if (!siteById.get(siteId)) return { ok: false, reason: 'site_unknown' };
-      // A screen defined in a playlist file (or one whose PC was replaced after a revoke) is
-      // waiting under its name without a credential: the player takes it over, plans and all.
-      const existing = screenByName.get(siteId, screenName);
-      if (existing) {
-        if (existing.token_hash) return { ok: false, reason: 'name_taken' };
-        reopen.run(existing.id);
-        markClaimed.run(existing.id, userId, now, code);
-        return { ok: true, screenId: existing.id, name: screenName, existing: true };
-      }
-      const screenId = `scr-${randomUUID()}`;
-      insertScreen.run({ id: screenId, siteId, name: screenName, status: 'unpaired', tokenHash: null, now, pairedAt: null });
-      markClaimed.run(screenId, userId, now, code);
-      return { ok: true, screenId, name: screenName, existing: false };
-    }),
+    claim: db.transaction(
+      (code: string, siteId: string, screenName: string, userId: string, now: number): ClaimResult => {
+        const row = codeByCode.get(code);
+        if (!row) return { ok: false, reason: 'unknown' };
+        if (row.claimed_screen_id) return { ok: false, reason: 'claimed' };
+        if (row.expires_at_ms <= now) return { ok: false, reason: 'expired' };
+        if (!siteById.get(siteId)) return { ok: false, reason: 'site_unknown' };
+        // A screen defined in a playlist file (or one whose PC was replaced after a revoke) is
+        // waiting under its name without a credential: the player takes it over, plans and all.
+        const existing = screenByName.get(siteId, screenName);
+        if (existing) {
+          if (existing.token_hash) return { ok: false, reason: 'name_taken' };
+          reopen.run(existing.id);
+          markClaimed.run(existing.id, userId, now, code);
+          return { ok: true, screenId: existing.id, name: screenName, existing: true };
+        }
+        const screenId = `scr-${randomUUID()}`;
+        insertScreen.run({
+          id: screenId,
+          siteId,
+          name: screenName,
+          status: 'unpaired',
+          tokenHash: null,
+          now,
+          pairedAt: null,
+        });
+        markClaimed.run(screenId, userId, now, code);
+        return { ok: true, screenId, name: screenName, existing: false };
+      },
+    ),
 
     /** The waiting player collects its credential; only the hash is written. */
     deliver: db.transaction((code: string, screenId: string, tokenHash: string, now: number): boolean => {
@@ -158,13 +180,26 @@ export function pairingRepository(db: Db) {
       return true;
     }),
 
-    createEnrolment(tokenHash: string, siteId: string, namePrefix: string, uses: number, userId: string, now: number, expiresAt: number) {
+    createEnrolment(
+      tokenHash: string,
+      siteId: string,
+      namePrefix: string,
+      uses: number,
+      userId: string,
+      now: number,
+      expiresAt: number,
+    ) {
       insertEnrolment.run(tokenHash, siteId, namePrefix, uses, uses, userId, now, expiresAt);
     },
 
     /** One use of a provisioning file: a new screen with its credential, or why not. */
     enrol: db.transaction(
-      (enrolmentHash: string, tokenHash: string, suggestedName: string | undefined, now: number):
+      (
+        enrolmentHash: string,
+        tokenHash: string,
+        suggestedName: string | undefined,
+        now: number,
+      ):
         | { ok: true; screenId: string; siteId: string }
         | { ok: false; reason: 'unknown' | 'expired' | 'used_up' } => {
         const row = enrolmentByHash.get(enrolmentHash);
@@ -174,7 +209,15 @@ export function pairingRepository(db: Db) {
         const n = row.uses_total - row.uses_left + 1;
         const name = uniqueName(row.site_id, suggestedName ?? `${row.name_prefix} ${n}`);
         const screenId = `scr-${randomUUID()}`;
-        insertScreen.run({ id: screenId, siteId: row.site_id, name, status: 'online', tokenHash, now, pairedAt: now });
+        insertScreen.run({
+          id: screenId,
+          siteId: row.site_id,
+          name,
+          status: 'online',
+          tokenHash,
+          now,
+          pairedAt: now,
+        });
         return { ok: true, screenId, siteId: row.site_id };
       },
     ),

@@ -10,7 +10,16 @@ import type { SiteRow } from './sites.ts';
 /** The campaign columns planning reads, with its video's duration joined in. */
 export type PlanCampaignRow = Pick<
   CampaignRow,
-  'id' | 'media_sha256' | 'first_day' | 'last_day' | 'time_zone' | 'target_per_day' | 'average_basis' | 'make_good_cap_pct' | 'peak_profiles' | 'status'
+  | 'id'
+  | 'media_sha256'
+  | 'first_day'
+  | 'last_day'
+  | 'time_zone'
+  | 'target_per_day'
+  | 'average_basis'
+  | 'make_good_cap_pct'
+  | 'peak_profiles'
+  | 'status'
 > & { media_duration_ms: number | null };
 
 export type PlanSiteRow = Pick<SiteRow, 'id' | 'venue_type' | 'time_zone' | 'opening_hours' | 'peak_profile'>;
@@ -46,9 +55,15 @@ export function plansRepository(db: Db) {
             c.average_basis, c.make_good_cap_pct, c.peak_profiles, c.status
      FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256 ORDER BY c.id`,
   );
-  const site = db.prepare<[string], PlanSiteRow>('SELECT id, venue_type, time_zone, opening_hours, peak_profile FROM sites WHERE id = ?');
-  const screens = db.prepare<[], PlanScreenRow>(`SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE status != 'revoked' ORDER BY id`);
-  const screen = db.prepare<[string], PlanScreenRow>(`SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE id = ? AND status != 'revoked'`);
+  const site = db.prepare<[string], PlanSiteRow>(
+    'SELECT id, venue_type, time_zone, opening_hours, peak_profile FROM sites WHERE id = ?',
+  );
+  const screens = db.prepare<[], PlanScreenRow>(
+    `SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE status != 'revoked' ORDER BY id`,
+  );
+  const screen = db.prepare<[string], PlanScreenRow>(
+    `SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE id = ? AND status != 'revoked'`,
+  );
   const achieved = db.prepare<[string, string], { local_date: string; n: number }>(
     // `+campaign_id` keeps SQLite on the per-screen index: without statistics it would otherwise
     // scan the whole campaign's plays through plays_campaign_day for every screen.
@@ -60,15 +75,21 @@ export function plansRepository(db: Db) {
   const plansFrom = db.prepare<[string, string], StoredPlanRow>(
     'SELECT local_date, version, inputs_hash, plan FROM screen_plans WHERE screen_id = ? AND local_date >= ? ORDER BY local_date',
   );
-  const maxVersion = db.prepare<[string], { v: number | null }>('SELECT MAX(version) AS v FROM screen_plans WHERE screen_id = ?');
+  const maxVersion = db.prepare<[string], { v: number | null }>(
+    'SELECT MAX(version) AS v FROM screen_plans WHERE screen_id = ?',
+  );
   const upsertPlan = db.prepare(
     `INSERT INTO screen_plans (screen_id, local_date, version, inputs_hash, plan, computed_at_ms) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (screen_id, local_date) DO UPDATE SET version = excluded.version, inputs_hash = excluded.inputs_hash,
        plan = excluded.plan, computed_at_ms = excluded.computed_at_ms`,
   );
   const setPlanVersion = db.prepare('UPDATE screens SET plan_version = ? WHERE id = ?');
-  const hasRun = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM cron_runs WHERE job = ? AND period_key = ?');
-  const recordRun = db.prepare('INSERT OR IGNORE INTO cron_runs (job, period_key, ran_at_ms) VALUES (?, ?, ?)');
+  const hasRun = db.prepare<[string, string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM cron_runs WHERE job = ? AND period_key = ?',
+  );
+  const recordRun = db.prepare(
+    'INSERT OR IGNORE INTO cron_runs (job, period_key, ran_at_ms) VALUES (?, ?, ?)',
+  );
   const lastRun = db.prepare<[string], { period_key: string; ran_at_ms: number }>(
     'SELECT period_key, ran_at_ms FROM cron_runs WHERE job = ? ORDER BY ran_at_ms DESC, period_key DESC LIMIT 1',
   );
@@ -83,7 +104,8 @@ export function plansRepository(db: Db) {
 
   return {
     /** Every play of a campaign, streamed (the simulator's and auditors' whole-campaign checks). */
-    playsOfCampaign: (campaignId: string) => playsOfCampaign.iterate(campaignId) as IterableIterator<CampaignPlayRow>,
+    playsOfCampaign: (campaignId: string) =>
+      playsOfCampaign.iterate(campaignId) as IterableIterator<CampaignPlayRow>,
     campaigns: () => campaigns.all(),
     site: (id: string) => site.get(id),
     screens: () => screens.all(),
@@ -91,19 +113,26 @@ export function plansRepository(db: Db) {
     /** Completed plays per local date for one screen and campaign. */
     achieved: (screenId: string, campaignId: string): Record<string, number> =>
       Object.fromEntries(achieved.all(screenId, campaignId).map((r) => [r.local_date, r.n])),
-    playedOn: (screenId: string, campaignId: string, date: string) => playedOn.all(screenId, campaignId, date).map((r) => ({ startedAt: r.started_ms })),
+    playedOn: (screenId: string, campaignId: string, date: string) =>
+      playedOn.all(screenId, campaignId, date).map((r) => ({ startedAt: r.started_ms })),
     plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
     maxVersion: (screenId: string) => maxVersion.get(screenId)?.v ?? 0,
     /** Writes the changed days under one new version for the screen (one transaction). */
     savePlans: db.transaction(
-      (screenId: string, version: number, rows: Array<{ date: string; inputsHash: string; plan: string }>, now: number) => {
+      (
+        screenId: string,
+        version: number,
+        rows: Array<{ date: string; inputsHash: string; plan: string }>,
+        now: number,
+      ) => {
         for (const r of rows) upsertPlan.run(screenId, r.date, version, r.inputsHash, r.plan, now);
         setPlanVersion.run(version, screenId);
       },
     ),
     hasRun: (job: string, periodKey: string) => hasRun.get(job, periodKey)!.n > 0,
     /** True if this call recorded the run (false: it was already recorded). */
-    recordRun: (job: string, periodKey: string, now: number) => recordRun.run(job, periodKey, now).changes === 1,
+    recordRun: (job: string, periodKey: string, now: number) =>
+      recordRun.run(job, periodKey, now).changes === 1,
     lastRun: (job: string) => lastRun.get(job),
     /** Screens marked online whose last sign of life is older than `cutoff`; now offline. */
     sweepOffline: (cutoff: number) => sweep.all(cutoff).map((r) => r.id),

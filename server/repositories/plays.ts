@@ -83,12 +83,21 @@ export function playsRepository(db: Db) {
   const bySeq = db.prepare<[string, number], { seq: number; hash: string }>(
     'SELECT seq, hash FROM plays WHERE screen_id = ? AND seq = ? ORDER BY received_at_ms LIMIT 1',
   );
-  const lastSeq = db.prepare<[string], { s: number | null }>('SELECT MAX(seq) AS s FROM plays WHERE screen_id = ?');
-  const chainRows = db.prepare<[string], PlayRow>('SELECT * FROM plays WHERE screen_id = ? ORDER BY seq, received_at_ms');
+  const lastSeq = db.prepare<[string], { s: number | null }>(
+    'SELECT MAX(seq) AS s FROM plays WHERE screen_id = ?',
+  );
+  const chainRows = db.prepare<[string], PlayRow>(
+    'SELECT * FROM plays WHERE screen_id = ? ORDER BY seq, received_at_ms',
+  );
   const byId = db.prepare<[string], PlayRow>('SELECT * FROM plays WHERE play_id = ?');
   const setStatus = db.prepare('UPDATE plays SET chain_status = ? WHERE play_id = ?');
-  const countForScreen = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM plays WHERE screen_id = ?');
-  const profileOf = db.prepare<[string, string], { site_profile: string | null; venue_type: string; campaign_profiles: string | null }>(
+  const countForScreen = db.prepare<[string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM plays WHERE screen_id = ?',
+  );
+  const profileOf = db.prepare<
+    [string, string],
+    { site_profile: string | null; venue_type: string; campaign_profiles: string | null }
+  >(
     `SELECT si.peak_profile AS site_profile, si.venue_type, c.peak_profiles AS campaign_profiles
      FROM sites si LEFT JOIN campaigns c ON c.id = ? WHERE si.id = ?`,
   );
@@ -116,7 +125,8 @@ export function playsRepository(db: Db) {
     let profile: PeakProfile | null = null;
     try {
       if (row?.site_profile) profile = JSON.parse(row.site_profile) as PeakProfile;
-      else if (row?.campaign_profiles) profile = (JSON.parse(row.campaign_profiles) as Record<string, PeakProfile>)[row.venue_type] ?? null;
+      else if (row?.campaign_profiles)
+        profile = (JSON.parse(row.campaign_profiles) as Record<string, PeakProfile>)[row.venue_type] ?? null;
     } catch {
       profile = null;
     }
@@ -132,9 +142,12 @@ export function playsRepository(db: Db) {
       const startedMs = Date.parse(r.startedAt);
       const local = localParts(startedMs, ctx.timeZone);
       const profile = peakProfile(ctx.siteId, r.campaignId);
-      const inPeak = profile ? (profile[local.weekday * 24 + local.hour] ?? 0) > PEAK_WEIGHT_THRESHOLD : false;
+      const inPeak = profile
+        ? (profile[local.weekday * 24 + local.hour] ?? 0) > PEAK_WEIGHT_THRESHOLD
+        : false;
       // The predecessor is usually the record just before it in the same batch.
-      const previous = r.seq === 1 ? undefined : before?.seq === r.seq - 1 ? before : bySeq.get(ctx.screenId, r.seq - 1);
+      const previous =
+        r.seq === 1 ? undefined : before?.seq === r.seq - 1 ? before : bySeq.get(ctx.screenId, r.seq - 1);
       before = { seq: r.seq, hash: r.hash };
       const chainStatus = linkStatus(r, previous);
       const changes = insert.run({
@@ -174,8 +187,9 @@ export function playsRepository(db: Db) {
     return result;
   });
 
-  const ingestManyTx = db.transaction((jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]) =>
-    jobs.map((j) => ingestTx(j.ctx, j.records)),
+  const ingestManyTx = db.transaction(
+    (jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]) =>
+      jobs.map((j) => ingestTx(j.ctx, j.records)),
   );
 
   /** synchronous cannot change inside a transaction, so it is switched around it and restored. */
@@ -192,7 +206,8 @@ export function playsRepository(db: Db) {
 
   return {
     /** Inserts a batch in one transaction committed with synchronous=FULL. */
-    ingest: (ctx: IngestContext, records: readonly PlayRecord[]): IngestResult => durably(() => ingestTx(ctx, records)),
+    ingest: (ctx: IngestContext, records: readonly PlayRecord[]): IngestResult =>
+      durably(() => ingestTx(ctx, records)),
     /**
      * Group commit: batches from many screens that arrived together go into one transaction
      * and one FULL commit, so a reconnect storm pays one fsync per group, not per screen.

@@ -110,9 +110,12 @@ export type PlayInsert = PlayRow;
 const SCOPE = `(@sites IS NULL OR site_id IN (SELECT value FROM json_each(@sites)))`;
 
 export function reportsRepository(db: Db) {
-  const campaignSql = 'SELECT c.*, m.duration_ms AS media_duration_ms FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256';
+  const campaignSql =
+    'SELECT c.*, m.duration_ms AS media_duration_ms FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256';
   const campaign = db.prepare<[string], ReportCampaignRow>(`${campaignSql} WHERE c.id = ?`);
-  const campaigns = db.prepare<[], ReportCampaignRow>(`${campaignSql} ORDER BY c.status = 'active' DESC, c.first_day DESC`);
+  const campaigns = db.prepare<[], ReportCampaignRow>(
+    `${campaignSql} ORDER BY c.status = 'active' DESC, c.first_day DESC`,
+  );
   const sites = db.prepare<[], ReportSiteRow>(
     'SELECT id, name, venue_type, region_id, time_zone, opening_hours, peak_profile FROM sites ORDER BY id',
   );
@@ -140,14 +143,20 @@ export function reportsRepository(db: Db) {
      FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
   );
-  const evidence = db.prepare<{ campaign: string; from: string; to: string; sites: string | null }, EvidenceRow>(
+  const evidence = db.prepare<
+    { campaign: string; from: string; to: string; sites: string | null },
+    EvidenceRow
+  >(
     `SELECT play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, started_at, ended_at,
             seconds_shown, outcome, reason, player_version, seq, prev_hash, hash, chain_status, local_date, local_hour,
             in_peak, received_at_ms
      FROM plays WHERE campaign_id = @campaign AND local_date BETWEEN @from AND @to AND ${SCOPE}
      ORDER BY screen_id, seq`,
   );
-  const chainSummary = db.prepare<{ campaign: string; from: string; to: string; sites: string | null }, ChainSummaryRow>(
+  const chainSummary = db.prepare<
+    { campaign: string; from: string; to: string; sites: string | null },
+    ChainSummaryRow
+  >(
     `SELECT screen_id, COUNT(*) AS plays, SUM(chain_status <> 'ok') AS not_ok,
             SUM(chain_status = 'gap') AS gaps, SUM(chain_status = 'mismatch') AS mismatches,
             MIN(seq) AS first_seq, MAX(seq) AS last_seq
@@ -156,7 +165,9 @@ export function reportsRepository(db: Db) {
   );
   // The plan service stores { items, campaigns: [{ campaignId, target, … }] } per screen and day;
   // the day's planned count for a campaign is its target there (make-goods included).
-  const hashAt = db.prepare<[string, number], { hash: string }>('SELECT hash FROM plays WHERE screen_id = ? AND seq = ?');
+  const hashAt = db.prepare<[string, number], { hash: string }>(
+    'SELECT hash FROM plays WHERE screen_id = ? AND seq = ?',
+  );
   const plannedOn = db.prepare<{ campaign: string; date: string }, { screen_id: string; planned: number }>(
     `SELECT screen_id,
             coalesce((SELECT SUM(json_extract(c.value, '$.target')) FROM json_each(plan, '$.campaigns') AS c
@@ -165,7 +176,10 @@ export function reportsRepository(db: Db) {
   );
   // Starts of one screen's planned items for a campaign on a day. Items written by the plan
   // service name their campaign; older rows (a bare array of items) are matched by media.
-  const plannedStarts = db.prepare<{ screen: string; date: string; campaign: string; media: string }, { start: number }>(
+  const plannedStarts = db.prepare<
+    { screen: string; date: string; campaign: string; media: string },
+    { start: number }
+  >(
     `SELECT json_extract(i.value, '$.start') AS start
      FROM screen_plans p, json_each(p.plan, CASE json_type(p.plan) WHEN 'array' THEN '$' ELSE '$.items' END) AS i
      WHERE p.screen_id = @screen AND p.local_date = @date AND json_valid(p.plan)
@@ -173,7 +187,9 @@ export function reportsRepository(db: Db) {
                     json_extract(i.value, '$.mediaSha256') = @media)
      ORDER BY start`,
   );
-  const plannedScreens = db.prepare<[string], { screen_id: string }>('SELECT screen_id FROM screen_plans WHERE local_date = ?');
+  const plannedScreens = db.prepare<[string], { screen_id: string }>(
+    'SELECT screen_id FROM screen_plans WHERE local_date = ?',
+  );
   const insertSaved = db.prepare(
     `INSERT INTO reports (kind, campaign_id, period_first, period_last, generated_at_ms, file_name, checksum)
      VALUES (@kind, @campaign_id, @period_first, @period_last, @generated_at_ms, @file_name, @checksum)
@@ -181,7 +197,9 @@ export function reportsRepository(db: Db) {
        period_last = excluded.period_last, generated_at_ms = excluded.generated_at_ms,
        file_name = excluded.file_name, checksum = excluded.checksum`,
   );
-  const listSaved = db.prepare<[], SavedReportRow>('SELECT * FROM reports ORDER BY period_first DESC, id DESC');
+  const listSaved = db.prepare<[], SavedReportRow>(
+    'SELECT * FROM reports ORDER BY period_first DESC, id DESC',
+  );
   const getSaved = db.prepare<[number], SavedReportRow>('SELECT * FROM reports WHERE id = ?');
   const findSaved = db.prepare<[string, string, string], SavedReportRow>(
     'SELECT * FROM reports WHERE kind = ? AND campaign_id = ? AND period_first = ?',
@@ -220,7 +238,9 @@ export function reportsRepository(db: Db) {
     plannedScreens: (date: string) => new Set(plannedScreens.all(date).map((r) => r.screen_id)),
     /** Start instants of the plan items issued to a screen for a campaign on a local day. */
     plannedStarts: (screenId: string, date: string, campaignId: string, mediaSha256: string | null) =>
-      plannedStarts.all({ screen: screenId, date, campaign: campaignId, media: mediaSha256 ?? '' }).map((r) => r.start),
+      plannedStarts
+        .all({ screen: screenId, date, campaign: campaignId, media: mediaSha256 ?? '' })
+        .map((r) => r.start),
     saveReport: (row: Omit<SavedReportRow, 'id'>) => {
       insertSaved.run(row);
       return findSaved.get(row.kind, row.campaign_id, row.period_first)!;

@@ -41,7 +41,9 @@ export function screenSessionsRepository(db: Db) {
          reason = 'server_stopped'
      WHERE disconnected_at_ms IS NULL`,
   );
-  const ofScreen = db.prepare<[string], ScreenSessionRow>('SELECT * FROM screen_sessions WHERE screen_id = ? ORDER BY connected_at_ms, id');
+  const ofScreen = db.prepare<[string], ScreenSessionRow>(
+    'SELECT * FROM screen_sessions WHERE screen_id = ? ORDER BY connected_at_ms, id',
+  );
   const overlapping = db.prepare<{ start: number; end: number }, SessionSpan>(
     `SELECT screen_id, connected_at_ms, disconnected_at_ms FROM screen_sessions
        WHERE disconnected_at_ms > @start AND connected_at_ms < @end
@@ -61,7 +63,8 @@ export function screenSessionsRepository(db: Db) {
     /** The screen's first authenticated socket said hello; no-op while a session is open. */
     open: (screenId: string, now: number): boolean => open.run(screenId, now).changes === 1,
     /** The screen's last socket went. */
-    close: (screenId: string, now: number, reason: SessionEndReason): boolean => close.run({ screen: screenId, now, reason }).changes === 1,
+    close: (screenId: string, now: number, reason: SessionEndReason): boolean =>
+      close.run({ screen: screenId, now, reason }).changes === 1,
     /** On start: sessions a previous process never closed end at their screen's last_seen_ms. */
     closeDangling: (): number => closeDangling.run().changes,
     ofScreen: (screenId: string) => ofScreen.all(screenId),
@@ -77,9 +80,18 @@ export function screenSessionsRepository(db: Db) {
       return xs.length ? Math.min(...xs) : null;
     },
     /** Closed sessions as tests and the simulator seed them; the live path is the gateway. */
-    insertClosed: db.transaction((rows: Iterable<{ screen_id: string; connected_at_ms: number; disconnected_at_ms: number; reason: SessionEndReason }>) => {
-      for (const r of rows) insertSpan.run(r);
-    }),
+    insertClosed: db.transaction(
+      (
+        rows: Iterable<{
+          screen_id: string;
+          connected_at_ms: number;
+          disconnected_at_ms: number;
+          reason: SessionEndReason;
+        }>,
+      ) => {
+        for (const r of rows) insertSpan.run(r);
+      },
+    ),
   };
 }
 export type ScreenSessionsRepository = ReturnType<typeof screenSessionsRepository>;

@@ -39,7 +39,9 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
   const byId = db.prepare<[string], ScreenRow>('SELECT * FROM screens WHERE id = ?');
   const all = db.prepare<[], ScreenRow>('SELECT * FROM screens ORDER BY site_id, name');
   const bySite = db.prepare<[string], ScreenRow>('SELECT * FROM screens WHERE site_id = ? ORDER BY name');
-  const byToken = db.prepare<[string], ScreenRow>("SELECT * FROM screens WHERE token_hash = ? AND status <> 'revoked'");
+  const byToken = db.prepare<[string], ScreenRow>(
+    "SELECT * FROM screens WHERE token_hash = ? AND status <> 'revoked'",
+  );
   const insert = db.prepare(
     `INSERT INTO screens (id, site_id, name, resolution, orientation, source, created_at_ms)
      VALUES (@id, @site_id, @name, @resolution, @orientation, @source, @now)`,
@@ -52,7 +54,9 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
        orientation = COALESCE(@orientation, orientation) WHERE id = @id`,
   );
   const setStatus = db.prepare('UPDATE screens SET status = ? WHERE id = ?');
-  const revoke = db.prepare("UPDATE screens SET status = 'revoked', token_hash = NULL, revoked_at_ms = ? WHERE id = ?");
+  const revoke = db.prepare(
+    "UPDATE screens SET status = 'revoked', token_hash = NULL, revoked_at_ms = ? WHERE id = ?",
+  );
   const touch = db.prepare(
     `UPDATE screens SET last_seen_ms = @now, status = CASE WHEN status = 'revoked' THEN status ELSE 'online' END,
        player_version = COALESCE(@player_version, player_version), status_json = COALESCE(@status_json, status_json) WHERE id = @id`,
@@ -83,7 +87,13 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
     findByTokenHash: (tokenHash: string) => byToken.get(tokenHash),
     create: db.transaction((s: NewScreen, actor: string) => {
       insert.run(toInsert(s));
-      audit.record({ actor, action: 'screen.create', objectType: 'screen', objectId: s.id, detail: { siteId: s.siteId, name: s.name } });
+      audit.record({
+        actor,
+        action: 'screen.create',
+        objectType: 'screen',
+        objectId: s.id,
+        detail: { siteId: s.siteId, name: s.name },
+      });
       return byId.get(s.id)!;
     }),
     /** Insert or replace the file-defined fields (the playlist loader); pairing and status stay. */
@@ -91,25 +101,49 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
       if (byId.get(s.id)) replaceFromFile.run(toInsert(s));
       else insert.run(toInsert(s));
     },
-    update: db.transaction((id: string, patch: { name?: string; resolution?: string; orientation?: string }, actor: string) => {
-      const before = byId.get(id);
-      if (!before) return undefined;
-      patchStmt.run({ id, name: patch.name ?? null, resolution: patch.resolution ?? null, orientation: patch.orientation ?? null });
-      const after = byId.get(id)!;
-      audit.record({ actor, action: 'screen.update', objectType: 'screen', objectId: id, detail: diff(before, after, Object.keys(patch)) });
-      return after;
-    }),
+    update: db.transaction(
+      (id: string, patch: { name?: string; resolution?: string; orientation?: string }, actor: string) => {
+        const before = byId.get(id);
+        if (!before) return undefined;
+        patchStmt.run({
+          id,
+          name: patch.name ?? null,
+          resolution: patch.resolution ?? null,
+          orientation: patch.orientation ?? null,
+        });
+        const after = byId.get(id)!;
+        audit.record({
+          actor,
+          action: 'screen.update',
+          objectType: 'screen',
+          objectId: id,
+          detail: diff(before, after, Object.keys(patch)),
+        });
+        return after;
+      },
+    ),
     setStatus: (id: string, status: ScreenStatus) => void setStatus.run(status, id),
     revoke: db.transaction((id: string, actor: string, reason?: string) => {
       const before = byId.get(id);
       if (!before) return undefined;
       revoke.run(clock.now(), id);
-      audit.record({ actor, action: 'screen.revoke', objectType: 'screen', objectId: id, detail: { siteId: before.site_id, previousStatus: before.status, reason: reason ?? null } });
+      audit.record({
+        actor,
+        action: 'screen.revoke',
+        objectType: 'screen',
+        objectId: id,
+        detail: { siteId: before.site_id, previousStatus: before.status, reason: reason ?? null },
+      });
       return byId.get(id)!;
     }),
     /** The player gateway calls this on every message; not audited (it is not a person's change). */
     touchSeen: (id: string, opts: { playerVersion?: string; statusJson?: string } = {}) =>
-      void touch.run({ id, now: clock.now(), player_version: opts.playerVersion ?? null, status_json: opts.statusJson ?? null }),
+      void touch.run({
+        id,
+        now: clock.now(),
+        player_version: opts.playerVersion ?? null,
+        status_json: opts.statusJson ?? null,
+      }),
     /** Pairing: stores only the hash of the new credential. Audit it in the pairing transaction. */
     setTokenHash: (id: string, tokenHash: string) => void setToken.run(tokenHash, clock.now(), id),
     setPlanVersion: (id: string, version: number) => void setPlanVersion.run(version, id),

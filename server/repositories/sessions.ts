@@ -1,7 +1,9 @@
 import type { Db } from '../db/database.ts';
 
 export function sessionsRepository(db: Db) {
-  const insert = db.prepare('INSERT INTO sessions (token_hash, user_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO sessions (token_hash, user_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)',
+  );
   const find = db.prepare<[string, number], { user_id: string; expires_at_ms: number }>(
     'SELECT user_id, expires_at_ms FROM sessions WHERE token_hash = ? AND expires_at_ms > ?',
   );
@@ -9,7 +11,8 @@ export function sessionsRepository(db: Db) {
   const removeForUser = db.prepare('DELETE FROM sessions WHERE user_id = ?');
   const purge = db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?');
   return {
-    create: (tokenHash: string, userId: string, now: number, ttlMs: number) => void insert.run(tokenHash, userId, now, now + ttlMs),
+    create: (tokenHash: string, userId: string, now: number, ttlMs: number) =>
+      void insert.run(tokenHash, userId, now, now + ttlMs),
     findUserId: (tokenHash: string, now: number) => find.get(tokenHash, now)?.user_id,
     remove: (tokenHash: string) => void remove.run(tokenHash),
     removeForUser: (userId: string) => void removeForUser.run(userId),

@@ -21,7 +21,19 @@ export interface SiteWithCount extends SiteRow {
   screen_count: number;
 }
 
-export type SiteFields = Pick<SiteRow, 'id' | 'name' | 'venue_type' | 'address' | 'region_id' | 'time_zone' | 'opening_hours' | 'peak_profile' | 'moving' | 'source'>;
+export type SiteFields = Pick<
+  SiteRow,
+  | 'id'
+  | 'name'
+  | 'venue_type'
+  | 'address'
+  | 'region_id'
+  | 'time_zone'
+  | 'opening_hours'
+  | 'peak_profile'
+  | 'moving'
+  | 'source'
+>;
 
 export interface SitePatch {
   name?: string;
@@ -80,7 +92,13 @@ export function sitesRepository(db: Db, clock: Clock, audit: AuditRepository) {
         now: clock.now(),
       });
       const after = byId.get(id)!;
-      audit.record({ actor, action: 'site.update', objectType: 'site', objectId: id, detail: diff(before, after, Object.keys(patch)) });
+      audit.record({
+        actor,
+        action: 'site.update',
+        objectType: 'site',
+        objectId: id,
+        detail: diff(before, after, Object.keys(patch)),
+      });
       return after;
     }),
   };
@@ -88,7 +106,11 @@ export function sitesRepository(db: Db, clock: Clock, audit: AuditRepository) {
 export type SitesRepository = ReturnType<typeof sitesRepository>;
 
 /** Before/after of the columns a change touched, for the audit log. */
-export function diff<T extends object>(before: T, after: T, keys: string[]): Record<string, { before: unknown; after: unknown }> {
+export function diff<T extends object>(
+  before: T,
+  after: T,
+  keys: string[],
+): Record<string, { before: unknown; after: unknown }> {
   const out: Record<string, { before: unknown; after: unknown }> = {};
   for (const k of keys) {
     const b = (before as Record<string, unknown>)[k];

@@ -30,7 +30,9 @@ export function usersRepository(db: Db) {
   const setRole = db.prepare('UPDATE users SET role = ? WHERE id = ?');
   const setDisplayName = db.prepare('UPDATE users SET display_name = ? WHERE id = ?');
   const setDisabled = db.prepare('UPDATE users SET disabled_at_ms = ? WHERE id = ?');
-  const scopesOf = db.prepare<[string], UserScope>('SELECT kind, ref_id FROM user_scopes WHERE user_id = ? ORDER BY kind, ref_id');
+  const scopesOf = db.prepare<[string], UserScope>(
+    'SELECT kind, ref_id FROM user_scopes WHERE user_id = ? ORDER BY kind, ref_id',
+  );
   const clearScopes = db.prepare('DELETE FROM user_scopes WHERE user_id = ?');
   const addScope = db.prepare('INSERT OR IGNORE INTO user_scopes (user_id, kind, ref_id) VALUES (?, ?, ?)');
   // A region scope covers every site in that region's subtree, however deep the tree is.
@@ -49,7 +51,8 @@ export function usersRepository(db: Db) {
     list: () => all.all(),
     count: () => count.get()!.n,
     insert: (row: Omit<UserRow, 'disabled_at_ms'>) => void insert.run(row),
-    setPassword: (id: string, hash: string, mustChange: boolean) => void setPassword.run(hash, mustChange ? 1 : 0, id),
+    setPassword: (id: string, hash: string, mustChange: boolean) =>
+      void setPassword.run(hash, mustChange ? 1 : 0, id),
     setRole: (id: string, role: Role) => void setRole.run(role, id),
     setDisplayName: (id: string, name: string) => void setDisplayName.run(name, id),
     setDisabled: (id: string, at: number | null) => void setDisabled.run(at, id),

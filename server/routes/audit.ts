@@ -7,7 +7,12 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/audit',
     {
       config: { roles: ['campaign_manager', 'auditor'] },
-      schema: { tags: ['audit'], summary: 'Who changed what, and when (paged, newest first)', querystring: AuditQuery, response: { 200: AuditPage } },
+      schema: {
+        tags: ['audit'],
+        summary: 'Who changed what, and when (paged, newest first)',
+        querystring: AuditQuery,
+        response: { 200: AuditPage },
+      },
     },
     async (request) => {
       const q = request.query;

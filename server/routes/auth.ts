@@ -47,7 +47,8 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'public' },
       schema: {
         tags: TAGS,
-        summary: 'Log in: returns a session token and sets the HttpOnly `sid` cookie. 5 failures in 15 minutes per IP and user name give 429.',
+        summary:
+          'Log in: returns a session token and sets the HttpOnly `sid` cookie. 5 failures in 15 minutes per IP and user name give 429.',
         security: [],
         body: LoginBody,
         response: { 200: LoginResponse },
@@ -70,9 +71,18 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!user || !ok || user.disabled_at_ms !== null) {
         limiter.fail(key);
         if (limiter.retryAfterMs(key) > 0) {
-          app.repos.audit.record({ actor: 'system', action: 'auth.locked-out', objectType: 'user', objectId: username, detail: { ip: request.ip } });
+          app.repos.audit.record({
+            actor: 'system',
+            action: 'auth.locked-out',
+            objectType: 'user',
+            objectId: username,
+            detail: { ip: request.ip },
+          });
         }
-        throw new AppError('INVALID_CREDENTIALS', 'Sai tên đăng nhập hoặc mật khẩu. / Wrong user name or password.');
+        throw new AppError(
+          'INVALID_CREDENTIALS',
+          'Sai tên đăng nhập hoặc mật khẩu. / Wrong user name or password.',
+        );
       }
       limiter.succeed(key);
       const token = randomToken();
@@ -90,7 +100,10 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/api/v1/auth/logout',
-    { config: { access: 'read', beforePasswordChange: true }, schema: { tags: TAGS, summary: 'End this session', response: { 200: Ok } } },
+    {
+      config: { access: 'read', beforePasswordChange: true },
+      schema: { tags: TAGS, summary: 'End this session', response: { 200: Ok } },
+    },
     async (request, reply) => {
       const token = sessionTokenOf(request);
       if (token) app.repos.sessions.remove(hashToken(token));
@@ -103,7 +116,11 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/auth/me',
     {
       config: { beforePasswordChange: true },
-      schema: { tags: TAGS, summary: 'The signed-in user, role and the sites in scope', response: { 200: Me } },
+      schema: {
+        tags: TAGS,
+        summary: 'The signed-in user, role and the sites in scope',
+        response: { 200: Me },
+      },
     },
     async (request) => me(request.user!.id),
   );
@@ -112,7 +129,12 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/auth/password',
     {
       config: { access: 'read', beforePasswordChange: true },
-      schema: { tags: TAGS, summary: 'Change your own password (required after a one-time password)', body: ChangePasswordBody, response: { 200: Ok } },
+      schema: {
+        tags: TAGS,
+        summary: 'Change your own password (required after a one-time password)',
+        body: ChangePasswordBody,
+        response: { 200: Ok },
+      },
     },
     async (request) => {
       await accounts.changePassword(request.user!.id, request.body.currentPassword, request.body.newPassword);

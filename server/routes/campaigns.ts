@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { Campaign, CampaignSite, IdParams, ParticipantsPreview, UpdateCampaignBody, listOf } from '#shared/schemas/api.ts';
+import {
+  Campaign,
+  CampaignSite,
+  IdParams,
+  ParticipantsPreview,
+  UpdateCampaignBody,
+  listOf,
+} from '#shared/schemas/api.ts';
 import { Participants, type VenueType } from '#shared/schemas/domain.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { CampaignPatch, CampaignRow } from '../repositories/campaigns.ts';
@@ -9,7 +16,8 @@ const TAGS = ['campaigns'];
 
 /** Campaigns (chiến dịch): everyone reads them; campaign managers edit them. */
 const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
-  const view = (row: CampaignRow) => campaignView(row, row.media_sha256 ? app.repos.media.get(row.media_sha256) : undefined, app.clock.now());
+  const view = (row: CampaignRow) =>
+    campaignView(row, row.media_sha256 ? app.repos.media.get(row.media_sha256) : undefined, app.clock.now());
   const getOr404 = (id: string) => {
     const row = app.repos.campaigns.get(id);
     if (!row) throw notFound('chiến dịch / campaign', id);
@@ -18,7 +26,13 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/campaigns',
-    { schema: { tags: TAGS, summary: 'Campaigns with their window, target and whether they run now', response: { 200: listOf(Campaign) } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Campaigns with their window, target and whether they run now',
+        response: { 200: listOf(Campaign) },
+      },
+    },
     async () => ({ items: app.repos.campaigns.list().map(view) }),
   );
 
@@ -40,7 +54,9 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const c = getOr404(request.params.id);
-      const overrides = new Map(app.repos.overrides.currentForCampaign(c.id).map((o) => [o.site_id, o.plays_per_day]));
+      const overrides = new Map(
+        app.repos.overrides.currentForCampaign(c.id).map((o) => [o.site_id, o.plays_per_day]),
+      );
       const items = app.repos.campaigns
         .participatingSiteIds(c.id)
         .filter((id) => request.scope.hasSite(id))
@@ -87,7 +103,8 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { roles: ['campaign_manager'] },
       schema: {
         tags: TAGS,
-        summary: 'Change a campaign (dates, target, average basis, peak profiles, participants, media); bumps its version',
+        summary:
+          'Change a campaign (dates, target, average basis, peak profiles, participants, media); bumps its version',
         params: IdParams,
         body: UpdateCampaignBody,
         response: { 200: Campaign },
@@ -99,14 +116,18 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       const firstDay = b.firstDay ?? before.first_day;
       const lastDay = b.lastDay ?? before.last_day;
       if (firstDay > lastDay) {
-        throw new AppError('VALIDATION_FAILED', `Ngày kết thúc phải sau ngày bắt đầu (${firstDay}). / lastDay must be on or after firstDay (${firstDay}).`, [
-          { path: 'body.lastDay', message: `expected a date on or after ${firstDay}` },
-        ]);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Ngày kết thúc phải sau ngày bắt đầu (${firstDay}). / lastDay must be on or after firstDay (${firstDay}).`,
+          [{ path: 'body.lastDay', message: `expected a date on or after ${firstDay}` }],
+        );
       }
       if (b.mediaSha256 && !app.repos.media.get(b.mediaSha256)) {
-        throw new AppError('VALIDATION_FAILED', `Chưa có video ${b.mediaSha256}; hãy tải lên trước. / Upload the video first: media ${b.mediaSha256} does not exist.`, [
-          { path: 'body.mediaSha256', message: 'expected the sha256 of an uploaded video' },
-        ]);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `Chưa có video ${b.mediaSha256}; hãy tải lên trước. / Upload the video first: media ${b.mediaSha256} does not exist.`,
+          [{ path: 'body.mediaSha256', message: 'expected the sha256 of an uploaded video' }],
+        );
       }
       const patch: CampaignPatch = {};
       if (b.name !== undefined) patch.name = b.name;
@@ -117,7 +138,10 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       if (b.averageBasis !== undefined) patch.average_basis = b.averageBasis;
       if (b.makeGoodCapPct !== undefined) patch.make_good_cap_pct = b.makeGoodCapPct;
       if (b.peakProfiles !== undefined) {
-        patch.peak_profiles = JSON.stringify({ ...(JSON.parse(before.peak_profiles) as object), ...b.peakProfiles });
+        patch.peak_profiles = JSON.stringify({
+          ...(JSON.parse(before.peak_profiles) as object),
+          ...b.peakProfiles,
+        });
       }
       if (b.participants !== undefined) patch.participants = JSON.stringify(b.participants);
       if (b.mediaSha256 !== undefined) patch.media_sha256 = b.mediaSha256;
@@ -131,4 +155,3 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 export default campaignRoutes;
-

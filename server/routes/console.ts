@@ -26,12 +26,21 @@ const consoleRoutes: FastifyPluginAsync<{ dist?: string }> = async (app, opts) =
       wildcard: false,
       index: false,
       setHeaders: (res, path) => {
-        res.setHeader('cache-control', path.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader(
+          'cache-control',
+          path.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
       },
     });
   }
   const page = () => (built ? readFileSync(indexFile, 'utf8') : NOT_BUILT);
-  const isClientRoute = (url: string) => !(url.startsWith('/api/') || url.startsWith('/ws') || url.startsWith('/media/') || url.startsWith('/docs'));
+  const isClientRoute = (url: string) =>
+    !(
+      url.startsWith('/api/') ||
+      url.startsWith('/ws') ||
+      url.startsWith('/media/') ||
+      url.startsWith('/docs')
+    );
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page()),
   );

@@ -6,14 +6,20 @@ import { AppError } from '../errors.ts';
 const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/health',
-    { config: { access: 'public' }, schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/api/v1/ready',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ready'), serverTime: z.string() }) } },
+      schema: {
+        tags: ['health'],
+        response: { 200: z.object({ status: z.literal('ready'), serverTime: z.string() }) },
+      },
     },
     async () => {
       try {

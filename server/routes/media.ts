@@ -38,8 +38,12 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   const assertUserOrScreen = (request: FastifyRequest) => {
     if (request.user) return;
     const auth = request.headers.authorization;
-    if (auth?.startsWith('Bearer ') && app.repos.screens.findByTokenHash(hashToken(auth.slice(7).trim()))) return;
-    throw new AppError('UNAUTHENTICATED', 'Cần đăng nhập hoặc mã xác thực của màn hình. / Log in, or send the screen credential as a Bearer token.');
+    if (auth?.startsWith('Bearer ') && app.repos.screens.findByTokenHash(hashToken(auth.slice(7).trim())))
+      return;
+    throw new AppError(
+      'UNAUTHENTICATED',
+      'Cần đăng nhập hoặc mã xác thực của màn hình. / Log in, or send the screen credential as a Bearer token.',
+    );
   };
 
   app.get(
@@ -50,7 +54,9 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/media/:sha256/info',
-    { schema: { tags: TAGS, summary: 'Facts about one video', params: MediaParams, response: { 200: Media } } },
+    {
+      schema: { tags: TAGS, summary: 'Facts about one video', params: MediaParams, response: { 200: Media } },
+    },
     async (request) => {
       const row = app.repos.media.get(request.params.sha256);
       if (!row) throw notFound('video / media', request.params.sha256);
@@ -79,7 +85,10 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       if (declared > limitBytes) throw tooLarge();
       const body = request.body as Readable | undefined;
       if (!body || typeof (body as Readable).pipe !== 'function') {
-        throw new AppError('MEDIA_NOT_VIDEO', 'Gửi video dưới dạng thân yêu cầu với Content-Type video/mp4 hoặc video/webm. / Send the video as the request body with Content-Type video/mp4 or video/webm.');
+        throw new AppError(
+          'MEDIA_NOT_VIDEO',
+          'Gửi video dưới dạng thân yêu cầu với Content-Type video/mp4 hoặc video/webm. / Send the video as the request body with Content-Type video/mp4 or video/webm.',
+        );
       }
       let staged;
       try {
@@ -90,7 +99,10 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (staged.bytes === 0) {
         store.discard(staged);
-        throw new AppError('MEDIA_NOT_VIDEO', 'Tệp rỗng. / The upload is empty; choose an MP4 or WebM video.');
+        throw new AppError(
+          'MEDIA_NOT_VIDEO',
+          'Tệp rỗng. / The upload is empty; choose an MP4 or WebM video.',
+        );
       }
       const sniff = sniffVideoFile(staged.tmpPath);
       if (!sniff.ok) {
@@ -107,7 +119,8 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
           mime_type: sniff.facts.mimeType,
           duration_ms: sniff.facts.durationMs,
           bytes: staged.bytes,
-          original_name: request.query.name ?? `upload.${sniff.facts.mimeType === 'video/mp4' ? 'mp4' : 'webm'}`,
+          original_name:
+            request.query.name ?? `upload.${sniff.facts.mimeType === 'video/mp4' ? 'mp4' : 'webm'}`,
         },
         request.user!.id,
       );
@@ -122,7 +135,8 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'public' },
       schema: {
         tags: TAGS,
-        summary: 'The video bytes. ETag is the sha256; supports If-None-Match (304) and Range (206/416). Needs a session or a screen credential.',
+        summary:
+          'The video bytes. ETag is the sha256; supports If-None-Match (304) and Range (206/416). Needs a session or a screen credential.',
         params: MediaParams,
       },
     },
@@ -143,10 +157,16 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
         return reply.status(304).send();
       }
       const ifRange = request.headers['if-range'] as string | undefined;
-      const range = ifRange && ifRange.trim() !== etag ? { kind: 'none' as const } : parseRange(request.headers.range, size);
+      const range =
+        ifRange && ifRange.trim() !== etag
+          ? { kind: 'none' as const }
+          : parseRange(request.headers.range, size);
       if (range.kind === 'unsatisfiable') {
         void reply.header('content-range', `bytes */${size}`);
-        throw new AppError('RANGE_NOT_SATISFIABLE', `Khoảng byte không hợp lệ (tệp có ${size} byte). / The requested range is outside the file (${size} bytes).`);
+        throw new AppError(
+          'RANGE_NOT_SATISFIABLE',
+          `Khoảng byte không hợp lệ (tệp có ${size} byte). / The requested range is outside the file (${size} bytes).`,
+        );
       }
       if (range.kind === 'range') {
         void reply

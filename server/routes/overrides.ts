@@ -35,14 +35,29 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   };
 
   const maxFeasible = (campaign: CampaignRow, site: SiteRow, durationMs: number, perDay: number) =>
-    checkFeasible(planCampaignOf(campaign, campaign.media_sha256 ?? '', durationMs), toPlanSite(site), perDay, localDateOf(app.clock.now(), site.time_zone));
+    checkFeasible(
+      planCampaignOf(campaign, campaign.media_sha256 ?? '', durationMs),
+      toPlanSite(site),
+      perDay,
+      localDateOf(app.clock.now(), site.time_zone),
+    );
 
   app.get(
     '/api/v1/overrides',
-    { schema: { tags: TAGS, summary: 'History of raises (newest first) for the sites in your scope', querystring: OverrideQuery, response: { 200: listOf(Override) } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'History of raises (newest first) for the sites in your scope',
+        querystring: OverrideQuery,
+        response: { 200: listOf(Override) },
+      },
+    },
     async (request) => {
       if (request.query.site) request.scope.assertSite(request.query.site);
-      const rows = app.repos.overrides.history({ campaignId: request.query.campaign, siteId: request.query.site });
+      const rows = app.repos.overrides.history({
+        campaignId: request.query.campaign,
+        siteId: request.query.site,
+      });
       return { items: rows.filter((r) => request.scope.hasSite(r.site_id)).map(overrideView) };
     },
   );
@@ -52,7 +67,8 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: TAGS,
-        summary: 'The value in force at a site, its history and the largest feasible value (for the raise form)',
+        summary:
+          'The value in force at a site, its history and the largest feasible value (for the raise form)',
         querystring: StateQuery,
         response: { 200: OverrideState },
       },
@@ -78,18 +94,29 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/overrides',
     {
       config: { roles: ['campaign_manager', 'office_head'] },
-      schema: { tags: TAGS, summary: 'Raise the plays per day at a site (never below the target; office heads only upwards)', body: CreateOverrideBody, response: { 201: Override } },
+      schema: {
+        tags: TAGS,
+        summary: 'Raise the plays per day at a site (never below the target; office heads only upwards)',
+        body: CreateOverrideBody,
+        response: { 201: Override },
+      },
     },
     async (request, reply) => {
       const b = request.body;
       request.scope.assertSite(b.siteId);
       const { campaign, site, media, current } = load(b.campaignId, b.siteId);
       if (!app.repos.campaigns.participatingSiteIds(campaign.id).includes(site.id)) {
-        throw new AppError('CONFLICT', `Điểm đặt "${site.id}" không tham gia chiến dịch "${campaign.id}". / Site "${site.id}" does not take part in campaign "${campaign.id}".`);
+        throw new AppError(
+          'CONFLICT',
+          `Điểm đặt "${site.id}" không tham gia chiến dịch "${campaign.id}". / Site "${site.id}" does not take part in campaign "${campaign.id}".`,
+        );
       }
       const phase = campaignPhase(campaign, app.clock.now());
       if (phase === 'ended' || phase === 'closed') {
-        throw new AppError('CONFLICT', `Chiến dịch "${campaign.id}" đã kết thúc; không thể đổi tần suất. / Campaign "${campaign.id}" is over; its frequency can no longer change.`);
+        throw new AppError(
+          'CONFLICT',
+          `Chiến dịch "${campaign.id}" đã kết thúc; không thể đổi tần suất. / Campaign "${campaign.id}" is over; its frequency can no longer change.`,
+        );
       }
       if (b.playsPerDay < campaign.target_per_day) {
         throw new AppError(
@@ -109,17 +136,38 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       }
       if (!media) {
-        throw new AppError('CONFLICT', `Chiến dịch "${campaign.id}" chưa có video. / Campaign "${campaign.id}" has no video yet; set its media first.`);
+        throw new AppError(
+          'CONFLICT',
+          `Chiến dịch "${campaign.id}" chưa có video. / Campaign "${campaign.id}" has no video yet; set its media first.`,
+        );
       }
       const feasible = maxFeasible(campaign, site, media.duration_ms, b.playsPerDay);
       if (!feasible.ok) {
-        throw new AppError('OVERRIDE_INFEASIBLE', `${feasible.messageVi} / ${feasible.messageEn}`, [{ path: 'body.playsPerDay', message: `expected at most ${feasible.maxPerDay}` }], {
-          maxFeasiblePerDay: feasible.maxPerDay,
-          tightestDate: feasible.tightestDate,
-        });
+        throw new AppError(
+          'OVERRIDE_INFEASIBLE',
+          `${feasible.messageVi} / ${feasible.messageEn}`,
+          [{ path: 'body.playsPerDay', message: `expected at most ${feasible.maxPerDay}` }],
+          {
+            maxFeasiblePerDay: feasible.maxPerDay,
+            tightestDate: feasible.tightestDate,
+          },
+        );
       }
-      const row = app.repos.overrides.add({ campaignId: campaign.id, siteId: site.id, playsPerDay: b.playsPerDay, reason: b.reason, setBy: request.user!.id }, inForce);
-      app.events.emit('plan-inputs-changed', { campaignId: campaign.id, siteIds: [site.id], reason: 'override.raise' });
+      const row = app.repos.overrides.add(
+        {
+          campaignId: campaign.id,
+          siteId: site.id,
+          playsPerDay: b.playsPerDay,
+          reason: b.reason,
+          setBy: request.user!.id,
+        },
+        inForce,
+      );
+      app.events.emit('plan-inputs-changed', {
+        campaignId: campaign.id,
+        siteIds: [site.id],
+        reason: 'override.raise',
+      });
       void reply.status(201);
       return overrideView(row);
     },

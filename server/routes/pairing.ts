@@ -24,15 +24,20 @@ const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
       const keys = [`u:${request.user!.id}`, `ip:${request.ip}`];
       for (const k of keys) {
         if (failures.blocked(k, now)) {
-          throw new AppError('RATE_LIMITED', `Nhập sai mã quá nhiều lần; thử lại sau ${failures.retryAfterS(k, now)} giây. / Too many wrong codes; try again in ${failures.retryAfterS(k, now)} s.`);
+          throw new AppError(
+            'RATE_LIMITED',
+            `Nhập sai mã quá nhiều lần; thử lại sau ${failures.retryAfterS(k, now)} giây. / Too many wrong codes; try again in ${failures.retryAfterS(k, now)} s.`,
+          );
         }
       }
       const r = pairing.claim(code, siteId, screenName, request.user!.id, now);
       if (!r.ok) {
         for (const k of keys) failures.hit(k, now);
         const text = {
-          unknown: 'Mã không đúng; kiểm tra mã đang hiện trên màn hình. / Wrong code; check the code shown on the screen.',
-          expired: 'Mã đã hết hạn; khởi động lại trình phát để lấy mã mới. / The code has expired; restart the player for a new one.',
+          unknown:
+            'Mã không đúng; kiểm tra mã đang hiện trên màn hình. / Wrong code; check the code shown on the screen.',
+          expired:
+            'Mã đã hết hạn; khởi động lại trình phát để lấy mã mới. / The code has expired; restart the player for a new one.',
           claimed: 'Mã này đã được dùng. / This code was already used.',
           name_taken: `Màn hình "${screenName}" của điểm đặt này đang được ghép với một máy khác; thu hồi nó trước hoặc chọn tên khác. / Screen "${screenName}" is paired with another player; revoke it first or choose another name.`,
           site_unknown: `Không tìm thấy điểm đặt "${siteId}". / Site "${siteId}" was not found.`,

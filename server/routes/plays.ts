@@ -13,7 +13,9 @@ const ChainReport = z.object({
   plays: z.number().int(),
   lastSeq: z.number().int(),
   ok: z.boolean(),
-  problems: z.array(z.object({ playId: z.string(), seq: z.number().int(), status: z.enum(['gap', 'mismatch']) })),
+  problems: z.array(
+    z.object({ playId: z.string(), seq: z.number().int(), status: z.enum(['gap', 'mismatch']) }),
+  ),
 });
 
 const playsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -35,7 +37,13 @@ const playsRoutes: FastifyPluginAsyncZod = async (app) => {
         const status = bad.get(r.play_id) ?? 'ok';
         if (status !== r.chain_status) plays.setChainStatus(r.play_id, status);
       }
-      return { screenId: screen.id, plays: rows.length, lastSeq: plays.lastSeq(screen.id), ok: problems.length === 0, problems };
+      return {
+        screenId: screen.id,
+        plays: rows.length,
+        lastSeq: plays.lastSeq(screen.id),
+        ok: problems.length === 0,
+        problems,
+      };
     },
   );
 };

@@ -45,7 +45,10 @@ const provisioningRoutes: FastifyPluginAsyncZod = async (app) => {
         uses: count,
         expiresAt: toIsoWithOffset(expiresAt, site.time_zone),
       };
-      reply.header('content-disposition', `attachment; filename="provision-${siteId.replace(/[^a-z0-9-]/gi, '_')}.json"`);
+      reply.header(
+        'content-disposition',
+        `attachment; filename="provision-${siteId.replace(/[^a-z0-9-]/gi, '_')}.json"`,
+      );
       return reply.code(201).send(file);
     },
   );

@@ -7,7 +7,8 @@ const TAGS = ['regions'];
 
 function buildTree(rows: RegionRow[], rootIds?: string[]): RegionNode[] {
   const nodes = new Map<string, RegionNode>();
-  for (const r of rows) nodes.set(r.id, { id: r.id, name: r.name, level: r.level, parentId: r.parent_id, children: [] });
+  for (const r of rows)
+    nodes.set(r.id, { id: r.id, name: r.name, level: r.level, parentId: r.parent_id, children: [] });
   const roots: RegionNode[] = [];
   for (const n of nodes.values()) {
     const parent = n.parentId ? nodes.get(n.parentId) : undefined;
@@ -26,7 +27,14 @@ function buildTree(rows: RegionRow[], rootIds?: string[]): RegionNode[] {
 const regionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/regions',
-    { schema: { tags: TAGS, summary: 'The region tree, or the subtree under ?root', querystring: RegionQuery, response: { 200: listOf(RegionTree) } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'The region tree, or the subtree under ?root',
+        querystring: RegionQuery,
+        response: { 200: listOf(RegionTree) },
+      },
+    },
     async (request) => {
       const root = request.query.root;
       if (root) {
@@ -39,7 +47,14 @@ const regionRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/regions/:id',
-    { schema: { tags: TAGS, summary: 'One region with its subtree (ids contain "/": encode them as %2F)', params: IdParams, response: { 200: RegionTree } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'One region with its subtree (ids contain "/": encode them as %2F)',
+        params: IdParams,
+        response: { 200: RegionTree },
+      },
+    },
     async (request) => {
       const id = request.params.id;
       if (!app.repos.regions.get(id)) throw notFound('khu vực / region', id);

@@ -4,7 +4,13 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { VirtualClock } from '#shared/clock.ts';
-import { DEFAULT_TIME_ZONE, LocalDate, OpeningHours, VenueType, type PeakProfile } from '#shared/schemas/domain.ts';
+import {
+  DEFAULT_TIME_ZONE,
+  LocalDate,
+  OpeningHours,
+  VenueType,
+  type PeakProfile,
+} from '#shared/schemas/domain.ts';
 import {
   ExportFormat,
   ExportKind,
@@ -17,7 +23,15 @@ import {
 } from '#shared/schemas/reports.ts';
 import { formatDateTime, localDateOf, instantToZoned, toIsoWithOffset } from '#shared/time.ts';
 import { AppError, notFound } from '../errors.ts';
-import { buildReport, groupRows, loadContext, planCampaignOf, screenDayRows, sitesFor, type SiteScope } from '../reports/aggregate.ts';
+import {
+  buildReport,
+  groupRows,
+  loadContext,
+  planCampaignOf,
+  screenDayRows,
+  sitesFor,
+  type SiteScope,
+} from '../reports/aggregate.ts';
 import { prepareExport } from '../reports/exports.ts';
 import { reportsDir } from '../reports/weekly.ts';
 import { writeCsv, writeXlsx } from '../reports/writers.ts';
@@ -65,7 +79,14 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/reports/summary',
-    { schema: { tags: TAGS, summary: 'Achieved vs target by screen, site, district or venue type, per day and per hour', querystring: ReportQuery, response: { 200: ReportResult } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Achieved vs target by screen, site, district or venue type, per day and per hour',
+        querystring: ReportQuery,
+        response: { 200: ReportResult },
+      },
+    },
     async (request) => {
       const q = request.query;
       if (q.siteId) request.scope.assertSite(q.siteId);
@@ -85,28 +106,51 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const scope = scopeOf(request);
-      const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
+      const campaign = request.query.campaignId
+        ? app.repos.reports.campaign(request.query.campaignId)
+        : defaultCampaign();
       const zone = campaign?.time_zone ?? DEFAULT_TIME_ZONE;
       const date = localDateOf(app.clock.now(), zone);
       const screens = app.repos.reports.screens().filter((s) => !scope || scope.has(s.site_id));
       const counts = { online: 0, offline: 0, unpaired: 0, revoked: 0 };
       for (const s of screens) if (s.status in counts) counts[s.status as keyof typeof counts]++;
       if (!campaign) {
-        return { date, timeZone: zone, campaignId: null, screens: counts, today: { plays: 0, planned: 0, due: 0, target: 0 }, byDistrict: [], byVenueType: [] };
+        return {
+          date,
+          timeZone: zone,
+          campaignId: null,
+          screens: counts,
+          today: { plays: 0, planned: 0, due: 0, target: 0 },
+          byDistrict: [],
+          byVenueType: [],
+        };
       }
       const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
-      const rows = screenDayRows(app.repos, ctx, sites, date, scope === null && sites.length === ctx.sites.size);
+      const rows = screenDayRows(
+        app.repos,
+        ctx,
+        sites,
+        date,
+        scope === null && sites.length === ctx.sites.size,
+      );
       // Planned beside achieved for the same screens: those that count today (paired, in scope).
       const counted = new Set(rows.map((r) => r.screenId));
-      const planned = app.repos.reports.plannedOn(date, campaign.id).reduce((n, p) => (counted.has(p.screen_id) ? n + p.planned : n), 0);
+      const planned = app.repos.reports
+        .plannedOn(date, campaign.id)
+        .reduce((n, p) => (counted.has(p.screen_id) ? n + p.planned : n), 0);
       const byDistrict = groupRows(rows, 'district');
       return {
         date,
         timeZone: zone,
         campaignId: campaign.id,
         screens: counts,
-        today: { plays: byDistrict.totals.plays, planned, due: byDistrict.totals.due, target: byDistrict.totals.target },
+        today: {
+          plays: byDistrict.totals.plays,
+          planned,
+          due: byDistrict.totals.due,
+          target: byDistrict.totals.target,
+        },
         byDistrict: byDistrict.groups,
         byVenueType: groupRows(rows, 'venue_type').groups,
       };
@@ -118,15 +162,27 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: TAGS,
-        summary: 'Download a report as CSV (UTF-8 with BOM) or XLSX, streamed; states period, zone, generation time, filters and a sha256 of its rows',
+        summary:
+          'Download a report as CSV (UTF-8 with BOM) or XLSX, streamed; states period, zone, generation time, filters and a sha256 of its rows',
         querystring: ExportQuerySchema,
       },
     },
     async (request, reply) => {
       const q = request.query;
-      if (q.from > q.to) throw new AppError('BAD_REQUEST', 'Ngày bắt đầu phải trước ngày kết thúc. / The first day must not be after the last.');
-      if (q.kind === 'audit' && request.user && !['campaign_manager', 'auditor'].includes(request.user.role)) {
-        throw new AppError('FORBIDDEN', 'Chỉ quản lý chiến dịch và kiểm toán viên được xuất nhật ký. / Only campaign managers and auditors may export the audit log.');
+      if (q.from > q.to)
+        throw new AppError(
+          'BAD_REQUEST',
+          'Ngày bắt đầu phải trước ngày kết thúc. / The first day must not be after the last.',
+        );
+      if (
+        q.kind === 'audit' &&
+        request.user &&
+        !['campaign_manager', 'auditor'].includes(request.user.role)
+      ) {
+        throw new AppError(
+          'FORBIDDEN',
+          'Chỉ quản lý chiến dịch và kiểm toán viên được xuất nhật ký. / Only campaign managers and auditors may export the audit log.',
+        );
       }
       if (q.siteId) request.scope.assertSite(q.siteId);
       const prepared = prepareExport(app, q.kind, q, scopeOf(request));
@@ -134,7 +190,12 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const fileName = `${prepared.fileBase}.${q.format}`;
       const run = q.format === 'csv' ? writeCsv : writeXlsx;
       void run(prepared.table, body)
-        .then((r) => request.log.info({ kind: q.kind, format: q.format, rows: r.rows, checksum: r.checksum }, 'export finished'))
+        .then((r) =>
+          request.log.info(
+            { kind: q.kind, format: q.format, rows: r.rows, checksum: r.checksum },
+            'export finished',
+          ),
+        )
         .catch((err: unknown) => {
           request.log.warn({ err }, 'export stopped');
           body.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -142,7 +203,10 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         .finally(() => prepared.close());
       return reply
         .header('content-type', MIME[q.format])
-        .header('content-disposition', `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+        .header(
+          'content-disposition',
+          `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+        )
         .header('cache-control', 'no-store')
         .send(body);
     },
@@ -165,7 +229,14 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   // Saved reports cover every site, so only the roles that see everything may fetch them.
   app.get(
     '/api/v1/reports/saved',
-    { config: { roles: ['campaign_manager', 'auditor'] }, schema: { tags: TAGS, summary: 'Saved reports (the weekly Thursday report)', response: { 200: z.object({ items: z.array(SavedReport) }) } } },
+    {
+      config: { roles: ['campaign_manager', 'auditor'] },
+      schema: {
+        tags: TAGS,
+        summary: 'Saved reports (the weekly Thursday report)',
+        response: { 200: z.object({ items: z.array(SavedReport) }) },
+      },
+    },
     async () => ({ items: app.repos.reports.listReports().map(savedView) }),
   );
 
@@ -201,7 +272,12 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/reports/plan-preview',
     {
       config: { access: 'read' },
-      schema: { tags: TAGS, summary: 'Preview the daily plan for a venue type with an edited target and peak profile', body: PlanPreviewRequest, response: { 200: PlanPreviewResult } },
+      schema: {
+        tags: TAGS,
+        summary: 'Preview the daily plan for a venue type with an edited target and peak profile',
+        body: PlanPreviewRequest,
+        response: { 200: PlanPreviewResult },
+      },
     },
     async (request) => {
       const b = request.body;
@@ -233,7 +309,13 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         averageBasis: 'operating_day' as const,
         peakProfiles: { [b.venueType]: profile },
       };
-      const site = { id: 'preview', venueType: b.venueType, timeZone: zone, openingHours: hours, peakProfile: null };
+      const site = {
+        id: 'preview',
+        venueType: b.venueType,
+        timeZone: zone,
+        openingHours: hours,
+        peakProfile: null,
+      };
       const open = openIntervals(hours, b.date, zone);
       const slices = hourSlices(b.date, zone);
       const out = Array.from({ length: 24 }, (_, hour) => ({ hour, plays: 0, peak: false, open: false }));
@@ -252,7 +334,14 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         if (item.peak) peak++;
       }
       const total = plan.items.length;
-      return { date: b.date, venueType: b.venueType, hours: out, total, peakShare: total ? Math.round((peak / total) * 1000) / 10 : 0, source: 'scheduler' as const };
+      return {
+        date: b.date,
+        venueType: b.venueType,
+        hours: out,
+        total,
+        peakShare: total ? Math.round((peak / total) * 1000) / 10 : 0,
+        source: 'scheduler' as const,
+      };
     },
   );
 
@@ -263,17 +352,33 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: TAGS,
         summary: "Each screen's plays and planned plays today (campaign zone), for the screens in your scope",
         querystring: z.object({ campaignId: z.string().min(1).optional() }),
-        response: { 200: z.object({ date: LocalDate, items: z.array(z.object({ screenId: z.string(), plays: z.number().int(), planned: z.number().int(), target: z.number().int() })) }) },
+        response: {
+          200: z.object({
+            date: LocalDate,
+            items: z.array(
+              z.object({
+                screenId: z.string(),
+                plays: z.number().int(),
+                planned: z.number().int(),
+                target: z.number().int(),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request) => {
       const scope = scopeOf(request);
-      const campaign = request.query.campaignId ? app.repos.reports.campaign(request.query.campaignId) : defaultCampaign();
+      const campaign = request.query.campaignId
+        ? app.repos.reports.campaign(request.query.campaignId)
+        : defaultCampaign();
       if (!campaign) return { date: localDateOf(app.clock.now(), DEFAULT_TIME_ZONE), items: [] };
       const date = localDateOf(app.clock.now(), campaign.time_zone);
       const ctx = loadContext(app.repos, campaign.id, app.clock.now());
       const sites = sitesFor(ctx, {}, scope);
-      const planned = new Map(app.repos.reports.plannedOn(date, campaign.id).map((p) => [p.screen_id, p.planned]));
+      const planned = new Map(
+        app.repos.reports.plannedOn(date, campaign.id).map((p) => [p.screen_id, p.planned]),
+      );
       const items = screenDayRows(app.repos, ctx, sites, date, false).map((r) => ({
         screenId: r.screenId,
         plays: r.plays,
@@ -287,7 +392,13 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   // Exposed for the console's footer and exports: the server's own notion of now.
   app.get(
     '/api/v1/reports/now',
-    { schema: { tags: TAGS, summary: 'Server time in the campaign zone (virtual when replaying 2024)', response: { 200: z.object({ iso: z.string(), display: z.string(), timeZone: z.string() }) } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Server time in the campaign zone (virtual when replaying 2024)',
+        response: { 200: z.object({ iso: z.string(), display: z.string(), timeZone: z.string() }) },
+      },
+    },
     async () => {
       const zone = defaultCampaign()?.time_zone ?? DEFAULT_TIME_ZONE;
       const now = app.clock.now();

@@ -19,7 +19,14 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/screens',
-    { schema: { tags: TAGS, summary: 'Screens in your scope, optionally of one site', querystring: ScreenQuery, response: { 200: listOf(Screen) } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Screens in your scope, optionally of one site',
+        querystring: ScreenQuery,
+        response: { 200: listOf(Screen) },
+      },
+    },
     async (request) => {
       if (request.query.site) request.scope.assertSite(request.query.site);
       const rows = app.repos.screens.list({ siteId: request.query.site, status: request.query.status });
@@ -29,13 +36,28 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/screens/:id',
-    { schema: { tags: TAGS, summary: 'One screen with its last status', params: IdParams, response: { 200: Screen } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'One screen with its last status',
+        params: IdParams,
+        response: { 200: Screen },
+      },
+    },
     async (request) => screenView(screenInScope(request.params.id, request.scope)),
   );
 
   app.patch(
     '/api/v1/screens/:id',
-    { schema: { tags: TAGS, summary: 'Rename a screen or set its resolution/orientation', params: IdParams, body: UpdateScreenBody, response: { 200: Screen } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Rename a screen or set its resolution/orientation',
+        params: IdParams,
+        body: UpdateScreenBody,
+        response: { 200: Screen },
+      },
+    },
     async (request) => {
       screenInScope(request.params.id, request.scope);
       const b = request.body;
@@ -48,7 +70,10 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
         return screenView(app.repos.screens.update(request.params.id, patch, request.user!.id)!);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new AppError('CONFLICT', `Điểm đặt đã có màn hình tên "${b.name}". / The site already has a screen named "${b.name}"; choose another name.`);
+          throw new AppError(
+            'CONFLICT',
+            `Điểm đặt đã có màn hình tên "${b.name}". / The site already has a screen named "${b.name}"; choose another name.`,
+          );
         }
         throw err;
       }

@@ -9,9 +9,19 @@ const TAGS = ['sites'];
 const siteRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/sites',
-    { schema: { tags: TAGS, summary: 'Sites in your scope', querystring: SiteQuery, response: { 200: listOf(Site) } } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Sites in your scope',
+        querystring: SiteQuery,
+        response: { 200: listOf(Site) },
+      },
+    },
     async (request) => {
-      const rows = app.repos.sites.list({ regionId: request.query.region, venueType: request.query.venueType });
+      const rows = app.repos.sites.list({
+        regionId: request.query.region,
+        venueType: request.query.venueType,
+      });
       return { items: rows.filter((r) => request.scope.hasSite(r.id)).map(siteView) };
     },
   );
@@ -31,7 +41,13 @@ const siteRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/sites/:id',
     {
       config: { roles: ['campaign_manager'] },
-      schema: { tags: TAGS, summary: 'Change a site (opening hours, peak profile, name, address, zone)', params: IdParams, body: UpdateSiteBody, response: { 200: Site } },
+      schema: {
+        tags: TAGS,
+        summary: 'Change a site (opening hours, peak profile, name, address, zone)',
+        params: IdParams,
+        body: UpdateSiteBody,
+        response: { 200: Site },
+      },
     },
     async (request) => {
       const b = request.body;
@@ -40,7 +56,9 @@ const siteRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(b.address !== undefined ? { address: b.address } : {}),
         ...(b.timeZone !== undefined ? { time_zone: b.timeZone } : {}),
         ...(b.openingHours !== undefined ? { opening_hours: JSON.stringify(b.openingHours) } : {}),
-        ...(b.peakProfile !== undefined ? { peak_profile: b.peakProfile === null ? null : JSON.stringify(b.peakProfile) } : {}),
+        ...(b.peakProfile !== undefined
+          ? { peak_profile: b.peakProfile === null ? null : JSON.stringify(b.peakProfile) }
+          : {}),
       };
       const row = app.repos.sites.update(request.params.id, patch, request.user!.id);
       if (!row) throw notFound('điểm đặt / site', request.params.id);

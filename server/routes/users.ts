@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CreateUserBody, IdParams, UpdateUserBody, User, UserWithPassword, listOf } from '#shared/schemas/api.ts';
+import {
+  CreateUserBody,
+  IdParams,
+  UpdateUserBody,
+  User,
+  UserWithPassword,
+  listOf,
+} from '#shared/schemas/api.ts';
 import { AppError, notFound } from '../errors.ts';
 import { accountService } from '../auth/accounts.ts';
 import { userView } from './views.ts';
@@ -20,7 +27,10 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/users/:id',
-    { config: managerOnly, schema: { tags: TAGS, summary: 'One account', params: IdParams, response: { 200: User } } },
+    {
+      config: managerOnly,
+      schema: { tags: TAGS, summary: 'One account', params: IdParams, response: { 200: User } },
+    },
     async (request) => {
       if (!app.repos.users.get(request.params.id)) throw notFound('tài khoản / user', request.params.id);
       return view(request.params.id);
@@ -49,11 +59,23 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/users/:id',
     {
       config: managerOnly,
-      schema: { tags: TAGS, summary: 'Set role, scopes, display name or disable an account', params: IdParams, body: UpdateUserBody, response: { 200: User } },
+      schema: {
+        tags: TAGS,
+        summary: 'Set role, scopes, display name or disable an account',
+        params: IdParams,
+        body: UpdateUserBody,
+        response: { 200: User },
+      },
     },
     async (request) => {
-      if (request.params.id === request.user!.id && (request.body.disabled || (request.body.role && request.body.role !== 'campaign_manager'))) {
-        throw new AppError('CONFLICT', 'Không thể tự khoá hoặc tự hạ quyền của mình. / You cannot disable or demote your own account; ask another campaign manager.');
+      if (
+        request.params.id === request.user!.id &&
+        (request.body.disabled || (request.body.role && request.body.role !== 'campaign_manager'))
+      ) {
+        throw new AppError(
+          'CONFLICT',
+          'Không thể tự khoá hoặc tự hạ quyền của mình. / You cannot disable or demote your own account; ask another campaign manager.',
+        );
       }
       const row = accounts.update(request.params.id, request.body, request.user!.id);
       if (!row) throw notFound('tài khoản / user', request.params.id);
@@ -65,7 +87,12 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/users/:id/reset-password',
     {
       config: managerOnly,
-      schema: { tags: TAGS, summary: 'Issue a one-time password (shown once); the user must change it at next login', params: IdParams, response: { 200: UserWithPassword } },
+      schema: {
+        tags: TAGS,
+        summary: 'Issue a one-time password (shown once); the user must change it at next login',
+        params: IdParams,
+        response: { 200: UserWithPassword },
+      },
     },
     async (request) => {
       if (!app.repos.users.get(request.params.id)) throw notFound('tài khoản / user', request.params.id);

@@ -74,7 +74,10 @@ export function mediaView(r: MediaRow): z.infer<typeof Media> {
 export type CampaignPhase = 'upcoming' | 'running' | 'ended' | 'closed';
 
 /** Where the campaign stands at `now`, judged by the calendar date in the campaign's zone. */
-export function campaignPhase(c: Pick<CampaignRow, 'status' | 'first_day' | 'last_day' | 'time_zone'>, now: number): CampaignPhase {
+export function campaignPhase(
+  c: Pick<CampaignRow, 'status' | 'first_day' | 'last_day' | 'time_zone'>,
+  now: number,
+): CampaignPhase {
   if (c.status === 'closed') return 'closed';
   const today = localDateOf(now, c.time_zone);
   if (today < c.first_day) return 'upcoming';
@@ -86,7 +89,10 @@ export function campaignWindowText(c: Pick<CampaignRow, 'first_day' | 'last_day'
   return `${formatDate(c.first_day, c.time_zone)}–${formatDate(c.last_day, c.time_zone)}`;
 }
 
-export function campaignPhaseText(c: Pick<CampaignRow, 'id' | 'status' | 'first_day' | 'last_day' | 'time_zone'>, now: number): string {
+export function campaignPhaseText(
+  c: Pick<CampaignRow, 'id' | 'status' | 'first_day' | 'last_day' | 'time_zone'>,
+  now: number,
+): string {
   const w = campaignWindowText(c);
   switch (campaignPhase(c, now)) {
     case 'upcoming':
@@ -100,7 +106,11 @@ export function campaignPhaseText(c: Pick<CampaignRow, 'id' | 'status' | 'first_
   }
 }
 
-export function campaignView(r: CampaignRow, media: MediaRow | undefined, now: number): z.infer<typeof Campaign> {
+export function campaignView(
+  r: CampaignRow,
+  media: MediaRow | undefined,
+  now: number,
+): z.infer<typeof Campaign> {
   const phase = campaignPhase(r, now);
   return {
     id: r.id,

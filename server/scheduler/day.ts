@@ -2,7 +2,13 @@
  * The shape of one local day at one site: when it is open, and the peak weight of each moment.
  * Everything is in instants (epoch ms), so 23- and 25-hour DST days need no special case.
  */
-import { HOURS_PER_WEEK, PEAK_WEIGHT_THRESHOLD, WEEKDAYS, type OpeningHours, type PeakProfile } from '../../shared/schemas/domain.ts';
+import {
+  HOURS_PER_WEEK,
+  PEAK_WEIGHT_THRESHOLD,
+  WEEKDAYS,
+  type OpeningHours,
+  type PeakProfile,
+} from '../../shared/schemas/domain.ts';
 import { addDays, instantToZoned, weekdayOf, zonedToInstant, minutesOfDay } from '../../shared/time.ts';
 import type { PlanCampaign, PlanSite } from './types.ts';
 

@@ -29,10 +29,18 @@ function hoursText(ms: number): { vi: string; en: string } {
  * Can `site` play `perDay` plays a day (under the campaign's average basis) on every operating
  * day from `fromDate` to the campaign's end, with the gap and the peak share respected?
  */
-export function checkFeasible(campaign: PlanCampaign, site: PlanSite, perDay: number, fromDate?: string): Feasibility {
+export function checkFeasible(
+  campaign: PlanCampaign,
+  site: PlanSite,
+  perDay: number,
+  fromDate?: string,
+): Feasibility {
   const from = fromDate && fromDate > campaign.firstDay ? fromDate : campaign.firstDay;
   const probe: PlanSite = { ...site, overridePerDay: perDay, overrideEffectiveFrom: null };
-  const asCampaign: PlanCampaign = { ...campaign, targetPerDay: Math.max(1, Math.min(perDay, campaign.targetPerDay)) };
+  const asCampaign: PlanCampaign = {
+    ...campaign,
+    targetPerDay: Math.max(1, Math.min(perDay, campaign.targetPerDay)),
+  };
   const open = operatingDays(campaign, site);
   const days = open.filter((d) => d >= from);
   if (days.length === 0) return { ok: true, maxPerDay: perDay, tightestDate: null };

@@ -5,7 +5,9 @@ import type { PlanCampaign, PlanSite } from './types.ts';
 
 export function planCampaignFromPlaylist(c: PlaylistCampaign): PlanCampaign {
   const peakProfiles: Partial<Record<VenueType, PeakProfile>> = {};
-  for (const [type, defaults] of Object.entries(c.venueTypes) as Array<[VenueType, { peakProfile: PeakProfile }]>) {
+  for (const [type, defaults] of Object.entries(c.venueTypes) as Array<
+    [VenueType, { peakProfile: PeakProfile }]
+  >) {
     peakProfiles[type] = defaults.peakProfile;
   }
   return {

@@ -71,7 +71,9 @@ export function planHorizon(input: HorizonInput): Horizon {
 
   const facts = input.siteFacts ?? siteFacts(campaign, site);
   const targets = facts.targets;
-  const withCapacity = targets.map((t) => (t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: facts.capacity(t.date) } : t));
+  const withCapacity = targets.map((t) =>
+    t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: facts.capacity(t.date) } : t,
+  );
   const makeGoods = computeMakeGoods({
     days: withCapacity,
     achieved: input.achieved,
@@ -90,7 +92,10 @@ export function planHorizon(input: HorizonInput): Horizon {
     const now = clock.now();
     const underway = prev !== undefined && t.date === today && prev.items.some((i) => i.start <= now);
     const extra = underway ? prev.makeGood : (makeGoods.extra[t.date] ?? 0);
-    if (prev && prev.inputsHash === dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0)) {
+    if (
+      prev &&
+      prev.inputsHash === dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0)
+    ) {
       plans.push(prev);
       continue;
     }
@@ -104,7 +109,9 @@ export function planHorizon(input: HorizonInput): Horizon {
         baseTarget: t.target,
         makeGood: extra,
         ...(prev ? { fixedItems: prev.items } : {}),
-        ...(t.date === today && input.alreadyPlayedToday !== undefined ? { alreadyPlayed: input.alreadyPlayedToday } : {}),
+        ...(t.date === today && input.alreadyPlayedToday !== undefined
+          ? { alreadyPlayed: input.alreadyPlayedToday }
+          : {}),
       }),
     );
   }

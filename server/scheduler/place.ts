@@ -77,8 +77,14 @@ export function buildSpaces(startPieces: Piece[], gapSec: number): { peak: Space
     runPeak = p.peak;
     runEnd = p.e;
   }
-  const peak = subtract(sec.filter((p) => p.peak).map(({ s, e, w }) => ({ s, e, w })), cutsPeak);
-  const off = subtract(sec.filter((p) => !p.peak).map(({ s, e, w }) => ({ s, e, w })), cutsOff);
+  const peak = subtract(
+    sec.filter((p) => p.peak).map(({ s, e, w }) => ({ s, e, w })),
+    cutsPeak,
+  );
+  const off = subtract(
+    sec.filter((p) => !p.peak).map(({ s, e, w }) => ({ s, e, w })),
+    cutsOff,
+  );
   return { peak: toSpace(peak), off: toSpace(off) };
 }
 

@@ -27,7 +27,9 @@ export const DEFAULT_MIN_GAP_MARGIN_MS = 60_000;
 
 /** Minimum start-to-start distance between two plays, in whole seconds. */
 export function minGapSeconds(campaign: PlanCampaign): number {
-  return Math.ceil((campaign.mediaDurationMs + (campaign.minGapMarginMs ?? DEFAULT_MIN_GAP_MARGIN_MS)) / 1000);
+  return Math.ceil(
+    (campaign.mediaDurationMs + (campaign.minGapMarginMs ?? DEFAULT_MIN_GAP_MARGIN_MS)) / 1000,
+  );
 }
 
 /** Where a play may start so that it also ends inside the same open interval. */
@@ -57,7 +59,10 @@ export function dayCapacity(campaign: PlanCampaign, site: PlanSite, date: string
   const profile = profileFor(campaign, site);
   const share = peakShareOf(weightedPieces(open, slices, profile));
   const gap = minGapSeconds(campaign);
-  const spaces = buildSpaces(weightedPieces(startIntervals(open, campaign.mediaDurationMs, -Infinity), slices, profile), gap);
+  const spaces = buildSpaces(
+    weightedPieces(startIntervals(open, campaign.mediaDurationMs, -Infinity), slices, profile),
+    gap,
+  );
   const openMs = open.reduce((sum, [s, e]) => sum + (e - s), 0);
   return {
     maxPlays: maxWithShare(spaceCapacity(spaces.peak, gap), spaceCapacity(spaces.off, gap), share),
@@ -138,14 +143,16 @@ export function planDay(input: PlanDayInput): DayPlan {
 
   const open = inCampaignWindow(campaign, date) ? openIntervals(site.openingHours, date, zone) : [];
   const openForStarts = startIntervals(open, durationMs, -Infinity);
-  const baseTarget = openForStarts.length === 0 ? 0 : (input.baseTarget ?? baseTargetFor(campaign, site, date));
+  const baseTarget =
+    openForStarts.length === 0 ? 0 : (input.baseTarget ?? baseTargetFor(campaign, site, date));
   const makeGood = baseTarget > 0 ? Math.max(0, Math.floor(input.makeGood ?? 0)) : 0;
   const target = baseTarget + makeGood;
   const inputsHash = dayInputsHash(campaign, site, screen, date, baseTarget, makeGood);
 
   const slices = hourSlices(date, zone);
   const peakAt = (t: number): boolean => {
-    for (const sl of slices) if (t >= sl.start && t < sl.end) return isPeakWeight(profile[sl.hourOfWeek] ?? 1);
+    for (const sl of slices)
+      if (t >= sl.start && t < sl.end) return isPeakWeight(profile[sl.hourOfWeek] ?? 1);
     return false;
   };
   const share = peakShareOf(weightedPieces(open, slices, profile));
@@ -153,7 +160,9 @@ export function planDay(input: PlanDayInput): DayPlan {
 
   // What is already behind us today.
   const midDay = now > start;
-  const kept = midDay ? (input.fixedItems ?? []).filter((it) => it.start < now && it.start >= start && it.start < end) : [];
+  const kept = midDay
+    ? (input.fixedItems ?? []).filter((it) => it.start < now && it.start >= start && it.start < end)
+    : [];
   kept.sort((a, b) => a.start - b.start);
   let played = 0;
   let playedPeak = 0;
@@ -190,7 +199,10 @@ export function planDay(input: PlanDayInput): DayPlan {
   while (nOff > 0 && playedPeak + nPeak < requiredPeak(played + nPeak + nOff, share)) nOff--;
   const shortfall = remaining - nPeak - nOff;
 
-  const starts = [...placeInSpace(spaces.peak, nPeak, gap).map((t) => [t, 1] as const), ...placeInSpace(spaces.off, nOff, gap).map((t) => [t, 0] as const)];
+  const starts = [
+    ...placeInSpace(spaces.peak, nPeak, gap).map((t) => [t, 1] as const),
+    ...placeInSpace(spaces.off, nOff, gap).map((t) => [t, 0] as const),
+  ];
   starts.sort((a, b) => a[0] - b[0]);
   const items: PlanItem[] = kept.map((it) => ({ ...it }));
   for (const [t, peak] of starts) {

@@ -9,7 +9,9 @@ import type { PlanCampaign, PlanSite } from './types.ts';
 /** The site is open for at least one whole play on `date` (inside the campaign window). */
 export function isOperatingDay(campaign: PlanCampaign, site: PlanSite, date: string): boolean {
   if (!inCampaignWindow(campaign, date)) return false;
-  return openIntervals(site.openingHours, date, site.timeZone).some(([s, e]) => e - s > campaign.mediaDurationMs);
+  return openIntervals(site.openingHours, date, site.timeZone).some(
+    ([s, e]) => e - s > campaign.mediaDurationMs,
+  );
 }
 
 export function operatingDays(campaign: PlanCampaign, site: PlanSite): string[] {
@@ -34,7 +36,12 @@ function share(total: number, n: number, k: number): number {
   return Math.ceil(((k + 1) * total) / n - 1e-9) - Math.ceil((k * total) / n - 1e-9);
 }
 
-export function baseTargetFor(campaign: PlanCampaign, site: PlanSite, date: string, days?: readonly string[]): number {
+export function baseTargetFor(
+  campaign: PlanCampaign,
+  site: PlanSite,
+  date: string,
+  days?: readonly string[],
+): number {
   if (!isOperatingDay(campaign, site, date)) return 0;
   const rate = ratePerDay(campaign, site, date);
   if (campaign.averageBasis === 'operating_day') return rate;
@@ -46,7 +53,10 @@ export function baseTargetFor(campaign: PlanCampaign, site: PlanSite, date: stri
 }
 
 /** Base targets for every date of the campaign, 0 on days the site does not operate. */
-export function campaignTargets(campaign: PlanCampaign, site: PlanSite): Array<{ date: string; target: number }> {
+export function campaignTargets(
+  campaign: PlanCampaign,
+  site: PlanSite,
+): Array<{ date: string; target: number }> {
   const open = operatingDays(campaign, site);
   return eachDate(campaign.firstDay, campaign.lastDay).map((date) => ({
     date,

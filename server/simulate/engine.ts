@@ -49,7 +49,14 @@ import { openDatabase, type Db } from '../db/database.ts';
 import { loadPlaylists } from '../playlists/load.ts';
 import type { PlaysRepository } from '../repositories/plays.ts';
 import { parseStoredDay, toPlanCampaign, toPlanSite, type StoredDay } from '../cron/plan-service.ts';
-import { DEFAULT_SPREAD_DAYS, checkFeasible, operatingDays, profileFor, type PlanCampaign, type PlanSite } from '../scheduler/index.ts';
+import {
+  DEFAULT_SPREAD_DAYS,
+  checkFeasible,
+  operatingDays,
+  profileFor,
+  type PlanCampaign,
+  type PlanSite,
+} from '../scheduler/index.ts';
 import { peakShareOf, weightedPieces, hourSlices, openIntervals } from '../scheduler/day.ts';
 
 export interface SimOptions {
@@ -208,11 +215,20 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   // A restart comes back on the same port, so the address players hold stays valid.
   const serverUrl = server.url;
 
-  await loadPlaylists({ db: srv().db, repos: srv().app.repos, clock, playlistsDir: opts.playlistsDir, dataDir });
-  const campaignRow = srv().app.repos.plans.campaigns().find((c) => c.status === 'active');
+  await loadPlaylists({
+    db: srv().db,
+    repos: srv().app.repos,
+    clock,
+    playlistsDir: opts.playlistsDir,
+    dataDir,
+  });
+  const campaignRow = srv()
+    .app.repos.plans.campaigns()
+    .find((c) => c.status === 'active');
   if (!campaignRow) throw new Error('playlists/ holds no active campaign to simulate');
   const campaign = toPlanCampaign(campaignRow);
-  if (!campaign) throw new Error(`campaign ${campaignRow.id} has no video; the simulation needs its duration`);
+  if (!campaign)
+    throw new Error(`campaign ${campaignRow.id} has no video; the simulation needs its duration`);
   const first = campaign.firstDay;
   const last = opts.until && opts.until < campaign.lastDay ? opts.until : campaign.lastDay;
   const participating = new Set(srv().app.repos.campaigns.participatingSiteIds(campaign.id));
@@ -228,12 +244,16 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const repos = () => srv().app.repos;
   let fleetIds: string[];
   if (opts.screens) {
-    for (const s of repos().plans.screens()) repos().screens.revoke(s.id, 'simulate', 'replaced by generated screens');
+    for (const s of repos().plans.screens())
+      repos().screens.revoke(s.id, 'simulate', 'replaced by generated screens');
     const sites = [...siteRows.keys()].sort();
     fleetIds = [];
     for (let i = 0; i < opts.screens; i++) {
       const id = `sim-${String(i + 1).padStart(6, '0')}`;
-      repos().screens.create({ id, siteId: sites[i % sites.length]!, name: `Màn hình mô phỏng ${i + 1}`, source: 'simulate' }, 'simulate');
+      repos().screens.create(
+        { id, siteId: sites[i % sites.length]!, name: `Màn hình mô phỏng ${i + 1}`, source: 'simulate' },
+        'simulate',
+      );
       fleetIds.push(id);
     }
   } else {
@@ -248,7 +268,16 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   for (const [n, id] of fleetIds.entries()) {
     const row = repos().plans.screen(id)!;
     const site = siteRows.get(row.site_id)!;
-    const screen: SimScreen = { id, siteId: row.site_id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] };
+    const screen: SimScreen = {
+      id,
+      siteId: row.site_id,
+      venueType: site.venueType,
+      zone: site.timeZone,
+      seq: 0,
+      prevHash: GENESIS_HASH,
+      held: new Map(),
+      backlog: [],
+    };
     // Paired the evening before the campaign: from then on the screen owes its plays.
     if (useCores) {
       // The credentials a pairing hands over, kept in the player's data dir as a paired one does.
@@ -281,12 +310,23 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       return rank(x.venueType) - rank(y.venueType) || x.id.localeCompare(y.id);
     });
     const seen = new Set<VenueType>();
-    const picked = [...candidates.filter((c) => !seen.has(c.venueType) && seen.add(c.venueType)), ...candidates];
+    const picked = [
+      ...candidates.filter((c) => !seen.has(c.venueType) && seen.add(c.venueType)),
+      ...candidates,
+    ];
     for (let i = 0; i < opts.players!; i++) {
       const site = picked[i % picked.length]!;
       const token = randomToken(32);
       const now = clock.now();
-      srv().app.playerGateway.repos.pairing.createEnrolment(hashToken(token), site.id, 'Máy phát mô phỏng', 1, 'sim-head', now, now + 120 * 86_400_000);
+      srv().app.playerGateway.repos.pairing.createEnrolment(
+        hashToken(token),
+        site.id,
+        'Máy phát mô phỏng',
+        1,
+        'sim-head',
+        now,
+        now + 120 * 86_400_000,
+      );
       const provisioning: ProvisioningFile = {
         kind: 'ihanoi-player-provisioning',
         v: PROTOCOL_VERSION,
@@ -297,10 +337,28 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         uses: 1,
         expiresAt: toIsoWithOffset(now + 120 * 86_400_000, site.timeZone),
       };
-      const start = () => startSimPlayer({ serverUrl, provisioning, clock, dir: join(dataDir, 'players', `enrolled-${i + 1}`), name: `Máy phát mô phỏng ${i + 1}` });
+      const start = () =>
+        startSimPlayer({
+          serverUrl,
+          provisioning,
+          clock,
+          dir: join(dataDir, 'players', `enrolled-${i + 1}`),
+          name: `Máy phát mô phỏng ${i + 1}`,
+        });
       const p = await start();
       players.push(p);
-      fleet.push({ id: p.screenId, player: p, restart: start, siteId: site.id, venueType: site.venueType, zone: site.timeZone, seq: 0, prevHash: GENESIS_HASH, held: new Map(), backlog: [] });
+      fleet.push({
+        id: p.screenId,
+        player: p,
+        restart: start,
+        siteId: site.id,
+        venueType: site.venueType,
+        zone: site.timeZone,
+        seq: 0,
+        prevHash: GENESIS_HASH,
+        held: new Map(),
+        backlog: [],
+      });
     }
     srv().app.plans.replan({ screenIds: players.map((p) => p.screenId) });
   }
@@ -312,12 +370,22 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       const want = repos().plans.screen(s.id)?.plan_version ?? 0;
       await waitUntil(`player ${s.id} to pull plan version ${want}`, () => {
         const snap = s.player!.core.snapshot();
-        return snap.connected && snap.planVersion >= want && snap.cache.total > 0 && snap.cache.done === snap.cache.total;
+        return (
+          snap.connected &&
+          snap.planVersion >= want &&
+          snap.cache.total > 0 &&
+          snap.cache.done === snap.cache.total
+        );
       });
     }
   };
   const playersUploaded = async () => {
-    for (const s of playerScreens) if (!s.playerDown) await waitUntil(`player ${s.id} to upload its plays`, () => s.player!.core.snapshot().connected && s.player!.core.snapshot().backlog === 0);
+    for (const s of playerScreens)
+      if (!s.playerDown)
+        await waitUntil(
+          `player ${s.id} to upload its plays`,
+          () => s.player!.core.snapshot().connected && s.player!.core.snapshot().backlog === 0,
+        );
   };
   const advanceTo = (t: number) => clock.set(Math.max(clock.now(), t));
   let coreRestarts = 0;
@@ -331,7 +399,13 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     s.playerDown = false;
     coreRestarts++;
   };
-  type CoreEvent = { at: number; kind: 'down' | 'up' | 'end' | 'start'; s: SimScreen; itemId: string; fail?: boolean };
+  type CoreEvent = {
+    at: number;
+    kind: 'down' | 'up' | 'end' | 'start';
+    s: SimScreen;
+    itemId: string;
+    fail?: boolean;
+  };
   const ORDER = { end: 0, down: 1, up: 2, start: 3 } as const;
   /**
    * Moves the shared clock through the real cores' items and outages in [a, b). Everything due at
@@ -344,7 +418,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       // A core that comes back inside an item's slot would start it late; it comes back at the
       // slot's end instead, so the plays the loop expects are exactly the ones the core plays.
       const items = s.held.get(date)?.items ?? [];
-      const down = (downtime.get(s.id) ?? []).map(([x, y]): [number, number] => [x, items.find((it) => it.start < y && y < it.end)?.end ?? y]);
+      const down = (downtime.get(s.id) ?? []).map(([x, y]): [number, number] => [
+        x,
+        items.find((it) => it.start < y && y < it.end)?.end ?? y,
+      ]);
       for (const [x, y] of down) {
         if (x >= a && x < b) events.push({ at: x, kind: 'down', s, itemId: '' });
         if (y >= a && y < b) events.push({ at: y, kind: 'up', s, itemId: '' });
@@ -358,7 +435,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
     }
     events.sort((x, y) => x.at - y.at || ORDER[x.kind] - ORDER[y.kind]);
-    for (let i = 0; i < events.length; ) {
+    for (let i = 0; i < events.length;) {
       const at = events[i]!.at;
       const group: CoreEvent[] = [];
       while (i < events.length && events[i]!.at === at) group.push(events[i++]!);
@@ -375,9 +452,18 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       for (const e of group) {
         const d = e.s.player!.display;
         const core = e.s.player!.core;
-        if (e.kind === 'start' && e.fail) await waitUntil(`${e.s.id} to fail ${e.itemId}`, () => (d.act(), d.failed.has(e.itemId)));
-        else if (e.kind === 'start') await waitUntil(`${e.s.id} to start ${e.itemId}`, () => (d.act(), core.snapshot().current?.itemId === e.itemId));
-        else if (e.kind === 'end') await waitUntil(`${e.s.id} to finish ${e.itemId}`, () => d.ended.has(e.itemId) && core.snapshot().current?.itemId !== e.itemId);
+        if (e.kind === 'start' && e.fail)
+          await waitUntil(`${e.s.id} to fail ${e.itemId}`, () => (d.act(), d.failed.has(e.itemId)));
+        else if (e.kind === 'start')
+          await waitUntil(
+            `${e.s.id} to start ${e.itemId}`,
+            () => (d.act(), core.snapshot().current?.itemId === e.itemId),
+          );
+        else if (e.kind === 'end')
+          await waitUntil(
+            `${e.s.id} to finish ${e.itemId}`,
+            () => d.ended.has(e.itemId) && core.snapshot().current?.itemId !== e.itemId,
+          );
       }
     }
   };
@@ -398,17 +484,25 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   // One screen off for 3 whole days (an office screen, so its misses fall on operating days).
   const longOff = fleet.find((s) => s.venueType === 'citizen_reception') ?? fleet[0]!;
   const longOffDays = new Set(['2024-09-09', '2024-09-10', '2024-09-11'].filter(inRange));
-  if (longOffDays.size > 0) faults.push(`${longOff.id}: tắt 3 ngày / off 3 days ${[...longOffDays].map((d) => formatDate(d, zone)).join(', ')}`);
+  if (longOffDays.size > 0)
+    faults.push(
+      `${longOff.id}: tắt 3 ngày / off 3 days ${[...longOffDays].map((d) => formatDate(d, zone)).join(', ')}`,
+    );
   // A site raising its frequency at 14:00 on a Monday.
-  const raiseSite = [...siteRows.values()].find((s) => s.venueType === 'government_office') ?? [...siteRows.values()][0]!;
+  const raiseSite =
+    [...siteRows.values()].find((s) => s.venueType === 'government_office') ?? [...siteRows.values()][0]!;
   const raiseAt = zonedToInstant('2024-09-16', '14:00', zone);
   const raiseTo = 15;
   const raiseDay = '2024-09-16';
   // The server is down from Thursday 12:00 (before the 14:00 report) to Friday 09:00.
   const downAt = zonedToInstant('2024-09-19', '12:00', zone);
   const upAt = zonedToInstant('2024-09-20', '09:00', zone);
-  if (inRange(raiseDay)) faults.push(`${raiseSite.id}: tăng lên ${raiseTo} lượt/ngày lúc 14:00 ${formatDate(raiseDay, zone)} / raised to ${raiseTo} plays/day at 14:00`);
-  if (inRange('2024-09-20')) faults.push(`máy chủ khởi động lại / server restart: down 12:00 19/09/2024 – 09:00 20/09/2024`);
+  if (inRange(raiseDay))
+    faults.push(
+      `${raiseSite.id}: tăng lên ${raiseTo} lượt/ngày lúc 14:00 ${formatDate(raiseDay, zone)} / raised to ${raiseTo} plays/day at 14:00`,
+    );
+  if (inRange('2024-09-20'))
+    faults.push(`máy chủ khởi động lại / server restart: down 12:00 19/09/2024 – 09:00 20/09/2024`);
 
   const outages = new Map<string, Array<[number, number]>>();
   let randomOutages = 0;
@@ -443,26 +537,37 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   }
   faults.push(
     `${randomOutages} lần mất điện/tắt máy ngẫu nhiên 1–8 giờ / random outages of 1–8 h` +
-      (playerScreens.length ? ` (player core bị dừng rồi khởi động lại / the core is stopped, then restarted from its data dir)` : '') +
+      (playerScreens.length
+        ? ` (player core bị dừng rồi khởi động lại / the core is stopped, then restarted from its data dir)`
+        : '') +
       `; ${(failRate * 100).toFixed(1)}% lượt phát lỗi / failed plays`,
   );
 
   // ---- The run ---------------------------------------------------------------------------
   const days = new Map<string, ScreenDay>();
   const csv: WriteStream | null = opts.csv ? createWriteStream(opts.csv) : null;
-  csv?.write('date,screen_id,site_id,venue_type,target,base_target,make_good,played,peak_played,on_target,fault\n');
+  csv?.write(
+    'date,screen_id,site_id,venue_type,target,base_target,make_good,played,peak_played,on_target,fault\n',
+  );
 
   const pull = (s: SimScreen, from: string) => {
-    for (const row of repos().plans.plansFrom(s.id, from)) s.held.set(row.local_date, parseStoredDay(row.plan));
+    for (const row of repos().plans.plansFrom(s.id, from))
+      s.held.set(row.local_date, parseStoredDay(row.plan));
   };
   /** The lightweight screens upload what they played, as one group commit (as the gateway does). */
   const uploadAll = (now: number) => {
     if (!server) return;
     const batch = fleet.filter((s) => !s.player && s.backlog.length > 0);
     if (batch.length === 0) return;
-    const results = srv().plays.ingestMany(batch.map((s) => ({ ctx: { screenId: s.id, siteId: s.siteId, timeZone: s.zone, now }, records: s.backlog })));
+    const results = srv().plays.ingestMany(
+      batch.map((s) => ({
+        ctx: { screenId: s.id, siteId: s.siteId, timeZone: s.zone, now },
+        records: s.backlog,
+      })),
+    );
     results.forEach((r, i) => {
-      if (r.flagged.length > 0) throw new Error(`ingest flagged the chain of ${batch[i]!.id}: ${JSON.stringify(r.flagged[0])}`);
+      if (r.flagged.length > 0)
+        throw new Error(`ingest flagged the chain of ${batch[i]!.id}: ${JSON.stringify(r.flagged[0])}`);
     });
     for (const s of batch) {
       s.backlog = [];
@@ -547,8 +652,18 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         const ok = checkFeasible(campaign, raiseSite, raiseTo, date);
         if (!ok.ok) throw new Error(ok.messageEn);
         ensureHead(srv().app);
-        const current = repos().overrides.current(campaign.id, raiseSite.id)?.plays_per_day ?? campaign.targetPerDay;
-        repos().overrides.add({ campaignId: campaign.id, siteId: raiseSite.id, playsPerDay: raiseTo, reason: 'mô phỏng / simulation', setBy: 'sim-head' }, current);
+        const current =
+          repos().overrides.current(campaign.id, raiseSite.id)?.plays_per_day ?? campaign.targetPerDay;
+        repos().overrides.add(
+          {
+            campaignId: campaign.id,
+            siteId: raiseSite.id,
+            playsPerDay: raiseTo,
+            reason: 'mô phỏng / simulation',
+            setBy: 'sim-head',
+          },
+          current,
+        );
         // What the override route's event makes the plan service do.
         srv().app.plans.replan({ siteIds: [raiseSite.id] });
         for (const s of fleet) if (s.siteId === raiseSite.id) pull(s, date);
@@ -617,14 +732,17 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     .reports.listReports()
     .filter((r) => r.kind === 'weekly')
     .sort((a, b) => a.period_first.localeCompare(b.period_first));
-  for (const r of weekly) weeklyBefore.add(`${formatDate(r.period_first, zone)}–${formatDate(r.period_last, zone)}`);
+  for (const r of weekly)
+    weeklyBefore.add(`${formatDate(r.period_first, zone)}–${formatDate(r.period_last, zone)}`);
 
   // ---- Figures, from what the server stored ----------------------------------------------
   const summary = figures(campaign, siteRows, fleet, days, srv().app, first, last);
   for (const [key, d] of days) {
     const [screenId, date] = key.split('|') as [string, string];
     const s = fleet.find((x) => x.id === screenId)!;
-    csv?.write(`${date},${screenId},${s.siteId},${s.venueType},${d.target},${d.baseTarget},${d.makeGood},${d.played},${d.peak},${d.target > 0 ? (d.played === d.target ? 1 : 0) : ''},${d.fault}\n`);
+    csv?.write(
+      `${date},${screenId},${s.siteId},${s.venueType},${d.target},${d.baseTarget},${d.makeGood},${d.played},${d.peak},${d.target > 0 ? (d.played === d.target ? 1 : 0) : ''},${d.fault}\n`,
+    );
   }
   if (csv) await new Promise<void>((resolve) => csv.end(resolve));
 
@@ -673,7 +791,10 @@ function ensureHead(app: FastifyInstance): void {
 /** Open intervals of a site on a date, straight from its hours (independent of the scheduler). */
 function openOn(hours: OpeningHours, date: string, zone: string): Array<[number, number]> {
   if (hours.closedDates?.includes(date)) return [];
-  return (hours[WEEKDAYS[weekdayOf(date)]!] ?? []).map(([a, b]) => [zonedToInstant(date, minutesOfDay(a), zone), zonedToInstant(date, minutesOfDay(b), zone)]);
+  return (hours[WEEKDAYS[weekdayOf(date)]!] ?? []).map(([a, b]) => [
+    zonedToInstant(date, minutesOfDay(a), zone),
+    zonedToInstant(date, minutesOfDay(b), zone),
+  ]);
 }
 
 function figures(
@@ -695,13 +816,17 @@ function figures(
     if (!s) continue;
     const site = sites.get(s.siteId)!;
     const windowEnd = startOfNextLocalDay(campaign.lastDay, site.timeZone);
-    if (p.started_ms < Math.min(windowStart, startOfLocalDay(campaign.firstDay, site.timeZone)) || p.ended_ms > windowEnd) {
+    if (
+      p.started_ms < Math.min(windowStart, startOfLocalDay(campaign.firstDay, site.timeZone)) ||
+      p.ended_ms > windowEnd
+    ) {
       outsideWindow.set(s.id, (outsideWindow.get(s.id) ?? 0) + 1);
     }
     const key = `${site.id}|${p.local_date}`;
     let open = openCache.get(key);
     if (!open) openCache.set(key, (open = openOn(site.openingHours, p.local_date, site.timeZone)));
-    if (!open.some(([a, b]) => p.started_ms >= a && p.ended_ms <= b)) outsideHours.set(s.id, (outsideHours.get(s.id) ?? 0) + 1);
+    if (!open.some(([a, b]) => p.started_ms >= a && p.ended_ms <= b))
+      outsideHours.set(s.id, (outsideHours.get(s.id) ?? 0) + 1);
     if (p.outcome !== 'completed') continue;
     const d = days.get(`${s.id}|${p.local_date}`);
     if (d) {
@@ -717,7 +842,13 @@ function figures(
     let v = shareCache.get(key);
     if (v === undefined) {
       const profile: PeakProfile = profileFor(campaign, site);
-      v = peakShareOf(weightedPieces(openIntervals(site.openingHours, date, site.timeZone), hourSlices(date, site.timeZone), profile));
+      v = peakShareOf(
+        weightedPieces(
+          openIntervals(site.openingHours, date, site.timeZone),
+          hourSlices(date, site.timeZone),
+          profile,
+        ),
+      );
       shareCache.set(key, v);
     }
     return v;
@@ -806,7 +937,9 @@ function figures(
           if (fits) for (const x of gs) x.unexpectedDeficitScreens++;
           g.deficitNotes.push(
             `${s.id}: thiếu / short ${owed - achieved}, lỗi cuối / last fault ${lastFault ? formatDate(lastFault, site.timeZone) : '—'}, ` +
-              (fits ? `CÒN CHỖ BÙ mà chưa bù / room to make good was left (${room})` : `không còn ngày để bù / too late to make good (room ${room})`),
+              (fits
+                ? `CÒN CHỖ BÙ mà chưa bù / room to make good was left (${room})`
+                : `không còn ngày để bù / too late to make good (room ${room})`),
           );
         }
       }
@@ -817,7 +950,11 @@ function figures(
   const out: Record<string, GroupFigures> = {};
   for (const [name, g] of groups) {
     const { _avgSum, _required, ...rest } = g;
-    out[name] = { ...rest, meanAverage: g.screens ? _avgSum / g.screens : 0, peakShareRequired: g.plays ? _required / g.plays : 0 };
+    out[name] = {
+      ...rest,
+      meanAverage: g.screens ? _avgSum / g.screens : 0,
+      peakShareRequired: g.plays ? _required / g.plays : 0,
+    };
   }
   const { overall, ...byVenueType } = out;
   return { byVenueType, overall: overall! };
@@ -827,10 +964,14 @@ export function formatSummary(s: SimSummary): string[] {
   const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(1)}%` : '—');
   const lines: string[] = [];
   lines.push('');
-  lines.push(`Kết quả mô phỏng / simulation result: ${s.campaignId}, ${s.first} → ${s.last} (${(s.elapsedMs / 1000).toFixed(1)} s)`);
+  lines.push(
+    `Kết quả mô phỏng / simulation result: ${s.campaignId}, ${s.first} → ${s.last} (${(s.elapsedMs / 1000).toFixed(1)} s)`,
+  );
   lines.push(
     `  Đường chạy / path: ${s.coreScreens}/${s.overall.screens} màn qua player core thật + WebSocket / screens through the real player core over the WebSocket` +
-      (s.coreScreens < s.overall.screens ? `; ${s.overall.screens - s.coreScreens} nhẹ / lightweight (ingest trực tiếp / straight to ingest)` : '') +
+      (s.coreScreens < s.overall.screens
+        ? `; ${s.overall.screens - s.coreScreens} nhẹ / lightweight (ingest trực tiếp / straight to ingest)`
+        : '') +
       `; khởi động lại core / core restarts: ${s.coreRestarts}`,
   );
   lines.push(
@@ -861,13 +1002,19 @@ export function formatSummary(s: SimSummary): string[] {
       `${g.deficitPlays} / ${g.screensBelowTarget} màn`.padStart(16),
       `${g.outsideHours}/${g.outsideWindow}`.padStart(18),
     ].join(' ');
-  for (const [name, g] of Object.entries(s.byVenueType).sort(([a], [b]) => a.localeCompare(b))) lines.push(row(name, g));
+  for (const [name, g] of Object.entries(s.byVenueType).sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(row(name, g));
   lines.push(row('TỔNG / overall', s.overall));
-  lines.push(`  Báo cáo tuần đã lập / weekly reports made: ${s.weeklyReports.length} (${s.weeklyReports.join(', ')})`);
-  lines.push(`  Chiến dịch đã đóng / campaign closed at its end: ${s.campaignClosed ? 'có / yes' : 'không / no'}`);
+  lines.push(
+    `  Báo cáo tuần đã lập / weekly reports made: ${s.weeklyReports.length} (${s.weeklyReports.join(', ')})`,
+  );
+  lines.push(
+    `  Chiến dịch đã đóng / campaign closed at its end: ${s.campaignClosed ? 'có / yes' : 'không / no'}`,
+  );
   lines.push(`  Màn có TB thấp nhất / lowest average: ${s.overall.minAverageScreen}`);
-  lines.push(`  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`);
+  lines.push(
+    `  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`,
+  );
   for (const n of s.overall.deficitNotes) lines.push(`    ${n}`);
   return lines;
 }
-

@@ -52,7 +52,9 @@ function num(name: string, v: string | undefined): number | undefined {
 }
 
 const summary = await simulate({
-  playlistsDir: values['playlists-dir'] ? resolve(values['playlists-dir']) : fileURLToPath(new URL('../../playlists/', import.meta.url)),
+  playlistsDir: values['playlists-dir']
+    ? resolve(values['playlists-dir'])
+    : fileURLToPath(new URL('../../playlists/', import.meta.url)),
   ...(values.screens ? { screens: num('screens', values.screens)! } : {}),
   ...(values.seed ? { seed: num('seed', values.seed)! } : {}),
   players: num('players', values.players) ?? 0,
@@ -66,5 +68,11 @@ for (const line of formatSummary(summary)) console.log(line);
 if (values.csv) console.log(`  CSV: ${resolve(values.csv)}`);
 if (values['keep-data']) console.log(`  Dữ liệu / data kept in ${summary.dataDir}`);
 const o = summary.overall;
-const failed = summary.chainBroken > 0 || o.outsideHours > 0 || o.outsideWindow > 0 || o.onlineOnTarget !== o.onlineScreenDays || o.unexpectedDeficitScreens > 0 || o.peakPlays < o.peakShareRequired * o.plays;
+const failed =
+  summary.chainBroken > 0 ||
+  o.outsideHours > 0 ||
+  o.outsideWindow > 0 ||
+  o.onlineOnTarget !== o.onlineScreenDays ||
+  o.unexpectedDeficitScreens > 0 ||
+  o.peakPlays < o.peakShareRequired * o.plays;
 process.exit(failed ? 1 : 0);

@@ -21,7 +21,11 @@ import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/c
  * Waits (in real time) until `probe` holds. It polls on the event loop's check phase first, so
  * a loopback WebSocket message is seen one I/O turn after it arrives, then backs off to 1 ms.
  */
-export async function waitUntil<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = realClock.now() + timeoutMs;
   for (let i = 0; ; i++) {
     const v = probe();
@@ -53,7 +57,10 @@ export class DisplayStub {
       this.act();
     });
     // The page's heartbeat (leak counters); the core writes its `alive` lines from it.
-    this.timer = setInterval(() => this.send({ type: 'heartbeat', v: 1, at: this.clock.now(), mediaElements: 2, listeners: 4 }), 1000);
+    this.timer = setInterval(
+      () => this.send({ type: 'heartbeat', v: 1, at: this.clock.now(), mediaElements: 2, listeners: 4 }),
+      1000,
+    );
   }
 
   opened(): Promise<void> {
@@ -82,20 +89,46 @@ export class DisplayStub {
   act(): void {
     const now = this.clock.now();
     for (const it of this.schedule) {
-      if (!this.startedAt.has(it.playId) && !this.failed.has(it.itemId) && it.startAt <= now && now < it.startAt + it.durationMs) {
+      if (
+        !this.startedAt.has(it.playId) &&
+        !this.failed.has(it.itemId) &&
+        it.startAt <= now &&
+        now < it.startAt + it.durationMs
+      ) {
         if (this.failing.has(it.itemId)) {
           this.failed.add(it.itemId);
-          this.send({ type: 'error', v: 1, itemId: it.itemId, playId: it.playId, at: now, reason: 'decoder error (simulated)' });
+          this.send({
+            type: 'error',
+            v: 1,
+            itemId: it.itemId,
+            playId: it.playId,
+            at: now,
+            reason: 'decoder error (simulated)',
+          });
           continue;
         }
         this.startedAt.set(it.playId, now);
         this.started.add(it.itemId);
-        this.send({ type: 'started', v: 1, itemId: it.itemId, playId: it.playId, at: now, lagMs: now - it.startAt });
+        this.send({
+          type: 'started',
+          v: 1,
+          itemId: it.itemId,
+          playId: it.playId,
+          at: now,
+          lagMs: now - it.startAt,
+        });
       }
       const at = this.startedAt.get(it.playId);
       if (at !== undefined && !this.ended.has(it.itemId) && now >= at + it.durationMs) {
         this.ended.add(it.itemId);
-        this.send({ type: 'ended', v: 1, itemId: it.itemId, playId: it.playId, at: at + it.durationMs, secondsShown: it.durationMs / 1000 });
+        this.send({
+          type: 'ended',
+          v: 1,
+          itemId: it.itemId,
+          playId: it.playId,
+          at: at + it.durationMs,
+          secondsShown: it.durationMs / 1000,
+        });
       }
     }
   }
@@ -122,7 +155,10 @@ export interface SimPlayerOptions {
 }
 
 /** Writes the credentials a paired screen keeps, so its core starts as that screen. */
-export async function writeCredentials(dir: string, c: { screenId: string; token: string; serverUrl: string }): Promise<void> {
+export async function writeCredentials(
+  dir: string,
+  c: { screenId: string; token: string; serverUrl: string },
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await new FileCredentialStore(dir).save(c);
 }

@@ -22,7 +22,12 @@ import {
 } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '../auth/passwords.ts';
 import { pairingRepository, type PairingRepository, type PlayerScreenRow } from '../repositories/pairing.ts';
-import { playsRepository, type IngestContext, type IngestResult, type PlaysRepository } from '../repositories/plays.ts';
+import {
+  playsRepository,
+  type IngestContext,
+  type IngestResult,
+  type PlaysRepository,
+} from '../repositories/plays.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { buildPlan, currentPlanVersion } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -37,7 +42,9 @@ export interface GatewayOptions {
   heartbeatMs?: number;
 }
 
-type Out = { [K in ServerMessage['type']]: Omit<Extract<ServerMessage, { type: K }>, 'v'> }[ServerMessage['type']];
+type Out = {
+  [K in ServerMessage['type']]: Omit<Extract<ServerMessage, { type: K }>, 'v'>;
+}[ServerMessage['type']];
 
 interface PlayerConnection {
   socket: WebSocket;
@@ -74,7 +81,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const sessions = app.repos.screenSessions;
   // Only one process serves a database, so any session still open was left by one that died.
   const dangling = sessions.closeDangling();
-  if (dangling) app.log.info({ sessions: dangling }, 'closed connection sessions left open by the previous run at each screen\'s last contact');
+  if (dangling)
+    app.log.info(
+      { sessions: dangling },
+      "closed connection sessions left open by the previous run at each screen's last contact",
+    );
   const byScreen = new Map<string, Set<PlayerConnection>>();
   const waitingByCode = new Map<string, PlayerConnection>();
   const all = new Set<PlayerConnection>();
@@ -110,7 +121,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
 
   function detach(conn: PlayerConnection): void {
     all.delete(conn);
-    if (conn.pairingCode && waitingByCode.get(conn.pairingCode) === conn) waitingByCode.delete(conn.pairingCode);
+    if (conn.pairingCode && waitingByCode.get(conn.pairingCode) === conn)
+      waitingByCode.delete(conn.pairingCode);
     if (!conn.screenId) return;
     const set = byScreen.get(conn.screenId);
     set?.delete(conn);
@@ -133,7 +145,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const screen = pairing.screen(screenId)!;
     conn.pairingCode = null;
     waitingByCode.delete(code);
-    send(conn, { type: 'paired', screenId, token, site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone } });
+    send(conn, {
+      type: 'paired',
+      screenId,
+      token,
+      site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone },
+    });
   }
 
   function issueCode(conn: PlayerConnection): void {
@@ -148,7 +165,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       }
     }
-    fail(conn, 'internal', 'Không tạo được mã ghép nối, thử lại sau. / Could not draw a pairing code; try again.', true);
+    fail(
+      conn,
+      'internal',
+      'Không tạo được mã ghép nối, thử lại sau. / Could not draw a pairing code; try again.',
+      true,
+    );
   }
 
   function onHello(conn: PlayerConnection, msg: Extract<PlayerMessage, { type: 'hello' }>): void {
@@ -159,7 +181,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       return;
     }
     if (!screen || !screen.token_hash || screen.token_hash !== hashToken(msg.token)) {
-      fail(conn, 'unauthenticated', 'Mã xác thực của màn hình không đúng; hãy ghép nối lại. / Screen credential rejected; pair the screen again.', true);
+      fail(
+        conn,
+        'unauthenticated',
+        'Mã xác thực của màn hình không đúng; hãy ghép nối lại. / Screen credential rejected; pair the screen again.',
+        true,
+      );
       return;
     }
     attach(conn, screen.id);
@@ -217,7 +244,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       case 'pair_request': {
         if (!pairRequests.hit(conn.ip, app.clock.now())) {
-          fail(conn, 'rate_limited', 'Quá nhiều yêu cầu ghép nối; chờ một phút. / Too many pairing requests; wait a minute.', true);
+          fail(
+            conn,
+            'rate_limited',
+            'Quá nhiều yêu cầu ghép nối; chờ một phút. / Too many pairing requests; wait a minute.',
+            true,
+          );
           return;
         }
         if (msg.resume) {
@@ -230,7 +262,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
             if (!row.claimed_screen_id && row.expires_at_ms > app.clock.now()) {
               conn.pairingCode = row.code;
               waitingByCode.set(row.code, conn);
-              send(conn, { type: 'pairing', code: row.code, secret: msg.resume.secret, expiresAt: row.expires_at_ms });
+              send(conn, {
+                type: 'pairing',
+                code: row.code,
+                secret: msg.resume.secret,
+                expiresAt: row.expires_at_ms,
+              });
               return;
             }
           }
@@ -240,20 +277,44 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       }
       case 'enrol': {
         if (!pairRequests.hit(conn.ip, app.clock.now())) {
-          fail(conn, 'rate_limited', 'Quá nhiều yêu cầu; chờ một phút. / Too many requests; wait a minute.', true);
+          fail(
+            conn,
+            'rate_limited',
+            'Quá nhiều yêu cầu; chờ một phút. / Too many requests; wait a minute.',
+            true,
+          );
           return;
         }
         const token = randomToken(32);
-        const r = pairing.enrol(hashToken(msg.enrolmentToken), hashToken(token), msg.screenName, app.clock.now());
+        const r = pairing.enrol(
+          hashToken(msg.enrolmentToken),
+          hashToken(token),
+          msg.screenName,
+          app.clock.now(),
+        );
         if (!r.ok) {
-          const why = { unknown: 'không hợp lệ / is not valid', expired: 'đã hết hạn / has expired', used_up: 'đã dùng hết lượt / has been used up' }[r.reason];
-          fail(conn, 'enrolment_invalid', `Tệp cài đặt ${why}; xin tệp mới từ quản trị. / The provisioning file ${why.split(' / ')[1]}; ask for a new one.`, true);
+          const why = {
+            unknown: 'không hợp lệ / is not valid',
+            expired: 'đã hết hạn / has expired',
+            used_up: 'đã dùng hết lượt / has been used up',
+          }[r.reason];
+          fail(
+            conn,
+            'enrolment_invalid',
+            `Tệp cài đặt ${why}; xin tệp mới từ quản trị. / The provisioning file ${why.split(' / ')[1]}; ask for a new one.`,
+            true,
+          );
           return;
         }
         const screen = pairing.screen(r.screenId)!;
         app.log.info({ screenId: r.screenId, siteId: r.siteId }, 'screen enrolled with a provisioning file');
         app.events.emit('plan-inputs-changed', { screenIds: [r.screenId], reason: 'screen enrolled' });
-        send(conn, { type: 'paired', screenId: r.screenId, token, site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone } });
+        send(conn, {
+          type: 'paired',
+          screenId: r.screenId,
+          token,
+          site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone },
+        });
         return;
       }
       case 'pull': {
@@ -281,7 +342,18 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           rejected.push({ playId: r.playId, reason: 'screenId does not match this connection' });
           return false;
         });
-        enqueueIngest({ conn, batchId: msg.batchId, rejected, records: mine, ctx: { screenId: screen.id, siteId: screen.site_id, timeZone: screen.time_zone, now: app.clock.now() } });
+        enqueueIngest({
+          conn,
+          batchId: msg.batchId,
+          rejected,
+          records: mine,
+          ctx: {
+            screenId: screen.id,
+            siteId: screen.site_id,
+            timeZone: screen.time_zone,
+            now: app.clock.now(),
+          },
+        });
         return;
       }
     }
@@ -307,9 +379,17 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   function ack(job: IngestJob, result: IngestResult): void {
-    if (result.flagged.length) app.log.warn({ screenId: job.ctx.screenId, flagged: result.flagged }, 'proof-of-play chain broken');
-    send(job.conn, { type: 'plays_ack', batchId: job.batchId, acked: result.acked, rejected: job.rejected, lastSeq: plays.lastSeq(job.ctx.screenId) });
-    if (result.inserted) app.events.emit('plays-ingested', { screenId: job.ctx.screenId, count: result.inserted });
+    if (result.flagged.length)
+      app.log.warn({ screenId: job.ctx.screenId, flagged: result.flagged }, 'proof-of-play chain broken');
+    send(job.conn, {
+      type: 'plays_ack',
+      batchId: job.batchId,
+      acked: result.acked,
+      rejected: job.rejected,
+      lastSeq: plays.lastSeq(job.ctx.screenId),
+    });
+    if (result.inserted)
+      app.events.emit('plays-ingested', { screenId: job.ctx.screenId, count: result.inserted });
   }
 
   /** Everything that arrived since the last drain is committed together, then acked. */
@@ -336,7 +416,13 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           ack(j, j.records.length ? plays.ingest(j.ctx, j.records) : empty);
         } catch (e) {
           app.log.error({ err: e, screenId: j.ctx.screenId }, 'plays batch failed');
-          send(j.conn, { type: 'error', code: 'internal', message: 'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.', fatal: false });
+          send(j.conn, {
+            type: 'error',
+            code: 'internal',
+            message:
+              'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.',
+            fatal: false,
+          });
         }
       }
     }

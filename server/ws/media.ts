@@ -18,7 +18,16 @@ export function mediaFileOf(dataDir: string, sha256: string): string | undefined
 }
 
 function problem(reply: FastifyReply, status: number, code: string, detail: string) {
-  return reply.code(status).type('application/problem+json').send({ type: `https://ihanoi-signage.local/problems/${code.toLowerCase()}`, title: code, status, code, detail });
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: `https://ihanoi-signage.local/problems/${code.toLowerCase()}`,
+      title: code,
+      status,
+      code,
+      detail,
+    });
 }
 
 export default async function playerMediaRoutes(app: FastifyInstance, opts: { pairing: PairingRepository }) {
@@ -27,22 +36,39 @@ export default async function playerMediaRoutes(app: FastifyInstance, opts: { pa
     const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     const screen = token ? opts.pairing.screenByTokenHash(hashToken(token)) : undefined;
     if (!screen || screen.status === 'revoked') {
-      return problem(reply, 401, 'UNAUTHENTICATED', 'Màn hình chưa được ghép nối hoặc đã bị thu hồi. / The screen is not paired or was revoked.');
+      return problem(
+        reply,
+        401,
+        'UNAUTHENTICATED',
+        'Màn hình chưa được ghép nối hoặc đã bị thu hồi. / The screen is not paired or was revoked.',
+      );
     }
     const { sha256 } = request.params;
     const file = /^[0-9a-f]{64}$/.test(sha256) ? mediaFileOf(app.config.dataDir, sha256) : undefined;
     const row = file ? opts.pairing.media(sha256) : undefined;
-    if (!file || !row) return problem(reply, 404, 'NOT_FOUND', `Không có tệp "${sha256}". / No media "${sha256}".`);
+    if (!file || !row)
+      return problem(reply, 404, 'NOT_FOUND', `Không có tệp "${sha256}". / No media "${sha256}".`);
     const size = statSync(file).size;
-    reply.header('accept-ranges', 'bytes').header('content-type', row.mime_type).header('etag', `"${sha256}"`);
+    reply
+      .header('accept-ranges', 'bytes')
+      .header('content-type', row.mime_type)
+      .header('etag', `"${sha256}"`);
     const range = parseRange(request.headers.range, size);
     if (range.kind === 'unsatisfiable') {
       reply.header('content-range', `bytes */${size}`);
-      return problem(reply, 416, 'RANGE_NOT_SATISFIABLE', `Khoảng byte không hợp lệ (tệp có ${size} byte). / Range outside the file (${size} bytes).`);
+      return problem(
+        reply,
+        416,
+        'RANGE_NOT_SATISFIABLE',
+        `Khoảng byte không hợp lệ (tệp có ${size} byte). / Range outside the file (${size} bytes).`,
+      );
     }
     if (range.kind === 'range') {
       const { start, end } = range;
-      reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1);
+      reply
+        .code(206)
+        .header('content-range', `bytes ${start}-${end}/${size}`)
+        .header('content-length', end - start + 1);
       return reply.send(createReadStream(file, { start, end }));
     }
     reply.header('content-length', size);

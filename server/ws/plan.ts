@@ -41,16 +41,29 @@ export function buildPlan(repo: PairingRepository, screen: PlayerScreenRow, now:
     for (const it of storedItems(row.plan)) {
       let campaignId = it.campaignId;
       if (!campaignId) {
-        if (!campaignOf.has(it.mediaSha256)) campaignOf.set(it.mediaSha256, repo.campaignForMedia(it.mediaSha256));
+        if (!campaignOf.has(it.mediaSha256))
+          campaignOf.set(it.mediaSha256, repo.campaignForMedia(it.mediaSha256));
         campaignId = campaignOf.get(it.mediaSha256);
       }
       if (!campaignId) continue;
       if (!media.has(it.mediaSha256)) {
         const m = repo.media(it.mediaSha256);
         if (!m) continue;
-        media.set(it.mediaSha256, { sha256: m.sha256, url: `${PLAYER_MEDIA_PREFIX}${m.sha256}`, bytes: m.bytes, mimeType: m.mime_type });
+        media.set(it.mediaSha256, {
+          sha256: m.sha256,
+          url: `${PLAYER_MEDIA_PREFIX}${m.sha256}`,
+          bytes: m.bytes,
+          mimeType: m.mime_type,
+        });
       }
-      items.push({ id: it.id, campaignId, mediaSha256: it.mediaSha256, start: it.start, end: it.end, peak: it.peak ?? false });
+      items.push({
+        id: it.id,
+        campaignId,
+        mediaSha256: it.mediaSha256,
+        start: it.start,
+        end: it.end,
+        peak: it.peak ?? false,
+      });
     }
     return { date: row.local_date, items };
   });

@@ -87,7 +87,10 @@ export type User = z.infer<typeof User>;
 
 export const Username = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{1,49}$/i, 'expected a user name of 2–50 letters, digits, dots, dashes or underscores');
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{1,49}$/i,
+    'expected a user name of 2–50 letters, digits, dots, dashes or underscores',
+  );
 
 export const CreateUserBody = z.object({
   username: Username,

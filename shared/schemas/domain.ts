@@ -49,16 +49,34 @@ export const VENUE_TYPES = {
   citizen_reception: { vi: 'Bộ phận một cửa / tiếp công dân', en: 'Citizen reception desk', openooh: null },
   airport: { vi: 'Sân bay', en: 'Airport', openooh: 'transit.airports' },
   train_station: { vi: 'Ga đường sắt', en: 'Railway station', openooh: 'transit.train_stations' },
-  bus_station: { vi: 'Bến xe / điểm trung chuyển xe buýt', en: 'Bus station / transfer point', openooh: 'transit.bus_stations' },
+  bus_station: {
+    vi: 'Bến xe / điểm trung chuyển xe buýt',
+    en: 'Bus station / transfer point',
+    openooh: 'transit.bus_stations',
+  },
   bus: { vi: 'Trên xe buýt', en: 'On a bus', openooh: 'transit.buses' },
   hospital: { vi: 'Cơ sở y tế', en: 'Hospital / health facility', openooh: 'point_of_care.hospitals' },
   school: { vi: 'Cơ sở giáo dục', en: 'School / education', openooh: 'education.colleges' },
-  apartment_building: { vi: 'Khu chung cư', en: 'Apartment building', openooh: 'residential.apartment_buildings' },
-  shopping_mall: { vi: 'Trung tâm thương mại / siêu thị', en: 'Shopping centre / supermarket', openooh: 'retail.malls' },
-  street_led: { vi: 'Màn hình LED nút giao thông', en: 'LED screen at an intersection', openooh: 'outdoor.urban_panels' },
+  apartment_building: {
+    vi: 'Khu chung cư',
+    en: 'Apartment building',
+    openooh: 'residential.apartment_buildings',
+  },
+  shopping_mall: {
+    vi: 'Trung tâm thương mại / siêu thị',
+    en: 'Shopping centre / supermarket',
+    openooh: 'retail.malls',
+  },
+  street_led: {
+    vi: 'Màn hình LED nút giao thông',
+    en: 'LED screen at an intersection',
+    openooh: 'outdoor.urban_panels',
+  },
 } as const;
 
-export const VenueType = z.enum(Object.keys(VENUE_TYPES) as [keyof typeof VENUE_TYPES, ...(keyof typeof VENUE_TYPES)[]]);
+export const VenueType = z.enum(
+  Object.keys(VENUE_TYPES) as [keyof typeof VENUE_TYPES, ...(keyof typeof VENUE_TYPES)[]],
+);
 export type VenueType = z.infer<typeof VenueType>;
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -112,7 +130,9 @@ export type ScreenStatus = z.infer<typeof ScreenStatus>;
 export const Orientation = z.enum(['landscape', 'portrait']);
 export type Orientation = z.infer<typeof Orientation>;
 
-export const Resolution = z.string().regex(/^\d{2,5}x\d{2,5}$/, 'expected WIDTHxHEIGHT in pixels, e.g. 1920x1080');
+export const Resolution = z
+  .string()
+  .regex(/^\d{2,5}x\d{2,5}$/, 'expected WIDTHxHEIGHT in pixels, e.g. 1920x1080');
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex sha256 (64 characters)');
 

@@ -76,7 +76,11 @@ function checkRegionIds(
       });
     }
     if (seen.has(node.id)) {
-      ctx.addIssue({ code: 'custom', path: [...here, 'id'], message: `expected a unique region id; "${node.id}" appears twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...here, 'id'],
+        message: `expected a unique region id; "${node.id}" appears twice`,
+      });
     }
     seen.add(node.id);
     if (node.children) checkRegionIds(node.children, node, [...here, 'children'], seen, ctx);
@@ -141,7 +145,10 @@ export const PeakWindow = z
     to: TimeOfDay,
     weight: Weight,
   })
-  .refine((w) => w.from < w.to, { path: ['to'], message: 'expected "to" to be later than "from" (same day)' });
+  .refine((w) => w.from < w.to, {
+    path: ['to'],
+    message: 'expected "to" to be later than "from" (same day)',
+  });
 export type PeakWindow = z.infer<typeof PeakWindow>;
 
 /**
@@ -156,7 +163,10 @@ export type PeakProfileSpec = z.infer<typeof PeakProfileSpec>;
 
 function peakDayCovers(d: PeakDay, day: Weekday): boolean {
   if (d === day) return true;
-  return Object.hasOwn(PEAK_DAY_GROUPS, d) && (PEAK_DAY_GROUPS[d as keyof typeof PEAK_DAY_GROUPS] as readonly Weekday[]).includes(day);
+  return (
+    Object.hasOwn(PEAK_DAY_GROUPS, d) &&
+    (PEAK_DAY_GROUPS[d as keyof typeof PEAK_DAY_GROUPS] as readonly Weekday[]).includes(day)
+  );
 }
 
 function minutesOf(t: string): number {
@@ -244,7 +254,10 @@ export const MediaRefFile = z.strictObject({
   file: MediaPath,
   sha256: Sha256,
   mimeType: MediaMimeType,
-  durationSeconds: z.number().positive('expected a duration in seconds greater than 0').max(3600, 'expected a duration of at most 3600 seconds'),
+  durationSeconds: z
+    .number()
+    .positive('expected a duration in seconds greater than 0')
+    .max(3600, 'expected a duration of at most 3600 seconds'),
   bytes: z.number().int('expected a whole number of bytes').positive('expected the file size in bytes'),
 });
 export type MediaRefFile = z.infer<typeof MediaRefFile>;
@@ -261,23 +274,39 @@ export const CampaignFile = z
     firstDay: LocalDate,
     lastDay: LocalDate,
     timeZone: TimeZone,
-    targetPerDay: z.number().int('expected a whole number of plays per day').min(1, 'expected at least 1 play per day').max(1000, 'expected at most 1000 plays per day'),
+    targetPerDay: z
+      .number()
+      .int('expected a whole number of plays per day')
+      .min(1, 'expected at least 1 play per day')
+      .max(1000, 'expected at most 1000 plays per day'),
     averageBasis: AverageBasis,
-    makeGoodCapPct: z.number().int('expected a whole percentage').min(0, 'expected a percentage from 0 to 100').max(100, 'expected a percentage from 0 to 100'),
+    makeGoodCapPct: z
+      .number()
+      .int('expected a whole percentage')
+      .min(0, 'expected a percentage from 0 to 100')
+      .max(100, 'expected a percentage from 0 to 100'),
     participants: Participants,
     venueTypes: z.partialRecord(VenueType, VenueTypeDefaultsFile),
     sites: z.array(SiteFile),
   })
   .superRefine((c, ctx) => {
     if (c.firstDay > c.lastDay) {
-      ctx.addIssue({ code: 'custom', path: ['lastDay'], message: `expected lastDay on or after firstDay (${c.firstDay})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lastDay'],
+        message: `expected lastDay on or after firstDay (${c.firstDay})`,
+      });
     }
     const siteIds = new Map<string, number>();
     const screenIds = new Map<string, string>();
     c.sites.forEach((site, i) => {
       const first = siteIds.get(site.id);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `expected a unique site id; "${site.id}" is already used by $.sites[${first}]` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sites', i, 'id'],
+          message: `expected a unique site id; "${site.id}" is already used by $.sites[${first}]`,
+        });
       } else siteIds.set(site.id, i);
       if (!c.venueTypes[site.venueType]) {
         ctx.addIssue({
@@ -289,13 +318,21 @@ export const CampaignFile = z
       site.screens.forEach((screen, j) => {
         const owner = screenIds.get(screen.id);
         if (owner !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['sites', i, 'screens', j, 'id'], message: `expected a unique screen id; "${screen.id}" is already used at site "${owner}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', i, 'screens', j, 'id'],
+            message: `expected a unique screen id; "${screen.id}" is already used at site "${owner}"`,
+          });
         } else screenIds.set(screen.id, site.id);
       });
     });
     c.participants.venueTypes.forEach((type, i) => {
       if (!c.venueTypes[type]) {
-        ctx.addIssue({ code: 'custom', path: ['participants', 'venueTypes', i], message: `expected a venue type that has defaults in $.venueTypes; "${type}" has none` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['participants', 'venueTypes', i],
+          message: `expected a venue type that has defaults in $.venueTypes; "${type}" has none`,
+        });
       }
     });
   });

@@ -51,7 +51,13 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   return (
     '$' +
     path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`))
+      .map((p) =>
+        typeof p === 'number'
+          ? `[${p}]`
+          : /^[A-Za-z_$][\w$]*$/.test(String(p))
+            ? `.${String(p)}`
+            : `[${JSON.stringify(String(p))}]`,
+      )
       .join('')
   );
 }

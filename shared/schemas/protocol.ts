@@ -17,14 +17,19 @@ const EpochMs = z.number().int().nonnegative();
 /** ISO 8601 instant with an explicit offset ('Z' or ±hh:mm), e.g. 2024-09-05T07:55:00+07:00. */
 export const IsoInstant = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/, 'expected an ISO 8601 instant with an offset');
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/,
+    'expected an ISO 8601 instant with an offset',
+  );
 
 /** Pairing codes: 6 characters, no 0/O/1/I/L so they survive being read aloud or off a screen. */
 export const PAIRING_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 export const PairingCode = z
   .string()
   .transform((s) => s.trim().toUpperCase().replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(/^[2-9A-HJKMNP-Z]{6}$/, 'mã ghép nối gồm 6 ký tự / a pairing code has 6 characters'));
+  .pipe(
+    z.string().regex(/^[2-9A-HJKMNP-Z]{6}$/, 'mã ghép nối gồm 6 ký tự / a pairing code has 6 characters'),
+  );
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const HEARTBEAT_INTERVAL_MS = 30_000;
@@ -200,7 +205,15 @@ export const PlaysBatch = z.object({
   records: z.array(PlayRecord).min(1).max(MAX_PLAYS_PER_BATCH),
 });
 
-export const PlayerMessage = z.discriminatedUnion('type', [Hello, PairRequest, Enrol, Pull, Pong, Status, PlaysBatch]);
+export const PlayerMessage = z.discriminatedUnion('type', [
+  Hello,
+  PairRequest,
+  Enrol,
+  Pull,
+  Pong,
+  Status,
+  PlaysBatch,
+]);
 export type PlayerMessage = z.infer<typeof PlayerMessage>;
 export type PlayerMessageInput = z.input<typeof PlayerMessage>;
 

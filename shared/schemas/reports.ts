@@ -20,7 +20,10 @@ export const ReportQuery = z
     venueType: VenueType.optional(),
     groupBy: ReportGroup.default('site'),
   })
-  .refine((q) => q.from <= q.to, { message: 'the first day of the period must not be after the last', path: ['to'] });
+  .refine((q) => q.from <= q.to, {
+    message: 'the first day of the period must not be after the last',
+    path: ['to'],
+  });
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
 export const ExportKind = z.enum(['daily', 'hourly', 'evidence', 'audit']);
@@ -57,8 +60,17 @@ export const ReportGroupRow = z.object({
 });
 export type ReportGroupRow = z.infer<typeof ReportGroupRow>;
 
-export const ReportDayPoint = z.object({ date: LocalDate, plays: z.number().int(), target: z.number().int(), due: z.number().int() });
-export const ReportHourPoint = z.object({ hour: z.number().int().min(0).max(23), plays: z.number().int(), peakPlays: z.number().int() });
+export const ReportDayPoint = z.object({
+  date: LocalDate,
+  plays: z.number().int(),
+  target: z.number().int(),
+  due: z.number().int(),
+});
+export const ReportHourPoint = z.object({
+  hour: z.number().int().min(0).max(23),
+  plays: z.number().int(),
+  peakPlays: z.number().int(),
+});
 
 export const ReportResult = z.object({
   campaignId: z.string(),
@@ -77,8 +89,18 @@ export const OverviewResult = z.object({
   date: LocalDate,
   timeZone: z.string(),
   campaignId: z.string().nullable(),
-  screens: z.object({ online: z.number().int(), offline: z.number().int(), unpaired: z.number().int(), revoked: z.number().int() }),
-  today: z.object({ plays: z.number().int(), planned: z.number().int(), due: z.number().int(), target: z.number().int() }),
+  screens: z.object({
+    online: z.number().int(),
+    offline: z.number().int(),
+    unpaired: z.number().int(),
+    revoked: z.number().int(),
+  }),
+  today: z.object({
+    plays: z.number().int(),
+    planned: z.number().int(),
+    due: z.number().int(),
+    target: z.number().int(),
+  }),
   byDistrict: z.array(ReportGroupRow),
   byVenueType: z.array(ReportGroupRow),
 });
@@ -109,7 +131,9 @@ export type PlanPreviewRequest = z.infer<typeof PlanPreviewRequest>;
 export const PlanPreviewResult = z.object({
   date: LocalDate,
   venueType: VenueType,
-  hours: z.array(z.object({ hour: z.number().int(), plays: z.number().int(), peak: z.boolean(), open: z.boolean() })),
+  hours: z.array(
+    z.object({ hour: z.number().int(), plays: z.number().int(), peak: z.boolean(), open: z.boolean() }),
+  ),
   total: z.number().int(),
   peakShare: z.number(),
   source: z.enum(['scheduler', 'weights']),

@@ -11,11 +11,22 @@ let t: TestServer;
 let b: Browser;
 
 beforeAll(async () => {
-  ({ t, b } = await openConsoleWorld({ plays: true, user: { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1', displayName: 'Phạm Kiểm Toán' } }));
+  ({ t, b } = await openConsoleWorld({
+    plays: true,
+    user: {
+      username: 'kiemtoan',
+      role: 'auditor',
+      password: 'mat-khau-kiem-toan-1',
+      displayName: 'Phạm Kiểm Toán',
+    },
+  }));
 });
 afterAll(() => closeConsoleWorld(b, t));
 
-const totalPlays = SCREENS.reduce((n, s) => n + eachDate(FIRST, LAST).reduce((m, d) => m + playsFor(s.id, d), 0), 0);
+const totalPlays = SCREENS.reduce(
+  (n, s) => n + eachDate(FIRST, LAST).reduce((m, d) => m + playsFor(s.id, d), 0),
+  0,
+);
 
 async function download(selector: string): Promise<Buffer> {
   const [dl] = await Promise.all([b.page.waitForEvent('download'), b.page.click(selector)]);
@@ -26,13 +37,22 @@ async function download(selector: string): Promise<Buffer> {
 it('auditor exports CSV and XLSX from the reports page; both parse back with the right totals and diacritics', async () => {
   const { page } = b;
   await logIn(page, t.url, 'kiemtoan', 'mat-khau-kiem-toan-1');
-  await expect(page.locator('nav a').allTextContents()).resolves.toEqual(['Tổng quan', 'Báo cáo', 'Nhật ký thao tác']);
+  await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
+    'Tổng quan',
+    'Báo cáo',
+    'Nhật ký thao tác',
+  ]);
   await page.click('nav a[href="/reports"]');
   await page.waitForSelector('#rep-table');
   // Period up to "today" (05/09/2024 on the test clock): set the whole seeded week.
   await page.fill('#rep-to', '08/09/2024');
   await page.click('#rep-show');
-  await page.waitForFunction((n) => document.querySelector('#rep-table tfoot td[data-col="plays"]')?.textContent?.replace(/\D/g, '') === String(n), totalPlays);
+  await page.waitForFunction(
+    (n) =>
+      document.querySelector('#rep-table tfoot td[data-col="plays"]')?.textContent?.replace(/\D/g, '') ===
+      String(n),
+    totalPlays,
+  );
   await expect(page.locator('#chart-daily rect.bar[data-label]').count()).resolves.toBe(7);
 
   const csv = readExportCsv((await download('#export-daily-csv')).toString('utf8'));
@@ -58,7 +78,16 @@ it('auditor exports CSV and XLSX from the reports page; both parse back with the
   expect(about.get('SHA-256')).toBe(csv.checksum);
 
   // The auditor reads but cannot change anything: the campaign page is not offered, and writes are refused.
-  const write = await page.evaluate(async () => (await fetch('/api/v1/campaigns/ihanoi-test', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"targetPerDay":5}' })).status);
+  const write = await page.evaluate(
+    async () =>
+      (
+        await fetch('/api/v1/campaigns/ihanoi-test', {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: '{"targetPerDay":5}',
+        })
+      ).status,
+  );
   expect(write).toBe(403);
 
   // The audit log page lists changes and exports them too.

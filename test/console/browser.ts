@@ -70,7 +70,14 @@ export async function openBrowser(): Promise<Browser> {
     // A browser far from Hà Nội: the console must still show times in the site's zone.
     timezoneId: 'America/New_York',
     viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(10_000);
@@ -104,7 +111,10 @@ export interface ConsoleWorld {
  * world (and its week of plays when `plays` is set), one user of the role under test, Chromium.
  * A server already started is closed again when a later step fails, so no port is left open.
  */
-export async function openConsoleWorld(opts: { user: Parameters<typeof createUser>[1]; plays?: boolean }): Promise<ConsoleWorld> {
+export async function openConsoleWorld(opts: {
+  user: Parameters<typeof createUser>[1];
+  plays?: boolean;
+}): Promise<ConsoleWorld> {
   await ensureConsoleBuilt();
   const t = await startTestServer();
   try {

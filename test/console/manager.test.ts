@@ -10,22 +10,42 @@ let t: TestServer;
 let b: Browser;
 
 beforeAll(async () => {
-  ({ t, b } = await openConsoleWorld({ plays: true, user: { username: 'quanly', role: 'campaign_manager', password: 'mat-khau-quan-ly-1', displayName: 'Nguyễn Quản Lý' } }));
+  ({ t, b } = await openConsoleWorld({
+    plays: true,
+    user: {
+      username: 'quanly',
+      role: 'campaign_manager',
+      password: 'mat-khau-quan-ly-1',
+      displayName: 'Nguyễn Quản Lý',
+    },
+  }));
 });
 afterAll(() => closeConsoleWorld(b, t));
 
-const barValue = (hour: number) => b.page.getAttribute(`#preview-chart rect.bar[data-label="${String(hour).padStart(2, '0')}"]`, 'data-value').then(Number);
+const barValue = (hour: number) =>
+  b.page
+    .getAttribute(`#preview-chart rect.bar[data-label="${String(hour).padStart(2, '0')}"]`, 'data-value')
+    .then(Number);
 
 it('campaign manager paints peak hours and the plan preview follows, then saves target and profile', async () => {
   const { page } = b;
   await logIn(page, t.url, 'quanly', 'mat-khau-quan-ly-1');
   // Every page of the role is in the navigation, Vietnamese first.
-  await expect(page.locator('nav a').allTextContents()).resolves.toEqual(['Tổng quan', 'Chiến dịch', 'Điểm đặt & màn hình', 'Tần suất', 'Báo cáo', 'Nhật ký thao tác']);
+  await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
+    'Tổng quan',
+    'Chiến dịch',
+    'Điểm đặt & màn hình',
+    'Tần suất',
+    'Báo cáo',
+    'Nhật ký thao tác',
+  ]);
   await page.click('nav a[href="/campaign"]');
   await page.waitForSelector('#preview-total');
   await expect(page.inputValue('#first-day')).resolves.toBe('02/09/2024');
   await page.selectOption('#venue-type', 'government_office');
-  await page.waitForFunction(() => document.querySelector('#preview-chart')?.getAttribute('data-total') === '10');
+  await page.waitForFunction(
+    () => document.querySelector('#preview-chart')?.getAttribute('data-total') === '10',
+  );
   const before15 = await barValue(15);
 
   // Paint Thursday (05/09/2024, the preview day) 15:00–18:00 with weight 5 by dragging.
@@ -40,14 +60,20 @@ it('campaign manager paints peak hours and the plan preview follows, then saves 
   await page.mouse.up();
   await expect(page.getAttribute('#peak-grid td[data-day="3"][data-hour="16"]', 'data-w')).resolves.toBe('5');
   await page.waitForFunction(
-    (prev) => Number(document.querySelector('#preview-chart rect.bar[data-label="15"]')?.getAttribute('data-value')) > prev,
+    (prev) =>
+      Number(document.querySelector('#preview-chart rect.bar[data-label="15"]')?.getAttribute('data-value')) >
+      prev,
     before15,
   );
-  await expect(page.getAttribute('#preview-chart rect.bar[data-label="16"]', 'class')).resolves.toContain('peak');
+  await expect(page.getAttribute('#preview-chart rect.bar[data-label="16"]', 'class')).resolves.toContain(
+    'peak',
+  );
 
   // Raising the target re-plans the preview with twenty plays.
   await page.fill('#target-per-day', '20');
-  await page.waitForFunction(() => document.querySelector('#preview-chart')?.getAttribute('data-total') === '20');
+  await page.waitForFunction(
+    () => document.querySelector('#preview-chart')?.getAttribute('data-total') === '20',
+  );
 
   await page.click('#save-profile');
   await page.waitForSelector('.msg-ok');
@@ -61,7 +87,12 @@ it('campaign manager paints peak hours and the plan preview follows, then saves 
 });
 
 it('asks for a new password after a one-time password, before anything else', async () => {
-  await createUser(t.app, { username: 'moi', role: 'campaign_manager', password: 'mot-lan-duy-nhat-1', mustChange: true });
+  await createUser(t.app, {
+    username: 'moi',
+    role: 'campaign_manager',
+    password: 'mot-lan-duy-nhat-1',
+    mustChange: true,
+  });
   const { page } = b;
   await page.click('#logout');
   await page.waitForSelector('#login-submit');
@@ -107,7 +138,13 @@ function planItems(screenId: string, date: string): Map<string, number> {
     if ((newest.get(r.local_date)?.version ?? -1) < r.version) newest.set(r.local_date, r);
   }
   const out = new Map<string, number>();
-  for (const [day, r] of newest) out.set(day, (JSON.parse(r.plan) as { items: Array<{ campaignId: string }> }).items.filter((i) => i.campaignId === CAMPAIGN).length);
+  for (const [day, r] of newest)
+    out.set(
+      day,
+      (JSON.parse(r.plan) as { items: Array<{ campaignId: string }> }).items.filter(
+        (i) => i.campaignId === CAMPAIGN,
+      ).length,
+    );
   return out;
 }
 const daysWithItems = (m: Map<string, number>) => [...m].filter(([, n]) => n > 0).map(([d]) => d);
@@ -133,7 +170,9 @@ it('chooses who takes part: unticking a venue type drops the count, Save stores 
   await expect(page.getAttribute('#pt-count', 'data-screens')).resolves.toBe('4');
   await expect(page.locator('#pt-count').textContent()).resolves.toBe('3 điểm đặt, 4 màn hình tham gia');
   await expect(page.isChecked('input.pt-venue[value="train_station"]')).resolves.toBe(true);
-  await expect(page.locator('#participants label.check:has(input[value="train_station"])').textContent()).resolves.toBe('Ga đường sắt');
+  await expect(
+    page.locator('#participants label.check:has(input[value="train_station"])').textContent(),
+  ).resolves.toBe('Ga đường sắt');
   // Hà Nội is ticked, so its districts show as covered.
   await expect(page.isChecked('input.pt-region[value="ha-noi/dong-da"]')).resolves.toBe(true);
   await expect(page.isDisabled('input.pt-region[value="ha-noi/dong-da"]')).resolves.toBe(true);
@@ -152,7 +191,11 @@ it('chooses who takes part: unticking a venue type drops the count, Save stores 
 
   await page.click('#save-participants');
   await page.waitForSelector('#participants .msg-ok');
-  const stored = JSON.parse(t.app.repos.campaigns.get(CAMPAIGN)!.participants) as { regions: string[]; venueTypes: string[]; sites: string[] };
+  const stored = JSON.parse(t.app.repos.campaigns.get(CAMPAIGN)!.participants) as {
+    regions: string[];
+    venueTypes: string[];
+    sites: string[];
+  };
   expect(stored.regions).toEqual(['ha-noi']);
   expect(stored.sites).toEqual([]);
   expect(stored.venueTypes).toHaveLength(10);

@@ -9,14 +9,27 @@ const OWN = SITES[2]; // Ga Hà Nội, open 06:00–22:00
 const OTHER = SITES[0];
 
 beforeAll(async () => {
-  ({ t, b } = await openConsoleWorld({ user: { username: 'truongga', role: 'office_head', password: 'mat-khau-truong-ga-1', displayName: 'Trần Trưởng Ga', sites: [OWN.id] } }));
+  ({ t, b } = await openConsoleWorld({
+    user: {
+      username: 'truongga',
+      role: 'office_head',
+      password: 'mat-khau-truong-ga-1',
+      displayName: 'Trần Trưởng Ga',
+      sites: [OWN.id],
+    },
+  }));
 });
 afterAll(() => closeConsoleWorld(b, t));
 
 it('office head raises their own site, is refused when lowering, and never sees another site', async () => {
   const { page } = b;
   await logIn(page, t.url, 'truongga', 'mat-khau-truong-ga-1');
-  await expect(page.locator('nav a').allTextContents()).resolves.toEqual(['Tổng quan', 'Điểm đặt & màn hình', 'Tần suất', 'Báo cáo']);
+  await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
+    'Tổng quan',
+    'Điểm đặt & màn hình',
+    'Tần suất',
+    'Báo cáo',
+  ]);
 
   await page.click('nav a[href="/frequency"]');
   await page.waitForSelector('#freq-form');

@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const t = await startTestServer({ clockAt: Date.parse('2024-08-16T09:00:00+07:00') });
   try {
-    await loadPlaylists({ db: t.db, repos: t.app.repos, clock: t.clock, playlistsDir: join(ROOT, 'playlists'), dataDir: t.dataDir });
+    await loadPlaylists({
+      db: t.db,
+      repos: t.app.repos,
+      clock: t.clock,
+      playlistsDir: join(ROOT, 'playlists'),
+      dataDir: t.dataDir,
+    });
     const repos = t.app.repos;
     const campaignRow = repos.reports.campaigns()[0]!;
     const plan = planCampaignOf(campaignRow);
@@ -64,25 +70,52 @@ async function main(): Promise<void> {
     // Connection sessions match the plays: a screen is connected all campaign except its dark
     // days, so the reports' offline attribution tells the same story as the plays.
     const wentDarkToday = new Set(screens.filter((_, i) => i % 13 === 5).map((s) => s.id));
-    const sessions: { screen_id: string; connected_at_ms: number; disconnected_at_ms: number; reason: 'closed' | 'heartbeat_missed' }[] = [];
+    const sessions: {
+      screen_id: string;
+      connected_at_ms: number;
+      disconnected_at_ms: number;
+      reason: 'closed' | 'heartbeat_missed';
+    }[] = [];
     for (const s of screens) {
       let from: number | null = zonedToInstant(plan.firstDay, 0, s.site.time_zone);
       const hours = OpeningHours.parse(JSON.parse(s.site.opening_hours));
-      const planSite = { id: s.site.id, venueType: s.site.venue_type as VenueType, timeZone: s.site.time_zone, openingHours: hours, peakProfile: s.site.peak_profile ? (JSON.parse(s.site.peak_profile) as number[]) : null };
+      const planSite = {
+        id: s.site.id,
+        venueType: s.site.venue_type as VenueType,
+        timeZone: s.site.time_zone,
+        openingHours: hours,
+        peakProfile: s.site.peak_profile ? (JSON.parse(s.site.peak_profile) as number[]) : null,
+      };
       let seq = 0;
       for (const date of eachDate(plan.firstDay, last)) {
         const dark = rand() < 0.03;
         if (dark && from !== null) {
-          sessions.push({ screen_id: s.id, connected_at_ms: from, disconnected_at_ms: zonedToInstant(date, 0, s.site.time_zone), reason: 'heartbeat_missed' });
+          sessions.push({
+            screen_id: s.id,
+            connected_at_ms: from,
+            disconnected_at_ms: zonedToInstant(date, 0, s.site.time_zone),
+            reason: 'heartbeat_missed',
+          });
           from = null;
         } else if (!dark && from === null) {
           from = zonedToInstant(date, 0, s.site.time_zone);
         }
-        const dayPlan = planDay({ campaign: plan, site: planSite, screen: { id: s.id }, date, clock: new VirtualClock(zonedToInstant(date, 0, s.site.time_zone)) });
+        const dayPlan = planDay({
+          campaign: plan,
+          site: planSite,
+          screen: { id: s.id },
+          date,
+          clock: new VirtualClock(zonedToInstant(date, 0, s.site.time_zone)),
+        });
         for (const item of dayPlan.items) {
           if (dark || rand() < 0.04) continue;
           if (date === last && item.start > NOW) continue;
-          if (date === last && wentDarkToday.has(s.id) && item.start > zonedToInstant(date, '11:00', s.site.time_zone)) continue;
+          if (
+            date === last &&
+            wentDarkToday.has(s.id) &&
+            item.start > zonedToInstant(date, '11:00', s.site.time_zone)
+          )
+            continue;
           seq++;
           const z = toIsoWithOffset(item.start, s.site.time_zone);
           rows.push({
@@ -113,7 +146,8 @@ async function main(): Promise<void> {
           });
         }
       }
-      if (from !== null) sessions.push({ screen_id: s.id, connected_at_ms: from, disconnected_at_ms: NOW, reason: 'closed' });
+      if (from !== null)
+        sessions.push({ screen_id: s.id, connected_at_ms: from, disconnected_at_ms: NOW, reason: 'closed' });
     }
     repos.reports.insertPlays(rows);
     // Today's plans, as the plan service issued them to the players ahead of the day.
@@ -126,11 +160,21 @@ async function main(): Promise<void> {
         repos.screens.setStatus(s.id, 'offline');
         // These went dark at 11:00 today: their last session ends there.
         const last = sessions.findLast((x) => x.screen_id === s.id);
-        if (last && last.disconnected_at_ms === NOW) last.disconnected_at_ms = zonedToInstant(localDateOf(NOW, s.site.time_zone), '11:00', s.site.time_zone);
+        if (last && last.disconnected_at_ms === NOW)
+          last.disconnected_at_ms = zonedToInstant(
+            localDateOf(NOW, s.site.time_zone),
+            '11:00',
+            s.site.time_zone,
+          );
       }
     }
     repos.screenSessions.insertClosed(sessions);
-    await createUser(t.app, { username: 'quanly', role: 'campaign_manager', password: 'mat-khau-quan-ly-1', displayName: 'Nguyễn Văn Quản' });
+    await createUser(t.app, {
+      username: 'quanly',
+      role: 'campaign_manager',
+      password: 'mat-khau-quan-ly-1',
+      displayName: 'Nguyễn Văn Quản',
+    });
     await generateWeeklyReport(t.app, campaignRow.id, '2024-08-22', '2024-08-28');
     await generateWeeklyReport(t.app, campaignRow.id, '2024-08-29', '2024-09-04');
 

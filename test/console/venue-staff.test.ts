@@ -15,7 +15,15 @@ const playerDir = mkdtempSync(join(tmpdir(), 'ihanoi-console-player-'));
 const SITE = SITES[1];
 
 beforeAll(async () => {
-  ({ t, b } = await openConsoleWorld({ user: { username: 'nhanvien', role: 'venue_staff', password: 'mat-khau-nhan-vien-1', displayName: 'Lê Nhân Viên', sites: [SITE.id] } }));
+  ({ t, b } = await openConsoleWorld({
+    user: {
+      username: 'nhanvien',
+      role: 'venue_staff',
+      password: 'mat-khau-nhan-vien-1',
+      displayName: 'Lê Nhân Viên',
+      sites: [SITE.id],
+    },
+  }));
 });
 afterAll(async () => {
   await core?.stop();
@@ -48,7 +56,10 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
 
   const { page } = b;
   await logIn(page, t.url, 'nhanvien', 'mat-khau-nhan-vien-1');
-  await expect(page.locator('nav a').allTextContents()).resolves.toEqual(['Tổng quan', 'Điểm đặt & màn hình']);
+  await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
+    'Tổng quan',
+    'Điểm đặt & màn hình',
+  ]);
   await page.click('nav a[href="/sites"]');
   await page.waitForSelector('#pair-form');
   await expect(page.locator('#pair-site option').allTextContents()).resolves.toEqual([SITE.name]);
@@ -57,7 +68,9 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   await page.fill('#pair-code', 'ZZZZZZ');
   await page.fill('#pair-name', 'Màn hình quầy 2');
   await page.click('#pair-submit');
-  await expect((await page.waitForSelector('#pair-status .msg-error')).textContent()).resolves.toContain('Mã không đúng');
+  await expect((await page.waitForSelector('#pair-status .msg-error')).textContent()).resolves.toContain(
+    'Mã không đúng',
+  );
 
   // Staff may type it in lower case and with a dash: the server normalises it.
   await page.fill('#pair-code', `${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`);
@@ -67,7 +80,10 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   expect(claimed.claimed_screen_id).toBeTruthy();
   expect(t.app.repos.screens.get(claimed.claimed_screen_id!)!.site_id).toBe(SITE.id);
   // The player collects its credential and connects as that screen.
-  await until('player connected', () => core!.snapshot().connected && core!.snapshot().screenId === claimed.claimed_screen_id);
+  await until(
+    'player connected',
+    () => core!.snapshot().connected && core!.snapshot().screenId === claimed.claimed_screen_id,
+  );
 
   // Revoking asks first, then the screen shows as revoked and its credential is gone.
   const screenId = claimed.claimed_screen_id!;
@@ -112,7 +128,12 @@ it('venue staff download a provisioning file for mass installs of their site', a
   expect(download.suggestedFilename()).toBe(`ihanoi-provision-${SITE.id.replace(/\//g, '_')}.json`);
   const path = await download.path();
   const file = JSON.parse(readFileSync(path!, 'utf8'));
-  expect(file).toMatchObject({ kind: 'ihanoi-player-provisioning', siteId: SITE.id, uses: 3, serverUrl: t.url });
+  expect(file).toMatchObject({
+    kind: 'ihanoi-player-provisioning',
+    siteId: SITE.id,
+    uses: 3,
+    serverUrl: t.url,
+  });
   expect(file.enrolmentToken.length).toBeGreaterThanOrEqual(22);
   await page.waitForSelector('#provision-status .msg-ok');
 });

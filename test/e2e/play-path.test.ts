@@ -67,7 +67,9 @@ async function shot(name: string): Promise<void> {
 }
 
 async function starts(): Promise<StartRecord[]> {
-  return page.evaluate(() => (window as unknown as { __displayStats: { starts: StartRecord[] } }).__displayStats.starts);
+  return page.evaluate(
+    () => (window as unknown as { __displayStats: { starts: StartRecord[] } }).__displayStats.starts,
+  );
 }
 
 /** Wall-clock time (what the browser's probe stamps) of a virtual instant. */
@@ -117,13 +119,19 @@ describe('end to end: server → player core → display page in Chromium', () =
   it('pairs, plays the planned video on time, then the next one, and the play reaches the report', async () => {
     // 1. Pairing: the code the page shows is the one the server issued.
     await page.goto(core.displayUrl);
-    await expect.poll(() => page.locator('#pairing-code').textContent(), { timeout: 15_000 }).toMatch(/^\S{4,}$/);
+    await expect
+      .poll(() => page.locator('#pairing-code').textContent(), { timeout: 15_000 })
+      .toMatch(/^\S{4,}$/);
     const code = (await page.locator('#pairing-code').textContent()) ?? '';
     expect(core.snapshot().pairingCode).toBe(code);
     await expect.poll(() => page.locator('#pairing-qr svg').count()).toBe(1);
     await shot('pairing');
 
-    const claim = await staff.post('/api/v1/pairing/claim', { code, siteId: SITE, screenName: 'Màn hình sảnh một cửa' });
+    const claim = await staff.post('/api/v1/pairing/claim', {
+      code,
+      siteId: SITE,
+      screenName: 'Màn hình sảnh một cửa',
+    });
     expect(claim.status, JSON.stringify(claim.body)).toBe(201);
     const screenId = claim.body.screenId as string;
 
@@ -133,10 +141,13 @@ describe('end to end: server → player core → display page in Chromium', () =
     expect(core.snapshot().screenId).toBe(screenId);
     await expect.poll(() => core.snapshot().planVersion, { timeout: 20_000 }).toBeGreaterThan(0);
     await expect
-      .poll(() => {
-        const c = core.snapshot().cache;
-        return c.total > 0 && c.done === c.total;
-      }, { timeout: 20_000 })
+      .poll(
+        () => {
+          const c = core.snapshot().cache;
+          return c.total > 0 && c.done === c.total;
+        },
+        { timeout: 20_000 },
+      )
       .toBe(true);
     const items = readPlan();
     const firstIdx = items.findIndex((i) => i.start > server.clock.now() + 3000);
@@ -153,12 +164,18 @@ describe('end to end: server → player core → display page in Chromium', () =
       (window as unknown as { __probe: unknown }).__probe = probe;
       for (const v of document.querySelectorAll<HTMLVideoElement>('#stage video')) {
         for (const type of ['playing', 'ended', 'pause']) {
-          v.addEventListener(type, () => probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }));
+          v.addEventListener(type, () =>
+            probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }),
+          );
         }
       }
       const sample = (): void => {
         const live = document.querySelector<HTMLVideoElement>('#stage video.live');
-        probe.frames.push({ t: now(), video: document.body.classList.contains('video'), liveReady: live?.readyState ?? -1 });
+        probe.frames.push({
+          t: now(),
+          video: document.body.classList.contains('video'),
+          liveReady: live?.readyState ?? -1,
+        });
         if (probe.frames.length < 20_000) requestAnimationFrame(sample);
       };
       requestAnimationFrame(sample);
@@ -174,7 +191,9 @@ describe('end to end: server → player core → display page in Chromium', () =
     await shot('idle');
 
     const firstWall = wallOf(first.start);
-    await expect.poll(async () => (await starts()).find((s) => s.itemId === first.id), { timeout: 10_000 }).toBeDefined();
+    await expect
+      .poll(async () => (await starts()).find((s) => s.itemId === first.id), { timeout: 10_000 })
+      .toBeDefined();
     const s1 = (await starts()).find((s) => s.itemId === first.id)!;
     expect(Math.abs(s1.lagMs)).toBeLessThan(1000);
 
@@ -182,7 +201,12 @@ describe('end to end: server → player core → display page in Chromium', () =
     await new Promise((r) => setTimeout(r, Math.max(0, firstWall + 2500 - realClock.now())));
     const on = await page.evaluate(() => {
       const v = document.querySelector<HTMLVideoElement>('#stage video.live');
-      return { id: v?.id ?? '', playId: v?.dataset['playId'] ?? '', t: v?.currentTime ?? -1, paused: v?.paused ?? true };
+      return {
+        id: v?.id ?? '',
+        playId: v?.dataset['playId'] ?? '',
+        t: v?.currentTime ?? -1,
+        paused: v?.paused ?? true,
+      };
     });
     expect(on.playId).toBe(s1.playId);
     expect(on.id).toBe(`video-${s1.slot}`);
@@ -190,15 +214,22 @@ describe('end to end: server → player core → display page in Chromium', () =
     expect(Math.abs(on.t - (realClock.now() - firstWall) / 1000)).toBeLessThan(0.75);
     await shot('playing');
     await new Promise((r) => setTimeout(r, 500));
-    const later = await page.evaluate((id) => (document.getElementById(id) as HTMLVideoElement | null)?.currentTime ?? -1, on.id);
+    const later = await page.evaluate(
+      (id) => (document.getElementById(id) as HTMLVideoElement | null)?.currentTime ?? -1,
+      on.id,
+    );
     expect(later).toBeGreaterThan(on.t + 0.25);
     expect(core.snapshot().current?.itemId).toBe(first.id);
 
     // The play ends, goes to the journal, and is uploaded: it shows in the play counts.
-    await expect.poll(() => core.snapshot().current, { timeout: (first.end - first.start) + 10_000 }).toBeNull();
+    await expect
+      .poll(() => core.snapshot().current, { timeout: first.end - first.start + 10_000 })
+      .toBeNull();
     await expect.poll(() => core.snapshot().backlog, { timeout: 15_000 }).toBe(0);
     const date = localDateOf(first.start, ZONE);
-    const report = await admin.get(`/api/v1/reports/summary?campaignId=ihanoi-2024&from=${date}&to=${date}&siteId=${SITE}&groupBy=screen`);
+    const report = await admin.get(
+      `/api/v1/reports/summary?campaignId=ihanoi-2024&from=${date}&to=${date}&siteId=${SITE}&groupBy=screen`,
+    );
     expect(report.status, JSON.stringify(report.body)).toBe(200);
     expect(report.body.totals.plays).toBe(1);
     const row = (report.body.groups as Array<{ key: string; plays: number }>).find((g) => g.key === screenId);
@@ -206,7 +237,9 @@ describe('end to end: server → player core → display page in Chromium', () =
 
     // 4. The next planned play, on the other element, on time.
     server.clock.set(second!.start - 3000);
-    await expect.poll(async () => (await starts()).find((s) => s.itemId === second!.id), { timeout: 10_000 }).toBeDefined();
+    await expect
+      .poll(async () => (await starts()).find((s) => s.itemId === second!.id), { timeout: 10_000 })
+      .toBeDefined();
     const s2 = (await starts()).find((s) => s.itemId === second!.id)!;
     expect(Math.abs(s2.lagMs)).toBeLessThan(1000);
     expect(s2.slot).not.toBe(s1.slot);
@@ -226,7 +259,9 @@ describe('end to end: server → player core → display page in Chromium', () =
     expect(videoFrames.length).toBeGreaterThan(60);
     expect(videoFrames.filter((f) => f.liveReady < 2)).toEqual([]);
 
-    const counts = (await page.evaluate(() => (window as unknown as { __displayStats: { mediaElements: number } }).__displayStats.mediaElements));
+    const counts = await page.evaluate(
+      () => (window as unknown as { __displayStats: { mediaElements: number } }).__displayStats.mediaElements,
+    );
     expect(counts).toBe(2);
   });
 });

@@ -23,8 +23,13 @@ export function copyPlaylists(): string {
 }
 
 /** A real server with the iHanoi campaign loaded and `admin` (campaign manager) created. */
-export async function startSeededServer(opts: { clockAt?: number; config?: Partial<Config> } = {}): Promise<TestServer & { lines: string[] }> {
-  const s = await startTestServer({ clockAt: opts.clockAt, config: { playlistsDir: PLAYLISTS_DIR, adminPassword: ADMIN_PASSWORD, ...opts.config } });
+export async function startSeededServer(
+  opts: { clockAt?: number; config?: Partial<Config> } = {},
+): Promise<TestServer & { lines: string[] }> {
+  const s = await startTestServer({
+    clockAt: opts.clockAt,
+    config: { playlistsDir: PLAYLISTS_DIR, adminPassword: ADMIN_PASSWORD, ...opts.config },
+  });
   const lines: string[] = [];
   await runStartup(s.app, (l) => lines.push(l));
   return Object.assign(s, { lines });
@@ -42,7 +47,12 @@ export class Client {
     readonly token?: string,
   ) {}
 
-  async req<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+  async req<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Res<T>> {
     const res = await fetch(this.base + path, {
       method,
       headers: {
@@ -79,8 +89,16 @@ export async function login(s: TestServer, username: string, password = TEST_PAS
 }
 
 /** Creates an account directly (no HTTP) and logs it in. */
-export async function userClient(s: TestServer, username: string, role: Role, scopes: ScopeRef[] = []): Promise<Client> {
-  await accountService(s.db, s.app.repos, s.clock).create({ username, displayName: username, role, password: TEST_PASSWORD, scopes }, 'test');
+export async function userClient(
+  s: TestServer,
+  username: string,
+  role: Role,
+  scopes: ScopeRef[] = [],
+): Promise<Client> {
+  await accountService(s.db, s.app.repos, s.clock).create(
+    { username, displayName: username, role, password: TEST_PASSWORD, scopes },
+    'test',
+  );
   return login(s, username);
 }
 

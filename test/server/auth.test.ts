@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, Client, TEST_PASSWORD, login, startSeededServer, userClient } from '../helpers/api.ts';
+import {
+  ADMIN_PASSWORD,
+  Client,
+  TEST_PASSWORD,
+  login,
+  startSeededServer,
+  userClient,
+} from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { runStartup } from '#server/startup.ts';
 import { PLAYLISTS_DIR } from '../helpers/api.ts';
@@ -21,7 +28,12 @@ describe('login, sessions and the first account', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(body.user).toMatchObject({ username: 'lan', role: 'office_head', allSites: false, mustChangePassword: false });
+    expect(body.user).toMatchObject({
+      username: 'lan',
+      role: 'office_head',
+      allSites: false,
+      mustChangePassword: false,
+    });
     expect(body.user.siteIds).toContain('mot-cua-phuong-bach-khoa');
     expect(body.user.siteIds).not.toContain('noi-bai-t1');
     const cookie = res.headers.get('set-cookie')!;
@@ -54,16 +66,22 @@ describe('login, sessions and the first account', () => {
     await userClient(s, 'target', 'auditor');
     const anon = new Client(s.url);
     for (let i = 0; i < 5; i++) {
-      expect((await anon.post('/api/v1/auth/login', { username: 'target', password: `guess number ${i}` })).status).toBe(401);
+      expect(
+        (await anon.post('/api/v1/auth/login', { username: 'target', password: `guess number ${i}` })).status,
+      ).toBe(401);
     }
     const blocked = await anon.post('/api/v1/auth/login', { username: 'target', password: TEST_PASSWORD });
     expect(blocked.status).toBe(429);
     expect(blocked.body.code).toBe('RATE_LIMITED');
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     // Someone else from the same address still gets in.
-    expect((await anon.post('/api/v1/auth/login', { username: 'lan', password: TEST_PASSWORD })).status).toBe(200);
+    expect((await anon.post('/api/v1/auth/login', { username: 'lan', password: TEST_PASSWORD })).status).toBe(
+      200,
+    );
     s.clock.advance(15 * 60 * 1000 + 1000);
-    expect((await anon.post('/api/v1/auth/login', { username: 'target', password: TEST_PASSWORD })).status).toBe(200);
+    expect(
+      (await anon.post('/api/v1/auth/login', { username: 'target', password: TEST_PASSWORD })).status,
+    ).toBe(200);
     const audit = s.app.repos.audit.page(0, Number.MAX_SAFE_INTEGER, 50, 0);
     expect(audit.some((a) => a.action === 'auth.locked-out' && a.object_id === 'target')).toBe(true);
   });
@@ -71,19 +89,39 @@ describe('login, sessions and the first account', () => {
   it('changes the password: the old one stops working, the new one works', async () => {
     await userClient(s, 'minh', 'venue_staff', [{ kind: 'site', id: 'ga-ha-noi' }]);
     const c = await login(s, 'minh');
-    const short = await c.post('/api/v1/auth/password', { currentPassword: TEST_PASSWORD, newPassword: 'short' });
+    const short = await c.post('/api/v1/auth/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'short',
+    });
     expect(short.status).toBe(400);
     expect(short.body.errors[0].path).toBe('body.newPassword');
-    const wrong = await c.post('/api/v1/auth/password', { currentPassword: 'not my password', newPassword: 'a brand new passphrase' });
+    const wrong = await c.post('/api/v1/auth/password', {
+      currentPassword: 'not my password',
+      newPassword: 'a brand new passphrase',
+    });
     expect(wrong.status).toBe(401);
-    expect((await c.post('/api/v1/auth/password', { currentPassword: TEST_PASSWORD, newPassword: 'a brand new passphrase' })).status).toBe(200);
+    expect(
+      (
+        await c.post('/api/v1/auth/password', {
+          currentPassword: TEST_PASSWORD,
+          newPassword: 'a brand new passphrase',
+        })
+      ).status,
+    ).toBe(200);
     await expect(login(s, 'minh')).rejects.toThrow(/401/);
     await login(s, 'minh', 'a brand new passphrase');
   });
 
   it('auditors may log out and change their password though they cannot write', async () => {
     const c = await userClient(s, 'kiem.toan', 'auditor');
-    expect((await c.post('/api/v1/auth/password', { currentPassword: TEST_PASSWORD, newPassword: 'auditor passphrase 2' })).status).toBe(200);
+    expect(
+      (
+        await c.post('/api/v1/auth/password', {
+          currentPassword: TEST_PASSWORD,
+          newPassword: 'auditor passphrase 2',
+        })
+      ).status,
+    ).toBe(200);
     expect((await c.post('/api/v1/auth/logout')).status).toBe(200);
   });
 
@@ -110,7 +148,10 @@ describe('first start without IHANOI_ADMIN_PASSWORD', () => {
       const blocked = await c.get('/api/v1/sites');
       expect(blocked.status).toBe(403);
       expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
-      const changed = await c.post('/api/v1/auth/password', { currentPassword: password, newPassword: 'a-new-password-for-admin' });
+      const changed = await c.post('/api/v1/auth/password', {
+        currentPassword: password,
+        newPassword: 'a-new-password-for-admin',
+      });
       expect(changed.status).toBe(200);
       expect((await c.get('/api/v1/auth/me')).body.mustChangePassword).toBe(false);
       expect((await c.get('/api/v1/sites')).status).toBe(200);

@@ -12,13 +12,20 @@ import { usersCli } from '#server/cli/users.ts';
 async function users(dataDir: string, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await usersCli([...args, '--data-dir', dataDir], {}, { log: (l) => out.push(l), error: (l) => err.push(l) });
+  const code = await usersCli(
+    [...args, '--data-dir', dataDir],
+    {},
+    { log: (l) => out.push(l), error: (l) => err.push(l) },
+  );
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
 describe('npm run users', () => {
   it('runs as a command and prints its help', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/users.ts', '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/users.ts', '--help'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('reset-password <username>');
   });
@@ -49,10 +56,16 @@ describe('npm run users', () => {
     try {
       const repos = createRepositories(db, new VirtualClock(0));
       const u = repos.users.getByUsername('kiem.toan')!;
-      expect(u).toMatchObject({ role: 'venue_staff', display_name: 'Kiểm toán viên', must_change_password: 1 });
+      expect(u).toMatchObject({
+        role: 'venue_staff',
+        display_name: 'Kiểm toán viên',
+        must_change_password: 1,
+      });
       expect(await verifyPassword(otp2, u.password_hash)).toBe(true);
       expect(await verifyPassword(otp, u.password_hash)).toBe(false);
-      const actions = repos.audit.page(0, Number.MAX_SAFE_INTEGER, 50, 0).map((a) => `${a.actor} ${a.action}`);
+      const actions = repos.audit
+        .page(0, Number.MAX_SAFE_INTEGER, 50, 0)
+        .map((a) => `${a.actor} ${a.action}`);
       expect(actions).toEqual(['cli user.reset-password', 'cli user.update', 'cli user.create']);
     } finally {
       db.close();

@@ -10,7 +10,13 @@ const MP4 = readFileSync('playlists/media/ihanoi-promo.mp4');
 const WEBM = readFileSync('playlists/media/test-clip.webm');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function upload(s: TestServer, token: string | undefined, body: Buffer, type = 'video/mp4', name = 'promo.mp4') {
+async function upload(
+  s: TestServer,
+  token: string | undefined,
+  body: Buffer,
+  type = 'video/mp4',
+  name = 'promo.mp4',
+) {
   const res = await fetch(`${s.url}/api/v1/media?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -23,7 +29,9 @@ describe('media: upload, sniffing and serving', () => {
   let s: TestServer;
   let admin: Client;
   beforeAll(async () => {
-    s = await startTestServer({ config: { adminPassword: ADMIN_PASSWORD, playlistsDir: 'playlists', maxUploadMb: 0.5 } });
+    s = await startTestServer({
+      config: { adminPassword: ADMIN_PASSWORD, playlistsDir: 'playlists', maxUploadMb: 0.5 },
+    });
     const { runStartup } = await import('#server/startup.ts');
     await runStartup(s.app, () => {});
     admin = await login(s, 'admin', ADMIN_PASSWORD);
@@ -33,7 +41,13 @@ describe('media: upload, sniffing and serving', () => {
   it('stores a WebM upload by its sha256 with the duration read from the file', async () => {
     const r = await upload(s, admin.token, WEBM, 'video/webm', 'clip.webm');
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ sha256: sha(WEBM), mimeType: 'video/webm', durationMs: 5000, bytes: WEBM.length, originalName: 'clip.webm' });
+    expect(r.body).toMatchObject({
+      sha256: sha(WEBM),
+      mimeType: 'video/webm',
+      durationMs: 5000,
+      bytes: WEBM.length,
+      originalName: 'clip.webm',
+    });
     expect(readFileSync(`${s.dataDir}/media/${sha(WEBM)}`).equals(WEBM)).toBe(true);
     const again = await upload(s, admin.token, WEBM, 'application/octet-stream', 'same.webm');
     expect(again.status).toBe(200);
@@ -115,15 +129,33 @@ describe('media: upload, sniffing and serving', () => {
     expect(res.status).toBe(206);
     s.app.repos.screens.revoke('ga-ha-noi/1', 'test');
     expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
-    expect((await fetch(`${s.url}/api/v1/media/${'0'.repeat(64)}`, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(404);
-    expect((await fetch(`${s.url}/api/v1/media/not-a-hash`, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${s.url}/api/v1/media/${'0'.repeat(64)}`, {
+          headers: { authorization: `Bearer ${admin.token}` },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${s.url}/api/v1/media/not-a-hash`, {
+          headers: { authorization: `Bearer ${admin.token}` },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
 describe('video sniffing', () => {
   it('reads the mp4 mvhd and WebM Info durations and refuses other containers', () => {
-    expect(sniffVideo(bufferReader(MP4))).toEqual({ ok: true, facts: { mimeType: 'video/mp4', durationMs: 15000 } });
-    expect(sniffVideo(bufferReader(WEBM))).toEqual({ ok: true, facts: { mimeType: 'video/webm', durationMs: 5000 } });
+    expect(sniffVideo(bufferReader(MP4))).toEqual({
+      ok: true,
+      facts: { mimeType: 'video/mp4', durationMs: 15000 },
+    });
+    expect(sniffVideo(bufferReader(WEBM))).toEqual({
+      ok: true,
+      facts: { mimeType: 'video/webm', durationMs: 5000 },
+    });
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
     expect(sniffVideo(bufferReader(png)).ok).toBe(false);
     // An HEIF image is an ISO-BMFF file with an ftyp box, but not a video.
@@ -139,7 +171,9 @@ describe('media with the seeded campaign', () => {
     const s = await startSeededServer();
     try {
       const admin = await login(s, 'admin', ADMIN_PASSWORD);
-      const res = await fetch(`${s.url}/api/v1/media/${sha(MP4)}`, { headers: { authorization: `Bearer ${admin.token}` } });
+      const res = await fetch(`${s.url}/api/v1/media/${sha(MP4)}`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
       expect(Buffer.from(await res.arrayBuffer()).equals(MP4)).toBe(true);
     } finally {
       await s.close();

@@ -3,7 +3,12 @@ import { ADMIN_PASSWORD, Client, enc, login, startSeededServer, userClient } fro
 import type { TestServer } from '../helpers/server.ts';
 
 const SITE = 'mot-cua-phuong-bach-khoa'; // a ward one-stop desk in Hai Bà Trưng: office hours only
-const raise = (playsPerDay: number, siteId = SITE, reason = 'Đông người làm thủ tục') => ({ campaignId: 'ihanoi-2024', siteId, playsPerDay, reason });
+const raise = (playsPerDay: number, siteId = SITE, reason = 'Đông người làm thủ tục') => ({
+  campaignId: 'ihanoi-2024',
+  siteId,
+  playsPerDay,
+  reason,
+});
 
 describe('frequency overrides: raise only, in scope, feasible', () => {
   let s: TestServer;
@@ -26,14 +31,23 @@ describe('frequency overrides: raise only, in scope, feasible', () => {
   it('lets the office head raise their own site, recording who, when and why', async () => {
     const r = await head.post('/api/v1/overrides', raise(14));
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ campaignId: 'ihanoi-2024', siteId: SITE, playsPerDay: 14, reason: 'Đông người làm thủ tục', setByName: 'head.hbt' });
+    expect(r.body).toMatchObject({
+      campaignId: 'ihanoi-2024',
+      siteId: SITE,
+      playsPerDay: 14,
+      reason: 'Đông người làm thủ tục',
+      setByName: 'head.hbt',
+    });
     expect(r.body.setAt).toBe(new Date(s.clock.now()).toISOString());
     expect(changed).toContainEqual({ campaignId: 'ihanoi-2024', siteIds: [SITE], reason: 'override.raise' });
     const audit = (await admin.get('/api/v1/audit?limit=1')).body.items[0];
     expect(audit).toMatchObject({ action: 'override.raise', objectId: SITE, actorName: 'head.hbt' });
     expect(audit.detail).toMatchObject({ before: 10, after: 14 });
     const sites = (await head.get('/api/v1/campaigns/ihanoi-2024/sites')).body.items;
-    expect(sites.find((x: { siteId: string }) => x.siteId === SITE)).toMatchObject({ overridePerDay: 14, effectivePerDay: 14 });
+    expect(sites.find((x: { siteId: string }) => x.siteId === SITE)).toMatchObject({
+      overridePerDay: 14,
+      effectivePerDay: 14,
+    });
   });
 
   it('refuses a value below the city target', async () => {
@@ -75,8 +89,15 @@ describe('frequency overrides: raise only, in scope, feasible', () => {
     const ok = await head.post('/api/v1/overrides', raise(r.body.maxFeasiblePerDay));
     expect(ok.status).toBe(201);
     const state = await head.get(`/api/v1/overrides/state?campaign=ihanoi-2024&site=${SITE}`);
-    expect(state.body).toMatchObject({ targetPerDay: 10, effectivePerDay: r.body.maxFeasiblePerDay, maxFeasiblePerDay: r.body.maxFeasiblePerDay });
-    expect(state.body.history.map((h: { playsPerDay: number }) => h.playsPerDay)).toEqual([r.body.maxFeasiblePerDay, 14]);
+    expect(state.body).toMatchObject({
+      targetPerDay: 10,
+      effectivePerDay: r.body.maxFeasiblePerDay,
+      maxFeasiblePerDay: r.body.maxFeasiblePerDay,
+    });
+    expect(state.body.history.map((h: { playsPerDay: number }) => h.playsPerDay)).toEqual([
+      r.body.maxFeasiblePerDay,
+      14,
+    ]);
   });
 
   it('lets a campaign manager bring a raise back down, but never below the target', async () => {
@@ -90,9 +111,16 @@ describe('frequency overrides: raise only, in scope, feasible', () => {
   });
 
   it('validates the body and refuses sites that do not take part or do not exist', async () => {
-    const bad = await head.post('/api/v1/overrides', { campaignId: 'ihanoi-2024', siteId: SITE, playsPerDay: 12.5, reason: '' });
+    const bad = await head.post('/api/v1/overrides', {
+      campaignId: 'ihanoi-2024',
+      siteId: SITE,
+      playsPerDay: 12.5,
+      reason: '',
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['body.playsPerDay', 'body.reason']));
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['body.playsPerDay', 'body.reason']),
+    );
     expect((await admin.post('/api/v1/overrides', { ...raise(12), campaignId: 'nope' })).status).toBe(404);
     expect((await admin.post('/api/v1/overrides', raise(12, 'no-such-site'))).status).toBe(404);
   });
@@ -103,7 +131,9 @@ describe('frequency overrides: raise only, in scope, feasible', () => {
     expect(headView.body.items.every((h: { siteId: string }) => h.siteId === SITE)).toBe(true);
     const all = await auditor.get('/api/v1/overrides');
     expect(all.body.items.map((h: { siteId: string }) => h.siteId)).toContain('noi-bai-t1');
-    expect((await head.get(`/api/v1/overrides/state?campaign=ihanoi-2024&site=${enc('noi-bai-t1')}`)).status).toBe(403);
+    expect(
+      (await head.get(`/api/v1/overrides/state?campaign=ihanoi-2024&site=${enc('noi-bai-t1')}`)).status,
+    ).toBe(403);
   });
 
   it('refuses changes once the campaign is over', async () => {

@@ -17,7 +17,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const preview = (body: unknown, token = manager, campaign = CAMPAIGN) =>
-  t.app.inject({ method: 'POST', url: `/api/v1/campaigns/${campaign}/participants/preview`, headers: { authorization: `Bearer ${token}` }, payload: body as object });
+  t.app.inject({
+    method: 'POST',
+    url: `/api/v1/campaigns/${campaign}/participants/preview`,
+    headers: { authorization: `Bearer ${token}` },
+    payload: body as object,
+  });
 
 const [ubnd, motCua, ga] = SITES.map((s) => s.id);
 
@@ -25,7 +30,11 @@ it('answers with the sites and screens the same rule as the planner takes in, an
   const before = t.app.repos.campaigns.get(CAMPAIGN)!;
   const cases: Array<[object, string[], number]> = [
     [{ regions: ['ha-noi'], venueTypes: [], sites: [] }, [ga!, motCua!, ubnd!], 4],
-    [{ regions: ['ha-noi'], venueTypes: ['government_office', 'citizen_reception'], sites: [] }, [motCua!, ubnd!], 2],
+    [
+      { regions: ['ha-noi'], venueTypes: ['government_office', 'citizen_reception'], sites: [] },
+      [motCua!, ubnd!],
+      2,
+    ],
     [{ regions: ['ha-noi/dong-da'], venueTypes: [], sites: [] }, [ga!], 2],
     // A listed site takes part whatever the filters say.
     [{ regions: ['ha-noi/dong-da'], venueTypes: ['government_office'], sites: [motCua] }, [motCua!], 1],

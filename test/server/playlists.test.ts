@@ -19,7 +19,8 @@ function editJson(dir: string, file: string, edit: (doc: any) => void) {
   writeFileSync(path, JSON.stringify(doc, null, 2));
 }
 
-const count = (s: TestServer, table: string) => (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (s: TestServer, table: string) =>
+  (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 async function serverOn(dir: string) {
   return startTestServer({ listen: false, config: { playlistsDir: dir, adminPassword: ADMIN_PASSWORD } });
@@ -45,7 +46,8 @@ describe('playlists/ loader', () => {
       expect(msg).toContain('$.sites[3].openingHours.mon[0]');
       expect(msg).toMatch(/expected: .*date/);
       expect(msg).toContain('nothing is loaded');
-      for (const t of ['regions', 'sites', 'screens', 'campaigns', 'media', 'users', 'audit_log']) expect(count(s, t)).toBe(0);
+      for (const t of ['regions', 'sites', 'screens', 'campaigns', 'media', 'users', 'audit_log'])
+        expect(count(s, t)).toBe(0);
     } finally {
       await s.close();
     }
@@ -72,7 +74,9 @@ describe('playlists/ loader', () => {
     });
     const s = await serverOn(dir);
     try {
-      await expect(runStartup(s.app, () => {})).rejects.toThrow(/\$\.media\.durationSeconds[\s\S]*15 seconds/);
+      await expect(runStartup(s.app, () => {})).rejects.toThrow(
+        /\$\.media\.durationSeconds[\s\S]*15 seconds/,
+      );
       expect(count(s, 'sites')).toBe(0);
     } finally {
       await s.close();
@@ -94,7 +98,13 @@ describe('playlists/ loader', () => {
         regions: s.app.repos.regions.list(),
       });
       const before = snapshot();
-      expect(before.campaign).toMatchObject({ target_per_day: 10, first_day: '2024-08-17', last_day: '2024-10-10', time_zone: 'Asia/Ho_Chi_Minh', version: 1 });
+      expect(before.campaign).toMatchObject({
+        target_per_day: 10,
+        first_day: '2024-08-17',
+        last_day: '2024-10-10',
+        time_zone: 'Asia/Ho_Chi_Minh',
+        version: 1,
+      });
       s.clock.advance(3600_000);
       const lines: string[] = [];
       const second = await runStartup(s.app, (l) => lines.push(l));
@@ -114,7 +124,16 @@ describe('playlists/ loader', () => {
     try {
       await runStartup(s.app, () => {});
       const admin = s.app.repos.users.getByUsername('admin')!;
-      s.app.repos.overrides.add({ campaignId: 'ihanoi-2024', siteId: 'ga-ha-noi', playsPerDay: 15, reason: 'Lễ 2/9', setBy: admin.id }, 10);
+      s.app.repos.overrides.add(
+        {
+          campaignId: 'ihanoi-2024',
+          siteId: 'ga-ha-noi',
+          playsPerDay: 15,
+          reason: 'Lễ 2/9',
+          setBy: admin.id,
+        },
+        10,
+      );
       s.db
         .prepare(
           `INSERT INTO plays (play_id, screen_id, site_id, campaign_id, media_sha256, started_at, started_ms, ended_at, ended_ms, seconds_shown, outcome,
@@ -140,7 +159,10 @@ describe('playlists/ loader', () => {
       const c = s.app.repos.campaigns.get('ihanoi-2024')!;
       expect(c).toMatchObject({ target_per_day: 12, version: 2 });
       expect(s.app.repos.sites.get('ga-ha-noi')!.name).toBe('Ga Hà Nội (đã đổi tên)');
-      expect(s.app.repos.screens.get('ga-ha-noi/9')).toMatchObject({ site_id: 'ga-ha-noi', status: 'unpaired' });
+      expect(s.app.repos.screens.get('ga-ha-noi/9')).toMatchObject({
+        site_id: 'ga-ha-noi',
+        status: 'unpaired',
+      });
       expect(s.app.repos.overrides.current('ihanoi-2024', 'ga-ha-noi')!.plays_per_day).toBe(15);
       expect(count(s, 'plays')).toBe(1);
 
@@ -164,7 +186,8 @@ describe('playlists/ loader', () => {
       await runStartup(s.app, () => {});
       expect(s.app.repos.sites.get('noi-bai-t1')!.name).toBe('T1 (sửa qua API)');
       editJson(dir, CAMPAIGN_FILE, (d) => {
-        d.sites.find((x: { id: string }) => x.id === 'noi-bai-t1').address = 'Sân bay Nội Bài, Phú Minh, Sóc Sơn';
+        d.sites.find((x: { id: string }) => x.id === 'noi-bai-t1').address =
+          'Sân bay Nội Bài, Phú Minh, Sóc Sơn';
       });
       await runStartup(s.app, () => {});
       const site = s.app.repos.sites.get('noi-bai-t1')!;
@@ -179,10 +202,26 @@ describe('playlists/ loader', () => {
     const dir = copyPlaylists();
     writeFileSync(join(dir, 'regions-hanoi-2024.json'), '{ "kind": "regions", "schemaVersion": 1, ');
     const dataDir = mkdtempSync(join(tmpdir(), 'ihanoi-start-'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', '--data-dir', dataDir, '--playlists-dir', dir, '--port', '0', '--log-level', 'silent'], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'server/main.ts',
+        '--data-dir',
+        dataDir,
+        '--playlists-dir',
+        dir,
+        '--port',
+        '0',
+        '--log-level',
+        'silent',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('playlists/regions-hanoi-2024.json:1:');
     expect(r.stderr).toContain('JSON');
@@ -190,7 +229,8 @@ describe('playlists/ loader', () => {
     expect(r.stdout).not.toContain('Serving at');
     const db = new Database(join(dataDir, 'signage.db'), { readonly: true });
     try {
-      for (const t of ['regions', 'sites', 'campaigns', 'users']) expect((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n).toBe(0);
+      for (const t of ['regions', 'sites', 'campaigns', 'users'])
+        expect((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n).toBe(0);
     } finally {
       db.close();
     }
@@ -199,7 +239,11 @@ describe('playlists/ loader', () => {
 
 describe('campaign closed by a later clock', () => {
   it('reopens on a start whose clock is before the close, and keeps it closed otherwise', async () => {
-    const s = await startTestServer({ listen: false, clockAt: Date.parse('2026-11-23T10:00:00+07:00'), config: { playlistsDir: copyPlaylists(), adminPassword: ADMIN_PASSWORD } });
+    const s = await startTestServer({
+      listen: false,
+      clockAt: Date.parse('2026-11-23T10:00:00+07:00'),
+      config: { playlistsDir: copyPlaylists(), adminPassword: ADMIN_PASSWORD },
+    });
     try {
       await runStartup(s.app, () => {});
       s.app.repos.campaigns.update('ihanoi-2024', { status: 'closed' }, 'cron:campaign-close');
@@ -210,7 +254,10 @@ describe('campaign closed by a later clock', () => {
       s.clock.set(Date.parse('2024-09-05T07:55:00+07:00'));
       lines.length = 0;
       await runStartup(s.app, (l) => lines.push(l));
-      expect(s.app.repos.campaigns.get('ihanoi-2024')).toMatchObject({ status: 'active', closed_at_ms: null });
+      expect(s.app.repos.campaigns.get('ihanoi-2024')).toMatchObject({
+        status: 'active',
+        closed_at_ms: null,
+      });
       expect(lines.join('\n')).toContain('Chiến dịch ihanoi-2024 đang chạy');
     } finally {
       await s.close();

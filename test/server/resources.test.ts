@@ -3,7 +3,13 @@ import { ADMIN_PASSWORD, Client, enc, login, startSeededServer, userClient } fro
 import type { TestServer } from '../helpers/server.ts';
 import type { DomainEvents } from '#server/events.ts';
 
-const WEEK_HOURS = { mon: [['07:00', '19:00']], tue: [['07:00', '19:00']], wed: [['07:00', '19:00']], thu: [['07:00', '19:00']], fri: [['07:00', '19:00']] };
+const WEEK_HOURS = {
+  mon: [['07:00', '19:00']],
+  tue: [['07:00', '19:00']],
+  wed: [['07:00', '19:00']],
+  thu: [['07:00', '19:00']],
+  fri: [['07:00', '19:00']],
+};
 
 describe('REST resources and role scoping', () => {
   let s: TestServer;
@@ -57,9 +63,16 @@ describe('REST resources and role scoping', () => {
     });
 
     it('filters by region subtree and venue type', async () => {
-      const r = await admin.get(`/api/v1/sites?region=${enc('ha-noi/hai-ba-trung')}&venueType=citizen_reception`);
+      const r = await admin.get(
+        `/api/v1/sites?region=${enc('ha-noi/hai-ba-trung')}&venueType=citizen_reception`,
+      );
       expect(r.body.items.length).toBeGreaterThanOrEqual(7);
-      expect(r.body.items.every((x: { venueType: string; regionId: string }) => x.venueType === 'citizen_reception' && x.regionId.startsWith('ha-noi/hai-ba-trung'))).toBe(true);
+      expect(
+        r.body.items.every(
+          (x: { venueType: string; regionId: string }) =>
+            x.venueType === 'citizen_reception' && x.regionId.startsWith('ha-noi/hai-ba-trung'),
+        ),
+      ).toBe(true);
       const bad = await admin.get('/api/v1/sites?venueType=spaceport');
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('VALIDATION_FAILED');
@@ -72,7 +85,11 @@ describe('REST resources and role scoping', () => {
       expect(r.body.code).toBe('OUT_OF_SCOPE');
       expect(r.headers.get('content-type')).toContain('application/problem+json');
       const ok = await head.get('/api/v1/sites/mot-cua-phuong-bach-khoa');
-      expect(ok.body).toMatchObject({ venueType: 'citizen_reception', timeZone: 'Asia/Ho_Chi_Minh', moving: false });
+      expect(ok.body).toMatchObject({
+        venueType: 'citizen_reception',
+        timeZone: 'Asia/Ho_Chi_Minh',
+        moving: false,
+      });
       expect(ok.body.screenCount).toBe(1);
       const bus = await admin.get('/api/v1/sites/xe-buyt-tuyen-86');
       expect(bus.body.moving).toBe(true);
@@ -80,12 +97,18 @@ describe('REST resources and role scoping', () => {
 
     it('lets a manager change opening hours and the peak profile, audited and announced', async () => {
       const profile = Array.from({ length: 168 }, (_, i) => (i % 24 >= 8 && i % 24 < 10 ? 3 : 1));
-      const r = await admin.patch('/api/v1/sites/ga-ha-noi', { openingHours: WEEK_HOURS, peakProfile: profile });
+      const r = await admin.patch('/api/v1/sites/ga-ha-noi', {
+        openingHours: WEEK_HOURS,
+        peakProfile: profile,
+      });
       expect(r.status).toBe(200);
       expect(r.body.openingHours.mon).toEqual([['07:00', '19:00']]);
       expect(r.body.openingHours.sun).toEqual([]);
       expect(r.body.peakProfile[8]).toBe(3);
-      expect(events).toContainEqual({ name: 'plan-inputs-changed', payload: { siteIds: ['ga-ha-noi'], reason: 'site.update' } });
+      expect(events).toContainEqual({
+        name: 'plan-inputs-changed',
+        payload: { siteIds: ['ga-ha-noi'], reason: 'site.update' },
+      });
       const audit = await admin.get('/api/v1/audit?limit=5');
       const entry = audit.body.items.find((a: { action: string }) => a.action === 'site.update');
       expect(entry).toMatchObject({ objectId: 'ga-ha-noi', actorName: 'admin' });
@@ -95,13 +118,18 @@ describe('REST resources and role scoping', () => {
     });
 
     it('validates site changes with JSON paths of the bad fields', async () => {
-      const r = await admin.patch('/api/v1/sites/ga-ha-noi', { openingHours: { mon: [['19:00', '07:00']] }, peakProfile: [1, 2, 3] });
+      const r = await admin.patch('/api/v1/sites/ga-ha-noi', {
+        openingHours: { mon: [['19:00', '07:00']] },
+        peakProfile: [1, 2, 3],
+      });
       expect(r.status).toBe(400);
       const paths = r.body.errors.map((e: { path: string }) => e.path);
       expect(paths).toContain('body.openingHours.mon.0');
       expect(paths).toContain('body.peakProfile');
       expect((await admin.patch('/api/v1/sites/ga-ha-noi', {})).status).toBe(400);
-      expect((await admin.patch('/api/v1/sites/ga-ha-noi', { timeZone: 'Mars/Olympus' })).body.errors[0].path).toBe('body.timeZone');
+      expect(
+        (await admin.patch('/api/v1/sites/ga-ha-noi', { timeZone: 'Mars/Olympus' })).body.errors[0].path,
+      ).toBe('body.timeZone');
     });
 
     it('keeps site edits to campaign managers: office heads, venue staff and auditors are refused', async () => {
@@ -129,13 +157,19 @@ describe('REST resources and role scoping', () => {
     });
 
     it('lets venue staff rename a screen of their site and reports a duplicate name as CONFLICT', async () => {
-      const r = await staff.patch(`/api/v1/screens/${enc('ga-ha-noi/2')}`, { name: 'Phòng chờ tầng 1', orientation: 'portrait' });
+      const r = await staff.patch(`/api/v1/screens/${enc('ga-ha-noi/2')}`, {
+        name: 'Phòng chờ tầng 1',
+        orientation: 'portrait',
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ name: 'Phòng chờ tầng 1', orientation: 'portrait' });
       const first = await staff.get(`/api/v1/screens/${enc('ga-ha-noi/1')}`);
       const dup = await staff.patch(`/api/v1/screens/${enc('ga-ha-noi/2')}`, { name: first.body.name });
       expect(dup.status).toBe(409);
-      expect((await staff.patch(`/api/v1/screens/${enc('ga-ha-noi/2')}`, { resolution: 'big' })).body.errors[0].path).toBe('body.resolution');
+      expect(
+        (await staff.patch(`/api/v1/screens/${enc('ga-ha-noi/2')}`, { resolution: 'big' })).body.errors[0]
+          .path,
+      ).toBe('body.resolution');
       expect((await staff.patch(`/api/v1/screens/${enc('noi-bai-t1/1')}`, { name: 'x' })).status).toBe(403);
     });
 
@@ -178,13 +212,18 @@ describe('REST resources and role scoping', () => {
       try {
         // Sessions last 12 hours of the (virtual) clock, so log in again after each jump.
         s.clock.set(Date.parse('2024-10-10T23:59:59+07:00'));
-        expect((await (await login(s, 'admin', ADMIN_PASSWORD)).get('/api/v1/campaigns/ihanoi-2024')).body.phase).toBe('running');
+        expect(
+          (await (await login(s, 'admin', ADMIN_PASSWORD)).get('/api/v1/campaigns/ihanoi-2024')).body.phase,
+        ).toBe('running');
         s.clock.set(Date.parse('2024-10-11T00:00:00+07:00'));
-        const ended = (await (await login(s, 'admin', ADMIN_PASSWORD)).get('/api/v1/campaigns/ihanoi-2024')).body;
+        const ended = (await (await login(s, 'admin', ADMIN_PASSWORD)).get('/api/v1/campaigns/ihanoi-2024'))
+          .body;
         expect(ended).toMatchObject({ phase: 'ended', runningNow: false });
         expect(ended.phaseText).toContain('đã kết thúc (17/08/2024–10/10/2024)');
         s.clock.set(Date.parse('2024-08-16T23:59:00+07:00'));
-        expect((await (await login(s, 'admin', ADMIN_PASSWORD)).get('/api/v1/campaigns/ihanoi-2024')).body.phase).toBe('upcoming');
+        expect(
+          (await (await login(s, 'admin', ADMIN_PASSWORD)).get('/api/v1/campaigns/ihanoi-2024')).body.phase,
+        ).toBe('upcoming');
       } finally {
         s.clock.set(saved);
         // Logging in at the later instants purged the sessions that had expired by then.
@@ -202,35 +241,59 @@ describe('REST resources and role scoping', () => {
       expect(all.body.items).toHaveLength(40);
       const mine = await head.get('/api/v1/campaigns/ihanoi-2024/sites');
       expect(mine.body.items.length).toBeLessThan(20);
-      expect(mine.body.items[0]).toMatchObject({ targetPerDay: 10, effectivePerDay: 10, overridePerDay: null });
+      expect(mine.body.items[0]).toMatchObject({
+        targetPerDay: 10,
+        effectivePerDay: 10,
+        overridePerDay: null,
+      });
     });
 
     it('lets a manager edit the campaign: version bumps, plan-inputs-changed is emitted, audit records before/after', async () => {
       const before = (await admin.get('/api/v1/campaigns/ihanoi-2024')).body;
-      const r = await admin.patch('/api/v1/campaigns/ihanoi-2024', { targetPerDay: 12, participants: { regions: ['ha-noi'], venueTypes: ['airport'] } });
+      const r = await admin.patch('/api/v1/campaigns/ihanoi-2024', {
+        targetPerDay: 12,
+        participants: { regions: ['ha-noi'], venueTypes: ['airport'] },
+      });
       expect(r.status).toBe(200);
       expect(r.body.version).toBe(before.version + 1);
       expect(r.body.targetPerDay).toBe(12);
       expect(r.body.participants).toEqual({ regions: ['ha-noi'], sites: [], venueTypes: ['airport'] });
-      expect(events).toContainEqual({ name: 'plan-inputs-changed', payload: { campaignId: 'ihanoi-2024', reason: 'campaign.update' } });
+      expect(events).toContainEqual({
+        name: 'plan-inputs-changed',
+        payload: { campaignId: 'ihanoi-2024', reason: 'campaign.update' },
+      });
       const sites = await admin.get('/api/v1/campaigns/ihanoi-2024/sites');
-      expect(sites.body.items.map((x: { siteId: string }) => x.siteId).sort()).toEqual(['noi-bai-t1', 'noi-bai-t2']);
+      expect(sites.body.items.map((x: { siteId: string }) => x.siteId).sort()).toEqual([
+        'noi-bai-t1',
+        'noi-bai-t2',
+      ]);
       const audit = (await auditor.get('/api/v1/audit?limit=3')).body.items[0];
       expect(audit).toMatchObject({ action: 'campaign.update', objectId: 'ihanoi-2024' });
       expect(audit.detail.target_per_day).toEqual({ before: 10, after: 12 });
       // An unchanged value is not a new version.
-      expect((await admin.patch('/api/v1/campaigns/ihanoi-2024', { targetPerDay: 12 })).body.version).toBe(r.body.version);
-      await admin.patch('/api/v1/campaigns/ihanoi-2024', { targetPerDay: 10, participants: before.participants });
+      expect((await admin.patch('/api/v1/campaigns/ihanoi-2024', { targetPerDay: 12 })).body.version).toBe(
+        r.body.version,
+      );
+      await admin.patch('/api/v1/campaigns/ihanoi-2024', {
+        targetPerDay: 10,
+        participants: before.participants,
+      });
     });
 
     it('validates campaign edits', async () => {
       const swapped = await admin.patch('/api/v1/campaigns/ihanoi-2024', { lastDay: '2024-08-01' });
       expect(swapped.status).toBe(400);
       expect(swapped.body.errors[0].path).toBe('body.lastDay');
-      const bad = await admin.patch('/api/v1/campaigns/ihanoi-2024', { firstDay: '2024-02-30', targetPerDay: 0, peakProfiles: { airport: [1] } });
+      const bad = await admin.patch('/api/v1/campaigns/ihanoi-2024', {
+        firstDay: '2024-02-30',
+        targetPerDay: 0,
+        peakProfiles: { airport: [1] },
+      });
       expect(bad.status).toBe(400);
       const paths = bad.body.errors.map((e: { path: string }) => e.path);
-      expect(paths).toEqual(expect.arrayContaining(['body.firstDay', 'body.targetPerDay', 'body.peakProfiles.airport']));
+      expect(paths).toEqual(
+        expect.arrayContaining(['body.firstDay', 'body.targetPerDay', 'body.peakProfiles.airport']),
+      );
       const media = await admin.patch('/api/v1/campaigns/ihanoi-2024', { mediaSha256: 'f'.repeat(64) });
       expect(media.status).toBe(400);
       expect(media.body.detail).toMatch(/Upload the video first/);
@@ -243,19 +306,33 @@ describe('REST resources and role scoping', () => {
   describe('users', () => {
     it('lets only a campaign manager manage accounts', async () => {
       for (const c of [head, staff, auditor]) expect((await c.get('/api/v1/users')).status).toBe(403);
-      expect((await head.post('/api/v1/users', { username: 'x1', displayName: 'X', role: 'auditor' })).status).toBe(403);
+      expect(
+        (await head.post('/api/v1/users', { username: 'x1', displayName: 'X', role: 'auditor' })).status,
+      ).toBe(403);
     });
 
     it('creates an account with a one-time password, sets role and scopes, resets the password', async () => {
-      const created = await admin.post('/api/v1/users', { username: 'thu.ha', displayName: 'Trần Thu Hà', role: 'office_head', scopes: [{ kind: 'site', id: 'ga-ha-noi' }] });
+      const created = await admin.post('/api/v1/users', {
+        username: 'thu.ha',
+        displayName: 'Trần Thu Hà',
+        role: 'office_head',
+        scopes: [{ kind: 'site', id: 'ga-ha-noi' }],
+      });
       expect(created.status).toBe(201);
-      expect(created.body.user).toMatchObject({ username: 'thu.ha', role: 'office_head', mustChangePassword: true, scopes: [{ kind: 'site', id: 'ga-ha-noi' }] });
+      expect(created.body.user).toMatchObject({
+        username: 'thu.ha',
+        role: 'office_head',
+        mustChangePassword: true,
+        scopes: [{ kind: 'site', id: 'ga-ha-noi' }],
+      });
       const otp = created.body.oneTimePassword as string;
       const c = await login(s, 'thu.ha', otp);
       expect((await c.get('/api/v1/auth/me')).body.siteIds).toEqual(['ga-ha-noi']);
 
       const id = created.body.user.id;
-      const upd = await admin.patch(`/api/v1/users/${id}`, { scopes: [{ kind: 'region', id: 'ha-noi/soc-son' }] });
+      const upd = await admin.patch(`/api/v1/users/${id}`, {
+        scopes: [{ kind: 'region', id: 'ha-noi/soc-son' }],
+      });
       expect(upd.body.scopes).toEqual([{ kind: 'region', id: 'ha-noi/soc-son' }]);
       expect((await c.get('/api/v1/auth/me')).body.siteIds).toEqual(['noi-bai-t1', 'noi-bai-t2']);
 
@@ -270,11 +347,23 @@ describe('REST resources and role scoping', () => {
     });
 
     it('refuses bad accounts with field paths', async () => {
-      const bad = await admin.post('/api/v1/users', { username: 'a b', displayName: '', role: 'king', password: 'short' });
+      const bad = await admin.post('/api/v1/users', {
+        username: 'a b',
+        displayName: '',
+        role: 'king',
+        password: 'short',
+      });
       expect(bad.status).toBe(400);
       const paths = bad.body.errors.map((e: { path: string }) => e.path);
-      expect(paths).toEqual(expect.arrayContaining(['body.username', 'body.displayName', 'body.role', 'body.password']));
-      const scope = await admin.post('/api/v1/users', { username: 'ghost', displayName: 'G', role: 'office_head', scopes: [{ kind: 'site', id: 'no-such-site' }] });
+      expect(paths).toEqual(
+        expect.arrayContaining(['body.username', 'body.displayName', 'body.role', 'body.password']),
+      );
+      const scope = await admin.post('/api/v1/users', {
+        username: 'ghost',
+        displayName: 'G',
+        role: 'office_head',
+        scopes: [{ kind: 'site', id: 'no-such-site' }],
+      });
       expect(scope.status).toBe(400);
       expect(scope.body.errors[0].path).toBe('scopes[0].id');
       const dup = await admin.post('/api/v1/users', { username: 'ADMIN', displayName: 'A', role: 'auditor' });
@@ -293,14 +382,28 @@ describe('REST resources and role scoping', () => {
       expect(p2.body.items[0].id).toBeLessThan(p1.body.items[1].id);
       expect((await head.get('/api/v1/audit')).status).toBe(403);
       expect((await auditor.get('/api/v1/audit?limit=100000')).body.errors[0].path).toBe('querystring.limit');
-      const fromFile = await auditor.get(`/api/v1/audit?to=${enc('2024-09-05T07:56:00+07:00')}&limit=500&from=${enc('2024-01-01T00:00:00Z')}`);
-      expect(fromFile.body.items.some((a: { actor: string }) => a.actor === 'playlist:ihanoi-2024.json')).toBe(true);
+      const fromFile = await auditor.get(
+        `/api/v1/audit?to=${enc('2024-09-05T07:56:00+07:00')}&limit=500&from=${enc('2024-01-01T00:00:00Z')}`,
+      );
+      expect(
+        fromFile.body.items.some((a: { actor: string }) => a.actor === 'playlist:ihanoi-2024.json'),
+      ).toBe(true);
     });
   });
 
   it('documents every /api/v1 route in the OpenAPI document', async () => {
     const doc = await (await fetch(`${s.url}/api/v1/openapi.json`)).json();
-    for (const p of ['/api/v1/auth/login', '/api/v1/sites/{id}', '/api/v1/screens/{id}/revoke', '/api/v1/campaigns/{id}', '/api/v1/overrides', '/api/v1/media/{sha256}', '/api/v1/users', '/api/v1/audit', '/api/v1/regions']) {
+    for (const p of [
+      '/api/v1/auth/login',
+      '/api/v1/sites/{id}',
+      '/api/v1/screens/{id}/revoke',
+      '/api/v1/campaigns/{id}',
+      '/api/v1/overrides',
+      '/api/v1/media/{sha256}',
+      '/api/v1/users',
+      '/api/v1/audit',
+      '/api/v1/regions',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
     expect(doc.paths['/api/v1/campaigns/{id}'].patch.requestBody).toBeDefined();
@@ -308,7 +411,15 @@ describe('REST resources and role scoping', () => {
 
   it('needs a session for everything but login, health and the docs', async () => {
     const anon = new Client(s.url);
-    for (const p of ['/api/v1/sites', '/api/v1/campaigns', '/api/v1/regions', '/api/v1/overrides', '/api/v1/users', '/api/v1/audit', '/api/v1/media']) {
+    for (const p of [
+      '/api/v1/sites',
+      '/api/v1/campaigns',
+      '/api/v1/regions',
+      '/api/v1/overrides',
+      '/api/v1/users',
+      '/api/v1/audit',
+      '/api/v1/media',
+    ]) {
       expect((await anon.get(p)).status).toBe(401);
     }
   });

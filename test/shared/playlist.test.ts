@@ -112,25 +112,42 @@ describe('the committed playlists/ files', () => {
     expect(byId.get('noi-bai-t2')?.venueType).toBe('airport');
     expect(byId.get('ga-ha-noi')?.address).toContain('120 Lê Duẩn');
     for (const name of ['Giáp Bát', 'Mỹ Đình', 'Nước Ngầm', 'Gia Lâm', 'Yên Nghĩa']) {
-      expect(sites.some((s) => s.venueType === 'bus_station' && s.name === `Bến xe ${name}`), name).toBe(true);
+      expect(
+        sites.some((s) => s.venueType === 'bus_station' && s.name === `Bến xe ${name}`),
+        name,
+      ).toBe(true);
     }
     for (const name of ['Long Biên', 'Cầu Giấy']) {
-      expect(sites.some((s) => s.name.startsWith('Điểm trung chuyển') && s.name.includes(name)), name).toBe(true);
+      expect(
+        sites.some((s) => s.name.startsWith('Điểm trung chuyển') && s.name.includes(name)),
+        name,
+      ).toBe(true);
     }
     expect(sites.some((s) => s.name.includes('Bãi đỗ xe buýt'))).toBe(true);
-    const hbtWardDesks = sites.filter((s) => s.venueType === 'citizen_reception' && s.regionId.startsWith('ha-noi/hai-ba-trung/') && s.name.includes('phường'));
+    const hbtWardDesks = sites.filter(
+      (s) =>
+        s.venueType === 'citizen_reception' &&
+        s.regionId.startsWith('ha-noi/hai-ba-trung/') &&
+        s.name.includes('phường'),
+    );
     expect(hbtWardDesks.length).toBeGreaterThanOrEqual(3);
     expect(byId.get('mot-cua-huyen-gia-lam')?.venueType).toBe('citizen_reception');
     expect(byId.get('benh-vien-bach-mai')?.venueType).toBe('hospital');
     expect(byId.get('dai-hoc-bach-khoa')?.venueType).toBe('school');
     for (const type of ['apartment_building', 'shopping_mall', 'government_office'] as const) {
-      expect(sites.some((s) => s.venueType === type), type).toBe(true);
+      expect(
+        sites.some((s) => s.venueType === type),
+        type,
+      ).toBe(true);
     }
   });
 
-  it('keep a site\'s own IANA zone (one with daylight saving too) and default the rest to the campaign\'s', () => {
+  it("keep a site's own IANA zone (one with daylight saving too) and default the rest to the campaign's", () => {
     const i = siteIndex('noi-bai-t2');
-    const r = parsePlaylistFiles(withCampaign((c) => (c.sites[i].timeZone = 'Europe/Berlin')), { media });
+    const r = parsePlaylistFiles(
+      withCampaign((c) => (c.sites[i].timeZone = 'Europe/Berlin')),
+      { media },
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const sites = r.campaigns[0]!.sites;
@@ -159,7 +176,9 @@ describe('the committed playlists/ files', () => {
       expect(s.timeZone).toBe('Asia/Ho_Chi_Minh');
       expect(s.peakProfile).toHaveLength(HOURS_PER_WEEK);
       expect(Math.max(...s.peakProfile), `${s.id} has peak hours`).toBeGreaterThan(1);
-      const openDays = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).filter((d) => s.openingHours[d].length > 0);
+      const openDays = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).filter(
+        (d) => s.openingHours[d].length > 0,
+      );
       expect(openDays.length, `${s.id} opens on some day`).toBeGreaterThan(0);
     }
   });
@@ -170,7 +189,10 @@ describe('the committed playlists/ files', () => {
     expect(entries.length).toBeGreaterThanOrEqual(6);
     for (const [type, d] of entries) {
       expect(d!.peakProfile, type).toHaveLength(HOURS_PER_WEEK);
-      expect(d!.peakProfile.every((w) => Number.isFinite(w) && w >= 0), type).toBe(true);
+      expect(
+        d!.peakProfile.every((w) => Number.isFinite(w) && w >= 0),
+        type,
+      ).toBe(true);
     }
   });
 
@@ -202,16 +224,25 @@ describe('the committed playlists/ files', () => {
 
   it('close government venues for the 2/9/2024 National Day holiday', () => {
     const c = parseReal().campaigns[0]!;
-    const gov = c.sites.filter((s) => s.venueType === 'government_office' || s.venueType === 'citizen_reception');
+    const gov = c.sites.filter(
+      (s) => s.venueType === 'government_office' || s.venueType === 'citizen_reception',
+    );
     expect(gov.length).toBeGreaterThan(5);
-    for (const s of gov) expect(s.openingHours.closedDates, s.id).toEqual(expect.arrayContaining(['2024-08-31', '2024-09-02', '2024-09-03']));
-    expect(c.venueTypes.government_office!.openingHours.mon).toEqual([['08:00', '12:00'], ['13:30', '17:00']]);
+    for (const s of gov)
+      expect(s.openingHours.closedDates, s.id).toEqual(
+        expect.arrayContaining(['2024-08-31', '2024-09-02', '2024-09-03']),
+      );
+    expect(c.venueTypes.government_office!.openingHours.mon).toEqual([
+      ['08:00', '12:00'],
+      ['13:30', '17:00'],
+    ]);
   });
 });
 
 describe('the JSON reader', () => {
   it('reads string escapes, numbers and a byte-order mark as JSON.parse does', () => {
-    const text = '\ufeff{"kind":"regions","schemaVersion":1.0e0,"id":"x","regions":[{"id":"x","name":"Ph\\u01b0\\u1eddng \\"A\\"\\/B\\tC","level":"ward"}]}';
+    const text =
+      '\ufeff{"kind":"regions","schemaVersion":1.0e0,"id":"x","regions":[{"id":"x","name":"Ph\\u01b0\\u1eddng \\"A\\"\\/B\\tC","level":"ward"}]}';
     const r = parsePlaylistFiles([{ name: 'r.json', text }]);
     expect(r.ok && r.regions[0]!.name).toBe(JSON.parse(text.slice(1)).regions[0].name);
     expect(r.ok && r.regions[0]!.name).toBe('Phường "A"/B\tC');
@@ -251,10 +282,12 @@ describe('expandPeakProfile', () => {
   });
 
   it('takes the highest of overlapping windows instead of adding them', () => {
-    const p = expand({ peaks: [
-      { days: ['weekdays'], from: '08:00', to: '10:00', weight: 3 },
-      { days: ['fri'], from: '09:00', to: '11:00', weight: 2 },
-    ] });
+    const p = expand({
+      peaks: [
+        { days: ['weekdays'], from: '08:00', to: '10:00', weight: 3 },
+        { days: ['fri'], from: '09:00', to: '11:00', weight: 2 },
+      ],
+    });
     expect(p[4 * 24 + 9]).toBe(3);
     expect(p[4 * 24 + 10]).toBe(2);
     expect(p[5 * 24 + 9]).toBe(1);
@@ -278,8 +311,13 @@ describe('bad playlist files are refused with file, JSON path and what is expect
   });
 
   it('a date in the wrong format inside opening hours', () => {
-    const errors = errorsOf(withCampaign((c) => (c.venueTypes.hospital.openingHours.closedDates = ['02/09/2024'])));
-    expect(errors[0]).toMatchObject({ file: CAMPAIGN, path: '$.venueTypes.hospital.openingHours.closedDates[0]' });
+    const errors = errorsOf(
+      withCampaign((c) => (c.venueTypes.hospital.openingHours.closedDates = ['02/09/2024'])),
+    );
+    expect(errors[0]).toMatchObject({
+      file: CAMPAIGN,
+      path: '$.venueTypes.hospital.openingHours.closedDates[0]',
+    });
     expect(errors[0]!.expected).toContain('YYYY-MM-DD');
   });
 
@@ -319,7 +357,9 @@ describe('bad playlist files are refused with file, JSON path and what is expect
       }),
     );
     const last = JSON.parse(campaignText).sites.length;
-    expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining([`$.sites[${last}].id`, '$.sites[2].screens[0].id']));
+    expect(errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining([`$.sites[${last}].id`, '$.sites[2].screens[0].id']),
+    );
     expect(errors.find((e) => e.path === `$.sites[${last}].id`)!.expected).toContain('unique site id');
   });
 
@@ -328,7 +368,10 @@ describe('bad playlist files are refused with file, JSON path and what is expect
     other.id = 'other-campaign';
     other.sites = [other.sites[0]];
     other.sites[0].screens = [{ id: 'other/1', name: 'Khác' }];
-    const errors = errorsOf([...realFiles(), { name: 'playlists/other.json', text: JSON.stringify(other, null, 2) }]);
+    const errors = errorsOf([
+      ...realFiles(),
+      { name: 'playlists/other.json', text: JSON.stringify(other, null, 2) },
+    ]);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ file: 'playlists/other.json', path: '$.sites[0].id' });
     expect(errors[0]!.expected).toContain(CAMPAIGN);
@@ -348,7 +391,10 @@ describe('bad playlist files are refused with file, JSON path and what is expect
         c.sites[i].openingHours.Tue = [];
       }),
     );
-    expect(errors.map((e) => e.path)).toEqual([`$.sites[${i}].openingHours.mon[0]`, `$.sites[${i}].openingHours.Tue`]);
+    expect(errors.map((e) => e.path)).toEqual([
+      `$.sites[${i}].openingHours.mon[0]`,
+      `$.sites[${i}].openingHours.Tue`,
+    ]);
     expect(errors[0]!.expected).toContain('before its end');
     expect(errors[1]!.expected).toContain('"Tue"');
   });
@@ -361,13 +407,28 @@ describe('bad playlist files are refused with file, JSON path and what is expect
   });
 
   it('a peak window with a bad time and a bad day', () => {
-    const errors = errorsOf(withCampaign((c) => (c.venueTypes.bus.peakProfile.peaks[0] = { days: ['monday'], from: '7:30', to: '09:00', weight: 3 })));
-    expect(errors.map((e) => e.path)).toEqual(['$.venueTypes.bus.peakProfile.peaks[0].days[0]', '$.venueTypes.bus.peakProfile.peaks[0].from']);
+    const errors = errorsOf(
+      withCampaign(
+        (c) =>
+          (c.venueTypes.bus.peakProfile.peaks[0] = {
+            days: ['monday'],
+            from: '7:30',
+            to: '09:00',
+            weight: 3,
+          }),
+      ),
+    );
+    expect(errors.map((e) => e.path)).toEqual([
+      '$.venueTypes.bus.peakProfile.peaks[0].days[0]',
+      '$.venueTypes.bus.peakProfile.peaks[0].from',
+    ]);
     expect(errors[1]!.expected).toContain('HH:MM');
   });
 
   it('a media file whose bytes do not match the recorded sha256', () => {
-    const errors = errorsOf(realFiles(), { media: { 'media/ihanoi-promo.mp4': { sha256: 'f'.repeat(64), bytes: promo.length } } });
+    const errors = errorsOf(realFiles(), {
+      media: { 'media/ihanoi-promo.mp4': { sha256: 'f'.repeat(64), bytes: promo.length } },
+    });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ file: CAMPAIGN, path: '$.media.sha256' });
     expect(errors[0]!.expected).toContain('f'.repeat(64));
@@ -381,7 +442,10 @@ describe('bad playlist files are refused with file, JSON path and what is expect
   it('malformed JSON, with line and column', () => {
     const broken = campaignText.replace('"targetPerDay": 10,', '"targetPerDay": 10,,');
     const line = broken.split('\n').findIndex((l) => l.includes('"targetPerDay"')) + 1;
-    const errors = errorsOf([{ name: REGIONS, text: regionsText }, { name: CAMPAIGN, text: broken }]);
+    const errors = errorsOf([
+      { name: REGIONS, text: regionsText },
+      { name: CAMPAIGN, text: broken },
+    ]);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ file: CAMPAIGN, path: '$', line });
     expect(errors[0]!.column).toBe(broken.split('\n')[line - 1]!.indexOf(',,') + 2);
@@ -398,14 +462,20 @@ describe('bad playlist files are refused with file, JSON path and what is expect
   });
 
   it('a file of unknown kind or schema version', () => {
-    expect(errorsOf([{ name: 'x.json', text: '{ "kind": "playlist" }' }])[0]).toMatchObject({ path: '$.kind' });
-    const v2 = errorsOf([{ name: REGIONS, text: regionsText.replace('"schemaVersion": 1', '"schemaVersion": 2') }]);
+    expect(errorsOf([{ name: 'x.json', text: '{ "kind": "playlist" }' }])[0]).toMatchObject({
+      path: '$.kind',
+    });
+    const v2 = errorsOf([
+      { name: REGIONS, text: regionsText.replace('"schemaVersion": 1', '"schemaVersion": 2') },
+    ]);
     expect(v2[0]).toMatchObject({ path: '$.schemaVersion' });
     expect(v2[0]!.expected).toContain('"schemaVersion": 1');
   });
 
   it('a region id that does not extend its parent id', () => {
-    const errors = errorsOf([{ name: REGIONS, text: regionsText.replace('"ha-noi/hai-ba-trung/bach-khoa"', '"bach-khoa"') }]);
+    const errors = errorsOf([
+      { name: REGIONS, text: regionsText.replace('"ha-noi/hai-ba-trung/bach-khoa"', '"bach-khoa"') },
+    ]);
     expect(errors[0]!.path).toMatch(/^\$\.regions\[0\]\.children\[\d+\]\.children\[0\]\.id$/);
     expect(errors[0]!.expected).toContain('ha-noi/hai-ba-trung/');
   });

@@ -72,8 +72,12 @@ describe('Europe/Berlin spring forward (31/03/2024, 02:00 -> 03:00)', () => {
   });
 
   it('uses the right offset on either side', () => {
-    expect(toIsoWithOffset(zonedToInstant('2024-03-31', '01:59', BERLIN), BERLIN)).toBe('2024-03-31T01:59:00+01:00');
-    expect(toIsoWithOffset(zonedToInstant('2024-03-31', '03:01', BERLIN), BERLIN)).toBe('2024-03-31T03:01:00+02:00');
+    expect(toIsoWithOffset(zonedToInstant('2024-03-31', '01:59', BERLIN), BERLIN)).toBe(
+      '2024-03-31T01:59:00+01:00',
+    );
+    expect(toIsoWithOffset(zonedToInstant('2024-03-31', '03:01', BERLIN), BERLIN)).toBe(
+      '2024-03-31T03:01:00+02:00',
+    );
   });
 });
 

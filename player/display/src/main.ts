@@ -3,7 +3,12 @@
  * core's state, and plays the schedule it is given. It works the same in Electron's window and
  * in a kiosk-mode Chromium pointed at http://127.0.0.1:<port>/.
  */
-import { DISPLAY_PROTOCOL_VERSION, DISPLAY_WS_PATH, type CoreToDisplay, type DisplayToCore } from '#shared/schemas/display.ts';
+import {
+  DISPLAY_PROTOCOL_VERSION,
+  DISPLAY_WS_PATH,
+  type CoreToDisplay,
+  type DisplayToCore,
+} from '#shared/schemas/display.ts';
 import type { KioskApi } from '../../electron/kiosk-api.ts';
 import { CoreConnection } from './connection.ts';
 import { ListenerRegistry } from './listeners.ts';

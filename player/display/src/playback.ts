@@ -225,7 +225,8 @@ export class Playback {
     const live = this.live;
     if (live?.item) {
       const plannedEnd = live.item.startAt + live.item.durationMs;
-      const successorSoon = due !== undefined || (next !== undefined && next.startAt - now <= HOLD_FOR_NEXT_MS);
+      const successorSoon =
+        due !== undefined || (next !== undefined && next.startAt - now <= HOLD_FOR_NEXT_MS);
       const mediaDone = live.mediaEndedAt !== null;
       const overran = now >= plannedEnd + OVERRUN_GRACE_MS;
       if ((mediaDone || overran) && !successorSoon) {
@@ -283,10 +284,13 @@ export class Playback {
       }
     }
     if (wake !== Infinity) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.plan();
-      }, Math.max(0, wake - now));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.plan();
+        },
+        Math.max(0, wake - now),
+      );
     }
   }
 
@@ -316,14 +320,17 @@ export class Playback {
     };
     this.preciseFrame = requestAnimationFrame(step);
     // Animation frames stop in a hidden tab; a plain timer still gets the start out.
-    setTimeout(() => {
-      if (this.preciseTarget === target) {
-        if (this.preciseFrame !== null) cancelAnimationFrame(this.preciseFrame);
-        this.preciseFrame = null;
-        this.preciseTarget = null;
-        this.plan();
-      }
-    }, Math.max(0, target - this.clock.now()) + 100);
+    setTimeout(
+      () => {
+        if (this.preciseTarget === target) {
+          if (this.preciseFrame !== null) cancelAnimationFrame(this.preciseFrame);
+          this.preciseFrame = null;
+          this.preciseTarget = null;
+          this.plan();
+        }
+      },
+      Math.max(0, target - this.clock.now()) + 100,
+    );
   }
 
   // ------------------------------------------------------------------ transitions
@@ -378,7 +385,14 @@ export class Playback {
     const lagMs = Math.round(at - item.startAt);
     this.starts.push({ playId: item.playId, itemId: item.itemId, slot: slot.name, lagMs, at });
     if (this.starts.length > 200) this.starts.shift();
-    this.hooks.report({ type: 'started', v: 1, itemId: item.itemId, playId: item.playId, at: Math.round(at), lagMs });
+    this.hooks.report({
+      type: 'started',
+      v: 1,
+      itemId: item.itemId,
+      playId: item.playId,
+      at: Math.round(at),
+      lagMs,
+    });
     this.plan();
   }
 

@@ -161,7 +161,8 @@ export class Screens {
     const job = ++this.qrJobs;
     QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 })
       .then((svg) => {
-        if (job !== this.qrJobs && (which === 'pairing' ? this.pairingQrFor : this.idleQrFor) !== text) return;
+        if (job !== this.qrJobs && (which === 'pairing' ? this.pairingQrFor : this.idleQrFor) !== text)
+          return;
         // The SVG comes from the qrcode library, not from the core's text.
         target.innerHTML = svg;
         target.dataset['qr'] = text;

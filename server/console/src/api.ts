@@ -70,7 +70,11 @@ export async function currentUser(): Promise<Me | null> {
  * Uploads a file as the raw request body. XMLHttpRequest, because fetch still cannot report
  * upload progress.
  */
-export function uploadWithProgress<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+export function uploadWithProgress<T>(
+  path: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/v1${path}`);
@@ -89,16 +93,25 @@ export function uploadWithProgress<T>(path: string, file: File, onProgress: (fra
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
         resolve(body as T);
-      } else reject(new ApiError(xhr.status, body.code ?? `HTTP_${xhr.status}`, body.detail ?? `${xhr.status} ${xhr.statusText}`));
+      } else
+        reject(
+          new ApiError(
+            xhr.status,
+            body.code ?? `HTTP_${xhr.status}`,
+            body.detail ?? `${xhr.status} ${xhr.statusText}`,
+          ),
+        );
     };
-    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'Mất kết nối tới máy chủ. / The server could not be reached.'));
+    xhr.onerror = () =>
+      reject(new ApiError(0, 'NETWORK', 'Mất kết nối tới máy chủ. / The server could not be reached.'));
     xhr.send(file);
   });
 }
 
 export function query(params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : '';
 }

@@ -5,7 +5,11 @@
  */
 const NS = 'http://www.w3.org/2000/svg';
 
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function s<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (text !== undefined) el.textContent = text;
@@ -50,7 +54,12 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
   // Counts are whole numbers: small scales round up to a multiple of 4 so quarter ticks stay whole.
   const rough = niceCeil(max);
   const nice = rough < 100 ? Math.ceil(rough / 4) * 4 : rough;
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'chart', 'aria-label': o.title });
+  const svg = s('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    class: 'chart',
+    'aria-label': o.title,
+  });
   svg.appendChild(s('title', {}, o.title));
   for (let i = 0; i <= 4; i++) {
     const v = (nice * i) / 4;
@@ -65,7 +74,11 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
   const targetPts: string[] = [];
   bars.forEach((b, i) => {
     // Behind the grid lines: inserted right after the <title>.
-    if (b.shaded) svg.insertBefore(s('rect', { x: padL + i * step, y: padT, width: step, height: plotH, class: 'shade' }), svg.childNodes[1] ?? null);
+    if (b.shaded)
+      svg.insertBefore(
+        s('rect', { x: padL + i * step, y: padT, width: step, height: plotH, class: 'shade' }),
+        svg.childNodes[1] ?? null,
+      );
   });
   bars.forEach((b, i) => {
     const x = padL + i * step + (step - bw) / 2;
@@ -81,7 +94,10 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
     });
     rect.appendChild(s('title', {}, b.title ?? `${b.label}: ${b.value}`));
     svg.appendChild(rect);
-    if (i % every === 0) svg.appendChild(s('text', { x: x + bw / 2, y: height - 10, class: 'axis', 'text-anchor': 'middle' }, b.label));
+    if (i % every === 0)
+      svg.appendChild(
+        s('text', { x: x + bw / 2, y: height - 10, class: 'axis', 'text-anchor': 'middle' }, b.label),
+      );
     if (b.target !== undefined) {
       const ty = padT + plotH - (b.target / nice) * plotH;
       targetPts.push(`${padL + i * step},${ty} ${padL + (i + 1) * step},${ty}`);

@@ -7,7 +7,9 @@ import { currentLang } from './i18n.ts';
 
 export const fmtDate = (isoDate: string, zone: string) => formatDate(isoDate, zone);
 export const fmtDateTime = (instant: string | number | null | undefined, zone: string) =>
-  instant === null || instant === undefined ? '—' : formatDateTime(typeof instant === 'number' ? instant : Date.parse(instant), zone);
+  instant === null || instant === undefined
+    ? '—'
+    : formatDateTime(typeof instant === 'number' ? instant : Date.parse(instant), zone);
 export const todayIn = (zone: string, nowMs: number) => localDateOf(nowMs, zone);
 
 /** 'dd/mm/yyyy' → 'YYYY-MM-DD', or null when it is not a real date. */
@@ -24,7 +26,11 @@ export function parseDmy(text: string): string | null {
 
 export function fmtNumber(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined) return '—';
-  return new Intl.NumberFormat(currentLang() === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
+  return new Intl.NumberFormat(currentLang() === 'vi' ? 'vi-VN' : 'en-GB', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: 0,
+  }).format(n);
 }
 
-export const fmtPct = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${fmtNumber(n, 1)} %`);
+export const fmtPct = (n: number | null | undefined) =>
+  n === null || n === undefined ? '—' : `${fmtNumber(n, 1)} %`;

@@ -76,7 +76,10 @@ const STRINGS = {
   lastDay: ['Ngày kết thúc (hết ngày)', 'Last day (inclusive)'],
   targetPerDay: ['Số lượt phát/ngày (bình quân)', 'Plays per day (average)'],
   dateHint: ['dd/mm/yyyy', 'dd/mm/yyyy'],
-  badDate: ['Ngày phải có dạng dd/mm/yyyy, ví dụ 17/08/2024', 'Dates are written dd/mm/yyyy, e.g. 17/08/2024'],
+  badDate: [
+    'Ngày phải có dạng dd/mm/yyyy, ví dụ 17/08/2024',
+    'Dates are written dd/mm/yyyy, e.g. 17/08/2024',
+  ],
   peakEditor: ['Giờ cao điểm theo loại địa điểm', 'Peak hours per venue type'],
   peakHelp: [
     'Nhấn hoặc kéo chuột trên lưới để tô trọng số cho từng giờ trong tuần. Trọng số lớn hơn 1 là giờ cao điểm; 0 là không phát.',
@@ -108,7 +111,10 @@ const STRINGS = {
   ptAdd: ['Thêm', 'Add'],
   remove: ['Bỏ', 'Remove'],
   ptNoExtraSites: ['Chưa có điểm đặt thêm.', 'No extra sites.'],
-  ptUnknownSite: ['Không tìm thấy điểm đặt này; hãy chọn một tên trong danh sách gợi ý.', 'No such site; pick a name from the suggestions.'],
+  ptUnknownSite: [
+    'Không tìm thấy điểm đặt này; hãy chọn một tên trong danh sách gợi ý.',
+    'No such site; pick a name from the suggestions.',
+  ],
   ptPickVenue: [
     'Hãy chọn ít nhất một loại địa điểm, hoặc bỏ chọn mọi khu vực để chỉ giữ các điểm đặt thêm.',
     'Tick at least one venue type, or untick every region to keep only the extra sites.',
@@ -127,7 +133,10 @@ const STRINGS = {
   currentItem: ['Đang phát', 'Now playing'],
   todayPlan: ['Lịch hôm nay', "Today's plan"],
   revoke: ['Thu hồi', 'Revoke'],
-  confirmRevoke: ['Thu hồi màn hình này? Trình phát sẽ phải ghép nối lại.', 'Revoke this screen? The player will have to be paired again.'],
+  confirmRevoke: [
+    'Thu hồi màn hình này? Trình phát sẽ phải ghép nối lại.',
+    'Revoke this screen? The player will have to be paired again.',
+  ],
   pairTitle: ['Ghép nối màn hình mới', 'Pair a new screen'],
   pairHelp: ['Nhập mã 6 ký tự đang hiện trên màn hình.', 'Type the 6-character code shown on the screen.'],
   pairCode: ['Mã ghép nối', 'Pairing code'],
@@ -179,7 +188,10 @@ const STRINGS = {
   exports: ['Xuất dữ liệu', 'Exports'],
   export_daily: ['Theo màn hình và ngày', 'Per screen and day'],
   export_hourly: ['Theo điểm đặt và giờ', 'Per site and hour'],
-  export_evidence: ['Bằng chứng phát (từng lượt, chuỗi băm)', 'Proof-of-play evidence (every play, hash chain)'],
+  export_evidence: [
+    'Bằng chứng phát (từng lượt, chuỗi băm)',
+    'Proof-of-play evidence (every play, hash chain)',
+  ],
   export_audit: ['Nhật ký thao tác', 'Audit log'],
   savedReports: ['Báo cáo tuần đã lưu (thứ Năm)', 'Saved weekly reports (Thursday)'],
   period: ['Kỳ', 'Period'],

@@ -36,11 +36,31 @@ interface Route {
 }
 
 const ROUTES: Route[] = [
-  { path: '/', label: 'navOverview', roles: ['campaign_manager', 'office_head', 'venue_staff', 'auditor'], page: overviewPage },
+  {
+    path: '/',
+    label: 'navOverview',
+    roles: ['campaign_manager', 'office_head', 'venue_staff', 'auditor'],
+    page: overviewPage,
+  },
   { path: '/campaign', label: 'navCampaign', roles: ['campaign_manager'], page: campaignPage },
-  { path: '/sites', label: 'navSites', roles: ['campaign_manager', 'office_head', 'venue_staff'], page: sitesPage },
-  { path: '/frequency', label: 'navFrequency', roles: ['campaign_manager', 'office_head'], page: frequencyPage },
-  { path: '/reports', label: 'navReports', roles: ['campaign_manager', 'office_head', 'auditor'], page: reportsPage },
+  {
+    path: '/sites',
+    label: 'navSites',
+    roles: ['campaign_manager', 'office_head', 'venue_staff'],
+    page: sitesPage,
+  },
+  {
+    path: '/frequency',
+    label: 'navFrequency',
+    roles: ['campaign_manager', 'office_head'],
+    page: frequencyPage,
+  },
+  {
+    path: '/reports',
+    label: 'navReports',
+    roles: ['campaign_manager', 'office_head', 'auditor'],
+    page: reportsPage,
+  },
   { path: '/audit', label: 'navAudit', roles: ['campaign_manager', 'auditor'], page: auditPage },
 ];
 
@@ -88,12 +108,25 @@ async function render(): Promise<void> {
       get<{ items: Campaign[] }>('/campaigns'),
       get<{ iso: string; timeZone: string }>('/reports/now'),
     ]);
-    const campaign = campaigns.items.find((c) => c.runningNow) ?? campaigns.items.find((c) => c.status === 'active') ?? campaigns.items[0] ?? null;
-    const ctx: PageContext = { me, campaign, zone: campaign?.timeZone ?? now.timeZone, nowMs: Date.parse(now.iso), navigate };
+    const campaign =
+      campaigns.items.find((c) => c.runningNow) ??
+      campaigns.items.find((c) => c.status === 'active') ??
+      campaigns.items[0] ??
+      null;
+    const ctx: PageContext = {
+      me,
+      campaign,
+      zone: campaign?.timeZone ?? now.timeZone,
+      nowMs: Date.parse(now.iso),
+      navigate,
+    };
     const body = h('div');
     // Outside the campaign window nothing plays; every page says so plainly, with the dates.
     if (!campaign) body.appendChild(h('p', { class: 'banner', id: 'campaign-phase' }, t('noCampaign')));
-    else if (!campaign.runningNow) body.appendChild(h('p', { class: 'banner', id: 'campaign-phase' }, `${campaign.name}: ${campaign.phaseText}`));
+    else if (!campaign.runningNow)
+      body.appendChild(
+        h('p', { class: 'banner', id: 'campaign-phase' }, `${campaign.name}: ${campaign.phaseText}`),
+      );
     await route.page(body, ctx);
     clear(main);
     main.appendChild(body);
@@ -171,9 +204,26 @@ function languageToggle(id?: string): HTMLElement {
 /** After a one-time password, nothing else until a new password is chosen. */
 function changePasswordView(): HTMLElement {
   const status = h('div');
-  const current = h('input', { id: 'current-password', type: 'password', autocomplete: 'current-password', required: true });
-  const next = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', minlength: 12, required: true });
-  const again = h('input', { id: 'repeat-password', type: 'password', autocomplete: 'new-password', minlength: 12, required: true });
+  const current = h('input', {
+    id: 'current-password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
+  const next = h('input', {
+    id: 'new-password',
+    type: 'password',
+    autocomplete: 'new-password',
+    minlength: 12,
+    required: true,
+  });
+  const again = h('input', {
+    id: 'repeat-password',
+    type: 'password',
+    autocomplete: 'new-password',
+    minlength: 12,
+    required: true,
+  });
   const form = h(
     'form',
     {
@@ -202,16 +252,26 @@ function changePasswordView(): HTMLElement {
 function loginView(): HTMLElement {
   const status = h('div');
   const user = h('input', { name: 'username', id: 'username', autocomplete: 'username', required: true });
-  const pass = h('input', { name: 'password', id: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const pass = h('input', {
+    name: 'password',
+    id: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const form = h(
     'form',
     {
       class: 'login card',
-      onsubmit: submitInto(status, async () => {
-        const res = await post<{ user: Me }>('/auth/login', { username: user.value, password: pass.value });
-        me = res.user;
-        void render();
-      }, (text) => `${t('loginFailed')}: ${text}`),
+      onsubmit: submitInto(
+        status,
+        async () => {
+          const res = await post<{ user: Me }>('/auth/login', { username: user.value, password: pass.value });
+          me = res.user;
+          void render();
+        },
+        (text) => `${t('loginFailed')}: ${text}`,
+      ),
     },
     h('h1', null, t('appTitle')),
     h('label', null, t('username'), user),

@@ -3,7 +3,15 @@
  * space check and LRU eviction of media the plan no longer needs.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +43,9 @@ beforeEach(async () => {
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (m) {
       const start = Number(m[1]);
-      res.writeHead(206, { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` }).end(body.subarray(start));
+      res
+        .writeHead(206, { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` })
+        .end(body.subarray(start));
     } else res.writeHead(200).end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -54,7 +64,11 @@ it('resumes a partial download with Range and verifies the whole file', async ()
   mkdirSync(join(dir, 'media'), { recursive: true });
   writeFileSync(join(dir, 'media', `${m.sha256}.part`), m.bytes.subarray(0, 120_000));
   const cache = new MediaCache(dir, quiet);
-  await cache.ensure([{ sha256: m.sha256, url: m.url, bytes: m.size, mimeType: 'video/mp4' }], base, 'tok-123');
+  await cache.ensure(
+    [{ sha256: m.sha256, url: m.url, bytes: m.size, mimeType: 'video/mp4' }],
+    base,
+    'tok-123',
+  );
   expect(ranges).toEqual(['bytes=120000-']);
   expect(cache.isReady(m.sha256)).toBe(true);
   expect(readFileSync(cache.fileOf(m.sha256)).equals(m.bytes)).toBe(true);
@@ -66,7 +80,11 @@ it('a resumed part with wrong bytes fails the check and is downloaded again from
   mkdirSync(join(dir, 'media'), { recursive: true });
   writeFileSync(join(dir, 'media', `${m.sha256}.part`), randomBytes(50_000));
   const cache = new MediaCache(dir, quiet);
-  await cache.ensure([{ sha256: m.sha256, url: m.url, bytes: m.size, mimeType: 'video/mp4' }], base, 'tok-123');
+  await cache.ensure(
+    [{ sha256: m.sha256, url: m.url, bytes: m.size, mimeType: 'video/mp4' }],
+    base,
+    'tok-123',
+  );
   expect(ranges).toEqual(['bytes=50000-', undefined]);
   expect(readFileSync(cache.fileOf(m.sha256)).equals(m.bytes)).toBe(true);
 });
@@ -81,15 +99,23 @@ it('evicts media the plan no longer uses, least recently played first, only as f
   utimesSync(join(dir, 'media', old1.sha256), 1000, 1000); // played long ago
   utimesSync(join(dir, 'media', old2.sha256), 2000, 2000);
   // The disk has room only once one old file is gone.
-  const cache = new MediaCache(dir, quiet, undefined, (d) => (readdirSync(d).length >= 2 ? 0 : Number.MAX_SAFE_INTEGER));
-  await cache.ensure([{ sha256: wanted.sha256, url: wanted.url, bytes: wanted.size, mimeType: 'video/mp4' }], base, 'tok-123');
+  const cache = new MediaCache(dir, quiet, undefined, (d) =>
+    readdirSync(d).length >= 2 ? 0 : Number.MAX_SAFE_INTEGER,
+  );
+  await cache.ensure(
+    [{ sha256: wanted.sha256, url: wanted.url, bytes: wanted.size, mimeType: 'video/mp4' }],
+    base,
+    'tok-123',
+  );
   expect(readdirSync(join(dir, 'media')).sort()).toEqual([old2.sha256, wanted.sha256].sort());
 });
 
 it('reports, in words a person can act on, when the disk is too full even after eviction', async () => {
   const m = media(1000);
   const cache = new MediaCache(dir, quiet, undefined, () => 0);
-  await expect(cache.ensure([{ sha256: m.sha256, url: m.url, bytes: m.size, mimeType: 'video/mp4' }], base, 'tok-123')).rejects.toThrow(/Not enough disk space/);
+  await expect(
+    cache.ensure([{ sha256: m.sha256, url: m.url, bytes: m.size, mimeType: 'video/mp4' }], base, 'tok-123'),
+  ).rejects.toThrow(/Not enough disk space/);
   expect(cache.cacheState().error).toMatch(/Không đủ dung lượng/);
   expect(ranges).toEqual([]);
 });

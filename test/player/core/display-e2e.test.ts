@@ -10,7 +10,18 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { VirtualClock } from '#shared/clock.ts';
 import type { PlayerCore } from '#player/core/index.ts';
 import { launchDisplayBrowser, type TestBrowser } from '../display/browser.ts';
-import { seedCampaign, seedSite, seedUser, startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, storePlan, T0, waitFor, type RestartableServer } from '../../server/ws/fixtures.ts';
+import {
+  seedCampaign,
+  seedSite,
+  seedUser,
+  startServerWithPlayerDir,
+  startTestCore,
+  stopServerAndRemoveDirs,
+  storePlan,
+  T0,
+  waitFor,
+  type RestartableServer,
+} from '../../server/ws/fixtures.ts';
 
 const CLIP = join(import.meta.dirname, '../../../playlists/media/test-clip.webm');
 let server: RestartableServer;
@@ -35,7 +46,9 @@ it('the display page plays the cached clip on time and the play reaches the serv
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   mkdirSync(join(server.dataDir, 'media'), { recursive: true });
   copyFileSync(CLIP, join(server.dataDir, 'media', sha256));
-  db.prepare(`INSERT INTO media (sha256, mime_type, duration_ms, bytes, original_name, created_at_ms) VALUES (?, 'video/webm', 5000, ?, 'test-clip.webm', ?)`).run(sha256, bytes.length, T0);
+  db.prepare(
+    `INSERT INTO media (sha256, mime_type, duration_ms, bytes, original_name, created_at_ms) VALUES (?, 'video/webm', 5000, ?, 'test-clip.webm', ?)`,
+  ).run(sha256, bytes.length, T0);
   seedCampaign(db, sha256);
   const staff = seedUser(db, 'venue_staff', ['ubnd-bach-khoa']);
   const provisioning = await (
@@ -55,14 +68,23 @@ it('the display page plays the cached clip on time and the play reaches the serv
   await browser.page.goto(core.displayUrl);
 
   const start = clock.now() + 4000;
-  storePlan(db, screenId, '2024-09-05', 1, [{ id: 'e2e-1', mediaSha256: sha256, start, end: start + 5000, peak: false }]);
+  storePlan(db, screenId, '2024-09-05', 1, [
+    { id: 'e2e-1', mediaSha256: sha256, start, end: start + 5000, peak: false },
+  ]);
   server.app!.events.emit('plans-updated', { screenIds: [screenId] });
 
   const row = await waitFor(
     'the play stored on the server',
-    () => db.prepare('SELECT outcome, seconds_shown, started_ms, plan_item_id, chain_status FROM plays').get() as
-      | { outcome: string; seconds_shown: number; started_ms: number; plan_item_id: string; chain_status: string }
-      | undefined,
+    () =>
+      db.prepare('SELECT outcome, seconds_shown, started_ms, plan_item_id, chain_status FROM plays').get() as
+        | {
+            outcome: string;
+            seconds_shown: number;
+            started_ms: number;
+            plan_item_id: string;
+            chain_status: string;
+          }
+        | undefined,
     25_000,
     100,
   ).catch((err: Error) => {

@@ -6,7 +6,13 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PlayerCore } from '#player/core/index.ts';
 import { FakeDisplay } from './fake-display.ts';
-import { startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, waitFor, type RestartableServer } from '../../server/ws/fixtures.ts';
+import {
+  startServerWithPlayerDir,
+  startTestCore,
+  stopServerAndRemoveDirs,
+  waitFor,
+  type RestartableServer,
+} from '../../server/ws/fixtures.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
@@ -28,7 +34,9 @@ it('shows the pairing code without the offline mark while connected, and the mar
   display = new FakeDisplay(core.displayUrl);
   await display.opened();
 
-  const pairing = await waitFor('a pairing code on the display', () => (display!.state?.mode === 'pairing' && display!.state.pairing ? display!.state : null));
+  const pairing = await waitFor('a pairing code on the display', () =>
+    display!.state?.mode === 'pairing' && display!.state.pairing ? display!.state : null,
+  );
   expect(pairing.pairing!.code).toMatch(/^[A-Z2-9]{6}$/);
   expect(pairing.offline).toBe(false);
 

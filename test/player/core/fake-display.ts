@@ -19,9 +19,14 @@ export class FakeDisplay {
     displayUrl: string,
     private readonly opts: { autoEnd: boolean } = { autoEnd: true },
   ) {
-    this.ws = new WebSocket(displayUrl.replace(/^http/, 'ws').replace(/\/$/, '') + '/display', { origin: displayUrl.replace(/\/$/, '') });
+    this.ws = new WebSocket(displayUrl.replace(/^http/, 'ws').replace(/\/$/, '') + '/display', {
+      origin: displayUrl.replace(/\/$/, ''),
+    });
     this.ws.on('message', (data) => this.onMessage(JSON.parse(data.toString()) as CoreToDisplay));
-    this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', v: 1, at: this.now, mediaElements: 2, listeners: 4 }), 100);
+    this.heartbeat = setInterval(
+      () => this.send({ type: 'heartbeat', v: 1, at: this.now, mediaElements: 2, listeners: 4 }),
+      100,
+    );
   }
 
   opened(): Promise<void> {
@@ -48,12 +53,31 @@ export class FakeDisplay {
       if (!this.started.has(it.playId) && it.startAt <= this.now && this.now < it.startAt + it.durationMs) {
         const at = Math.max(it.startAt, this.now);
         this.started.set(it.playId, at);
-        this.send({ type: 'started', v: 1, itemId: it.itemId, playId: it.playId, at, lagMs: at - it.startAt });
+        this.send({
+          type: 'started',
+          v: 1,
+          itemId: it.itemId,
+          playId: it.playId,
+          at,
+          lagMs: at - it.startAt,
+        });
       }
       const startedAt = this.started.get(it.playId);
-      if (this.opts.autoEnd && startedAt !== undefined && !this.ended.has(it.playId) && this.now >= startedAt + it.durationMs) {
+      if (
+        this.opts.autoEnd &&
+        startedAt !== undefined &&
+        !this.ended.has(it.playId) &&
+        this.now >= startedAt + it.durationMs
+      ) {
         this.ended.add(it.playId);
-        this.send({ type: 'ended', v: 1, itemId: it.itemId, playId: it.playId, at: startedAt + it.durationMs, secondsShown: it.durationMs / 1000 });
+        this.send({
+          type: 'ended',
+          v: 1,
+          itemId: it.itemId,
+          playId: it.playId,
+          at: startedAt + it.durationMs,
+          secondsShown: it.durationMs / 1000,
+        });
       }
     }
   }

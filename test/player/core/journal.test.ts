@@ -14,7 +14,16 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function start(i: number, screenId = 'scr-1'): PlayStart {
-  return { playId: randomUUID(), screenId, campaignId: 'c', mediaSha256: 'a'.repeat(64), planItemId: `it-${i}`, plannedAt: T + i * 1000, startedAt: T + i * 1000 + 20, zone: 'Asia/Ho_Chi_Minh' };
+  return {
+    playId: randomUUID(),
+    screenId,
+    campaignId: 'c',
+    mediaSha256: 'a'.repeat(64),
+    planItemId: `it-${i}`,
+    plannedAt: T + i * 1000,
+    startedAt: T + i * 1000 + 20,
+    zone: 'Asia/Ho_Chi_Minh',
+  };
 }
 
 function play(j: Journal, i: number, screenId?: string) {

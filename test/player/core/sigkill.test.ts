@@ -6,7 +6,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { items, seedCampaign, seedMedia, seedSite, seedUser, startServerWithPlayerDir, stopServerAndRemoveDirs, storePlan, T0, waitFor, type RestartableServer } from '../../server/ws/fixtures.ts';
+import {
+  items,
+  seedCampaign,
+  seedMedia,
+  seedSite,
+  seedUser,
+  startServerWithPlayerDir,
+  stopServerAndRemoveDirs,
+  storePlan,
+  T0,
+  waitFor,
+  type RestartableServer,
+} from '../../server/ws/fixtures.ts';
 import { FakeDisplay } from './fake-display.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -29,7 +41,22 @@ afterEach(async () => {
 function spawnPlayer(extra: string[]): Promise<{ child: ChildProcess; displayUrl: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'player/cli.ts', '--server', server.url, '--data-dir', playerDir, '--clock', new Date(T0).toISOString(), '--tick-ms', '50', '--backoff-ms', '100', ...extra],
+    [
+      '--import',
+      'tsx',
+      'player/cli.ts',
+      '--server',
+      server.url,
+      '--data-dir',
+      playerDir,
+      '--clock',
+      new Date(T0).toISOString(),
+      '--tick-ms',
+      '50',
+      '--backoff-ms',
+      '100',
+      ...extra,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -49,7 +76,10 @@ function spawnPlayer(extra: string[]): Promise<{ child: ChildProcess; displayUrl
 function journalLines(): { k: string; playId?: string; r?: { outcome: string } }[] {
   const file = join(playerDir, 'journal.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 it('a player killed with SIGKILL mid-play records the play as interrupted on its next start and uploads it', async () => {
@@ -68,7 +98,11 @@ it('a player killed with SIGKILL mid-play records the play as interrupted on its
 
   const first = await spawnPlayer(['--provision', provisionFile]);
   rmSync(provisionFile);
-  const screen = await waitFor('enrolled', () => db.prepare("SELECT id FROM screens WHERE status = 'online'").get() as { id: string } | undefined, 20_000);
+  const screen = await waitFor(
+    'enrolled',
+    () => db.prepare("SELECT id FROM screens WHERE status = 'online'").get() as { id: string } | undefined,
+    20_000,
+  );
   // One long spot whose slot is open now, so the player starts it as soon as the media is in.
   const [item] = items(media.sha256, [T0], 120_000);
   storePlan(db, screen.id, '2024-09-05', 1, [item!]);
@@ -90,7 +124,9 @@ it('a player killed with SIGKILL mid-play records the play as interrupted on its
   const second = await spawnPlayer([]);
   const row = await waitFor(
     'interrupted play uploaded',
-    () => db.prepare('SELECT outcome, reason, plan_item_id, seq, chain_status FROM plays').get() as Record<string, unknown> | undefined,
+    () =>
+      db.prepare('SELECT outcome, reason, plan_item_id, seq, chain_status FROM plays').get() as
+        Record<string, unknown> | undefined,
     20_000,
   );
   expect(row).toMatchObject({ outcome: 'interrupted', plan_item_id: item!.id, seq: 1, chain_status: 'ok' });

@@ -34,7 +34,17 @@ it('reconnects when the server stops talking but the socket stays open', async (
       if (m.type !== 'hello') return;
       hellos.push(m.screenId!);
       // Welcome with a 50 ms heartbeat, then silence: no pings, no close.
-      ws.send(JSON.stringify({ type: 'welcome', v: 1, screenId: m.screenId, serverTime: T0, planVersion: 0, heartbeatMs: 50, lastSeq: 0 }));
+      ws.send(
+        JSON.stringify({
+          type: 'welcome',
+          v: 1,
+          screenId: m.screenId,
+          serverTime: T0,
+          planVersion: 0,
+          heartbeatMs: 50,
+          lastSeq: 0,
+        }),
+      );
     });
   });
   dir = mkdtempSync(join(tmpdir(), 'ihanoi-watchdog-'));

@@ -17,7 +17,10 @@ describe('display page: endurance', () => {
     h.core.send({
       type: 'schedule',
       v: 1,
-      items: [item('hang', 'hang.webm', now + 500, 4000), item('after-hang', 'test-clip.webm', now + 7000, 2000)],
+      items: [
+        item('hang', 'hang.webm', now + 500, 4000),
+        item('after-hang', 'test-clip.webm', now + 7000, 2000),
+      ],
     });
     const err = await h.core.waitFor(isError('hang'), 9000);
     expect(err.reason).toContain('did not start');
@@ -39,7 +42,9 @@ describe('display page: endurance', () => {
     // Shorter than the page's 500 ms "worth starting late" threshold, on purpose.
     const step = 400;
     const t0 = realClock.now() + 1000;
-    const items = Array.from({ length: count }, (_, i) => item(`many-${i}`, 'test-clip.webm', t0 + i * step, step));
+    const items = Array.from({ length: count }, (_, i) =>
+      item(`many-${i}`, 'test-clip.webm', t0 + i * step, step),
+    );
     h.core.send({ type: 'schedule', v: 1, items });
 
     await h.core.waitFor(isStarted('many-3'), 8000);

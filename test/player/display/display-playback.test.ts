@@ -17,7 +17,10 @@ describe('display page: playback', () => {
     h.core.send({
       type: 'schedule',
       v: 1,
-      items: [item('b2b-1', 'test-clip.webm', t1, durationMs), item('b2b-2', 'test-clip.webm', t2, durationMs)],
+      items: [
+        item('b2b-1', 'test-clip.webm', t1, durationMs),
+        item('b2b-2', 'test-clip.webm', t2, durationMs),
+      ],
     });
 
     // Item 1: its element is on screen and its currentTime follows the planned start.
@@ -26,14 +29,22 @@ describe('display page: playback', () => {
     await sleep(Math.max(0, t1 + 1500 - realClock.now()));
     const first = await h.page.evaluate(() => {
       const v = document.querySelector<HTMLVideoElement>('#stage video.live');
-      return { id: v?.id, playId: v?.dataset['playId'], currentTime: v?.currentTime ?? -1, paused: v?.paused };
+      return {
+        id: v?.id,
+        playId: v?.dataset['playId'],
+        currentTime: v?.currentTime ?? -1,
+        paused: v?.paused,
+      };
     });
     expect(first.playId).toBe('b2b-1');
     expect(first.paused).toBe(false);
     const expectedPos = (realClock.now() - t1) / 1000;
     expect(Math.abs(first.currentTime - expectedPos)).toBeLessThan(0.75);
     await sleep(400);
-    const later = await h.page.evaluate((id) => (document.getElementById(id ?? '') as HTMLVideoElement | null)?.currentTime ?? -1, first.id);
+    const later = await h.page.evaluate(
+      (id) => (document.getElementById(id ?? '') as HTMLVideoElement | null)?.currentTime ?? -1,
+      first.id,
+    );
     expect(later).toBeGreaterThan(first.currentTime + 0.2);
 
     // Item 2 on the other element.
@@ -58,7 +69,8 @@ describe('display page: playback', () => {
     // element's 'playing'. Negative means overlap. ('emptied' counts because load() drops a
     // 'pause' event still queued, which happens when the first video runs a little late.)
     const stop1 = events.find(
-      (e) => e.el === playing1?.el && ['ended', 'pause', 'emptied'].includes(e.type) && e.t > (playing1?.t ?? 0),
+      (e) =>
+        e.el === playing1?.el && ['ended', 'pause', 'emptied'].includes(e.type) && e.t > (playing1?.t ?? 0),
     );
     expect(stop1).toBeDefined();
     const gapMs = (playing2?.t ?? 0) - (stop1?.t ?? 0);
@@ -92,7 +104,11 @@ describe('display page: playback', () => {
     expect(eCorrupt.reason).toMatch(/media error/);
     const started = await h.core.waitFor(isStarted('good-after-bad'), 8000);
     expect(Math.abs(started.lagMs)).toBeLessThan(1000);
-    expect(h.core.received.some((m) => m.type === 'started' && (m.playId === 'bad-404' || m.playId === 'bad-corrupt'))).toBe(false);
+    expect(
+      h.core.received.some(
+        (m) => m.type === 'started' && (m.playId === 'bad-404' || m.playId === 'bad-corrupt'),
+      ),
+    ).toBe(false);
     const s = await h.stats();
     expect(s.live).toBe('good-after-bad');
     expect(s.videoVisible).toBe(true);

@@ -13,7 +13,13 @@ describe('display page: state screens', () => {
   it('shows the pairing code in large type with a QR code of the claim URL and Vietnamese instructions', async () => {
     const now = realClock.now();
     const claimUrl = 'http://127.0.0.1:3000/console/#/pair?code=482913';
-    h.core.send({ type: 'state', v: 1, mode: 'pairing', offline: false, pairing: { code: '482913', expiresAt: now + 600_000, claimUrl } });
+    h.core.send({
+      type: 'state',
+      v: 1,
+      mode: 'pairing',
+      offline: false,
+      pairing: { code: '482913', expiresAt: now + 600_000, claimUrl },
+    });
     await expect.poll(() => h.page.locator('#pairing-code').textContent()).toBe('482913');
     expect(await h.page.locator('#screen-pairing').isVisible()).toBe(true);
     expect(await h.page.locator('#screen-idle').isVisible()).toBe(false);
@@ -22,16 +28,26 @@ describe('display page: state screens', () => {
     const text = await h.page.locator('#screen-pairing').innerText();
     expect(text).toContain('Điểm đặt & màn hình → Ghép nối màn hình mới');
     expect(text).toContain('Sites & screens → Pair a new screen');
-    const size = await h.page.locator('#pairing-code').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    const size = await h.page
+      .locator('#pairing-code')
+      .evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     expect(size).toBeGreaterThan(60);
 
     // Expiry in the site's zone (none yet: Hà Nội), then the expired notice instead of a dead code.
     const at = Date.parse('2024-09-05T08:10:00+07:00');
     h.core.send({ type: 'clock', v: 1, now: at - 60_000 });
-    h.core.send({ type: 'state', v: 1, mode: 'pairing', offline: false, pairing: { code: '482913', expiresAt: at } });
+    h.core.send({
+      type: 'state',
+      v: 1,
+      mode: 'pairing',
+      offline: false,
+      pairing: { code: '482913', expiresAt: at },
+    });
     await expect.poll(() => h.page.locator('#pairing-expiry').textContent()).toContain('đến 08:10');
     h.core.send({ type: 'clock', v: 1, now: at + 1000 });
-    await expect.poll(() => h.page.locator('#pairing-expiry').textContent(), { timeout: 3000 }).toContain('Mã đã hết hạn');
+    await expect
+      .poll(() => h.page.locator('#pairing-expiry').textContent(), { timeout: 3000 })
+      .toContain('Mã đã hết hạn');
   });
 
   it('shows download progress as a bar and a percentage', async () => {
@@ -52,23 +68,43 @@ describe('display page: state screens', () => {
     // 19:05 on Thursday 05/09/2024 in Hà Nội; 08:05 the same morning in New York (EDT, DST).
     const instant = Date.parse('2024-09-05T19:05:30+07:00');
     h.core.send({ type: 'clock', v: 1, now: instant });
-    h.core.send({ type: 'state', v: 1, mode: 'idle', offline: false, site: { name: 'Ga Hà Nội', timeZone: 'Asia/Ho_Chi_Minh' } });
+    h.core.send({
+      type: 'state',
+      v: 1,
+      mode: 'idle',
+      offline: false,
+      site: { name: 'Ga Hà Nội', timeZone: 'Asia/Ho_Chi_Minh' },
+    });
     await expect.poll(() => h.page.locator('#idle-time').textContent()).toBe('19:05');
     expect(await h.page.locator('#idle-date').textContent()).toBe('Thứ Năm, 05/09/2024');
     expect(await h.page.locator('#idle-site').textContent()).toBe('Ga Hà Nội');
     expect(await h.page.locator('#screen-idle').innerText()).toContain('Quét mã QR để tải iHanoi');
     await expect.poll(() => h.page.locator('#idle-qr').getAttribute('data-qr')).toMatch(/^https:\/\//);
 
-    h.core.send({ type: 'state', v: 1, mode: 'idle', offline: false, site: { name: 'Test site', timeZone: 'America/New_York' } });
+    h.core.send({
+      type: 'state',
+      v: 1,
+      mode: 'idle',
+      offline: false,
+      site: { name: 'Test site', timeZone: 'America/New_York' },
+    });
     await expect.poll(() => h.page.locator('#idle-time').textContent()).toBe('08:05');
     expect(await h.page.locator('#idle-date').textContent()).toBe('Thứ Năm, 05/09/2024');
   });
 
   it('shows the offline mark and the urgent message over everything, and hides them again', async () => {
-    h.core.send({ type: 'state', v: 1, mode: 'idle', offline: true, message: 'Sơ tán ngay khỏi tòa nhà / Evacuate now' });
+    h.core.send({
+      type: 'state',
+      v: 1,
+      mode: 'idle',
+      offline: true,
+      message: 'Sơ tán ngay khỏi tòa nhà / Evacuate now',
+    });
     await expect.poll(() => h.page.locator('#offline').isVisible()).toBe(true);
     expect(await h.page.locator('#offline').innerText()).toContain('Mất kết nối');
-    expect(await h.page.locator('#overlay-text').textContent()).toBe('Sơ tán ngay khỏi tòa nhà / Evacuate now');
+    expect(await h.page.locator('#overlay-text').textContent()).toBe(
+      'Sơ tán ngay khỏi tòa nhà / Evacuate now',
+    );
     expect(await h.page.locator('#overlay').isVisible()).toBe(true);
     h.core.send({ type: 'state', v: 1, mode: 'idle', offline: false });
     await expect.poll(() => h.page.locator('#offline').isVisible()).toBe(false);
@@ -76,7 +112,13 @@ describe('display page: state screens', () => {
   });
 
   it('ignores messages of another protocol version instead of acting on them', async () => {
-    h.core.send({ type: 'state', v: 1, mode: 'idle', offline: false, site: { name: 'Kept', timeZone: 'Asia/Ho_Chi_Minh' } });
+    h.core.send({
+      type: 'state',
+      v: 1,
+      mode: 'idle',
+      offline: false,
+      site: { name: 'Kept', timeZone: 'Asia/Ho_Chi_Minh' },
+    });
     await expect.poll(() => h.page.locator('#idle-site').textContent()).toBe('Kept');
     h.core.send({ type: 'state', v: 2, mode: 'pairing', offline: false } as never);
     await expect.poll(async () => (await h.stats()).rejectedMessages).toBe(1);
@@ -108,12 +150,18 @@ describe('display page: inside the Electron shell', () => {
       h.core.send({ type: 'schedule', v: 1, items: [item('kiosk-404', 'nope.webm', now + 300, 1000)] });
       const events = async (): Promise<unknown[]> =>
         kioskPage.evaluate(() => (window as unknown as { __kioskEvents: unknown[] }).__kioskEvents);
-      await expect.poll(async () => (await events()).some((e) => (e as { type: string }).type === 'error'), { timeout: 5000 }).toBe(true);
+      await expect
+        .poll(async () => (await events()).some((e) => (e as { type: string }).type === 'error'), {
+          timeout: 5000,
+        })
+        .toBe(true);
       const seen = await events();
       expect(seen[0]).toEqual({ type: 'ready' });
       expect(seen).toContainEqual({ type: 'state', state: 'connecting' });
       expect(seen).toContainEqual({ type: 'state', state: 'idle' });
-      expect((seen.find((e) => (e as { type: string }).type === 'error') as { message: string }).message).toContain('nope.webm');
+      expect(
+        (seen.find((e) => (e as { type: string }).type === 'error') as { message: string }).message,
+      ).toContain('nope.webm');
     } finally {
       await kioskPage.close();
     }

@@ -98,7 +98,9 @@ export async function startFakeCore(): Promise<FakeCore> {
       res.writeHead(200, { 'content-type': 'video/webm', 'content-length': CORRUPT.length }).end(CORRUPT);
       return;
     }
-    const [base, rel] = path.startsWith('/media/') ? [MEDIA_DIR, path.slice(7)] : [DIST_DIR, path === '/' ? 'index.html' : path.slice(1)];
+    const [base, rel] = path.startsWith('/media/')
+      ? [MEDIA_DIR, path.slice(7)]
+      : [DIST_DIR, path === '/' ? 'index.html' : path.slice(1)];
     const file = normalize(join(base, rel));
     if (!file.startsWith(base) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -146,7 +148,11 @@ export async function startFakeCore(): Promise<FakeCore> {
       };
       const timer = setTimeout(() => {
         waiters.delete(done);
-        reject(new Error(`fake core: timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(received.map((m) => m.type))}`));
+        reject(
+          new Error(
+            `fake core: timed out after ${timeoutMs} ms waiting for ${what}; received ${JSON.stringify(received.map((m) => m.type))}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(done);
     });
@@ -162,7 +168,10 @@ export async function startFakeCore(): Promise<FakeCore> {
       const text = JSON.stringify(message);
       for (const ws of sockets) ws.send(text);
     },
-    async waitFor<T extends DisplayToCore>(pred: (m: DisplayToCore) => m is T, timeoutMs = 10_000): Promise<T> {
+    async waitFor<T extends DisplayToCore>(
+      pred: (m: DisplayToCore) => m is T,
+      timeoutMs = 10_000,
+    ): Promise<T> {
       let found: T | undefined;
       await until(() => (found = received.find(pred)) !== undefined, timeoutMs, 'a matching message');
       return found as T;

@@ -44,9 +44,18 @@ export interface Stats {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export const isStarted = (playId: string) => (m: DisplayToCore): m is StartedMessage => m.type === 'started' && m.playId === playId;
-export const isEnded = (playId: string) => (m: DisplayToCore): m is EndedMessage => m.type === 'ended' && m.playId === playId;
-export const isError = (playId: string) => (m: DisplayToCore): m is ErrorMessage => m.type === 'error' && m.playId === playId;
+export const isStarted =
+  (playId: string) =>
+  (m: DisplayToCore): m is StartedMessage =>
+    m.type === 'started' && m.playId === playId;
+export const isEnded =
+  (playId: string) =>
+  (m: DisplayToCore): m is EndedMessage =>
+    m.type === 'ended' && m.playId === playId;
+export const isError =
+  (playId: string) =>
+  (m: DisplayToCore): m is ErrorMessage =>
+    m.type === 'error' && m.playId === playId;
 
 export function item(playId: string, media: string, startAt: number, durationMs: number): ScheduleItem {
   return { itemId: `item-${playId}`, playId, mediaUrl: `/media/${media}`, startAt, durationMs };
@@ -104,7 +113,9 @@ export function useDisplayHarness(): DisplayHarness {
       (window as unknown as { __probe: unknown }).__probe = probe;
       for (const v of document.querySelectorAll<HTMLVideoElement>('#stage video')) {
         for (const type of ['playing', 'ended', 'pause', 'emptied']) {
-          v.addEventListener(type, () => probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }));
+          v.addEventListener(type, () =>
+            probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }),
+          );
         }
       }
       const sample = (): void => {
@@ -141,7 +152,9 @@ export function useDisplayHarness(): DisplayHarness {
       return clipSeconds;
     },
     async stats() {
-      return (await browser.page.evaluate(() => (window as unknown as { __displayStats: unknown }).__displayStats)) as Stats;
+      return (await browser.page.evaluate(
+        () => (window as unknown as { __displayStats: unknown }).__displayStats,
+      )) as Stats;
     },
     async probe() {
       return (await browser.page.evaluate(() => (window as unknown as { __probe: unknown }).__probe)) as {

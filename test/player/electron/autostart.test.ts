@@ -34,7 +34,9 @@ describe('quoteExecArgument', () => {
 
 describe('renderDesktopEntry', () => {
   it('renders a valid autostart entry with an English and a Vietnamese comment', () => {
-    const text = renderDesktopEntry(autostartEntry('/home/kiosk/Applications/ihanoi-player-0.1.0-linux-x86_64.AppImage'));
+    const text = renderDesktopEntry(
+      autostartEntry('/home/kiosk/Applications/ihanoi-player-0.1.0-linux-x86_64.AppImage'),
+    );
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('[Desktop Entry]');
     expect(lines).toContain('Type=Application');
@@ -60,18 +62,26 @@ describe('renderDesktopEntry', () => {
 
   it('refuses an empty command and multi-line values', () => {
     expect(() => renderDesktopEntry({ ...autostartEntry('/x'), exec: [] })).toThrow();
-    expect(() => renderDesktopEntry({ ...autostartEntry('/x'), name: 'a\nExec=/bin/sh' })).toThrow(/line break/);
+    expect(() => renderDesktopEntry({ ...autostartEntry('/x'), name: 'a\nExec=/bin/sh' })).toThrow(
+      /line break/,
+    );
   });
 
   it('is exactly what the packaged resources/ihanoi-player.desktop ships', () => {
-    const shipped = readFileSync(new URL('../../../player/electron/resources/ihanoi-player.desktop', import.meta.url), 'utf8');
+    const shipped = readFileSync(
+      new URL('../../../player/electron/resources/ihanoi-player.desktop', import.meta.url),
+      'utf8',
+    );
     expect(shipped).toBe(renderDesktopEntry(autostartEntry('/usr/bin/ihanoi-player')));
   });
 });
 
 describe('the packaged systemd user unit', () => {
   it('restarts always, never hits the start limit, and runs the installed binary', () => {
-    const unit = readFileSync(new URL('../../../player/electron/resources/ihanoi-player.service', import.meta.url), 'utf8');
+    const unit = readFileSync(
+      new URL('../../../player/electron/resources/ihanoi-player.service', import.meta.url),
+      'utf8',
+    );
     const keys = unit.split('\n').filter((l) => /^\w+=/.test(l));
     expect(keys).toContain('Restart=always');
     expect(keys).toContain('ExecStart=/usr/bin/ihanoi-player');
@@ -110,7 +120,10 @@ describe('enableAutostart', () => {
   }
 
   it('uses a login item on Windows and touches no files', async () => {
-    const { h, loginItems } = host({ platform: 'win32', execPath: 'C:\\Program Files\\iHanoi Player\\iHanoi Player.exe' });
+    const { h, loginItems } = host({
+      platform: 'win32',
+      execPath: 'C:\\Program Files\\iHanoi Player\\iHanoi Player.exe',
+    });
     await expect(enableAutostart(h)).resolves.toEqual({ method: 'login-item' });
     expect(loginItems).toEqual([
       { openAtLogin: true, path: 'C:\\Program Files\\iHanoi Player\\iHanoi Player.exe', args: [] },
@@ -144,10 +157,14 @@ describe('enableAutostart', () => {
   it('leaves an entry that someone switched off alone', async () => {
     const dir = join(home, '.config', 'autostart');
     mkdirSync(dir, { recursive: true });
-    const disabled = '[Desktop Entry]\nType=Application\nName=iHanoi Player\nExec=/usr/bin/ihanoi-player\nHidden=true\n';
+    const disabled =
+      '[Desktop Entry]\nType=Application\nName=iHanoi Player\nExec=/usr/bin/ihanoi-player\nHidden=true\n';
     writeFileSync(join(dir, DESKTOP_FILE_NAME), disabled);
     const { h } = host();
-    await expect(enableAutostart(h)).resolves.toEqual({ method: 'left-disabled', path: join(dir, DESKTOP_FILE_NAME) });
+    await expect(enableAutostart(h)).resolves.toEqual({
+      method: 'left-disabled',
+      path: join(dir, DESKTOP_FILE_NAME),
+    });
     expect(readFileSync(join(dir, DESKTOP_FILE_NAME), 'utf8')).toBe(disabled);
   });
 

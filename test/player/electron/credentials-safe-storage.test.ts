@@ -10,7 +10,11 @@ import {
   type SafeStorageLike,
 } from '../../../player/electron/credentials-safe-storage.ts';
 
-const CREDS = { screenId: 'scr_01J8ZK3Q', token: 'tok-7f3a9c…secret', serverUrl: 'https://signage.hanoi.example/' };
+const CREDS = {
+  screenId: 'scr_01J8ZK3Q',
+  token: 'tok-7f3a9c…secret',
+  serverUrl: 'https://signage.hanoi.example/',
+};
 
 /**
  * Stands in for the OS keychain (DPAPI, libsecret), which is outside this process: a keyed XOR
@@ -22,9 +26,11 @@ function fakeKeychain(key = 0x5a, available = true) {
     available,
     backend: 'gnome_libsecret',
     isEncryptionAvailable: () => k.available,
-    encryptString: (plain: string) => Buffer.concat([Buffer.from('v10'), Buffer.from(plain, 'utf8').map((b) => b ^ key)]),
+    encryptString: (plain: string) =>
+      Buffer.concat([Buffer.from('v10'), Buffer.from(plain, 'utf8').map((b) => b ^ key)]),
     decryptString: (enc: Buffer) => {
-      if (enc.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided');
+      if (enc.subarray(0, 3).toString() !== 'v10')
+        throw new Error('Error while decrypting the ciphertext provided');
       const plain = Buffer.from(enc.subarray(3).map((b) => b ^ key)).toString('utf8');
       if (!plain.startsWith('{')) throw new Error('Error while decrypting the ciphertext provided');
       return plain;
@@ -95,7 +101,11 @@ describe('safeStorageCredentialStore', () => {
 
   it('ignores a damaged or tampered plain file', async () => {
     await fsp.mkdir(dir, { recursive: true });
-    for (const bad of ['{"screenId":"x"', JSON.stringify({ ...CREDS, serverUrl: 'file:///etc/passwd' }), '[]']) {
+    for (const bad of [
+      '{"screenId":"x"',
+      JSON.stringify({ ...CREDS, serverUrl: 'file:///etc/passwd' }),
+      '[]',
+    ]) {
       writeFileSync(join(dir, PLAIN_FILE), bad);
       await expect(store(fakeKeychain(0x5a, false)).load()).resolves.toBeNull();
     }

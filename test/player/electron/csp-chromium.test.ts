@@ -18,7 +18,9 @@ import { hardenSession, type HardenableSession } from '../../../player/electron/
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_PATH } from '../display/browser.ts';
 
-type Listener<K extends 'onHeadersReceived' | 'onBeforeRequest'> = Parameters<HardenableSession['webRequest'][K]>[0];
+type Listener<K extends 'onHeadersReceived' | 'onBeforeRequest'> = Parameters<
+  HardenableSession['webRequest'][K]
+>[0];
 
 const distDir = fileURLToPath(new URL('../../../player/display/dist', import.meta.url));
 let dataDir: string;
@@ -39,7 +41,11 @@ beforeAll(async () => {
     serverUrl: 'http://127.0.0.1:9', // nothing listens: the core shows pairing and keeps retrying
     dataDir,
     clock: realClock,
-    credentials: { load: async () => saved, save: async (c) => void (saved = c), clear: async () => void (saved = null) },
+    credentials: {
+      load: async () => saved,
+      save: async (c) => void (saved = c),
+      clear: async () => void (saved = null),
+    },
     distDir,
     log: () => {},
   });
@@ -86,13 +92,17 @@ beforeAll(async () => {
     const headers = await new Promise<Record<string, string | string[]>>((resolve) =>
       onHeaders!({ url, responseHeaders: response.headers() }, (r) => resolve(r.responseHeaders ?? {})),
     );
-    const flat = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const flat = Object.fromEntries(
+      Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+    );
     await route.fulfill({ response, headers: flat });
   });
   await context.addInitScript(() => {
     const w = window as unknown as { __violations: string[] };
     w.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`),
+    );
   });
 }, 60_000);
 
@@ -109,7 +119,9 @@ describe('kiosk CSP and request filter on the real display page', () => {
   it('lets the page load, reach the core over WebSocket and show pairing, with no CSP violation of its own', async () => {
     const res = await page.goto(core.displayUrl);
     expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
-    await page.waitForFunction(() => document.body.classList.contains('screen-pairing'), null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.body.classList.contains('screen-pairing'), null, {
+      timeout: 10_000,
+    });
     // zod (bundled in the page) probes once whether eval is allowed, catches the refusal and
     // parses without its JIT; that probe is the only report the page may cause.
     expect((await violations()).filter((v) => v !== 'script-src eval')).toEqual([]);

@@ -103,7 +103,10 @@ describe('kiosk IPC, preload API to main handlers', () => {
     const { h, events } = handlers();
     let sent = 0;
     const { ipcRenderer } = wire(h);
-    const counting: IpcRendererLike = { ...ipcRenderer, invoke: (...a) => (sent++, ipcRenderer.invoke(...a)) };
+    const counting: IpcRendererLike = {
+      ...ipcRenderer,
+      invoke: (...a) => (sent++, ipcRenderer.invoke(...a)),
+    };
     const api = createKioskApi(counting);
     const bad = [
       { type: 'state', state: 'PLAYING; rm -rf /' },
@@ -114,7 +117,9 @@ describe('kiosk IPC, preload API to main handlers', () => {
       'ready',
     ];
     for (const e of bad) {
-      await expect(api.reportDisplayEvent(e as DisplayEvent)).rejects.toMatchObject({ code: 'bad-arguments' });
+      await expect(api.reportDisplayEvent(e as DisplayEvent)).rejects.toMatchObject({
+        code: 'bad-arguments',
+      });
     }
     await expect(api.requestRestart('')).rejects.toBeInstanceOf(KioskIpcError);
     expect(sent).toBe(0);
@@ -124,7 +129,9 @@ describe('kiosk IPC, preload API to main handlers', () => {
   it('validates again in main when a compromised renderer calls ipcRenderer directly', async () => {
     const { h, events, restarts } = handlers();
     const { rawInvoke } = wire(h);
-    await expect(rawInvoke('kiosk:report-display-event', { type: 'error', message: 42 })).resolves.toMatchObject({
+    await expect(
+      rawInvoke('kiosk:report-display-event', { type: 'error', message: 42 }),
+    ).resolves.toMatchObject({
       ok: false,
       error: { code: 'bad-arguments' },
     });
@@ -132,7 +139,9 @@ describe('kiosk IPC, preload API to main handlers', () => {
     await expect(
       rawInvoke('kiosk:report-display-event', { type: 'ready' }, { extra: 'argument' }),
     ).resolves.toMatchObject({ ok: false, error: { code: 'bad-arguments' } });
-    await expect(rawInvoke('kiosk:request-restart', { reason: 'r'.repeat(201) })).resolves.toMatchObject({ ok: false });
+    await expect(rawInvoke('kiosk:request-restart', { reason: 'r'.repeat(201) })).resolves.toMatchObject({
+      ok: false,
+    });
     await expect(rawInvoke('kiosk:get-info', 'unexpected')).resolves.toMatchObject({ ok: false });
     await expect(rawInvoke('kiosk:open-file', '/etc/passwd')).rejects.toThrow(/No handler/);
     expect(events).toEqual([]);
@@ -164,7 +173,10 @@ describe('kiosk IPC, preload API to main handlers', () => {
       error: { code: 'failed', message: 'restart store is read-only' },
     });
     const api = createKioskApi(ipcRenderer);
-    await expect(api.requestRestart('x')).rejects.toMatchObject({ code: 'failed', message: 'restart store is read-only' });
+    await expect(api.requestRestart('x')).rejects.toMatchObject({
+      code: 'failed',
+      message: 'restart store is read-only',
+    });
     await expect(api.getInfo()).rejects.toMatchObject({ code: 'bad-reply' });
   });
 

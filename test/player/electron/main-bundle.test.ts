@@ -26,10 +26,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function launch(name: string, prepare: (root: string) => void = () => {}) {
   const root = join(dir, name);
-  for (const d of ['app/player/display/dist', 'resources', 'userData', 'home']) mkdirSync(join(root, d), { recursive: true });
-  writeFileSync(join(root, 'app/player/display/dist/index.html'), '<!doctype html><title>iHanoi display</title>');
+  for (const d of ['app/player/display/dist', 'resources', 'userData', 'home'])
+    mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(
+    join(root, 'app/player/display/dist/index.html'),
+    '<!doctype html><title>iHanoi display</title>',
+  );
   // Port 9 (discard) on loopback: nothing listens, so the core keeps retrying in the background.
-  writeFileSync(join(root, 'resources/player-config.json'), JSON.stringify({ serverUrl: 'http://127.0.0.1:9' }));
+  writeFileSync(
+    join(root, 'resources/player-config.json'),
+    JSON.stringify({ serverUrl: 'http://127.0.0.1:9' }),
+  );
   const eventsFile = join(root, 'events.jsonl');
   writeFileSync(eventsFile, '');
   prepare(root);
@@ -60,7 +67,9 @@ function launch(name: string, prepare: (root: string) => void = () => {}) {
       if (pred(events())) return events();
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events().map((e) => e.type))}\n${output}`);
+    throw new Error(
+      `timed out waiting for ${what}; events: ${JSON.stringify(events().map((e) => e.type))}\n${output}`,
+    );
   };
   const send = (command: string) => child.stdin!.write(`${command}\n`);
   return { root, child, exited, events, waitFor, send, output: () => output };
@@ -78,7 +87,11 @@ describe('dist-electron/main.cjs under a double of electron', () => {
       expect(types.indexOf('window-open-handler')).toBeLessThan(types.indexOf('load-url'));
       expect(ev.find((e) => e.type === 'session')).toMatchObject({ partition: 'persist:kiosk' });
       expect(ev.find((e) => e.type === 'window')).toMatchObject({
-        options: { kiosk: true, frame: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false } },
+        options: {
+          kiosk: true,
+          frame: false,
+          webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false },
+        },
       });
       expect(ev.find((e) => e.type === 'window-open-handler')).toMatchObject({ answer: { action: 'deny' } });
       expect(ev.find((e) => e.type === 'will-navigate-checked')).toMatchObject({ prevented: true });
@@ -87,7 +100,9 @@ describe('dist-electron/main.cjs under a double of electron', () => {
         'kiosk:report-display-event',
         'kiosk:request-restart',
       ]);
-      expect(ev.find((e) => e.type === 'power-save-blocker')).toMatchObject({ kind: 'prevent-display-sleep' });
+      expect(ev.find((e) => e.type === 'power-save-blocker')).toMatchObject({
+        kind: 'prevent-display-sleep',
+      });
       expect(ev.find((e) => e.type === 'insert-css')).toMatchObject({ options: { cssOrigin: 'user' } });
 
       // The window shows the core's own display server, which really serves the page.
@@ -98,9 +113,14 @@ describe('dist-electron/main.cjs under a double of electron', () => {
       expect(await res.text()).toContain('iHanoi display');
 
       run.send('probe');
-      const probe = (await run.waitFor((e) => e.some((x) => x.type === 'probe'), 'the IPC probe')).find((e) => e.type === 'probe')!;
+      const probe = (await run.waitFor((e) => e.some((x) => x.type === 'probe'), 'the IPC probe')).find(
+        (e) => e.type === 'probe',
+      )!;
       const [info, forbidden, reported] = probe.replies as Array<Record<string, unknown>>;
-      expect(info).toMatchObject({ ok: true, value: { version: '0.1.0', electron: '45.4.1', recentRestarts: 0 } });
+      expect(info).toMatchObject({
+        ok: true,
+        value: { version: '0.1.0', electron: '45.4.1', recentRestarts: 0 },
+      });
       expect(forbidden).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
       expect(reported).toEqual({ ok: true, value: null });
       expect(probe.verdicts).toEqual([false, true, false]); // media denied, evil request cancelled, own origin allowed
@@ -114,15 +134,21 @@ describe('dist-electron/main.cjs under a double of electron', () => {
 
       // A renderer crash reloads the page and is counted in userData.
       run.send('crash');
-      await run.waitFor((e) => e.filter((x) => x.type === 'load-url').length === 2, 'the reload after a crash');
+      await run.waitFor(
+        (e) => e.filter((x) => x.type === 'load-url').length === 2,
+        'the reload after a crash',
+      );
       const history = JSON.parse(readFileSync(join(run.root, 'userData/restart-history.json'), 'utf8'));
       expect(history.restarts).toHaveLength(1);
       expect(statSync(join(run.root, 'userData/restart-history.json')).mode & 0o777).toBe(0o600);
 
       // Alt+F4 does not close the kiosk; a real quit stops the core and exits 0.
       run.send('close');
-      expect((await run.waitFor((e) => e.some((x) => x.type === 'close-attempt'), 'close')).find((e) => e.type === 'close-attempt'))
-        .toMatchObject({ prevented: true });
+      expect(
+        (await run.waitFor((e) => e.some((x) => x.type === 'close-attempt'), 'close')).find(
+          (e) => e.type === 'close-attempt',
+        ),
+      ).toMatchObject({ prevented: true });
       run.send('quit');
       expect(await run.exited).toBe(0);
       const end = run.events().map((e) => e.type);
@@ -136,7 +162,9 @@ describe('dist-electron/main.cjs under a double of electron', () => {
   }, 30_000);
 
   it('refuses to start with a broken config and says which file to fix', async () => {
-    const run = launch('bad-config', (root) => writeFileSync(join(root, 'userData/config.json'), '{"serverUrl": "ftp://x"}'));
+    const run = launch('bad-config', (root) =>
+      writeFileSync(join(root, 'userData/config.json'), '{"serverUrl": "ftp://x"}'),
+    );
     try {
       expect(await run.exited).toBe(1);
       expect(run.output()).toMatch(/could not start: .*config\.json: serverUrl: .*http/);

@@ -159,7 +159,9 @@ describe('contentSecurityPolicy', () => {
   });
 
   it('uses wss: for an https origin', () => {
-    expect(contentSecurityPolicy('https://127.0.0.1:8443')).toContain("connect-src 'self' wss://127.0.0.1:8443");
+    expect(contentSecurityPolicy('https://127.0.0.1:8443')).toContain(
+      "connect-src 'self' wss://127.0.0.1:8443",
+    );
   });
 });
 
@@ -205,7 +207,7 @@ describe('hardenSession', () => {
     s.headers!(
       {
         url: `${ORIGIN}/`,
-        responseHeaders: { 'content-type': ['text/html'], 'content-security-policy': ["script-src *"] },
+        responseHeaders: { 'content-type': ['text/html'], 'content-security-policy': ['script-src *'] },
       },
       (r) => (out = r.responseHeaders),
     );
@@ -240,7 +242,12 @@ describe('hardenWebContents', () => {
     };
     const emit = (event: string, ...args: unknown[]) =>
       (listeners.get(event) as ((...a: unknown[]) => unknown) | undefined)?.(...args);
-    return { contents, emit, open: (url: string) => openHandler!({ url }), devToolsClosed: () => devToolsClosed };
+    return {
+      contents,
+      emit,
+      open: (url: string) => openHandler!({ url }),
+      devToolsClosed: () => devToolsClosed,
+    };
   }
 
   function navEvent(url: string | undefined) {
@@ -265,7 +272,12 @@ describe('hardenWebContents', () => {
     emit('will-navigate', evil, '');
     emit('will-navigate', legacy, 'javascript:alert(1)');
     emit('will-redirect', redirect, '');
-    expect([ok.prevented, evil.prevented, legacy.prevented, redirect.prevented]).toEqual([false, true, true, true]);
+    expect([ok.prevented, evil.prevented, legacy.prevented, redirect.prevented]).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('denies new windows, blocks webviews and closes DevTools', () => {

@@ -34,7 +34,10 @@ describe('selfUpdateSupport', () => {
   it('updates NSIS and AppImage installs, never a .deb or a source checkout', () => {
     expect(selfUpdateSupport('win32', {}, true)).toEqual({ ok: true });
     expect(selfUpdateSupport('linux', { APPIMAGE: '/home/kiosk/p.AppImage' }, true)).toEqual({ ok: true });
-    expect(selfUpdateSupport('linux', {}, true)).toMatchObject({ ok: false, reason: expect.stringContaining('.deb') });
+    expect(selfUpdateSupport('linux', {}, true)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('.deb'),
+    });
     expect(selfUpdateSupport('win32', {}, false)).toMatchObject({ ok: false });
     expect(selfUpdateSupport('darwin', {}, true)).toMatchObject({ ok: false });
   });
@@ -98,7 +101,8 @@ function fakeUpdater(failChecks = false) {
       calls.push(`install silent=${silent} runAfter=${runAfter}`);
     },
   };
-  const emit = (event: string, arg: unknown) => (listeners.get(event) as ((a: unknown) => void) | undefined)?.(arg);
+  const emit = (event: string, arg: unknown) =>
+    (listeners.get(event) as ((a: unknown) => void) | undefined)?.(arg);
   return { u: u as UpdaterLike & typeof u, calls, emit };
 }
 
@@ -109,7 +113,14 @@ describe('startUpdater', () => {
     const clock = new VirtualClock(Date.parse('2024-09-05T10:00:00+07:00'));
     const { timers, advance } = virtualTimers(clock);
     const { u, calls } = fakeUpdater();
-    startUpdater({ updater: u, serverUrl: 'http://127.0.0.1:8080', support: { ok: true }, clock, timers, timeZone: HCM });
+    startUpdater({
+      updater: u,
+      serverUrl: 'http://127.0.0.1:8080',
+      support: { ok: true },
+      clock,
+      timers,
+      timeZone: HCM,
+    });
     await flush();
     expect(calls).toEqual(['feed generic http://127.0.0.1:8080/updates/', 'check']);
     expect(u.autoDownload).toBe(true);
@@ -129,7 +140,15 @@ describe('startUpdater', () => {
     const { timers, advance } = virtualTimers(clock);
     const { u, calls } = fakeUpdater(true);
     const logged: string[] = [];
-    startUpdater({ updater: u, serverUrl: 'http://127.0.0.1:8080', support: { ok: true }, clock, timers, timeZone: HCM, log: (m) => logged.push(m) });
+    startUpdater({
+      updater: u,
+      serverUrl: 'http://127.0.0.1:8080',
+      support: { ok: true },
+      clock,
+      timers,
+      timeZone: HCM,
+      log: (m) => logged.push(m),
+    });
     await flush();
     advance(CHECK_INTERVAL_MS);
     await flush();
@@ -184,7 +203,14 @@ describe('startUpdater', () => {
     const clock = new VirtualClock(Date.parse('2024-09-05T10:00:00+07:00'));
     const { timers, advance, pending } = virtualTimers(clock);
     const { u, calls, emit } = fakeUpdater();
-    const h = startUpdater({ updater: u, serverUrl: 'http://127.0.0.1:8080', support: { ok: true }, clock, timers, timeZone: HCM });
+    const h = startUpdater({
+      updater: u,
+      serverUrl: 'http://127.0.0.1:8080',
+      support: { ok: true },
+      clock,
+      timers,
+      timeZone: HCM,
+    });
     emit('update-downloaded', { version: '0.2.0' });
     h.stop();
     expect(pending.size).toBe(0);

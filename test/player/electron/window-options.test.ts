@@ -9,7 +9,9 @@ import {
 
 describe('kioskWindowOptions', () => {
   it('builds a frameless full-screen kiosk window with a locked-down renderer', () => {
-    const o = kioskWindowOptions({ preloadPath: '/opt/iHanoi Player/resources/app.asar/dist-electron/preload.cjs' });
+    const o = kioskWindowOptions({
+      preloadPath: '/opt/iHanoi Player/resources/app.asar/dist-electron/preload.cjs',
+    });
     expect(o).toMatchObject({
       fullscreen: true,
       kiosk: true,
@@ -75,7 +77,10 @@ describe('hideCursorOnEveryLoad', () => {
     let onLoad: (() => void) | undefined;
     const logged: string[] = [];
     hideCursorOnEveryLoad(
-      { on: (_e, l) => (onLoad = l), insertCSS: () => Promise.reject(new Error('Render frame was disposed')) },
+      {
+        on: (_e, l) => (onLoad = l),
+        insertCSS: () => Promise.reject(new Error('Render frame was disposed')),
+      },
       (m) => logged.push(m),
     );
     onLoad!();

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { localDateOf, zonedToInstant } from '#shared/time.ts';
 import { CAMPAIGN_INSTANT, startTestServer, type TestServer } from '../../helpers/server.ts';
 import { loadPlaylists } from '#server/playlists/load.ts';
-import { createCronRunner, JOBS, ROLLOVER_JOB, rolloverDueZones, rolloverKey, weeklyPeriods } from '#server/cron/jobs.ts';
+import {
+  createCronRunner,
+  JOBS,
+  ROLLOVER_JOB,
+  rolloverDueZones,
+  rolloverKey,
+  weeklyPeriods,
+} from '#server/cron/jobs.ts';
 import { latestDue, parseCron } from '#server/cron/schedule.ts';
 import { parseStoredDay } from '#server/cron/plan-service.ts';
 
@@ -22,12 +29,18 @@ describe('latestDue (cron expressions on a Clock)', () => {
   });
 
   it('handles seconds fields and local midnight in a DST zone', () => {
-    expect(latestDue(parseCron('*/30 * * * * *'), 'UTC', Date.parse('2024-09-05T01:02:47Z'))).toBe(Date.parse('2024-09-05T01:02:30Z'));
+    expect(latestDue(parseCron('*/30 * * * * *'), 'UTC', Date.parse('2024-09-05T01:02:47Z'))).toBe(
+      Date.parse('2024-09-05T01:02:30Z'),
+    );
     const berlin = 'Europe/Berlin';
     const midnight = parseCron('0 0 * * *');
     // The day after spring-forward, and the fall-back day itself.
-    expect(latestDue(midnight, berlin, Date.parse('2024-03-31T12:00:00Z'))).toBe(Date.parse('2024-03-30T23:00:00Z'));
-    expect(latestDue(midnight, berlin, Date.parse('2024-10-27T12:00:00Z'))).toBe(Date.parse('2024-10-26T22:00:00Z'));
+    expect(latestDue(midnight, berlin, Date.parse('2024-03-31T12:00:00Z'))).toBe(
+      Date.parse('2024-03-30T23:00:00Z'),
+    );
+    expect(latestDue(midnight, berlin, Date.parse('2024-10-27T12:00:00Z'))).toBe(
+      Date.parse('2024-10-26T22:00:00Z'),
+    );
   });
 
   it('every job in the table has a valid expression and an IANA zone', () => {
@@ -53,7 +66,13 @@ describe('plan service and cron jobs on a real database', () => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer({ listen: false });
-    await loadPlaylists({ db: srv.db, repos: srv.app.repos, clock: srv.clock, playlistsDir: PLAYLISTS, dataDir: srv.dataDir });
+    await loadPlaylists({
+      db: srv.db,
+      repos: srv.app.repos,
+      clock: srv.clock,
+      playlistsDir: PLAYLISTS,
+      dataDir: srv.dataDir,
+    });
   });
   afterAll(async () => srv.close());
 
@@ -98,7 +117,10 @@ describe('plan service and cron jobs on a real database', () => {
       must_change_password: 0,
       created_at_ms: srv.clock.now(),
     });
-    srv.app.repos.overrides.add({ campaignId: 'ihanoi-2024', siteId: site.id, playsPerDay: 30, reason: 'đông khách', setBy: 'u-head' }, 10);
+    srv.app.repos.overrides.add(
+      { campaignId: 'ihanoi-2024', siteId: site.id, playsPerDay: 30, reason: 'đông khách', setBy: 'u-head' },
+      10,
+    );
     const r = srv.app.plans.replan({ siteIds: [site.id] });
     expect(new Set(r.changedScreens)).toEqual(new Set(screens.map((s) => s.id)));
 
@@ -132,7 +154,8 @@ describe('plan service and cron jobs on a real database', () => {
   it('marks screens left online by a previous process offline after two missed heartbeats', async () => {
     const [a, b, c] = srv.app.repos.plans.screens();
     const now = srv.clock.now();
-    const set = (id: string, seen: number) => srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(seen, id);
+    const set = (id: string, seen: number) =>
+      srv.db.prepare(`UPDATE screens SET status = 'online', last_seen_ms = ? WHERE id = ?`).run(seen, id);
     // Last seen before this server started: nobody is watching its socket any more.
     set(a!.id, CAMPAIGN_INSTANT - 61_000);
     // Seen 20 s ago: fine.
@@ -159,7 +182,8 @@ describe('plan service and cron jobs on a real database', () => {
     expect(await srv.app.cron.runDue()).toContain('campaign-close');
     expect(srv.app.repos.campaigns.get('ihanoi-2024')!.status).toBe('closed');
     srv.app.plans.replan();
-    for (const r of srv.app.repos.plans.plansFrom(screen.id, '2024-10-11')) expect(parseStoredDay(r.plan).items).toEqual([]);
+    for (const r of srv.app.repos.plans.plansFrom(screen.id, '2024-10-11'))
+      expect(parseStoredDay(r.plan).items).toEqual([]);
   });
 });
 
@@ -169,7 +193,13 @@ describe('the cron plugin with cron on', () => {
     try {
       const tasksBefore = (await import('node-cron')).default.getTasks().size;
       expect(tasksBefore).toBeGreaterThanOrEqual(JOBS.length);
-      await loadPlaylists({ db: srv.db, repos: srv.app.repos, clock: srv.clock, playlistsDir: PLAYLISTS, dataDir: srv.dataDir });
+      await loadPlaylists({
+        db: srv.db,
+        repos: srv.app.repos,
+        clock: srv.clock,
+        playlistsDir: PLAYLISTS,
+        dataDir: srv.dataDir,
+      });
       const updated: string[] = [];
       srv.app.events.on('plans-updated', (e) => updated.push(...e.screenIds));
       srv.app.events.emit('plan-inputs-changed', { campaignId: 'ihanoi-2024', reason: 'test' });
@@ -195,7 +225,7 @@ describe('the cron plugin with cron on', () => {
   });
 });
 
-describe('plans rollover at each site zone\'s own midnight', () => {
+describe("plans rollover at each site zone's own midnight", () => {
   const BERLIN = 'Europe/Berlin';
   let srv: TestServer;
   let berlinSite: string;
@@ -204,7 +234,13 @@ describe('plans rollover at each site zone\'s own midnight', () => {
   const updated: string[] = [];
   beforeAll(async () => {
     srv = await startTestServer({ listen: false });
-    await loadPlaylists({ db: srv.db, repos: srv.app.repos, clock: srv.clock, playlistsDir: PLAYLISTS, dataDir: srv.dataDir });
+    await loadPlaylists({
+      db: srv.db,
+      repos: srv.app.repos,
+      clock: srv.clock,
+      playlistsDir: PLAYLISTS,
+      dataDir: srv.dataDir,
+    });
     const screens = srv.app.repos.plans.screens();
     berlinSite = screens[0]!.site_id;
     srv.db.prepare('UPDATE sites SET time_zone = ? WHERE id = ?').run(BERLIN, berlinSite);
@@ -225,7 +261,11 @@ describe('plans rollover at each site zone\'s own midnight', () => {
     return new Set(updated);
   }
   const ledger = () =>
-    (srv.db.prepare('SELECT period_key FROM cron_runs WHERE job = ? ORDER BY period_key').all(ROLLOVER_JOB) as Array<{ period_key: string }>).map((r) => r.period_key);
+    (
+      srv.db
+        .prepare('SELECT period_key FROM cron_runs WHERE job = ? ORDER BY period_key')
+        .all(ROLLOVER_JOB) as Array<{ period_key: string }>
+    ).map((r) => r.period_key);
 
   it('rolls the Hà Nội sites at Hà Nội midnight and the Berlin site at Berlin midnight, once each', async () => {
     // First run: no zone has a rollover for its local date yet.
@@ -245,18 +285,29 @@ describe('plans rollover at each site zone\'s own midnight', () => {
 
     const berlin = await rollAt(zonedToInstant('2024-09-06', '00:00:10', BERLIN));
     expect(berlin).toEqual(berlinScreens);
-    expect(srv.app.repos.plans.plansFrom([...berlinScreens][0]!, '2000-01-01').at(-1)!.local_date).toBe('2024-09-12');
+    expect(srv.app.repos.plans.plansFrom([...berlinScreens][0]!, '2000-01-01').at(-1)!.local_date).toBe(
+      '2024-09-12',
+    );
     // Running the job again for the same local midnight changes nothing.
     await srv.app.cron.runJob('plans-rollover');
-    const again = { repos: srv.app.repos, plans: srv.app.plans, log: srv.app.log, clock: srv.clock, dueAt: srv.clock.now() };
+    const again = {
+      repos: srv.app.repos,
+      plans: srv.app.plans,
+      log: srv.app.log,
+      clock: srv.clock,
+      dueAt: srv.clock.now(),
+    };
     expect(await rolloverDueZones(again)).toEqual([]);
     expect(await rollAt(zonedToInstant('2024-09-06', '00:30:00', BERLIN))).toEqual(new Set());
-    expect(ledger().filter((k) => k.endsWith('2024-09-06'))).toEqual([rolloverKey(HCM, '2024-09-06'), rolloverKey(BERLIN, '2024-09-06')].sort());
+    expect(ledger().filter((k) => k.endsWith('2024-09-06'))).toEqual(
+      [rolloverKey(HCM, '2024-09-06'), rolloverKey(BERLIN, '2024-09-06')].sort(),
+    );
   });
 
   it('rolls Berlin over at its midnights across the 25-hour DST change day 27/10/2024', async () => {
     // Hà Nội rolls over on its own midnights meanwhile; only Berlin's screens matter here.
-    const berlinOf = async (at: number) => [...(await rollAt(at))].filter((id) => berlinScreens.has(id)).sort();
+    const berlinOf = async (at: number) =>
+      [...(await rollAt(at))].filter((id) => berlinScreens.has(id)).sort();
     const all = [...berlinScreens].sort();
     expect(await berlinOf(zonedToInstant('2024-10-26', '12:00', BERLIN))).toEqual(all);
     expect(await berlinOf(zonedToInstant('2024-10-26', '23:59:00', BERLIN))).toEqual([]);

@@ -30,9 +30,26 @@ describe('districtOf', () => {
 });
 
 describe('dayFrame in a zone with daylight saving', () => {
-  const allDay = { mon: [['00:00', '24:00']], tue: [['00:00', '24:00']], wed: [['00:00', '24:00']], thu: [['00:00', '24:00']], fri: [['00:00', '24:00']], sat: [['00:00', '24:00']], sun: [['00:00', '24:00']], closedDates: [] };
+  const allDay = {
+    mon: [['00:00', '24:00']],
+    tue: [['00:00', '24:00']],
+    wed: [['00:00', '24:00']],
+    thu: [['00:00', '24:00']],
+    fri: [['00:00', '24:00']],
+    sat: [['00:00', '24:00']],
+    sun: [['00:00', '24:00']],
+    closedDates: [],
+  };
   const site = {
-    row: { id: 's', name: 'Berlin Hbf', venue_type: 'train_station', region_id: null, time_zone: 'Europe/Berlin', opening_hours: JSON.stringify(allDay), peak_profile: null },
+    row: {
+      id: 's',
+      name: 'Berlin Hbf',
+      venue_type: 'train_station',
+      region_id: null,
+      time_zone: 'Europe/Berlin',
+      opening_hours: JSON.stringify(allDay),
+      peak_profile: null,
+    },
     hours: OpeningHours.parse(allDay),
     districtId: '',
     districtName: '',
@@ -41,8 +58,16 @@ describe('dayFrame in a zone with daylight saving', () => {
   const ctxAt = (nowMs: number) =>
     ({
       plan: {
-        id: 'c', mediaSha256: '', mediaDurationMs: 15_000, firstDay: '2024-03-01', lastDay: '2024-11-30', timeZone: 'Europe/Berlin',
-        targetPerDay: 10, averageBasis: 'operating_day', peakProfiles: {}, makeGoodCapPct: 50,
+        id: 'c',
+        mediaSha256: '',
+        mediaDurationMs: 15_000,
+        firstDay: '2024-03-01',
+        lastDay: '2024-11-30',
+        timeZone: 'Europe/Berlin',
+        targetPerDay: 10,
+        averageBasis: 'operating_day',
+        peakProfiles: {},
+        makeGoodCapPct: 50,
       },
       overridesBySite: new Map(),
       operatingDays: new Map(),

@@ -45,7 +45,8 @@ export function readExportCsv(text: string): ExportCsv {
   if (!text.startsWith('\uFEFF')) throw new Error('CSV has no UTF-8 BOM');
   const body = text.slice(1);
   const blocks = body.split('\r\n\r\n');
-  if (blocks.length !== 3) throw new Error(`expected metadata, table and trailer blocks, got ${blocks.length}`);
+  if (blocks.length !== 3)
+    throw new Error(`expected metadata, table and trailer blocks, got ${blocks.length}`);
   const meta = new Map(parseCsv(blocks[0]! + '\r\n').map((r) => [r[0]!, r[1]!]));
   const tableLines = blocks[1]!;
   const firstBreak = tableLines.indexOf('\r\n');

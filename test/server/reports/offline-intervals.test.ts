@@ -30,8 +30,16 @@ describe('offlineIntervals', () => {
 
 describe('overlapMs and countInside', () => {
   it('measures offline time inside open slices and counts starts inside offline intervals', () => {
-    const off = [[0, 30], [50, 60]] as const;
-    expect(overlapMs(off, [{ start: 20, end: 55 }, { start: 58, end: 100 }])).toBe(10 + 5 + 2);
+    const off = [
+      [0, 30],
+      [50, 60],
+    ] as const;
+    expect(
+      overlapMs(off, [
+        { start: 20, end: 55 },
+        { start: 58, end: 100 },
+      ]),
+    ).toBe(10 + 5 + 2);
     // Start inclusive, end exclusive: an item starting the moment the screen reconnects is online.
     expect(countInside([0, 29, 30, 49, 50, 59, 60], off)).toBe(4);
   });

@@ -26,17 +26,41 @@ import { CAMPAIGN, MEDIA, SCREENS, ZONE, createUser, login, seedWorld } from './
 
 const DAY = '2024-09-04';
 const at = (hhmm: string, date = DAY) => zonedToInstant(date, hhmm, ZONE);
-const hours = (from: number, n: number) => Array.from({ length: n }, (_, i) => at(`${String(from + i).padStart(2, '0')}:30`));
+const hours = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => at(`${String(from + i).padStart(2, '0')}:30`));
 
 let t: TestServer;
 let auditor: string;
 
 function storePlan(screenId: string, starts: number[]): void {
-  const items = starts.map((s, i) => ({ id: `${screenId}-${i}`, mediaSha256: MEDIA, start: s, end: s + 15_000, peak: false, campaignId: CAMPAIGN }));
-  t.app.repos.plans.savePlans(screenId, 1, [{ date: DAY, inputsHash: 'test', plan: JSON.stringify({ items, campaigns: [{ campaignId: CAMPAIGN, target: 10 }] }) }], t.clock.now());
+  const items = starts.map((s, i) => ({
+    id: `${screenId}-${i}`,
+    mediaSha256: MEDIA,
+    start: s,
+    end: s + 15_000,
+    peak: false,
+    campaignId: CAMPAIGN,
+  }));
+  t.app.repos.plans.savePlans(
+    screenId,
+    1,
+    [
+      {
+        date: DAY,
+        inputsHash: 'test',
+        plan: JSON.stringify({ items, campaigns: [{ campaignId: CAMPAIGN, target: 10 }] }),
+      },
+    ],
+    t.clock.now(),
+  );
 }
 
-function playsOf(screenId: string, siteId: string, starts: number[], failed: ReadonlySet<number>): PlayInsert[] {
+function playsOf(
+  screenId: string,
+  siteId: string,
+  starts: number[],
+  failed: ReadonlySet<number>,
+): PlayInsert[] {
   return starts.map((start, i) => ({
     play_id: randomUUID(),
     screen_id: screenId,
@@ -71,11 +95,24 @@ const tokenOf = (screenId: string) => `credential-of-${screenId}`;
 async function connectPlayer(screenId: string): Promise<{ close(): Promise<void> }> {
   const ws = new WebSocket(`${t.url.replace('http', 'ws')}/ws/player`);
   const types: string[] = [];
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, screenId, token: tokenOf(screenId), playerVersion: 't', cachedMedia: [], clock: t.clock.now() })));
+  ws.on('open', () =>
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        v: 1,
+        screenId,
+        token: tokenOf(screenId),
+        playerVersion: 't',
+        cachedMedia: [],
+        clock: t.clock.now(),
+      }),
+    ),
+  );
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
     types.push(m.type);
-    if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: t.clock.now() }));
+    if (m.type === 'ping')
+      ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: t.clock.now() }));
   });
   await waitFor(`${screenId} welcomed`, () => types.includes('welcome') || types.includes('error'));
   expect(types).toContain('welcome');
@@ -103,7 +140,10 @@ beforeAll(async () => {
   const station = await connectPlayer('scr-ga-1');
   t.clock.set(at('11:45'));
   const desk = await connectPlayer('scr-bk-2');
-  await waitFor('two open sessions', () => sessionsOf('scr-ga-1').length === 1 && sessionsOf('scr-bk-2').length === 1);
+  await waitFor(
+    'two open sessions',
+    () => sessionsOf('scr-ga-1').length === 1 && sessionsOf('scr-bk-2').length === 1,
+  );
 
   const bk2 = SCREENS.find((s) => s.id === 'scr-bk-2')!;
   const ga1 = SCREENS.find((s) => s.id === 'scr-ga-1')!;
@@ -115,24 +155,34 @@ beforeAll(async () => {
   t.clock.set(at('23:00'));
   await desk.close();
   await station.close();
-  await waitFor('sessions closed', () => sessionsOf('scr-bk-2')[0]?.reason === 'closed' && sessionsOf('scr-ga-1')[0]?.reason === 'closed');
+  await waitFor(
+    'sessions closed',
+    () => sessionsOf('scr-bk-2')[0]?.reason === 'closed' && sessionsOf('scr-ga-1')[0]?.reason === 'closed',
+  );
   // The report is read the next morning: the whole day is due.
   t.clock.set(at('08:00', '2024-09-05'));
   auditor = await login(t.app, 'kiemtoan', 'mat-khau-kiem-toan-1');
 }, 30_000);
 afterAll(async () => t?.close());
 
-const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${auditor}` } });
+const get = (url: string) =>
+  t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${auditor}` } });
 
 describe('shortfall attributed to recorded offline time', () => {
   it('the gateway recorded when each player was connected', () => {
-    expect(sessionsOf('scr-bk-2').map((s) => [s.connected_at_ms, s.disconnected_at_ms])).toEqual([[at('11:45'), at('23:00')]]);
-    expect(sessionsOf('scr-ga-1').map((s) => [s.connected_at_ms, s.disconnected_at_ms])).toEqual([[at('05:00'), at('23:00')]]);
+    expect(sessionsOf('scr-bk-2').map((s) => [s.connected_at_ms, s.disconnected_at_ms])).toEqual([
+      [at('11:45'), at('23:00')],
+    ]);
+    expect(sessionsOf('scr-ga-1').map((s) => [s.connected_at_ms, s.disconnected_at_ms])).toEqual([
+      [at('05:00'), at('23:00')],
+    ]);
     expect(sessionsOf('scr-ga-2')).toEqual([]);
   });
 
   it('a screen offline for its morning has exactly its missed planned plays attributed to offline time', async () => {
-    const r = (await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)).json() as ReportResult;
+    const r = (
+      await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)
+    ).json() as ReportResult;
     const desk = r.groups.find((g) => g.key === 'scr-bk-2')!;
     expect(desk).toMatchObject({ plays: 4, due: 10, shortfall: 6, shortfallOffline: 5, shortfallOther: 1 });
     // Offline in open hours: 07:00–11:45.
@@ -141,20 +191,41 @@ describe('shortfall attributed to recorded offline time', () => {
   });
 
   it('a screen connected all day that missed plays for other reasons has them as "other"', async () => {
-    const r = (await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)).json() as ReportResult;
+    const r = (
+      await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)
+    ).json() as ReportResult;
     const station = r.groups.find((g) => g.key === 'scr-ga-1')!;
-    expect(station).toMatchObject({ plays: 7, due: 10, shortfall: 3, shortfallOffline: 0, shortfallOther: 3, offlineMinutes: 0 });
+    expect(station).toMatchObject({
+      plays: 7,
+      due: 10,
+      shortfall: 3,
+      shortfallOffline: 0,
+      shortfallOther: 3,
+      offlineMinutes: 0,
+    });
   });
 
   it('a screen that never connected and has no stored plan owes its whole target to offline time', async () => {
-    const r = (await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)).json() as ReportResult;
+    const r = (
+      await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)
+    ).json() as ReportResult;
     const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
-    expect(dark).toMatchObject({ plays: 0, due: 10, shortfall: 10, shortfallOffline: 10, shortfallOther: 0, offlineMinutes: 16 * 60 });
+    expect(dark).toMatchObject({
+      plays: 0,
+      due: 10,
+      shortfall: 10,
+      shortfallOffline: 10,
+      shortfallOther: 0,
+      offlineMinutes: 16 * 60,
+    });
     expect(r.totals.shortfallOffline + r.totals.shortfallOther).toBe(r.totals.shortfall);
   });
 
   it('the daily export carries the same split and the offline minutes', async () => {
-    const csv = readExportCsv((await get(`/api/v1/reports/export?kind=daily&format=csv&campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}`)).body);
+    const csv = readExportCsv(
+      (await get(`/api/v1/reports/export?kind=daily&format=csv&campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}`))
+        .body,
+    );
     const col = (name: string) => {
       const i = csv.header.findIndex((h) => h.startsWith(name));
       expect(i).toBeGreaterThanOrEqual(0);

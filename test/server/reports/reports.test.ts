@@ -8,7 +8,19 @@ import type { ReportResult } from '#shared/schemas/reports.ts';
 import { generateWeeklyReport } from '#server/reports/weekly.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { readExportCsv } from './csv.ts';
-import { CAMPAIGN, FIRST, LAST, SCREENS, SITES, createUser, login, playsFor, seedPlays, seedSessions, seedWorld } from './seed.ts';
+import {
+  CAMPAIGN,
+  FIRST,
+  LAST,
+  SCREENS,
+  SITES,
+  createUser,
+  login,
+  playsFor,
+  seedPlays,
+  seedSessions,
+  seedWorld,
+} from './seed.ts';
 
 let t: TestServer;
 let auditor: string;
@@ -17,12 +29,15 @@ let seeded = 0;
 
 /** Days each site operates in the period, from the seed's opening hours (office: weekdays, 02/09 closed). */
 function operatingDays(siteId: string): number {
-  return eachDate(FIRST, LAST).filter((d) => (siteId === SITES[0].id ? weekdayOf(d) < 5 && d !== '2024-09-02' : true)).length;
+  return eachDate(FIRST, LAST).filter((d) =>
+    siteId === SITES[0].id ? weekdayOf(d) < 5 && d !== '2024-09-02' : true,
+  ).length;
 }
 
 const expectedPlays = (screens: readonly (typeof SCREENS)[number][]) =>
   screens.reduce((n, s) => n + eachDate(FIRST, LAST).reduce((m, d) => m + playsFor(s.id, d), 0), 0);
-const expectedTarget = (screens: readonly (typeof SCREENS)[number][]) => screens.reduce((n, s) => n + 10 * operatingDays(s.site), 0);
+const expectedTarget = (screens: readonly (typeof SCREENS)[number][]) =>
+  screens.reduce((n, s) => n + 10 * operatingDays(s.site), 0);
 
 beforeAll(async () => {
   // The day after the seeded week: every day of it is due in full.
@@ -31,13 +46,19 @@ beforeAll(async () => {
   seeded = seedPlays(t.app, { brokenScreen: 'scr-ga-2', tampered: { screen: 'scr-bk-2', seq: 20 } });
   seedSessions(t.app);
   await createUser(t.app, { username: 'kiemtoan', role: 'auditor', password: 'mat-khau-kiem-toan-1' });
-  await createUser(t.app, { username: 'truongbk', role: 'office_head', password: 'mat-khau-truong-bk-1', sites: [SITES[0].id] });
+  await createUser(t.app, {
+    username: 'truongbk',
+    role: 'office_head',
+    password: 'mat-khau-truong-bk-1',
+    sites: [SITES[0].id],
+  });
   auditor = await login(t.app, 'kiemtoan', 'mat-khau-kiem-toan-1');
   head = await login(t.app, 'truongbk', 'mat-khau-truong-bk-1');
 });
 afterAll(async () => t?.close());
 
-const get = (url: string, token: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+const get = (url: string, token: string) =>
+  t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 const period = `campaignId=${CAMPAIGN}&from=${FIRST}&to=${LAST}`;
 
 describe('report aggregation', () => {
@@ -57,7 +78,9 @@ describe('report aggregation', () => {
     expect(r.daily).toHaveLength(7);
     expect(r.daily.reduce((n, d) => n + d.plays, 0)).toBe(r.totals.plays);
     // Peak plays are those seeded in 08:00–11:00.
-    expect(r.totals.peakPlays).toBe(r.hourly.filter((h) => h.hour >= 8 && h.hour < 11).reduce((n, h) => n + h.plays, 0));
+    expect(r.totals.peakPlays).toBe(
+      r.hourly.filter((h) => h.hour >= 8 && h.hour < 11).reduce((n, h) => n + h.plays, 0),
+    );
   });
 
   it('attributes a day without connection to offline time, and a short day while connected to other causes', async () => {
@@ -81,7 +104,9 @@ describe('report aggregation', () => {
     // 05/09 at 12:00: the station (06:00–22:00) has had 6 of its 16 open hours.
     t.clock.set(Date.parse('2024-09-05T12:00:00+07:00'));
     try {
-      const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
+      const r = (
+        await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)
+      ).json() as ReportResult;
       const today = r.daily.find((d) => d.date === '2024-09-05')!;
       expect(today.target).toBeGreaterThan(today.due);
       expect(r.daily.find((d) => d.date === '2024-09-06')!.due).toBe(0);
@@ -92,10 +117,14 @@ describe('report aggregation', () => {
 
       // "Planned" is what the plan service issued for today: nothing until it runs, then the
       // day's targets (10 per screen, plus make-goods capped at 50 %).
-      const before = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as { today: { planned: number } };
+      const before = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as {
+        today: { planned: number };
+      };
       expect(before.today.planned).toBe(0);
       t.app.plans.replan({});
-      const after = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as { today: { planned: number; due: number } };
+      const after = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as {
+        today: { planned: number; due: number };
+      };
       expect(after.today.planned).toBeGreaterThanOrEqual(SCREENS.length * 10);
       expect(after.today.planned).toBeLessThanOrEqual(SCREENS.length * 15);
     } finally {
@@ -117,10 +146,15 @@ describe('report aggregation', () => {
     const r = (await get(`/api/v1/reports/summary?${period}&groupBy=site`, head)).json() as ReportResult;
     expect(r.groups.map((g) => g.key)).toEqual([SITES[0].id]);
     expect(r.totals.plays).toBe(expectedPlays(SCREENS.filter((s) => s.site === SITES[0].id)));
-    const other = await get(`/api/v1/reports/summary?${period}&siteId=${encodeURIComponent(SITES[2].id)}`, head);
+    const other = await get(
+      `/api/v1/reports/summary?${period}&siteId=${encodeURIComponent(SITES[2].id)}`,
+      head,
+    );
     expect(other.statusCode).toBe(403);
     expect(other.json().code).toBe('OUT_OF_SCOPE');
-    const csv = readExportCsv((await get(`/api/v1/reports/export?kind=daily&format=csv&${period}`, head)).body);
+    const csv = readExportCsv(
+      (await get(`/api/v1/reports/export?kind=daily&format=csv&${period}`, head)).body,
+    );
     expect(new Set(csv.data.map((row) => row[3]))).toEqual(new Set([SITES[0].id]));
     expect((await get(`/api/v1/reports/saved`, head)).statusCode).toBe(403);
   });
@@ -145,7 +179,9 @@ describe('exports', () => {
   });
 
   it('writes an XLSX that reads back with the same rows, diacritics and checksum', async () => {
-    const csv = readExportCsv((await get(`/api/v1/reports/export?kind=daily&format=csv&${period}`, auditor)).body);
+    const csv = readExportCsv(
+      (await get(`/api/v1/reports/export?kind=daily&format=csv&${period}`, auditor)).body,
+    );
     const res = await get(`/api/v1/reports/export?kind=daily&format=xlsx&${period}`, auditor);
     expect(res.statusCode).toBe(200);
     const wb = new ExcelJS.Workbook();
@@ -164,26 +200,41 @@ describe('exports', () => {
     const aboutRows = new Map<string, unknown>();
     about.eachRow((row) => aboutRows.set(String(row.getCell(1).value), row.getCell(2).value));
     expect(aboutRows.get('SHA-256')).toBe(csv.checksum);
-    expect(aboutRows.get('Chiến dịch / Campaign')).toBe('Phát video iHanoi – Công dân Thủ đô số / iHanoi promo');
+    expect(aboutRows.get('Chiến dịch / Campaign')).toBe(
+      'Phát video iHanoi – Công dân Thủ đô số / iHanoi promo',
+    );
   });
 
   it("exports every play as evidence with each screen's chain status", async () => {
-    const csv = readExportCsv((await get(`/api/v1/reports/export?kind=evidence&format=csv&${period}`, auditor)).body);
+    const csv = readExportCsv(
+      (await get(`/api/v1/reports/export?kind=evidence&format=csv&${period}`, auditor)).body,
+    );
     expect(csv.data).toHaveLength(seeded);
     const screenCol = csv.header.indexOf('Mã màn hình / Screen id');
     const chainCol = csv.header.indexOf('Chuỗi của màn hình khi nhận / Screen chain status at upload');
     const broken = csv.data.filter((r) => r[screenCol] === 'scr-ga-2');
     expect(broken.every((r) => r[chainCol]!.includes('1 gap'))).toBe(true);
-    expect(csv.data.filter((r) => r[screenCol] === 'scr-ga-1').every((r) => r[chainCol]!.startsWith('ok'))).toBe(true);
+    expect(
+      csv.data.filter((r) => r[screenCol] === 'scr-ga-1').every((r) => r[chainCol]!.startsWith('ok')),
+    ).toBe(true);
     // Checked again while exporting: the one play edited after upload, and only it, fails.
     const verdictCol = csv.header.indexOf('Kiểm tra lại khi xuất / Re-verified at export');
     const seqCol = csv.header.indexOf('Số thứ tự / Seq');
     const failing = csv.data.filter((r) => r[verdictCol] !== 'ok');
-    expect(failing.map((r) => [r[screenCol], r[seqCol], r[verdictCol]])).toEqual([['scr-bk-2', '20', 'mismatch']]);
+    expect(failing.map((r) => [r[screenCol], r[seqCol], r[verdictCol]])).toEqual([
+      ['scr-bk-2', '20', 'mismatch'],
+    ]);
   });
 
-  it("checks the first play of a later period against the one before it, outside the period", async () => {
-    const csv = readExportCsv((await get(`/api/v1/reports/export?kind=evidence&format=csv&campaignId=${CAMPAIGN}&from=2024-09-05&to=${LAST}`, auditor)).body);
+  it('checks the first play of a later period against the one before it, outside the period', async () => {
+    const csv = readExportCsv(
+      (
+        await get(
+          `/api/v1/reports/export?kind=evidence&format=csv&campaignId=${CAMPAIGN}&from=2024-09-05&to=${LAST}`,
+          auditor,
+        )
+      ).body,
+    );
     const verdictCol = csv.header.indexOf('Kiểm tra lại khi xuất / Re-verified at export');
     expect(csv.data.length).toBeGreaterThan(0);
     expect(csv.data.every((r) => r[verdictCol] === 'ok')).toBe(true);
@@ -192,7 +243,9 @@ describe('exports', () => {
   it('saves the weekly report as files and lists it for download', async () => {
     const row = await generateWeeklyReport(t.app, CAMPAIGN, FIRST, LAST);
     expect(existsSync(join(t.dataDir, 'reports', row.file_name))).toBe(true);
-    const list = (await get('/api/v1/reports/saved', auditor)).json() as { items: { id: number; checksum: string }[] };
+    const list = (await get('/api/v1/reports/saved', auditor)).json() as {
+      items: { id: number; checksum: string }[];
+    };
     expect(list.items.map((i) => i.id)).toContain(row.id);
     const dl = await get(`/api/v1/reports/saved/${row.id}/download?format=csv`, auditor);
     expect(dl.statusCode).toBe(200);

@@ -38,9 +38,27 @@ const OFFICE_HOURS = {
 };
 
 export const SITES = [
-  { id: 'ha-noi/hai-ba-trung/bach-khoa/ubnd', name: 'UBND phường Bách Khoa', venue: 'government_office', region: 'ha-noi/hai-ba-trung/bach-khoa', hours: OFFICE_HOURS },
-  { id: 'ha-noi/hai-ba-trung/bach-khoa/mot-cua', name: 'Bộ phận một cửa phường Bách Khoa', venue: 'citizen_reception', region: 'ha-noi/hai-ba-trung/bach-khoa', hours: allWeek('07:00', '19:00') },
-  { id: 'ha-noi/dong-da/ga-ha-noi', name: 'Ga Hà Nội', venue: 'train_station', region: 'ha-noi/dong-da/van-mieu', hours: allWeek('06:00', '22:00') },
+  {
+    id: 'ha-noi/hai-ba-trung/bach-khoa/ubnd',
+    name: 'UBND phường Bách Khoa',
+    venue: 'government_office',
+    region: 'ha-noi/hai-ba-trung/bach-khoa',
+    hours: OFFICE_HOURS,
+  },
+  {
+    id: 'ha-noi/hai-ba-trung/bach-khoa/mot-cua',
+    name: 'Bộ phận một cửa phường Bách Khoa',
+    venue: 'citizen_reception',
+    region: 'ha-noi/hai-ba-trung/bach-khoa',
+    hours: allWeek('07:00', '19:00'),
+  },
+  {
+    id: 'ha-noi/dong-da/ga-ha-noi',
+    name: 'Ga Hà Nội',
+    venue: 'train_station',
+    region: 'ha-noi/dong-da/van-mieu',
+    hours: allWeek('06:00', '22:00'),
+  },
 ] as const;
 
 export const SCREENS = [
@@ -60,10 +78,34 @@ export function playsFor(screenId: string, date: string): number {
 export async function seedWorld(app: FastifyInstance): Promise<void> {
   const r = app.repos;
   r.regions.upsert({ id: 'ha-noi', parent_id: null, name: 'Hà Nội', level: 'city', source: 'test' });
-  r.regions.upsert({ id: 'ha-noi/hai-ba-trung', parent_id: 'ha-noi', name: 'Hai Bà Trưng', level: 'district', source: 'test' });
-  r.regions.upsert({ id: 'ha-noi/hai-ba-trung/bach-khoa', parent_id: 'ha-noi/hai-ba-trung', name: 'Bách Khoa', level: 'ward', source: 'test' });
-  r.regions.upsert({ id: 'ha-noi/dong-da', parent_id: 'ha-noi', name: 'Đống Đa', level: 'district', source: 'test' });
-  r.regions.upsert({ id: 'ha-noi/dong-da/van-mieu', parent_id: 'ha-noi/dong-da', name: 'Văn Miếu', level: 'ward', source: 'test' });
+  r.regions.upsert({
+    id: 'ha-noi/hai-ba-trung',
+    parent_id: 'ha-noi',
+    name: 'Hai Bà Trưng',
+    level: 'district',
+    source: 'test',
+  });
+  r.regions.upsert({
+    id: 'ha-noi/hai-ba-trung/bach-khoa',
+    parent_id: 'ha-noi/hai-ba-trung',
+    name: 'Bách Khoa',
+    level: 'ward',
+    source: 'test',
+  });
+  r.regions.upsert({
+    id: 'ha-noi/dong-da',
+    parent_id: 'ha-noi',
+    name: 'Đống Đa',
+    level: 'district',
+    source: 'test',
+  });
+  r.regions.upsert({
+    id: 'ha-noi/dong-da/van-mieu',
+    parent_id: 'ha-noi/dong-da',
+    name: 'Văn Miếu',
+    level: 'ward',
+    source: 'test',
+  });
   for (const s of SITES) {
     r.sites.put({
       id: s.id,
@@ -78,7 +120,16 @@ export async function seedWorld(app: FastifyInstance): Promise<void> {
       source: 'test',
     });
   }
-  r.media.add({ sha256: MEDIA, mime_type: 'video/mp4', duration_ms: 15_000, bytes: 1000, original_name: 'ihanoi-promo.mp4' }, 'test');
+  r.media.add(
+    {
+      sha256: MEDIA,
+      mime_type: 'video/mp4',
+      duration_ms: 15_000,
+      bytes: 1000,
+      original_name: 'ihanoi-promo.mp4',
+    },
+    'test',
+  );
   const peak = Array.from({ length: 168 }, (_, i) => (i % 24 >= 8 && i % 24 < 11 ? 3 : 1));
   r.campaigns.put({
     id: CAMPAIGN,
@@ -117,13 +168,26 @@ export function seedSessions(app: FastifyInstance): void {
   const darkFrom = zonedToInstant('2024-09-05', '00:00', ZONE);
   const darkTo = zonedToInstant('2024-09-06', '00:00', ZONE);
   app.repos.screenSessions.insertClosed(
-    SCREENS.flatMap((s): { screen_id: string; connected_at_ms: number; disconnected_at_ms: number; reason: SessionEndReason }[] =>
-      s.id === 'scr-ga-2'
-        ? [
-            { screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: darkFrom, reason: 'heartbeat_missed' },
-            { screen_id: s.id, connected_at_ms: darkTo, disconnected_at_ms: end, reason: 'closed' },
-          ]
-        : [{ screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: end, reason: 'closed' }],
+    SCREENS.flatMap(
+      (
+        s,
+      ): {
+        screen_id: string;
+        connected_at_ms: number;
+        disconnected_at_ms: number;
+        reason: SessionEndReason;
+      }[] =>
+        s.id === 'scr-ga-2'
+          ? [
+              {
+                screen_id: s.id,
+                connected_at_ms: paired,
+                disconnected_at_ms: darkFrom,
+                reason: 'heartbeat_missed',
+              },
+              { screen_id: s.id, connected_at_ms: darkTo, disconnected_at_ms: end, reason: 'closed' },
+            ]
+          : [{ screen_id: s.id, connected_at_ms: paired, disconnected_at_ms: end, reason: 'closed' }],
     ),
   );
 }
@@ -134,12 +198,16 @@ export function seedSessions(app: FastifyInstance): void {
  * (as ingest would have flagged it); `tampered` is a play whose content differs from what was
  * hashed, as if edited in the database after upload.
  */
-export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string; tampered?: { screen: string; seq: number } } = {}): number {
+export function seedPlays(
+  app: FastifyInstance,
+  opts: { brokenScreen?: string; tampered?: { screen: string; seq: number } } = {},
+): number {
   const rows: PlayInsert[] = [];
   const seal = (row: PlayInsert, prev: string): string => {
     row.prev_hash = prev;
     row.hash = hashPlayRecord(rowToRecord(row as PlayRow));
-    if (opts.tampered && opts.tampered.screen === row.screen_id && opts.tampered.seq === row.seq) row.seconds_shown += 5;
+    if (opts.tampered && opts.tampered.screen === row.screen_id && opts.tampered.seq === row.seq)
+      row.seconds_shown += 5;
     return row.hash;
   };
   for (const s of SCREENS) {
@@ -148,7 +216,12 @@ export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string; t
     let prev = GENESIS_HASH;
     for (const date of eachDate(FIRST, LAST)) {
       const n = playsFor(s.id, date);
-      const ranges = (site.hours as unknown as Record<string, readonly (readonly string[])[]>)[['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!] ?? [];
+      const ranges =
+        (site.hours as unknown as Record<string, readonly (readonly string[])[]>)[
+          ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][
+            (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7
+          ]!
+        ] ?? [];
       const open = ranges[0] ?? ['09:00', '17:00'];
       const startH = Number(open[0]!.slice(0, 2));
       const span = Math.max(1, Number(open[1]!.slice(0, 2)) - startH);
@@ -215,7 +288,15 @@ export function seedPlays(app: FastifyInstance, opts: { brokenScreen?: string; t
 
 export async function createUser(
   app: FastifyInstance,
-  u: { username: string; role: Role; password: string; displayName?: string; sites?: string[]; regions?: string[]; mustChange?: boolean },
+  u: {
+    username: string;
+    role: Role;
+    password: string;
+    displayName?: string;
+    sites?: string[];
+    regions?: string[];
+    mustChange?: boolean;
+  },
 ): Promise<string> {
   const id = `u-${u.username}`;
   app.repos.users.insert({
@@ -235,7 +316,11 @@ export async function createUser(
 }
 
 export async function login(app: FastifyInstance, username: string, password: string): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username, password },
+  });
   if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
   return (res.json() as { token: string }).token;
 }

@@ -3,7 +3,15 @@ import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { DestinationClosed, checksumOfRows, csvLine, writeCsv, writeXlsx, type Cell, type ExportTable } from '#server/reports/writers.ts';
+import {
+  DestinationClosed,
+  checksumOfRows,
+  csvLine,
+  writeCsv,
+  writeXlsx,
+  type Cell,
+  type ExportTable,
+} from '#server/reports/writers.ts';
 import { readExportCsv } from './csv.ts';
 
 const META = {
@@ -24,7 +32,11 @@ function source(batches: number, rowsPerBatch: number) {
         state.pulled++;
         // Random padding: compressed XLSX output must be as large as the rows for the test to
         // measure buffering, not zlib's ratio on repeated text.
-        yield Array.from({ length: rowsPerBatch }, (_, i) => [`Hà Nội, "phường" ${b}`, b * rowsPerBatch + i, randomBytes(100).toString('hex')]);
+        yield Array.from({ length: rowsPerBatch }, (_, i) => [
+          `Hà Nội, "phường" ${b}`,
+          b * rowsPerBatch + i,
+          randomBytes(100).toString('hex'),
+        ]);
       }
     } finally {
       state.finished = true;
@@ -63,10 +75,15 @@ describe('export writers', () => {
     ];
     const out = new Gate();
     out.release();
-    const r = await writeCsv({ meta: META, columns: [{ header: 'A' }, { header: 'B' }, { header: 'C' }], batches: [rows] }, out);
+    const r = await writeCsv(
+      { meta: META, columns: [{ header: 'A' }, { header: 'B' }, { header: 'C' }], batches: [rows] },
+      out,
+    );
     expect(csvLine(rows[1]!)).toBe('"a,b","say ""hi""",1.5\r\n');
     // Typed text that Excel would run as a formula stays text; negative numbers stay numbers.
-    expect(csvLine(['=HYPERLINK("http://x")', '@SUM(A1)', -3, '-5 lượt'])).toBe(`"'=HYPERLINK(""http://x"")",'@SUM(A1),-3,'-5 lượt\r\n`);
+    expect(csvLine(['=HYPERLINK("http://x")', '@SUM(A1)', -3, '-5 lượt'])).toBe(
+      `"'=HYPERLINK(""http://x"")",'@SUM(A1),-3,'-5 lượt\r\n`,
+    );
     const csv = readExportCsv(out.text());
     expect(csv.data).toEqual([
       ['Ga Hà Nội', '12', ''],
@@ -84,7 +101,11 @@ describe('export writers', () => {
     it(`${name}: stops pulling rows while the client does not read, then finishes when it does`, async () => {
       const { state, gen } = source(400, 100); // ~8 MB of rows in all
       const out = new Gate();
-      const table: ExportTable = { meta: META, columns: [{ header: 'Tên' }, { header: 'Số' }, { header: 'Đệm' }], batches: gen() };
+      const table: ExportTable = {
+        meta: META,
+        columns: [{ header: 'Tên' }, { header: 'Số' }, { header: 'Đệm' }],
+        batches: gen(),
+      };
       const done = write(table, out);
       // Wait until the writer stops pulling (zlib works off the main thread, so give it turns).
       let last = -1;
@@ -114,11 +135,20 @@ describe('export writers', () => {
     const { gen } = source(25, 100);
     const out = new Gate();
     out.release();
-    const r = await writeXlsx({ meta: META, columns: [{ header: 'Tên' }, { header: 'Số' }, { header: 'Đệm' }], batches: gen() }, out, { maxRowsPerSheet: 1000 });
+    const r = await writeXlsx(
+      { meta: META, columns: [{ header: 'Tên' }, { header: 'Số' }, { header: 'Đệm' }], batches: gen() },
+      out,
+      { maxRowsPerSheet: 1000 },
+    );
     expect(r.rows).toBe(2500);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.concat(out.chunks) as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Dữ liệu - Data', 'Dữ liệu - Data (2)', 'Dữ liệu - Data (3)', 'Thông tin - About']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      'Dữ liệu - Data',
+      'Dữ liệu - Data (2)',
+      'Dữ liệu - Data (3)',
+      'Thông tin - About',
+    ]);
     expect(wb.worksheets.slice(0, 3).map((w) => w.rowCount)).toEqual([1001, 1001, 501]);
     // Each data sheet starts with the header; numbering carries on across sheets.
     expect(wb.worksheets[1]!.getRow(1).getCell(1).value).toBe('Tên');

@@ -20,7 +20,11 @@ describe('checkFeasible', () => {
   });
 
   it('accepts the campaign target and the maximum, refuses one more', () => {
-    expect(checkFeasible(c, site, 10)).toMatchObject({ ok: true, maxPerDay: saturdayCap, tightestDate: '2024-08-17' });
+    expect(checkFeasible(c, site, 10)).toMatchObject({
+      ok: true,
+      maxPerDay: saturdayCap,
+      tightestDate: '2024-08-17',
+    });
     expect(checkFeasible(c, site, saturdayCap).ok).toBe(true);
     const refused = checkFeasible(c, site, saturdayCap + 1);
     expect(refused.ok).toBe(false);

@@ -65,11 +65,23 @@ export function campaign(over: Partial<PlanCampaign> = {}): PlanCampaign {
 }
 
 export function office(over: Partial<PlanSite> = {}): PlanSite {
-  return { id: 'hbt/ubnd-bach-khoa', venueType: 'government_office', timeZone: HCM, openingHours: officeHours, ...over };
+  return {
+    id: 'hbt/ubnd-bach-khoa',
+    venueType: 'government_office',
+    timeZone: HCM,
+    openingHours: officeHours,
+    ...over,
+  };
 }
 
 export function street(over: Partial<PlanSite> = {}): PlanSite {
-  return { id: 'hbt/led-dai-co-viet', venueType: 'street_led', timeZone: HCM, openingHours: alwaysOpen, ...over };
+  return {
+    id: 'hbt/led-dai-co-viet',
+    venueType: 'street_led',
+    timeZone: HCM,
+    openingHours: alwaysOpen,
+    ...over,
+  };
 }
 
 /** Open intervals of `date`, computed directly from the opening hours. */
@@ -87,7 +99,12 @@ export function weightAt(profile: PeakProfile, t: number, zone: string): number 
 }
 
 /** The profile's peak share over the open time of the day, integrated minute by minute. */
-export function expectedPeakShare(profile: PeakProfile, hours: OpeningHours, date: string, zone: string): number {
+export function expectedPeakShare(
+  profile: PeakProfile,
+  hours: OpeningHours,
+  date: string,
+  zone: string,
+): number {
   let total = 0;
   let peak = 0;
   for (const [s, e] of expectedOpen(hours, date, zone)) {

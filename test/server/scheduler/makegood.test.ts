@@ -4,7 +4,8 @@ import { eachDate } from '../../../shared/time.ts';
 import { computeMakeGoods, planDay } from '../../../server/scheduler/index.ts';
 import { campaign, factsOf, office, officeProfile } from './fixtures.ts';
 
-const days = (first: string, last: string, target = 10) => eachDate(first, last).map((date) => ({ date, target }));
+const days = (first: string, last: string, target = 10) =>
+  eachDate(first, last).map((date) => ({ date, target }));
 
 describe('computeMakeGoods', () => {
   it('carries a 3-day outage forward, spread over the next days and capped at +50%', () => {
@@ -35,12 +36,17 @@ describe('computeMakeGoods', () => {
     expect(r.unrecoverable).toBe(55);
   });
 
-  it('respects a different cap and a day\'s capacity', () => {
+  it("respects a different cap and a day's capacity", () => {
     const all = [
       { date: '2024-09-05', target: 10, capacity: 12 },
       { date: '2024-09-06', target: 10 },
     ];
-    const r = computeMakeGoods({ days: [{ date: '2024-09-04', target: 10 }, ...all], achieved: { '2024-09-04': 0 }, asOf: '2024-09-05', capPct: 100 });
+    const r = computeMakeGoods({
+      days: [{ date: '2024-09-04', target: 10 }, ...all],
+      achieved: { '2024-09-04': 0 },
+      asOf: '2024-09-05',
+      capPct: 100,
+    });
     expect(r.extra).toEqual({ '2024-09-05': 2, '2024-09-06': 8 });
     expect(r.unrecoverable).toBe(0);
   });
@@ -53,21 +59,40 @@ describe('computeMakeGoods', () => {
     ];
     const r = computeMakeGoods({ days: all, achieved: { '2024-09-01': 8 }, asOf: '2024-09-02' });
     expect(r.extra).toEqual({ '2024-09-03': 2 });
-    expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 10 }, asOf: '2024-09-02' }).extra).toEqual({});
+    expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 10 }, asOf: '2024-09-02' }).extra).toEqual(
+      {},
+    );
     // Extra plays earlier offset a later miss; a surplus never lowers a target.
-    expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 14 }, asOf: '2024-09-02' })).toMatchObject({ deficit: 0, extra: {} });
+    expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 14 }, asOf: '2024-09-02' })).toMatchObject(
+      { deficit: 0, extra: {} },
+    );
   });
 
   it('owes nothing for days before the screen was paired', () => {
     const all = days('2024-08-17', '2024-09-10');
-    const r = computeMakeGoods({ days: all, achieved: { '2024-09-01': 10, '2024-09-02': 4 }, asOf: '2024-09-03', accountableFrom: '2024-09-01' });
+    const r = computeMakeGoods({
+      days: all,
+      achieved: { '2024-09-01': 10, '2024-09-02': 4 },
+      asOf: '2024-09-03',
+      accountableFrom: '2024-09-01',
+    });
     expect(r.deficit).toBe(6);
-    expect(computeMakeGoods({ days: all, achieved: { '2024-09-01': 10, '2024-09-02': 4 }, asOf: '2024-09-03' }).deficit).toBe(156);
+    expect(
+      computeMakeGoods({ days: all, achieved: { '2024-09-01': 10, '2024-09-02': 4 }, asOf: '2024-09-03' })
+        .deficit,
+    ).toBe(156);
   });
 
   it('make-good plays are still peak-weighted when planned', () => {
     const site = office();
-    const plan = planDay({ campaign: campaign(), site, screen: { id: 's' }, date: '2024-09-05', clock: new VirtualClock(0), makeGood: 5 });
+    const plan = planDay({
+      campaign: campaign(),
+      site,
+      screen: { id: 's' },
+      date: '2024-09-05',
+      clock: new VirtualClock(0),
+      makeGood: 5,
+    });
     expect(plan.items).toHaveLength(15);
     expect(factsOf(plan, site, officeProfile).peakPlays).toBeGreaterThanOrEqual(plan.peakRequired);
     expect(plan.peakRequired).toBeGreaterThanOrEqual(Math.ceil(15 * 0.7));

@@ -24,7 +24,9 @@ describe('average basis', () => {
   });
 
   it('both bases agree for a screen open every day', () => {
-    const site = office({ openingHours: { ...office().openingHours, sun: [['08:00', '17:00']], closedDates: [] } });
+    const site = office({
+      openingHours: { ...office().openingHours, sun: [['08:00', '17:00']], closedDates: [] },
+    });
     const op = campaignTargets(campaign(), site).map((d) => d.target);
     const cal = campaignTargets(campaign({ averageBasis: 'calendar_day' }), site).map((d) => d.target);
     expect(cal).toEqual(op);
@@ -32,7 +34,10 @@ describe('average basis', () => {
   });
 
   it('a raise applies from the local day it takes effect', () => {
-    const site = office({ overridePerDay: 16, overrideEffectiveFrom: zonedToInstant('2024-09-05', '14:00', HCM) });
+    const site = office({
+      overridePerDay: 16,
+      overrideEffectiveFrom: zonedToInstant('2024-09-05', '14:00', HCM),
+    });
     expect(baseTargetFor(campaign(), site, '2024-09-04')).toBe(10);
     expect(baseTargetFor(campaign(), site, '2024-09-05')).toBe(16);
     expect(baseTargetFor(campaign(), site, '2024-09-06')).toBe(16);

@@ -33,16 +33,32 @@ describe('simulate (short run, every screen a real player core)', () => {
     mkdirSync(join(playlists, 'media'), { recursive: true });
     copyFileSync(join(PLAYLISTS, 'regions-hanoi-2024.json'), join(playlists, 'regions-hanoi-2024.json'));
     copyFileSync(join(PLAYLISTS, 'media', 'ihanoi-promo.mp4'), join(playlists, 'media', 'ihanoi-promo.mp4'));
-    const campaign = JSON.parse(readFileSync(join(PLAYLISTS, 'ihanoi-2024.json'), 'utf8')) as { sites: Array<{ id: string; venueType: string }> };
+    const campaign = JSON.parse(readFileSync(join(PLAYLISTS, 'ihanoi-2024.json'), 'utf8')) as {
+      sites: Array<{ id: string; venueType: string }>;
+    };
     // The whole campaign file, with fewer sites: one citizen reception desk for the 3 days off.
     const reception = campaign.sites.find((s) => s.venueType === 'citizen_reception')!;
     campaign.sites = campaign.sites.filter((s) => KEEP.has(s.id) || s === reception);
     writeFileSync(join(playlists, 'ihanoi-2024.json'), JSON.stringify(campaign));
     const csv = join(dir, 'sim.csv');
     // A higher outage rate than the default so a short run stops and restarts cores often.
-    summary = await simulate({ playlistsDir: playlists, until: '2024-09-28', seed: 7, outageRate: 0.08, csv, players: 1, log: () => {} });
+    summary = await simulate({
+      playlistsDir: playlists,
+      until: '2024-09-28',
+      seed: 7,
+      outageRate: 0.08,
+      csv,
+      players: 1,
+      log: () => {},
+    });
     rows = readCsv(csv);
-    light = await simulate({ playlistsDir: playlists, screens: 3, until: '2024-08-19', seed: 3, log: () => {} });
+    light = await simulate({
+      playlistsDir: playlists,
+      screens: 3,
+      until: '2024-08-19',
+      seed: 3,
+      log: () => {},
+    });
   }, 90_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -75,13 +91,13 @@ describe('simulate (short run, every screen a real player core)', () => {
     expect(summary.overall.unexpectedDeficitScreens).toBe(0);
   });
 
-  it('records the display\'s decoder errors as failed plays, which are made good', () => {
+  it("records the display's decoder errors as failed plays, which are made good", () => {
     const failed = rows.filter((r) => r.fault === 'failed-play');
     expect(failed.length).toBeGreaterThan(0);
     for (const r of failed) expect(Number(r.played)).toBeLessThan(Number(r.target));
   });
 
-  it('reaches at least the profiles\' peak share', () => {
+  it("reaches at least the profiles' peak share", () => {
     for (const g of [summary.overall, ...Object.values(summary.byVenueType)]) {
       expect(g.peakPlays / g.plays).toBeGreaterThanOrEqual(g.peakShareRequired);
     }
@@ -98,7 +114,9 @@ describe('simulate (short run, every screen a real player core)', () => {
     expect(Math.max(...extra)).toBeLessThanOrEqual(5);
     expect(extra.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(30);
     // Whatever it still lacks comes from outages after the 3 days, not from them.
-    const later = mine.filter((r) => r.date! > off[2]!.date! && r.fault).reduce((n, r) => n + Number(r.target) - Number(r.played), 0);
+    const later = mine
+      .filter((r) => r.date! > off[2]!.date! && r.fault)
+      .reduce((n, r) => n + Number(r.target) - Number(r.played), 0);
     const owed = mine.reduce((n, r) => n + Number(r.base_target), 0);
     const played = mine.reduce((n, r) => n + Number(r.played), 0);
     expect(played + later).toBeGreaterThanOrEqual(owed);

@@ -13,12 +13,26 @@ import { buildApp } from '#server/app.ts';
 import { testConfig } from '#server/config.ts';
 import { openDatabase, type Db } from '#server/db/database.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
-import { FileCredentialStore, startPlayerCore, type PlayerCore, type PlayerCoreOptions } from '#player/core/index.ts';
+import {
+  FileCredentialStore,
+  startPlayerCore,
+  type PlayerCore,
+  type PlayerCoreOptions,
+} from '#player/core/index.ts';
 
 export const T0 = Date.parse('2024-09-05T07:55:00+07:00');
 export const ZONE = 'Asia/Ho_Chi_Minh';
 
-const OPEN = JSON.stringify({ mon: [['07:00', '17:00']], tue: [['07:00', '17:00']], wed: [['07:00', '17:00']], thu: [['07:00', '17:00']], fri: [['07:00', '17:00']], sat: [], sun: [], closedDates: [] });
+const OPEN = JSON.stringify({
+  mon: [['07:00', '17:00']],
+  tue: [['07:00', '17:00']],
+  wed: [['07:00', '17:00']],
+  thu: [['07:00', '17:00']],
+  fri: [['07:00', '17:00']],
+  sat: [],
+  sun: [],
+  closedDates: [],
+});
 /** Thursday 08:00–09:00 local is a peak hour (weight 2); everything else is ordinary. */
 export const PROFILE = Array.from({ length: 168 }, (_, i) => (i === 3 * 24 + 8 ? 2 : 1));
 
@@ -39,11 +53,9 @@ export function seedMedia(db: Db, dataDir: string, size = 256 * 1024, now = T0):
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   mkdirSync(join(dataDir, 'media'), { recursive: true });
   writeFileSync(join(dataDir, 'media', sha256), bytes);
-  db.prepare(`INSERT INTO media (sha256, mime_type, duration_ms, bytes, original_name, created_at_ms) VALUES (?, 'video/mp4', 10000, ?, 'ihanoi.mp4', ?)`).run(
-    sha256,
-    size,
-    now,
-  );
+  db.prepare(
+    `INSERT INTO media (sha256, mime_type, duration_ms, bytes, original_name, created_at_ms) VALUES (?, 'video/mp4', 10000, ?, 'ihanoi.mp4', ?)`,
+  ).run(sha256, size, now);
   return { sha256, bytes };
 }
 
@@ -57,10 +69,15 @@ export function seedCampaign(db: Db, mediaSha256: string, id = 'ihanoi-2024', no
 /** A user with a live session; returns the bearer token. */
 export function seedUser(db: Db, role: string, siteIds: string[], now = T0): { id: string; token: string } {
   const id = `u-${randomToken(6)}`;
-  db.prepare(`INSERT INTO users (id, username, display_name, role, password_hash, created_at_ms) VALUES (?, ?, ?, ?, 'x', ?)`).run(id, id, id, role, now);
-  for (const s of siteIds) db.prepare(`INSERT INTO user_scopes (user_id, kind, ref_id) VALUES (?, 'site', ?)`).run(id, s);
+  db.prepare(
+    `INSERT INTO users (id, username, display_name, role, password_hash, created_at_ms) VALUES (?, ?, ?, ?, 'x', ?)`,
+  ).run(id, id, id, role, now);
+  for (const s of siteIds)
+    db.prepare(`INSERT INTO user_scopes (user_id, kind, ref_id) VALUES (?, 'site', ?)`).run(id, s);
   const token = randomToken();
-  db.prepare('INSERT INTO sessions (token_hash, user_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)').run(hashToken(token), id, now, now + 86_400_000);
+  db.prepare(
+    'INSERT INTO sessions (token_hash, user_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)',
+  ).run(hashToken(token), id, now, now + 86_400_000);
   return { id, token };
 }
 
@@ -72,7 +89,14 @@ export interface Item {
   peak: boolean;
 }
 
-export function storePlan(db: Db, screenId: string, date: string, version: number, items: Item[], now = T0): void {
+export function storePlan(
+  db: Db,
+  screenId: string,
+  date: string,
+  version: number,
+  items: Item[],
+  now = T0,
+): void {
   db.prepare(
     `INSERT INTO screen_plans (screen_id, local_date, version, inputs_hash, plan, computed_at_ms) VALUES (?, ?, ?, 'test', ?, ?)
      ON CONFLICT (screen_id, local_date) DO UPDATE SET version = excluded.version, plan = excluded.plan, computed_at_ms = excluded.computed_at_ms`,
@@ -80,7 +104,13 @@ export function storePlan(db: Db, screenId: string, date: string, version: numbe
 }
 
 export function items(sha: string, starts: number[], durationMs = 10_000, prefix = 'it'): Item[] {
-  return starts.map((s, i) => ({ id: `${prefix}-${i}-${s}`, mediaSha256: sha, start: s, end: s + durationMs, peak: false }));
+  return starts.map((s, i) => ({
+    id: `${prefix}-${i}-${s}`,
+    mediaSha256: sha,
+    start: s,
+    end: s + durationMs,
+    peak: false,
+  }));
 }
 
 /** A server whose database survives `stop()`, so it can come back on the same port. */
@@ -114,7 +144,12 @@ export class RestartableServer {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 8000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | null | false,
+  timeoutMs = 8000,
+  everyMs = 25,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = fn();
@@ -142,7 +177,11 @@ export async function stopServerAndRemoveDirs(server: RestartableServer, playerD
  * A player core in-process with the fast tick and reconnect backoff these tests wait on, its
  * clock at T0 and its log silenced; `overrides` replaces any of that.
  */
-export function startTestCore(serverUrl: string, playerDir: string, overrides: Partial<PlayerCoreOptions> = {}): Promise<PlayerCore> {
+export function startTestCore(
+  serverUrl: string,
+  playerDir: string,
+  overrides: Partial<PlayerCoreOptions> = {},
+): Promise<PlayerCore> {
   return startPlayerCore({
     serverUrl,
     dataDir: playerDir,

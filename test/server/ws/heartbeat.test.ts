@@ -28,7 +28,9 @@ beforeEach(async () => {
   db = openDatabase(join(dir, 'signage.db'), clock).db;
   seedSite(db);
   for (const id of ['scr-a', 'scr-b']) {
-    db.prepare(`INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', ?, 'offline', ?, ?)`).run(id, id, hashToken(`${token}-${id}`), T0);
+    db.prepare(
+      `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', ?, 'offline', ?, ?)`,
+    ).run(id, id, hashToken(`${token}-${id}`), T0);
   }
   app = Fastify();
   await app.register(contextPlugin, { config: testConfig({ dataDir: dir }), db, clock });
@@ -46,7 +48,19 @@ afterEach(async () => {
 function connect(screenId: string, answerPings: boolean) {
   const ws = new WebSocket(url);
   const pings: number[] = [];
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, screenId, token: `${token}-${screenId}`, playerVersion: 't', cachedMedia: [], clock: T0 })));
+  ws.on('open', () =>
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        v: 1,
+        screenId,
+        token: `${token}-${screenId}`,
+        playerVersion: 't',
+        cachedMedia: [],
+        clock: T0,
+      }),
+    ),
+  );
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
     if (m.type !== 'ping') return;
@@ -57,7 +71,8 @@ function connect(screenId: string, answerPings: boolean) {
   return { ws, pings, closed };
 }
 
-const status = (id: string) => (db.prepare('SELECT status FROM screens WHERE id = ?').get(id) as { status: string }).status;
+const status = (id: string) =>
+  (db.prepare('SELECT status FROM screens WHERE id = ?').get(id) as { status: string }).status;
 
 it('a screen that misses two pings is dropped and shown offline; one that answers stays online', async () => {
   const silent = connect('scr-a', false);

@@ -22,7 +22,11 @@ beforeEach(async () => {
   seedSite(server.db!);
   sha = seedMedia(server.db!, server.dataDir, 1024).sha256;
   seedCampaign(server.db!, sha);
-  server.db!.prepare(`INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', 'Sảnh', 'offline', ?, ?)`).run(SCREEN, hashToken(TOKEN), T0);
+  server
+    .db!.prepare(
+      `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', 'Sảnh', 'offline', ?, ?)`,
+    )
+    .run(SCREEN, hashToken(TOKEN), T0);
 });
 
 afterEach(async () => {
@@ -44,7 +48,14 @@ class Client {
   }
   async open() {
     await new Promise((r) => this.ws.once('open', r));
-    this.send({ type: 'hello', screenId: SCREEN, token: TOKEN, playerVersion: 'test', cachedMedia: [], clock: T0 });
+    this.send({
+      type: 'hello',
+      screenId: SCREEN,
+      token: TOKEN,
+      playerVersion: 'test',
+      cachedMedia: [],
+      clock: T0,
+    });
     expect(await this.next()).toMatchObject({ type: 'welcome', screenId: SCREEN, lastSeq: 0 });
     return this;
   }
@@ -118,7 +129,14 @@ describe('play ingest', () => {
     c.ws.close();
     const c2 = new Client();
     await new Promise((r) => c2.ws.once('open', r));
-    c2.send({ type: 'hello', screenId: SCREEN, token: TOKEN, playerVersion: 'test', cachedMedia: [], clock: T0 });
+    c2.send({
+      type: 'hello',
+      screenId: SCREEN,
+      token: TOKEN,
+      playerVersion: 'test',
+      cachedMedia: [],
+      clock: T0,
+    });
     expect(await c2.next()).toMatchObject({ type: 'welcome', lastSeq: 3 });
     c2.send({ type: 'plays', batchId: 'b1', records });
     const again = await c2.next();
@@ -157,13 +175,22 @@ describe('play ingest', () => {
     c.ws.close();
     server.db!.prepare('UPDATE plays SET seconds_shown = 60 WHERE seq = 3').run();
     const auditor = seedUser(server.db!, 'auditor', []);
-    const res = await fetch(`${server.url}/api/v1/screens/${SCREEN}/proof/verify`, { method: 'POST', headers: { authorization: `Bearer ${auditor.token}` } });
+    const res = await fetch(`${server.url}/api/v1/screens/${SCREEN}/proof/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${auditor.token}` },
+    });
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { ok: boolean; problems: { seq: number; status: string }[]; plays: number };
+    const report = (await res.json()) as {
+      ok: boolean;
+      problems: { seq: number; status: string }[];
+      plays: number;
+    };
     expect(report.ok).toBe(false);
     expect(report.plays).toBe(4);
     expect(report.problems).toEqual([{ playId: records[2]!.playId, seq: 3, status: 'mismatch' }]);
-    expect(server.db!.prepare('SELECT chain_status FROM plays WHERE seq = 3').get()).toEqual({ chain_status: 'mismatch' });
+    expect(server.db!.prepare('SELECT chain_status FROM plays WHERE seq = 3').get()).toEqual({
+      chain_status: 'mismatch',
+    });
   });
 
   it('refuses records for another screen on this connection', async () => {

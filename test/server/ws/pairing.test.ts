@@ -6,7 +6,16 @@ import WebSocket from 'ws';
 import { VirtualClock } from '#shared/clock.ts';
 import { hashToken } from '#server/auth/passwords.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
-import { seedSite, seedUser, startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, T0, waitFor, type RestartableServer } from './fixtures.ts';
+import {
+  seedSite,
+  seedUser,
+  startServerWithPlayerDir,
+  startTestCore,
+  stopServerAndRemoveDirs,
+  T0,
+  waitFor,
+  type RestartableServer,
+} from './fixtures.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
@@ -42,7 +51,9 @@ describe('pairing', () => {
     core = await startCore();
     const code = await waitFor('pairing code', () => core!.snapshot().pairingCode);
     expect(code).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/);
-    const row = server.db!.prepare('SELECT secret_hash, expires_at_ms FROM pairing_codes WHERE code = ?').get(code) as { secret_hash: string; expires_at_ms: number };
+    const row = server
+      .db!.prepare('SELECT secret_hash, expires_at_ms FROM pairing_codes WHERE code = ?')
+      .get(code) as { secret_hash: string; expires_at_ms: number };
     expect(row.expires_at_ms - T0).toBe(15 * 60_000);
     const saved = JSON.parse(readFileSync(join(playerDir, 'pairing.json'), 'utf8')) as { secret: string };
     expect(row.secret_hash).toBe(hashToken(saved.secret));
@@ -54,16 +65,30 @@ describe('pairing', () => {
     expect(foreign.status).toBe(403);
     // Codes are accepted as typed: lower case and with a dash.
     const typed = `${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`;
-    const ok = await claim(staff.token, { code: typed, siteId: 'ubnd-bach-khoa', screenName: 'Sảnh một cửa' });
+    const ok = await claim(staff.token, {
+      code: typed,
+      siteId: 'ubnd-bach-khoa',
+      screenName: 'Sảnh một cửa',
+    });
     expect(ok.status).toBe(201);
     const screenId = ok.body.screenId as string;
 
     await waitFor('paired and connected', () => core!.snapshot().connected);
-    const creds = JSON.parse(readFileSync(join(playerDir, 'credentials.json'), 'utf8')) as { screenId: string; token: string };
+    const creds = JSON.parse(readFileSync(join(playerDir, 'credentials.json'), 'utf8')) as {
+      screenId: string;
+      token: string;
+    };
     expect(creds.screenId).toBe(screenId);
     expect(Buffer.from(creds.token, 'base64url').length).toBeGreaterThanOrEqual(16);
-    const screen = server.db!.prepare('SELECT token_hash, status, site_id, name FROM screens WHERE id = ?').get(screenId) as Record<string, string>;
-    expect(screen).toMatchObject({ token_hash: hashToken(creds.token), status: 'online', site_id: 'ubnd-bach-khoa', name: 'Sảnh một cửa' });
+    const screen = server
+      .db!.prepare('SELECT token_hash, status, site_id, name FROM screens WHERE id = ?')
+      .get(screenId) as Record<string, string>;
+    expect(screen).toMatchObject({
+      token_hash: hashToken(creds.token),
+      status: 'online',
+      site_id: 'ubnd-bach-khoa',
+      name: 'Sảnh một cửa',
+    });
 
     // A code is good once.
     const again = await claim(staff.token, { code, siteId: 'ubnd-bach-khoa', screenName: 'Khác' });
@@ -72,7 +97,11 @@ describe('pairing', () => {
 
   it('a code claimed under the name of a screen that has no player yet attaches to that screen', async () => {
     // Screens defined in playlist files exist before any PC does, with their plans.
-    server.db!.prepare(`INSERT INTO screens (id, site_id, name, status, created_at_ms) VALUES ('ubnd-bach-khoa/1', 'ubnd-bach-khoa', 'Sảnh chính', 'unpaired', ?)`).run(T0);
+    server
+      .db!.prepare(
+        `INSERT INTO screens (id, site_id, name, status, created_at_ms) VALUES ('ubnd-bach-khoa/1', 'ubnd-bach-khoa', 'Sảnh chính', 'unpaired', ?)`,
+      )
+      .run(T0);
     core = await startCore();
     const code = await waitFor('pairing code', () => core!.snapshot().pairingCode);
     const staff = seedUser(server.db!, 'venue_staff', ['ubnd-bach-khoa']);
@@ -92,7 +121,11 @@ describe('pairing', () => {
       tickMs: 50,
     });
     const code2 = await waitFor('second code', () => other.snapshot().pairingCode);
-    const taken = await claim(staff.token, { code: code2, siteId: 'ubnd-bach-khoa', screenName: 'Sảnh chính' });
+    const taken = await claim(staff.token, {
+      code: code2,
+      siteId: 'ubnd-bach-khoa',
+      screenName: 'Sảnh chính',
+    });
     await other.stop();
     rmSync(otherDir, { recursive: true, force: true });
     expect(taken.status).toBe(409);
@@ -101,7 +134,10 @@ describe('pairing', () => {
   it('rate-limits wrong codes per user', async () => {
     const staff = seedUser(server.db!, 'venue_staff', ['ubnd-bach-khoa']);
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await claim(staff.token, { code: 'ZZZZZZ', siteId: 'ubnd-bach-khoa', screenName: `s${i}` })).status);
+    for (let i = 0; i < 12; i++)
+      statuses.push(
+        (await claim(staff.token, { code: 'ZZZZZZ', siteId: 'ubnd-bach-khoa', screenName: `s${i}` })).status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 422)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
   });
@@ -118,7 +154,9 @@ describe('pairing', () => {
     await core.stop();
     core = null;
     const staff = seedUser(server.db!, 'venue_staff', ['ubnd-bach-khoa']);
-    expect((await claim(staff.token, { code, siteId: 'ubnd-bach-khoa', screenName: 'Quầy 2' })).status).toBe(201);
+    expect((await claim(staff.token, { code, siteId: 'ubnd-bach-khoa', screenName: 'Quầy 2' })).status).toBe(
+      201,
+    );
     core = await startCore();
     await waitFor('paired after resume', () => core!.snapshot().connected);
     expect(core.snapshot().pairingCode).toBeNull();
@@ -134,18 +172,24 @@ describe('pairing', () => {
     expect(res.status).toBe(201);
     const file = (await res.json()) as { enrolmentToken: string; serverUrl: string; kind: string };
     expect(file.kind).toBe('ihanoi-player-provisioning');
-    const stored = server.db!.prepare('SELECT token_hash FROM enrolment_tokens').all() as { token_hash: string }[];
+    const stored = server.db!.prepare('SELECT token_hash FROM enrolment_tokens').all() as {
+      token_hash: string;
+    }[];
     expect(stored).toEqual([{ token_hash: hashToken(file.enrolmentToken) }]);
 
     core = await startTestCore(file.serverUrl, playerDir, { provisioning: file as never });
     await waitFor('enrolled', () => core!.snapshot().connected);
-    const screens = server.db!.prepare("SELECT name, site_id FROM screens WHERE site_id = 'ubnd-bach-khoa'").all();
+    const screens = server
+      .db!.prepare("SELECT name, site_id FROM screens WHERE site_id = 'ubnd-bach-khoa'")
+      .all();
     expect(screens).toEqual([{ name: 'Màn hình tầng 1 1', site_id: 'ubnd-bach-khoa' }]);
 
     // The single use is spent: a second enrolment is refused.
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     await new Promise((r) => ws.once('open', r));
-    const reply = new Promise<Record<string, unknown>>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+    const reply = new Promise<Record<string, unknown>>((r) =>
+      ws.once('message', (d) => r(JSON.parse(d.toString()))),
+    );
     ws.send(JSON.stringify({ type: 'enrol', v: 1, playerVersion: 't', enrolmentToken: file.enrolmentToken }));
     expect(await reply).toMatchObject({ type: 'error', code: 'enrolment_invalid', fatal: true });
     ws.close();
@@ -157,17 +201,34 @@ describe('pairing', () => {
     const manager = seedUser(server.db!, 'campaign_manager', []);
     const { body } = await claim(manager.token, { code, siteId: 'ubnd-bach-mai', screenName: 'LED cổng' });
     await waitFor('connected', () => core!.snapshot().connected);
-    const creds = JSON.parse(readFileSync(join(playerDir, 'credentials.json'), 'utf8')) as { screenId: string; token: string };
+    const creds = JSON.parse(readFileSync(join(playerDir, 'credentials.json'), 'utf8')) as {
+      screenId: string;
+      token: string;
+    };
 
-    server.db!.prepare("UPDATE screens SET status = 'revoked', token_hash = NULL, revoked_at_ms = ? WHERE id = ?").run(T0, body.screenId);
+    server
+      .db!.prepare("UPDATE screens SET status = 'revoked', token_hash = NULL, revoked_at_ms = ? WHERE id = ?")
+      .run(T0, body.screenId);
     server.app!.events.emit('screen-revoked', { screenId: body.screenId as string });
     // The player forgets its credential and asks for a new code.
     await waitFor('back to pairing', () => !core!.snapshot().paired && core!.snapshot().pairingCode);
 
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     await new Promise((r) => ws.once('open', r));
-    const reply = new Promise<Record<string, unknown>>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
-    ws.send(JSON.stringify({ type: 'hello', v: 1, screenId: creds.screenId, token: creds.token, playerVersion: 't', cachedMedia: [], clock: T0 }));
+    const reply = new Promise<Record<string, unknown>>((r) =>
+      ws.once('message', (d) => r(JSON.parse(d.toString()))),
+    );
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        v: 1,
+        screenId: creds.screenId,
+        token: creds.token,
+        playerVersion: 't',
+        cachedMedia: [],
+        clock: T0,
+      }),
+    );
     expect(await reply).toMatchObject({ type: 'revoked' });
     ws.close();
   });

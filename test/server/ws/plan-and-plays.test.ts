@@ -4,7 +4,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '#shared/clock.ts';
 import type { PlayerCore } from '#player/core/index.ts';
 import { FakeDisplay } from '../../player/core/fake-display.ts';
-import { items, seedCampaign, seedMedia, seedSite, seedUser, startServerWithPlayerDir, startTestCore, stopServerAndRemoveDirs, storePlan, T0, waitFor, type RestartableServer, type SeededMedia } from './fixtures.ts';
+import {
+  items,
+  seedCampaign,
+  seedMedia,
+  seedSite,
+  seedUser,
+  startServerWithPlayerDir,
+  startTestCore,
+  stopServerAndRemoveDirs,
+  storePlan,
+  T0,
+  waitFor,
+  type RestartableServer,
+  type SeededMedia,
+} from './fixtures.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
@@ -41,7 +55,11 @@ async function provisioningFile() {
 }
 
 async function startCore(provisioning?: unknown): Promise<PlayerCore> {
-  core = await startTestCore(server.url, playerDir, { clock: playerClock, ...(provisioning ? { provisioning: provisioning as never } : {}), tickMs: 30 });
+  core = await startTestCore(server.url, playerDir, {
+    clock: playerClock,
+    ...(provisioning ? { provisioning: provisioning as never } : {}),
+    tickMs: 30,
+  });
   return core;
 }
 
@@ -60,7 +78,10 @@ describe('plan pull and push', () => {
   it('pulls the plan with its media, applies a pushed change within a second, and never goes back a version', async () => {
     const screenId = await pairedCore();
     publish(screenId, 1, items(media.sha256, [T0 + 60_000, T0 + 600_000]));
-    await waitFor('plan v1 and media', () => core!.snapshot().planVersion === 1 && core!.snapshot().cache.done === 1);
+    await waitFor(
+      'plan v1 and media',
+      () => core!.snapshot().planVersion === 1 && core!.snapshot().cache.done === 1,
+    );
     const cached = readFileSync(join(playerDir, 'media', media.sha256));
     expect(cached.equals(media.bytes)).toBe(true);
 
@@ -68,7 +89,10 @@ describe('plan pull and push', () => {
     publish(screenId, 2, items(media.sha256, [T0 + 120_000], 10_000, 'v2'));
     await waitFor('plan v2', () => core!.snapshot().planVersion === 2, 2000, 5);
     expect(performance.now() - pushedAt).toBeLessThan(1000);
-    const onDisk = JSON.parse(readFileSync(join(playerDir, 'plan.json'), 'utf8')) as { version: number; days: { items: { id: string }[] }[] };
+    const onDisk = JSON.parse(readFileSync(join(playerDir, 'plan.json'), 'utf8')) as {
+      version: number;
+      days: { items: { id: string }[] }[];
+    };
     expect(onDisk.version).toBe(2);
     expect(onDisk.days[0]!.items.map((i) => i.id)).toEqual([`v2-0-${T0 + 120_000}`]);
 
@@ -79,8 +103,12 @@ describe('plan pull and push', () => {
 
     // The screen's status reached the server.
     const status = await waitFor('status', () => {
-      const row = server.db!.prepare('SELECT status_json FROM screens WHERE id = ?').get(screenId) as { status_json: string | null };
-      return row.status_json ? (JSON.parse(row.status_json) as { planVersion: number; cache: { ready: number } }) : null;
+      const row = server.db!.prepare('SELECT status_json FROM screens WHERE id = ?').get(screenId) as {
+        status_json: string | null;
+      };
+      return row.status_json
+        ? (JSON.parse(row.status_json) as { planVersion: number; cache: { ready: number } })
+        : null;
     });
     expect(status.cache.ready).toBeGreaterThanOrEqual(0);
   });
@@ -108,7 +136,10 @@ describe('plan pull and push', () => {
     bad[5] = bad[5]! ^ 0x01;
     writeFileSync(local, bad);
     await startCore();
-    await waitFor('repaired', () => core!.snapshot().cache.done === 1 && readFileSync(local).equals(media.bytes));
+    await waitFor(
+      'repaired',
+      () => core!.snapshot().cache.done === 1 && readFileSync(local).equals(media.bytes),
+    );
   });
 });
 
@@ -130,7 +161,12 @@ describe('proof of play', () => {
     }
     await playThrough(starts[0]!);
     await playThrough(starts[1]!);
-    await waitFor('uploaded', () => core!.snapshot().backlog === 0 && (server.db!.prepare('SELECT COUNT(*) AS n FROM plays').get() as { n: number }).n === 2);
+    await waitFor(
+      'uploaded',
+      () =>
+        core!.snapshot().backlog === 0 &&
+        (server.db!.prepare('SELECT COUNT(*) AS n FROM plays').get() as { n: number }).n === 2,
+    );
 
     // Server down: the player keeps playing from its stored plan and journals the plays.
     await server.stop();
@@ -140,16 +176,35 @@ describe('proof of play', () => {
     expect(display.state?.offline).toBe(true);
 
     await server.start();
-    await waitFor('backlog uploaded', () => core!.snapshot().backlog === 0 && core!.snapshot().connected, 10_000);
-    const rows = server.db!.prepare('SELECT seq, outcome, site_id, local_date, local_hour, in_peak, chain_status, started_at, seconds_shown FROM plays ORDER BY seq').all() as Record<string, unknown>[];
+    await waitFor(
+      'backlog uploaded',
+      () => core!.snapshot().backlog === 0 && core!.snapshot().connected,
+      10_000,
+    );
+    const rows = server
+      .db!.prepare(
+        'SELECT seq, outcome, site_id, local_date, local_hour, in_peak, chain_status, started_at, seconds_shown FROM plays ORDER BY seq',
+      )
+      .all() as Record<string, unknown>[];
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(rows.every((r) => r.outcome === 'completed' && r.chain_status === 'ok' && r.site_id === 'ubnd-bach-khoa' && r.local_date === DATE)).toBe(true);
+    expect(
+      rows.every(
+        (r) =>
+          r.outcome === 'completed' &&
+          r.chain_status === 'ok' &&
+          r.site_id === 'ubnd-bach-khoa' &&
+          r.local_date === DATE,
+      ),
+    ).toBe(true);
     expect(rows.map((r) => r.local_hour)).toEqual([7, 7, 8, 8, 8]);
     expect(rows.map((r) => r.in_peak)).toEqual([0, 0, 1, 1, 1]);
     expect(rows[2]!.started_at).toBe('2024-09-05T08:00:30+07:00');
     expect(rows[0]!.seconds_shown).toBe(10);
     // Only acknowledged records left the journal: it now holds just the chain head.
-    const lines = readFileSync(join(playerDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { k: string; seq?: number });
+    const lines = readFileSync(join(playerDir, 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { k: string; seq?: number });
     expect(lines.filter((l) => l.k === 'rec')).toEqual([]);
     expect(lines[0]).toMatchObject({ k: 'head', seq: 5 });
   });

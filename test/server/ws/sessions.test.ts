@@ -32,21 +32,40 @@ interface SessionRow {
 function seedScreens(db: Db, ids: string[]): void {
   seedSite(db);
   for (const id of ids) {
-    db.prepare(`INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', ?, 'offline', ?, ?)`).run(id, id, hashToken(`${token}-${id}`), T0);
+    db.prepare(
+      `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', ?, 'offline', ?, ?)`,
+    ).run(id, id, hashToken(`${token}-${id}`), T0);
   }
 }
 
 const sessionsOf = (db: Db, id: string) =>
-  db.prepare('SELECT screen_id, connected_at_ms, disconnected_at_ms, reason FROM screen_sessions WHERE screen_id = ? ORDER BY id').all(id) as SessionRow[];
+  db
+    .prepare(
+      'SELECT screen_id, connected_at_ms, disconnected_at_ms, reason FROM screen_sessions WHERE screen_id = ? ORDER BY id',
+    )
+    .all(id) as SessionRow[];
 
 function connect(url: string, screenId: string, answerPings: boolean) {
   const ws = new WebSocket(url);
   const types: string[] = [];
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, screenId, token: `${token}-${screenId}`, playerVersion: 't', cachedMedia: [], clock: T0 })));
+  ws.on('open', () =>
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        v: 1,
+        screenId,
+        token: `${token}-${screenId}`,
+        playerVersion: 't',
+        cachedMedia: [],
+        clock: T0,
+      }),
+    ),
+  );
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
     types.push(m.type);
-    if (m.type === 'ping' && answerPings) ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: T0 }));
+    if (m.type === 'ping' && answerPings)
+      ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: T0 }));
   });
   ws.on('error', () => {});
   const closed = new Promise<void>((r) => ws.once('close', () => r()));
@@ -86,7 +105,9 @@ describe('sessions written by the gateway', () => {
     // A second socket of the same screen is the same session, not a second row.
     const q = connect(url, 'scr-a', true);
     await waitFor('second welcome', () => q.types.includes('welcome'));
-    expect(sessionsOf(db, 'scr-a')).toEqual([{ screen_id: 'scr-a', connected_at_ms: T0, disconnected_at_ms: null, reason: null }]);
+    expect(sessionsOf(db, 'scr-a')).toEqual([
+      { screen_id: 'scr-a', connected_at_ms: T0, disconnected_at_ms: null, reason: null },
+    ]);
     clock.set(T0 + 5 * 60_000);
     q.ws.close();
     await q.closed;
@@ -100,7 +121,9 @@ describe('sessions written by the gateway', () => {
       const r = sessionsOf(db, 'scr-a');
       return r[0]?.disconnected_at_ms !== null && r;
     });
-    expect(rows).toEqual([{ screen_id: 'scr-a', connected_at_ms: T0, disconnected_at_ms: T0 + 7 * 60_000, reason: 'closed' }]);
+    expect(rows).toEqual([
+      { screen_id: 'scr-a', connected_at_ms: T0, disconnected_at_ms: T0 + 7 * 60_000, reason: 'closed' },
+    ]);
     expect(sessionsOf(db, 'scr-b')).toEqual([]);
   });
 
@@ -113,11 +136,23 @@ describe('sessions written by the gateway', () => {
       const r = sessionsOf(db, 'scr-a');
       return r[0]?.reason && r;
     });
-    expect(rows).toEqual([{ screen_id: 'scr-a', connected_at_ms: T0, disconnected_at_ms: T0 + 60_000, reason: 'heartbeat_missed' }]);
+    expect(rows).toEqual([
+      {
+        screen_id: 'scr-a',
+        connected_at_ms: T0,
+        disconnected_at_ms: T0 + 60_000,
+        reason: 'heartbeat_missed',
+      },
+    ]);
     clock.set(T0 + 120_000);
     const back = connect(url, 'scr-a', true);
     await waitFor('second session', () => sessionsOf(db, 'scr-a').length === 2);
-    expect(sessionsOf(db, 'scr-a')[1]).toEqual({ screen_id: 'scr-a', connected_at_ms: T0 + 120_000, disconnected_at_ms: null, reason: null });
+    expect(sessionsOf(db, 'scr-a')[1]).toEqual({
+      screen_id: 'scr-a',
+      connected_at_ms: T0 + 120_000,
+      disconnected_at_ms: null,
+      reason: null,
+    });
     back.ws.close();
     await back.closed;
   });
@@ -125,7 +160,10 @@ describe('sessions written by the gateway', () => {
   it('closes with "revoked" when the screen is revoked and "server_stopped" when the server shuts down', async () => {
     const a = connect(url, 'scr-a', true);
     const b = connect(url, 'scr-b', true);
-    await waitFor('both open', () => sessionsOf(db, 'scr-a').length === 1 && sessionsOf(db, 'scr-b').length === 1);
+    await waitFor(
+      'both open',
+      () => sessionsOf(db, 'scr-a').length === 1 && sessionsOf(db, 'scr-b').length === 1,
+    );
     clock.set(T0 + 30_000);
     app.events.emit('screen-revoked', { screenId: 'scr-a' });
     await a.closed;
@@ -134,7 +172,9 @@ describe('sessions written by the gateway', () => {
     clock.set(T0 + 90_000);
     await app.close();
     stopped = true;
-    expect(sessionsOf(db, 'scr-b')).toEqual([{ screen_id: 'scr-b', connected_at_ms: T0, disconnected_at_ms: T0 + 90_000, reason: 'server_stopped' }]);
+    expect(sessionsOf(db, 'scr-b')).toEqual([
+      { screen_id: 'scr-b', connected_at_ms: T0, disconnected_at_ms: T0 + 90_000, reason: 'server_stopped' },
+    ]);
     await b.closed;
   });
 });
@@ -159,7 +199,7 @@ describe('a restart after the server was killed', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('closes the sessions the killed process left open at each screen\'s last contact', async () => {
+  it("closes the sessions the killed process left open at each screen's last contact", async () => {
     dir = mkdtempSync(join(tmpdir(), 'ihanoi-kill-'));
     const playlists = join(dir, 'playlists');
     mkdirSync(playlists);
@@ -171,7 +211,23 @@ describe('a restart after the server was killed', () => {
     const port = await freePort();
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'server/main.ts', '--data-dir', dir, '--playlists-dir', playlists, '--port', String(port), '--cron', 'off', '--log-level', 'silent', '--admin-password', 'mat-khau-quan-tri-1'],
+      [
+        '--import',
+        'tsx',
+        'server/main.ts',
+        '--data-dir',
+        dir,
+        '--playlists-dir',
+        playlists,
+        '--port',
+        String(port),
+        '--cron',
+        'off',
+        '--log-level',
+        'silent',
+        '--admin-password',
+        'mat-khau-quan-tri-1',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -193,7 +249,9 @@ describe('a restart after the server was killed', () => {
       const before = sessionsOf(db, 'scr-a');
       expect(before).toHaveLength(1);
       expect(before[0]!.disconnected_at_ms).toBeNull();
-      const lastSeen = (db.prepare('SELECT last_seen_ms FROM screens WHERE id = ?').get('scr-a') as { last_seen_ms: number }).last_seen_ms;
+      const lastSeen = (
+        db.prepare('SELECT last_seen_ms FROM screens WHERE id = ?').get('scr-a') as { last_seen_ms: number }
+      ).last_seen_ms;
       expect(lastSeen).toBeGreaterThanOrEqual(before[0]!.connected_at_ms);
 
       const app = Fastify();
@@ -202,7 +260,14 @@ describe('a restart after the server was killed', () => {
       await app.ready();
       try {
         // Closed at the last contact, not at the restart's "now" a day later.
-        expect(sessionsOf(db, 'scr-a')).toEqual([{ screen_id: 'scr-a', connected_at_ms: before[0]!.connected_at_ms, disconnected_at_ms: lastSeen, reason: 'server_stopped' }]);
+        expect(sessionsOf(db, 'scr-a')).toEqual([
+          {
+            screen_id: 'scr-a',
+            connected_at_ms: before[0]!.connected_at_ms,
+            disconnected_at_ms: lastSeen,
+            reason: 'server_stopped',
+          },
+        ]);
       } finally {
         await app.close();
       }

@@ -10,7 +10,11 @@ const PAGE = 50;
 
 export async function auditPage(root: HTMLElement, ctx: PageContext): Promise<void> {
   const today = todayIn(ctx.zone, ctx.nowMs);
-  const from = ctx.campaign ? (ctx.campaign.firstDay < addDays(today, -365) ? addDays(today, -365) : addDays(ctx.campaign.firstDay, -30)) : addDays(today, -90);
+  const from = ctx.campaign
+    ? ctx.campaign.firstDay < addDays(today, -365)
+      ? addDays(today, -365)
+      : addDays(ctx.campaign.firstDay, -30)
+    : addDays(today, -90);
   root.append(
     h('h1', null, t('navAudit')),
     h(
@@ -18,7 +22,16 @@ export async function auditPage(root: HTMLElement, ctx: PageContext): Promise<vo
       { class: 'card row' },
       h('strong', null, t('exports'), ':'),
       (['csv', 'xlsx'] as const).map((format) =>
-        h('a', { class: 'button secondary', id: `audit-export-${format}`, href: `/api/v1/reports/export${query({ kind: 'audit', format, from, to: today, campaignId: ctx.campaign?.id })}`, download: '' }, `${t('export_audit')} · ${format.toUpperCase()}`),
+        h(
+          'a',
+          {
+            class: 'button secondary',
+            id: `audit-export-${format}`,
+            href: `/api/v1/reports/export${query({ kind: 'audit', format, from, to: today, campaignId: ctx.campaign?.id })}`,
+            download: '',
+          },
+          `${t('export_audit')} · ${format.toUpperCase()}`,
+        ),
       ),
     ),
   );
@@ -32,7 +45,19 @@ export async function auditPage(root: HTMLElement, ctx: PageContext): Promise<vo
       h(
         'table',
         { class: 'data', id: 'audit-table' },
-        h('thead', null, h('tr', null, h('th', null, t('when')), h('th', null, t('who')), h('th', null, t('action')), h('th', null, t('object')), h('th', null, t('detail')))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('when')),
+            h('th', null, t('who')),
+            h('th', null, t('action')),
+            h('th', null, t('object')),
+            h('th', null, t('detail')),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -54,8 +79,26 @@ export async function auditPage(root: HTMLElement, ctx: PageContext): Promise<vo
       h(
         'div',
         { class: 'row' },
-        h('button', { type: 'button', class: 'secondary', disabled: offset === 0, onclick: (() => ((offset = Math.max(0, offset - PAGE)), void show())) as EventListener }, t('newer')),
-        h('button', { type: 'button', class: 'secondary', disabled: page.items.length < PAGE, onclick: (() => ((offset += PAGE), void show())) as EventListener }, t('older')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            disabled: offset === 0,
+            onclick: (() => ((offset = Math.max(0, offset - PAGE)), void show())) as EventListener,
+          },
+          t('newer'),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            disabled: page.items.length < PAGE,
+            onclick: (() => ((offset += PAGE), void show())) as EventListener,
+          },
+          t('older'),
+        ),
       ),
     );
   }

@@ -20,7 +20,17 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
   let campaign: Campaign = ctx.campaign;
   let targetInput: HTMLInputElement | null = null;
   let schedulePreview: () => void = () => undefined;
-  root.append(h('p', { class: 'muted' }, currentLang() === 'en' && campaign.nameEn ? campaign.nameEn : campaign.name, ' · ', campaign.phaseText), videoSection(), datesSection());
+  root.append(
+    h(
+      'p',
+      { class: 'muted' },
+      currentLang() === 'en' && campaign.nameEn ? campaign.nameEn : campaign.name,
+      ' · ',
+      campaign.phaseText,
+    ),
+    videoSection(),
+    datesSection(),
+  );
   root.append(
     peakSection(),
     await participantsSection(
@@ -36,7 +46,9 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       clear(current);
       current.append(
         `${t('currentVideo')}: `,
-        campaign.media ? `${campaign.media.originalName} (${fmtNumber(campaign.media.durationMs / 1000, 1)} ${t('seconds')}, ${fmtNumber(campaign.media.bytes / 1e6, 1)} MB)` : '—',
+        campaign.media
+          ? `${campaign.media.originalName} (${fmtNumber(campaign.media.durationMs / 1000, 1)} ${t('seconds')}, ${fmtNumber(campaign.media.bytes / 1e6, 1)} MB)`
+          : '—',
       );
     };
     showCurrent();
@@ -57,11 +69,17 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
           }
           button.setAttribute('disabled', '');
           try {
-            const media = await uploadWithProgress<Media>(`/media?name=${encodeURIComponent(f.name)}`, f, (p) => {
-              bar.value = p;
-              pct.textContent = `${Math.round(p * 100)} %`;
+            const media = await uploadWithProgress<Media>(
+              `/media?name=${encodeURIComponent(f.name)}`,
+              f,
+              (p) => {
+                bar.value = p;
+                pct.textContent = `${Math.round(p * 100)} %`;
+              },
+            );
+            campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, {
+              mediaSha256: media.sha256,
             });
-            campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, { mediaSha256: media.sha256 });
             showCurrent();
             status.appendChild(message('ok', t('uploaded')));
           } catch (err) {
@@ -73,14 +91,38 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       },
       t('upload'),
     );
-    return h('section', { class: 'card' }, h('h2', null, t('campaignVideo')), current, h('label', null, t('chooseVideo'), file), h('div', { class: 'row' }, button, bar, pct), status);
+    return h(
+      'section',
+      { class: 'card' },
+      h('h2', null, t('campaignVideo')),
+      current,
+      h('label', null, t('chooseVideo'), file),
+      h('div', { class: 'row' }, button, bar, pct),
+      status,
+    );
   }
 
   function datesSection(): HTMLElement {
     const status = h('div');
-    const first = h('input', { id: 'first-day', value: fmtDate(campaign.firstDay, campaign.timeZone), placeholder: t('dateHint'), size: 10 });
-    const last = h('input', { id: 'last-day', value: fmtDate(campaign.lastDay, campaign.timeZone), placeholder: t('dateHint'), size: 10 });
-    const target = h('input', { id: 'target-per-day', type: 'number', min: 1, max: 1000, value: campaign.targetPerDay });
+    const first = h('input', {
+      id: 'first-day',
+      value: fmtDate(campaign.firstDay, campaign.timeZone),
+      placeholder: t('dateHint'),
+      size: 10,
+    });
+    const last = h('input', {
+      id: 'last-day',
+      value: fmtDate(campaign.lastDay, campaign.timeZone),
+      placeholder: t('dateHint'),
+      size: 10,
+    });
+    const target = h('input', {
+      id: 'target-per-day',
+      type: 'number',
+      min: 1,
+      max: 1000,
+      value: campaign.targetPerDay,
+    });
     target.addEventListener('input', () => schedulePreview());
     const form = h(
       'form',
@@ -93,12 +135,24 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
             status.appendChild(message('error', t('badDate')));
             return;
           }
-          campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, { firstDay: a, lastDay: b, targetPerDay: Number(target.value) });
-          status.appendChild(message('ok', `${t('saved')}: ${campaign.windowText}, ${campaign.targetPerDay}`));
+          campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, {
+            firstDay: a,
+            lastDay: b,
+            targetPerDay: Number(target.value),
+          });
+          status.appendChild(
+            message('ok', `${t('saved')}: ${campaign.windowText}, ${campaign.targetPerDay}`),
+          );
         }),
       },
       h('h2', null, t('dates')),
-      h('div', { class: 'row' }, h('label', null, t('firstDay'), first), h('label', null, t('lastDay'), last), h('label', null, t('targetPerDay'), target)),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', null, t('firstDay'), first),
+        h('label', null, t('lastDay'), last),
+        h('label', null, t('targetPerDay'), target),
+      ),
       h('button', { type: 'submit', id: 'save-dates' }, t('save')),
       status,
     );
@@ -127,14 +181,24 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
           schedulePreview();
         }) as EventListener,
       },
-      venueTypes.map((v) => h('option', { value: v, selected: v === venue }, currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en)),
+      venueTypes.map((v) =>
+        h(
+          'option',
+          { value: v, selected: v === venue },
+          currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en,
+        ),
+      ),
     );
     const brushSelect = h(
       'select',
       { id: 'brush', onchange: (() => (brush = Number(brushSelect.value))) as EventListener },
       BRUSHES.map((b) => h('option', { value: b, selected: b === brush }, String(b))),
     );
-    const dateInput = h('input', { id: 'preview-date', value: fmtDate(clampDate(todayIn(campaign.timeZone, ctx.nowMs)), campaign.timeZone), size: 10 });
+    const dateInput = h('input', {
+      id: 'preview-date',
+      value: fmtDate(clampDate(todayIn(campaign.timeZone, ctx.nowMs)), campaign.timeZone),
+      size: 10,
+    });
     dateInput.addEventListener('change', () => schedulePreview());
 
     // 7 × 24 grid; mouse down starts painting, moving over cells keeps painting until mouse up.
@@ -152,14 +216,28 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       const w = profile[Number(cell.dataset.i)] ?? 1;
       cell.dataset.w = String(w);
       cell.title = `${days[Math.floor(Number(cell.dataset.i) / 24)]} ${String(Number(cell.dataset.i) % 24).padStart(2, '0')}:00 — ${w}`;
-      cell.style.background = w === 0 ? '#e5e7eb' : w <= 1 ? '#dbeafe' : `hsl(${Math.max(0, 30 - (w - 1) * 8)} 90% ${Math.max(45, 75 - w * 6)}%)`;
+      cell.style.background =
+        w === 0
+          ? '#e5e7eb'
+          : w <= 1
+            ? '#dbeafe'
+            : `hsl(${Math.max(0, 30 - (w - 1) * 8)} 90% ${Math.max(45, 75 - w * 6)}%)`;
     };
     const paintAll = () => cells.forEach(paintCell);
     window.addEventListener('mouseup', () => (painting = false));
     const grid = h(
       'table',
       { class: 'peak-grid', id: 'peak-grid' },
-      h('thead', null, h('tr', null, h('th', null, ''), Array.from({ length: 24 }, (_, hr) => h('th', null, String(hr).padStart(2, '0'))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', null, ''),
+          Array.from({ length: 24 }, (_, hr) => h('th', null, String(hr).padStart(2, '0'))),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -197,18 +275,39 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       const target = Number(targetInput?.value ?? campaign.targetPerDay);
       if (!date || !(target >= 1)) return;
       try {
-        const p = await post<PlanPreviewResult>('/reports/plan-preview', { targetPerDay: target, date, venueType: venue, profile, campaignId: campaign.id });
+        const p = await post<PlanPreviewResult>('/reports/plan-preview', {
+          targetPerDay: target,
+          date,
+          venueType: venue,
+          profile,
+          campaignId: campaign.id,
+        });
         if (my !== seq) return;
         clear(chartBox);
         chartBox.dataset.total = String(p.total);
         chartBox.appendChild(
           barChart(
-            p.hours.map((x) => ({ label: String(x.hour).padStart(2, '0'), value: x.plays, kind: x.peak ? 'peak' : x.open ? '' : 'closed', shaded: !x.open })),
-            { title: t('preview'), valueLabel: t('plays'), labelEvery: 2, height: 200, shadeLabel: t('closedHours') },
+            p.hours.map((x) => ({
+              label: String(x.hour).padStart(2, '0'),
+              value: x.plays,
+              kind: x.peak ? 'peak' : x.open ? '' : 'closed',
+              shaded: !x.open,
+            })),
+            {
+              title: t('preview'),
+              valueLabel: t('plays'),
+              labelEvery: 2,
+              height: 200,
+              shadeLabel: t('closedHours'),
+            },
           ),
         );
         clear(summary);
-        summary.append(`${t('previewTotal')}: `, h('strong', { id: 'preview-total' }, String(p.total)), ` · ${t('peakShare')}: ${fmtNumber(p.peakShare, 1)} %`);
+        summary.append(
+          `${t('previewTotal')}: `,
+          h('strong', { id: 'preview-total' }, String(p.total)),
+          ` · ${t('peakShare')}: ${fmtNumber(p.peakShare, 1)} %`,
+        );
       } catch (err) {
         if (my === seq) {
           clear(chartBox);
@@ -230,7 +329,9 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
         onclick: (async () => {
           clear(status);
           try {
-            campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, { peakProfiles: { [venue]: profile } });
+            campaign = await patch<Campaign>(`/campaigns/${encodeURIComponent(campaign.id)}`, {
+              peakProfiles: { [venue]: profile },
+            });
             status.appendChild(message('ok', t('saved')));
           } catch (err) {
             status.appendChild(message('error', errorText(err)));
@@ -257,7 +358,13 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       { class: 'card' },
       h('h2', null, t('peakEditor')),
       h('p', { class: 'muted' }, t('peakHelp')),
-      h('div', { class: 'row' }, h('label', null, t('venueType'), venueSelect), h('label', null, t('brush'), brushSelect), h('label', null, t('previewDate'), dateInput)),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', null, t('venueType'), venueSelect),
+        h('label', null, t('brush'), brushSelect),
+        h('label', null, t('previewDate'), dateInput),
+      ),
       h('div', { class: 'grid-wrap' }, grid),
       h('div', { class: 'row' }, save, reset),
       status,

@@ -11,7 +11,12 @@ const labelOf = (r: ReportGroupRow) => {
 };
 
 /** The achieved-vs-target table used by the overview and the reports page. */
-export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?: ReportGroupRow, id?: string): HTMLTableElement {
+export function groupTable(
+  rows: ReportGroupRow[],
+  firstHeader: string,
+  totals?: ReportGroupRow,
+  id?: string,
+): HTMLTableElement {
   const row = (r: ReportGroupRow, cls = '') =>
     h(
       'tr',
@@ -50,11 +55,20 @@ export function groupTable(rows: ReportGroupRow[], firstHeader: string, totals?:
         h('th', { class: 'num' }, t('offlineMinutes')),
       ),
     ),
-    h('tbody', null, rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 11 }, t('noData')))),
+    h(
+      'tbody',
+      null,
+      rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 11 }, t('noData'))),
+    ),
     totals ? h('tfoot', null, row({ ...totals, label: t('total') }, 'total')) : null,
   );
 }
 
 export function stat(label: string, value: string, id: string, cls = ''): HTMLElement {
-  return h('div', { class: `stat ${cls}`.trim(), id }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
+  return h(
+    'div',
+    { class: `stat ${cls}`.trim(), id },
+    h('div', { class: 'stat-value' }, value),
+    h('div', { class: 'stat-label' }, label),
+  );
 }

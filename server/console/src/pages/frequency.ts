@@ -21,7 +21,8 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
     root.appendChild(message('info', t('noCampaign')));
     return;
   }
-  const sites = (await get<{ items: CampaignSite[] }>(`/campaigns/${encodeURIComponent(campaign.id)}/sites`)).items;
+  const sites = (await get<{ items: CampaignSite[] }>(`/campaigns/${encodeURIComponent(campaign.id)}/sites`))
+    .items;
   if (!sites.length) {
     root.appendChild(message('info', t('noData')));
     return;
@@ -47,7 +48,13 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
     clear(body);
     const status = h('div', { id: 'freq-status' });
     if (notice) status.appendChild(notice);
-    const value = h('input', { id: 'freq-value', type: 'number', min: 1, max: 1000, value: st.effectivePerDay });
+    const value = h('input', {
+      id: 'freq-value',
+      type: 'number',
+      min: 1,
+      max: 1000,
+      value: st.effectivePerDay,
+    });
     const reason = h('input', { id: 'freq-reason', maxlength: 1000, size: 50 });
     const form = h(
       'form',
@@ -56,7 +63,12 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
         id: 'freq-form',
         onsubmit: submitInto(status, async () => {
           // A refusal (below the city's target, only upwards, not feasible) is shown in the server's words.
-          await post('/overrides', { campaignId: campaign!.id, siteId, playsPerDay: Number(value.value), reason: reason.value });
+          await post('/overrides', {
+            campaignId: campaign!.id,
+            siteId,
+            playsPerDay: Number(value.value),
+            reason: reason.value,
+          });
           await show(message('ok', t('applied')));
         }),
       },
@@ -67,7 +79,12 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
         stat(t('inForce'), fmtNumber(st.effectivePerDay), 'freq-in-force', 'ok'),
         stat(t('maxFeasible'), fmtNumber(st.maxFeasiblePerDay), 'freq-max'),
       ),
-      h('div', { class: 'row' }, h('label', null, t('newValue'), value), h('label', null, t('reason'), reason)),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', null, t('newValue'), value),
+        h('label', null, t('reason'), reason),
+      ),
       h('button', { type: 'submit', id: 'freq-submit' }, t('apply')),
       status,
     );
@@ -77,13 +94,31 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
       h(
         'table',
         { class: 'data', id: 'freq-history' },
-        h('thead', null, h('tr', null, h('th', null, t('when')), h('th', null, t('who')), h('th', { class: 'num' }, t('value')), h('th', null, t('reason')))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('when')),
+            h('th', null, t('who')),
+            h('th', { class: 'num' }, t('value')),
+            h('th', null, t('reason')),
+          ),
+        ),
         h(
           'tbody',
           null,
           st.history.length
             ? st.history.map((o) =>
-                h('tr', null, h('td', null, fmtDateTime(o.setAt, ctx.zone)), h('td', null, o.setByName), h('td', { class: 'num' }, fmtNumber(o.playsPerDay)), h('td', null, o.reason)),
+                h(
+                  'tr',
+                  null,
+                  h('td', null, fmtDateTime(o.setAt, ctx.zone)),
+                  h('td', null, o.setByName),
+                  h('td', { class: 'num' }, fmtNumber(o.playsPerDay)),
+                  h('td', null, o.reason),
+                ),
               )
             : h('tr', null, h('td', { colspan: 4 }, t('noData'))),
         ),

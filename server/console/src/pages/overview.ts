@@ -10,7 +10,14 @@ export async function overviewPage(root: HTMLElement, ctx: PageContext): Promise
   const o = await get<OverviewResult>(`/reports/overview${query({ campaignId: ctx.campaign?.id })}`);
   root.append(
     h('h1', null, t('navOverview')),
-    h('p', { class: 'muted' }, `${t('asOf')} ${fmtDate(o.date, o.timeZone)} · ${t('timeZone')}: ${o.timeZone}`, ctx.campaign ? ` · ${currentLang() === 'en' && ctx.campaign.nameEn ? ctx.campaign.nameEn : ctx.campaign.name}` : ''),
+    h(
+      'p',
+      { class: 'muted' },
+      `${t('asOf')} ${fmtDate(o.date, o.timeZone)} · ${t('timeZone')}: ${o.timeZone}`,
+      ctx.campaign
+        ? ` · ${currentLang() === 'en' && ctx.campaign.nameEn ? ctx.campaign.nameEn : ctx.campaign.name}`
+        : '',
+    ),
     h(
       'section',
       { class: 'stats' },
@@ -22,7 +29,17 @@ export async function overviewPage(root: HTMLElement, ctx: PageContext): Promise
       stat(`${t('todayPlays')}: ${t('due')}`, fmtNumber(o.today.due), 'stat-today-due'),
       stat(`${t('todayPlays')}: ${t('targetFullDay')}`, fmtNumber(o.today.target), 'stat-today-target'),
     ),
-    h('section', null, h('h2', null, t('byDistrict')), groupTable(o.byDistrict, t('district'), undefined, 'by-district')),
-    h('section', null, h('h2', null, t('byVenueType')), groupTable(o.byVenueType, t('venueType'), undefined, 'by-venue')),
+    h(
+      'section',
+      null,
+      h('h2', null, t('byDistrict')),
+      groupTable(o.byDistrict, t('district'), undefined, 'by-district'),
+    ),
+    h(
+      'section',
+      null,
+      h('h2', null, t('byVenueType')),
+      groupTable(o.byVenueType, t('venueType'), undefined, 'by-venue'),
+    ),
   );
 }

@@ -12,8 +12,14 @@ const VENUES = Object.keys(VENUE_TYPES) as VenueType[];
  * the server's own participation rule (a preview endpoint), so the page never disagrees with
  * what the planner will do after Save.
  */
-export async function participantsSection(getCampaign: () => Campaign, setCampaign: (c: Campaign) => void): Promise<HTMLElement> {
-  const [regions, sites] = await Promise.all([get<{ items: RegionNode[] }>('/regions'), get<{ items: Site[] }>('/sites')]);
+export async function participantsSection(
+  getCampaign: () => Campaign,
+  setCampaign: (c: Campaign) => void,
+): Promise<HTMLElement> {
+  const [regions, sites] = await Promise.all([
+    get<{ items: RegionNode[] }>('/regions'),
+    get<{ items: Site[] }>('/sites'),
+  ]);
   const start = getCampaign().participants;
   const status = h('div');
   const problem = h('div');
@@ -23,12 +29,25 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
   // except when the region list is empty too: then only the listed sites take part and no box is ticked.
   const everyType = start.venueTypes.length === 0 && start.regions.length > 0;
   const venueBoxes = VENUES.map((v) =>
-    h('input', { type: 'checkbox', class: 'pt-venue', value: v, checked: everyType || start.venueTypes.includes(v), onchange: (() => schedule()) as EventListener }),
+    h('input', {
+      type: 'checkbox',
+      class: 'pt-venue',
+      value: v,
+      checked: everyType || start.venueTypes.includes(v),
+      onchange: (() => schedule()) as EventListener,
+    }),
   );
   const venueList = h(
     'div',
     { class: 'pt-venues' },
-    VENUES.map((v, i) => h('label', { class: 'check' }, venueBoxes[i]!, currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en)),
+    VENUES.map((v, i) =>
+      h(
+        'label',
+        { class: 'check' },
+        venueBoxes[i]!,
+        currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en,
+      ),
+    ),
   );
   const setAllVenues = (on: boolean) => {
     venueBoxes.forEach((b) => (b.checked = on));
@@ -38,7 +57,13 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
   // Regions: ticking a region covers everything under it, so its descendants show ticked and locked.
   const regionBoxes = new Map<string, { box: HTMLInputElement; node: RegionNode }>();
   const regionItem = (node: RegionNode): HTMLElement => {
-    const box = h('input', { type: 'checkbox', class: 'pt-region', value: node.id, checked: start.regions.includes(node.id), onchange: (() => (syncRegions(), schedule())) as EventListener });
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'pt-region',
+      value: node.id,
+      checked: start.regions.includes(node.id),
+      onchange: (() => (syncRegions(), schedule())) as EventListener,
+    });
     regionBoxes.set(node.id, { box, node });
     const label = h('label', { class: 'check' }, box, node.name);
     if (node.children.length === 0) return h('li', null, label);
@@ -46,7 +71,16 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
     const children = h('ul', { class: 'pt-tree' }, node.children.map(regionItem));
     if (node.level === 'city' || node.parentId === null) return h('li', null, label, children);
     const openAtStart = node.children.some((c) => start.regions.includes(c.id));
-    return h('li', null, h('details', { open: openAtStart }, h('summary', null, label, h('span', { class: 'muted' }, ` (${node.children.length})`)), children));
+    return h(
+      'li',
+      null,
+      h(
+        'details',
+        { open: openAtStart },
+        h('summary', null, label, h('span', { class: 'muted' }, ` (${node.children.length})`)),
+        children,
+      ),
+    );
   };
   const tree = h('ul', { class: 'pt-tree pt-root', id: 'pt-regions' }, regions.items.map(regionItem));
   const chosenRegions = (): string[] => {
@@ -79,8 +113,17 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
   const siteLabel = (s: Site) => `${s.name} (${s.id})`;
   const byId = new Map(sites.items.map((s) => [s.id, s]));
   const extra = new Set(start.sites);
-  const siteInput = h('input', { id: 'pt-site-input', list: 'pt-site-options', size: 40, placeholder: t('ptSiteHint') });
-  const options = h('datalist', { id: 'pt-site-options' }, sites.items.map((s) => h('option', { value: siteLabel(s) })));
+  const siteInput = h('input', {
+    id: 'pt-site-input',
+    list: 'pt-site-options',
+    size: 40,
+    placeholder: t('ptSiteHint'),
+  });
+  const options = h(
+    'datalist',
+    { id: 'pt-site-options' },
+    sites.items.map((s) => h('option', { value: siteLabel(s) })),
+  );
   const chips = h('ul', { class: 'pt-sites', id: 'pt-sites' });
   const showChips = () => {
     clear(chips);
@@ -91,7 +134,16 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
           { 'data-site': id },
           byId.get(id)?.name ?? id,
           ' ',
-          h('button', { type: 'button', class: 'secondary small', title: t('remove'), onclick: (() => (extra.delete(id), showChips(), schedule())) as EventListener }, '×'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary small',
+              title: t('remove'),
+              onclick: (() => (extra.delete(id), showChips(), schedule())) as EventListener,
+            },
+            '×',
+          ),
         ),
       );
     }
@@ -100,7 +152,9 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
   const addSite = () => {
     clear(status);
     const typed = siteInput.value.trim();
-    const site = sites.items.find((s) => siteLabel(s) === typed || s.id === typed) ?? sites.items.filter((s) => s.name.toLowerCase() === typed.toLowerCase()).at(0);
+    const site =
+      sites.items.find((s) => siteLabel(s) === typed || s.id === typed) ??
+      sites.items.filter((s) => s.name.toLowerCase() === typed.toLowerCase()).at(0);
     if (!site) {
       status.appendChild(message('error', t('ptUnknownSite')));
       return;
@@ -140,7 +194,10 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
       return;
     }
     try {
-      const r = await post<ParticipantsPreview>(`/campaigns/${encodeURIComponent(getCampaign().id)}/participants/preview`, p);
+      const r = await post<ParticipantsPreview>(
+        `/campaigns/${encodeURIComponent(getCampaign().id)}/participants/preview`,
+        p,
+      );
       if (my !== seq) return;
       clear(count);
       count.dataset.sites = String(r.siteIds.length);
@@ -175,7 +232,9 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
         }
         save.setAttribute('disabled', '');
         try {
-          setCampaign(await patch<Campaign>(`/campaigns/${encodeURIComponent(getCampaign().id)}`, { participants: p }));
+          setCampaign(
+            await patch<Campaign>(`/campaigns/${encodeURIComponent(getCampaign().id)}`, { participants: p }),
+          );
           status.appendChild(message('ok', t('ptSaved')));
         } catch (err) {
           status.appendChild(message('error', errorText(err)));
@@ -196,15 +255,43 @@ export async function participantsSection(getCampaign: () => Campaign, setCampai
     h(
       'div',
       { class: 'row' },
-      h('button', { type: 'button', class: 'secondary small', id: 'pt-venue-all', onclick: (() => setAllVenues(true)) as EventListener }, t('ptAll')),
-      h('button', { type: 'button', class: 'secondary small', id: 'pt-venue-none', onclick: (() => setAllVenues(false)) as EventListener }, t('ptNone')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary small',
+          id: 'pt-venue-all',
+          onclick: (() => setAllVenues(true)) as EventListener,
+        },
+        t('ptAll'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary small',
+          id: 'pt-venue-none',
+          onclick: (() => setAllVenues(false)) as EventListener,
+        },
+        t('ptNone'),
+      ),
     ),
     venueList,
     h('h3', null, t('ptRegions')),
     h('p', { class: 'muted' }, t('ptRegionHelp')),
     tree,
     h('h3', null, t('ptExtraSites')),
-    h('div', { class: 'row' }, h('label', null, t('ptFindSite'), siteInput), options, h('button', { type: 'button', class: 'secondary', id: 'pt-site-add', onclick: addSite as EventListener }, t('ptAdd'))),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', null, t('ptFindSite'), siteInput),
+      options,
+      h(
+        'button',
+        { type: 'button', class: 'secondary', id: 'pt-site-add', onclick: addSite as EventListener },
+        t('ptAdd'),
+      ),
+    ),
     chips,
     count,
     problem,

@@ -31,23 +31,42 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
   const [sites, regions, saved] = await Promise.all([
     get<{ items: Site[] }>('/sites'),
     get<{ items: RegionNode[] }>('/regions'),
-    everything ? get<{ items: SavedReport[] }>('/reports/saved') : Promise.resolve({ items: [] as SavedReport[] }),
+    everything
+      ? get<{ items: SavedReport[] }>('/reports/saved')
+      : Promise.resolve({ items: [] as SavedReport[] }),
   ]);
   const today = todayIn(campaign.timeZone, ctx.nowMs);
-  const lastShown = today < campaign.lastDay ? (today < campaign.firstDay ? campaign.firstDay : today) : campaign.lastDay;
+  const lastShown =
+    today < campaign.lastDay ? (today < campaign.firstDay ? campaign.firstDay : today) : campaign.lastDay;
   const zone = campaign.timeZone;
 
   const from = h('input', { id: 'rep-from', value: fmtDate(campaign.firstDay, zone), size: 10 });
   const to = h('input', { id: 'rep-to', value: fmtDate(lastShown, zone), size: 10 });
-  const group = h('select', { id: 'rep-group' }, GROUPS.map((g) => h('option', { value: g }, tk(`group_${g}`))));
-  const district = h('select', { id: 'rep-district' }, h('option', { value: '' }, t('all')), districts(regions.items).map((d) => h('option', { value: d.id }, d.name)));
+  const group = h(
+    'select',
+    { id: 'rep-group' },
+    GROUPS.map((g) => h('option', { value: g }, tk(`group_${g}`))),
+  );
+  const district = h(
+    'select',
+    { id: 'rep-district' },
+    h('option', { value: '' }, t('all')),
+    districts(regions.items).map((d) => h('option', { value: d.id }, d.name)),
+  );
   const venue = h(
     'select',
     { id: 'rep-venue' },
     h('option', { value: '' }, t('all')),
-    (Object.keys(VENUE_TYPES) as VenueType[]).map((v) => h('option', { value: v }, currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en)),
+    (Object.keys(VENUE_TYPES) as VenueType[]).map((v) =>
+      h('option', { value: v }, currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en),
+    ),
   );
-  const site = h('select', { id: 'rep-site' }, h('option', { value: '' }, t('all')), sites.items.map((s) => h('option', { value: s.id }, s.name)));
+  const site = h(
+    'select',
+    { id: 'rep-site' },
+    h('option', { value: '' }, t('all')),
+    sites.items.map((s) => h('option', { value: s.id }, s.name)),
+  );
   const status = h('div');
   const result = h('div', { id: 'rep-result' });
   const exportBox = h('div', { id: 'rep-exports', class: 'row' });
@@ -56,7 +75,14 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
     const a = parseDmy(from.value);
     const b = parseDmy(to.value);
     if (!a || !b) return null;
-    return { campaignId: campaign.id, from: a, to: b, regionId: district.value || undefined, venueType: venue.value || undefined, siteId: site.value || undefined };
+    return {
+      campaignId: campaign.id,
+      from: a,
+      to: b,
+      regionId: district.value || undefined,
+      venueType: venue.value || undefined,
+      siteId: site.value || undefined,
+    };
   };
 
   async function show(): Promise<void> {
@@ -70,7 +96,16 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
     for (const kind of EXPORTS) {
       for (const format of ['csv', 'xlsx'] as const) {
         exportBox.appendChild(
-          h('a', { class: 'button secondary', id: `export-${kind}-${format}`, href: `/api/v1/reports/export${query({ kind, format, ...f })}`, download: '' }, `${tk(`export_${kind}`)} · ${format.toUpperCase()}`),
+          h(
+            'a',
+            {
+              class: 'button secondary',
+              id: `export-${kind}-${format}`,
+              href: `/api/v1/reports/export${query({ kind, format, ...f })}`,
+              download: '',
+            },
+            `${tk(`export_${kind}`)} · ${format.toUpperCase()}`,
+          ),
         );
       }
     }
@@ -78,15 +113,34 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
       const r = await get<ReportResult>(`/reports/summary${query({ ...f, groupBy: group.value })}`);
       clear(result);
       result.append(
-        h('p', { class: 'muted' }, `${t('period')}: ${fmtDate(r.from, zone)} – ${fmtDate(r.to, zone)} · ${t('timeZone')}: ${r.timeZone}`),
-        h('div', { class: 'table-scroll' }, groupTable(r.groups, tk(`group_${r.groupBy}`), r.totals, 'rep-table')),
+        h(
+          'p',
+          { class: 'muted' },
+          `${t('period')}: ${fmtDate(r.from, zone)} – ${fmtDate(r.to, zone)} · ${t('timeZone')}: ${r.timeZone}`,
+        ),
+        h(
+          'div',
+          { class: 'table-scroll' },
+          groupTable(r.groups, tk(`group_${r.groupBy}`), r.totals, 'rep-table'),
+        ),
         h('h2', null, t('dailyChart')),
         h(
           'div',
           { class: 'chart-box', id: 'chart-daily' },
           barChart(
-            r.daily.map((d) => ({ label: fmtDate(d.date, zone).slice(0, 5), value: d.plays, target: d.target, kind: d.plays < d.target ? 'short' : '', title: `${fmtDate(d.date, zone)}: ${d.plays} / ${d.target}` })),
-            { title: t('dailyChart'), valueLabel: t('plays'), targetLabel: t('target'), kindLabels: [{ kind: 'short', label: t('belowTarget') }] },
+            r.daily.map((d) => ({
+              label: fmtDate(d.date, zone).slice(0, 5),
+              value: d.plays,
+              target: d.target,
+              kind: d.plays < d.target ? 'short' : '',
+              title: `${fmtDate(d.date, zone)}: ${d.plays} / ${d.target}`,
+            })),
+            {
+              title: t('dailyChart'),
+              valueLabel: t('plays'),
+              targetLabel: t('target'),
+              kindLabels: [{ kind: 'short', label: t('belowTarget') }],
+            },
           ),
         ),
         h('h2', null, t('hourlyChart')),
@@ -94,8 +148,18 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
           'div',
           { class: 'chart-box', id: 'chart-hourly' },
           barChart(
-            r.hourly.map((x) => ({ label: String(x.hour).padStart(2, '0'), value: x.plays, kind: x.peakPlays > x.plays / 2 ? 'peak' : '', title: `${String(x.hour).padStart(2, '0')}:00 — ${x.plays} (${x.peakPlays} ${t('peakShare').toLowerCase()})` })),
-            { title: t('hourlyChart'), valueLabel: t('plays'), labelEvery: 2, kindLabels: [{ kind: 'peak', label: t('mostlyPeak') }] },
+            r.hourly.map((x) => ({
+              label: String(x.hour).padStart(2, '0'),
+              value: x.plays,
+              kind: x.peakPlays > x.plays / 2 ? 'peak' : '',
+              title: `${String(x.hour).padStart(2, '0')}:00 — ${x.plays} (${x.peakPlays} ${t('peakShare').toLowerCase()})`,
+            })),
+            {
+              title: t('hourlyChart'),
+              valueLabel: t('plays'),
+              labelEvery: 2,
+              kindLabels: [{ kind: 'peak', label: t('mostlyPeak') }],
+            },
           ),
         ),
       );
@@ -140,7 +204,18 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
         h(
           'table',
           { class: 'data' },
-          h('thead', null, h('tr', null, h('th', null, t('period')), h('th', null, t('generatedAt')), h('th', null, t('checksum')), h('th', null, t('download')))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('period')),
+              h('th', null, t('generatedAt')),
+              h('th', null, t('checksum')),
+              h('th', null, t('download')),
+            ),
+          ),
           h(
             'tbody',
             null,
@@ -155,9 +230,17 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
                     h(
                       'td',
                       null,
-                      h('a', { href: `/api/v1/reports/saved/${r.id}/download?format=xlsx`, download: '' }, 'XLSX'),
+                      h(
+                        'a',
+                        { href: `/api/v1/reports/saved/${r.id}/download?format=xlsx`, download: '' },
+                        'XLSX',
+                      ),
                       ' · ',
-                      h('a', { href: `/api/v1/reports/saved/${r.id}/download?format=csv`, download: '' }, 'CSV'),
+                      h(
+                        'a',
+                        { href: `/api/v1/reports/saved/${r.id}/download?format=csv`, download: '' },
+                        'CSV',
+                      ),
                     ),
                   ),
                 )

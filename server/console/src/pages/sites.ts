@@ -31,7 +31,15 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
         'section',
         { class: 'card site', 'data-site': site.id },
         h('h2', null, site.name),
-        h('p', { class: 'muted' }, currentLang() === 'vi' ? venue.vi : venue.en, ' · ', site.address, ' · ', site.timeZone),
+        h(
+          'p',
+          { class: 'muted' },
+          currentLang() === 'vi' ? venue.vi : venue.en,
+          ' · ',
+          site.address,
+          ' · ',
+          site.timeZone,
+        ),
         list.length
           ? h(
               'table',
@@ -50,7 +58,11 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
                   h('th', null, ''),
                 ),
               ),
-              h('tbody', null, list.map((s) => screenRow(s, site, todayBy.get(s.id), canWrite, ctx))),
+              h(
+                'tbody',
+                null,
+                list.map((s) => screenRow(s, site, todayBy.get(s.id), canWrite, ctx)),
+              ),
             )
           : h('p', { class: 'muted' }, t('noScreens')),
       ),
@@ -58,9 +70,19 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
   }
 }
 
-function screenRow(s: Screen, site: Site, today: Today['items'][number] | undefined, canWrite: boolean, ctx: PageContext): HTMLElement {
-  const status = (s.lastStatus ?? null) as { currentItem?: { itemId: string; startedAt: number } | null } | null;
-  const current = status?.currentItem ? `${status.currentItem.itemId.slice(0, 18)} · ${fmtDateTime(status.currentItem.startedAt, site.timeZone)}` : '—';
+function screenRow(
+  s: Screen,
+  site: Site,
+  today: Today['items'][number] | undefined,
+  canWrite: boolean,
+  ctx: PageContext,
+): HTMLElement {
+  const status = (s.lastStatus ?? null) as {
+    currentItem?: { itemId: string; startedAt: number } | null;
+  } | null;
+  const current = status?.currentItem
+    ? `${status.currentItem.itemId.slice(0, 18)} · ${fmtDateTime(status.currentItem.startedAt, site.timeZone)}`
+    : '—';
   const cell = h('td', null);
   if (canWrite && s.status !== 'revoked') {
     cell.appendChild(
@@ -91,22 +113,38 @@ function screenRow(s: Screen, site: Site, today: Today['items'][number] | undefi
     h('td', null, h('span', { class: `badge ${s.status}` }, tk(s.status))),
     h('td', null, fmtDateTime(s.lastSeenAt, site.timeZone)),
     h('td', null, current),
-    h('td', { class: 'num' }, today ? `${fmtNumber(today.plays)} / ${fmtNumber(today.planned || today.target)}` : '—'),
+    h(
+      'td',
+      { class: 'num' },
+      today ? `${fmtNumber(today.plays)} / ${fmtNumber(today.planned || today.target)}` : '—',
+    ),
     cell,
   );
 }
 
 function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLElement {
   const status = h('div', { id: 'pair-status' });
-  const code = h('input', { id: 'pair-code', maxlength: 9, autocomplete: 'off', placeholder: 'ABC234', style: 'text-transform:uppercase' });
+  const code = h('input', {
+    id: 'pair-code',
+    maxlength: 9,
+    autocomplete: 'off',
+    placeholder: 'ABC234',
+    style: 'text-transform:uppercase',
+  });
   code.value = new URLSearchParams(location.search).get('pair') ?? '';
   // Screens listed for the site but never paired are offered by name: claiming under that
   // name attaches the player to the listed screen instead of adding another.
   const waiting = h('datalist', { id: 'pair-waiting' });
-  const site = h('select', { id: 'pair-site' }, sites.map((s) => h('option', { value: s.id }, s.name)));
+  const site = h(
+    'select',
+    { id: 'pair-site' },
+    sites.map((s) => h('option', { value: s.id }, s.name)),
+  );
   const offer = () => {
     clear(waiting);
-    for (const s of screens) if (s.siteId === site.value && s.status === 'unpaired') waiting.appendChild(h('option', { value: s.name }));
+    for (const s of screens)
+      if (s.siteId === site.value && s.status === 'unpaired')
+        waiting.appendChild(h('option', { value: s.name }));
   };
   site.addEventListener('change', offer);
   offer();
@@ -117,14 +155,24 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
       class: 'card',
       id: 'pair-form',
       onsubmit: submitInto(status, async () => {
-        const r = await post<{ screenId: string; name: string }>('/pairing/claim', { code: code.value, siteId: site.value, screenName: name.value });
+        const r = await post<{ screenId: string; name: string }>('/pairing/claim', {
+          code: code.value,
+          siteId: site.value,
+          screenName: name.value,
+        });
         status.appendChild(message('ok', `${t('paired')}: ${r.name}`));
         setTimeout(() => ctx.navigate('/sites'), 600);
       }),
     },
     h('h2', null, t('pairTitle')),
     h('p', { class: 'muted' }, t('pairHelp')),
-    h('div', { class: 'row' }, h('label', null, t('pairCode'), code), h('label', null, t('site'), site), h('label', null, t('screenName'), name)),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', null, t('pairCode'), code),
+      h('label', null, t('site'), site),
+      h('label', null, t('screenName'), name),
+    ),
     waiting,
     h('button', { type: 'submit', id: 'pair-submit' }, t('pair')),
     status,
@@ -134,7 +182,11 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
 /** Mass installs: one file per site lets many players enrol without typing codes. */
 function provisionForm(sites: Site[]): HTMLElement {
   const status = h('div', { id: 'provision-status' });
-  const site = h('select', { id: 'provision-site' }, sites.map((s) => h('option', { value: s.id }, s.name)));
+  const site = h(
+    'select',
+    { id: 'provision-site' },
+    sites.map((s) => h('option', { value: s.id }, s.name)),
+  );
   const count = h('input', { id: 'provision-count', type: 'number', min: 1, max: 500, value: '5' });
   return h(
     'form',
@@ -142,18 +194,31 @@ function provisionForm(sites: Site[]): HTMLElement {
       class: 'card',
       id: 'provision-form',
       onsubmit: submitInto(status, async () => {
-        const file = await post<{ siteId: string; expiresAt: string }>('/screens/provision', { siteId: site.value, count: Number(count.value) });
+        const file = await post<{ siteId: string; expiresAt: string }>('/screens/provision', {
+          siteId: site.value,
+          count: Number(count.value),
+        });
         const a = h('a', {
           href: URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' })),
           download: `ihanoi-provision-${file.siteId.replace(/[^a-z0-9-]+/gi, '_')}.json`,
         });
         a.click();
-        status.appendChild(message('ok', `${t('provisionMade')} ${file.expiresAt.slice(0, 10).split('-').reverse().join('/')}`));
+        status.appendChild(
+          message(
+            'ok',
+            `${t('provisionMade')} ${file.expiresAt.slice(0, 10).split('-').reverse().join('/')}`,
+          ),
+        );
       }),
     },
     h('h2', null, t('provisionTitle')),
     h('p', { class: 'muted' }, t('provisionHelp')),
-    h('div', { class: 'row' }, h('label', null, t('site'), site), h('label', null, t('provisionCount'), count)),
+    h(
+      'div',
+      { class: 'row' },
+      h('label', null, t('site'), site),
+      h('label', null, t('provisionCount'), count),
+    ),
     h('button', { type: 'submit', id: 'provision-submit' }, t('provisionDownload')),
     status,
   );
