@@ -21,6 +21,7 @@ import provisioningRoutes from './routes/provisioning.ts';
 import auditRoutes from './routes/audit.ts';
 import authRoutes from './routes/auth.ts';
 import campaignRoutes from './routes/campaigns.ts';
+import communicationRoutes from './routes/communications.ts';
 import mediaRoutes from './routes/media.ts';
 import overrideRoutes from './routes/overrides.ts';
 import regionRoutes from './routes/regions.ts';
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes);
   await app.register(authRoutes);
   await app.register(campaignRoutes);
+  await app.register(communicationRoutes);
   await app.register(mediaRoutes);
   await app.register(overrideRoutes);
   await app.register(regionRoutes);

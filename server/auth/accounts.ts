@@ -17,7 +17,7 @@ export interface ScopeRef {
 }
 
 /** Office heads and venue staff act only inside their scope; the others need none. */
-export const SCOPED_ROLES: readonly Role[] = ['office_head', 'venue_staff'];
+export const SCOPED_ROLES: readonly Role[] = ['office_head', 'venue_staff', 'comms_editor', 'comms_approver'];
 
 export function accountService(db: Db, repos: Repositories, clock: Clock) {
   const checkScopes = (scopes: ScopeRef[]) => {

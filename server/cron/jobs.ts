@@ -28,6 +28,7 @@ import type { Db } from '../db/database.ts';
 import type { DomainEventBus } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
 import { generateWeeklyReport } from '../reports/weekly.ts';
+import { communicationsService } from '../comms/communications.ts';
 import { createPlanService, type PlanService } from './plan-service.ts';
 import { latestDue, parseCron, type CronFields } from './schedule.ts';
 
@@ -193,6 +194,25 @@ export const JOBS: CronJob[] = [
     },
   },
 ];
+
+JOBS.push({
+  // Communications go on air on their first day and end after their last, in Hà Nội's zone;
+  // urgent warnings end at their expiry (players also clear them on their own at that instant).
+  name: 'communications-advance',
+  cron: '* * * * *',
+  timezone: 'UTC',
+  ledger: false,
+  run: (ctx) => {
+    const svc = communicationsService(ctx);
+    const r = svc.advance();
+    if (r.aired.length || r.ended.length)
+      ctx.log.info(
+        { job: 'communications-advance', ...r },
+        'Tin truyền thông lên sóng/kết thúc / communications aired or ended',
+      );
+    return r;
+  },
+});
 
 export interface CronRunner {
   /** Runs every job whose latest period is not done yet; returns the names that ran. */

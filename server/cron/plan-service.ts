@@ -23,6 +23,7 @@ import {
   type SiteFacts,
 } from '../scheduler/index.ts';
 import { stableHash } from '../scheduler/hash.ts';
+import { communicationCampaigns } from '../comms/schedule.ts';
 
 /** One day of one screen as stored: the merged items plus each campaign's plan facts. */
 export interface StoredDay {
@@ -113,6 +114,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       if (!campaign) continue;
       out.push({ campaign, sites: new Set(repos.campaigns.participatingSiteIds(row.id)) });
     }
+    out.push(...communicationCampaigns(repos, out[0]?.campaign.peakProfiles ?? {}));
     return out;
   }
 

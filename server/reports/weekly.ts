@@ -14,6 +14,9 @@ import type { Repositories } from '../repositories/index.ts';
 import type { SavedReportRow } from '../repositories/reports.ts';
 import { prepareExport } from './exports.ts';
 import { writeCsv, writeXlsx, type ExportResult } from './writers.ts';
+import { cadence } from '../comms/cadence.ts';
+import { formatDate, formatDateTime } from '#shared/time.ts';
+import { DEFAULT_TIME_ZONE } from '#shared/schemas/domain.ts';
 
 export interface WeeklyReportDeps {
   config: Pick<Config, 'dataDir'>;
@@ -69,6 +72,7 @@ export async function generateWeeklyReport(
   } finally {
     csv.close();
   }
+  await writeCadenceFlags(deps, join(dir, `${base}-cadence.csv`), periodFirst, periodLast);
   return deps.repos.reports.saveReport({
     kind: 'weekly',
     campaign_id: campaignId,
@@ -78,4 +82,53 @@ export async function generateWeeklyReport(
     file_name: `${base}.xlsx`,
     checksum: result.checksum,
   });
+}
+
+/**
+ * The communications cadence beside the plays: every office (city, district, ward) that has
+ * gone more than 3 days without airing an item ("tối thiểu 03 ngày 01 tin"), as of the report.
+ */
+async function writeCadenceFlags(
+  deps: WeeklyReportDeps,
+  path: string,
+  periodFirst: string,
+  periodLast: string,
+): Promise<ExportResult> {
+  const zone = DEFAULT_TIME_ZONE;
+  const now = deps.clock.now();
+  const flagged = cadence(deps.repos, now, zone).rows.filter((r) => r.flagged);
+  const level = { city: 'Thành phố / city', district: 'Quận, huyện / district', ward: 'Phường, xã / ward' };
+  return writeFileAtomically(path, (out) =>
+    writeCsv(
+      {
+        meta: {
+          title: 'Đơn vị quá 3 ngày chưa có tin / Offices with no item aired for more than 3 days',
+          campaign: 'Tin truyền thông và cảnh báo / Communications and warnings',
+          period: `${formatDate(periodFirst, zone)} – ${formatDate(periodLast, zone)}`,
+          timeZone: zone,
+          generatedAt: formatDateTime(now, zone),
+          filters: 'flagged only',
+        },
+        columns: [
+          { header: 'Cấp / Level' },
+          { header: 'Địa bàn / Region id' },
+          { header: 'Tên / Name' },
+          { header: 'Tin gần nhất / Last item' },
+          { header: 'Phát lúc / Aired at' },
+          { header: 'Số ngày / Days since' },
+        ],
+        batches: [
+          flagged.map((r) => [
+            level[r.level],
+            r.regionId,
+            r.regionName,
+            r.lastItemId,
+            r.lastAiredAt,
+            r.daysSince === null ? 'chưa có tin / never' : r.daysSince,
+          ]),
+        ],
+      },
+      out,
+    ),
+  );
 }

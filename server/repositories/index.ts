@@ -17,6 +17,7 @@ import { overridesRepository } from './overrides.ts';
 import { playlistObjectsRepository } from './playlist-objects.ts';
 import { plansRepository } from './plans.ts';
 import { screenSessionsRepository } from './screen-sessions.ts';
+import { communicationsRepository } from './communications.ts';
 
 export function createRepositories(db: Db, clock: Clock) {
   const audit = auditRepository(db, clock);
@@ -34,6 +35,7 @@ export function createRepositories(db: Db, clock: Clock) {
     reports: reportsRepository(db),
     plans: plansRepository(db),
     screenSessions: screenSessionsRepository(db),
+    communications: communicationsRepository(db),
     // @repos-end (add repositories above this line)
   };
 }

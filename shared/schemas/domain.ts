@@ -121,7 +121,19 @@ export type PeakProfile = z.infer<typeof PeakProfile>;
 export const AverageBasis = z.enum(['operating_day', 'calendar_day']);
 export type AverageBasis = z.infer<typeof AverageBasis>;
 
-export const Role = z.enum(['campaign_manager', 'office_head', 'venue_staff', 'auditor']);
+/**
+ * comms_editor (biên tập viên truyền thông): drafts and edits communications and warnings for a
+ * department (city level) or a district/ward office. comms_approver (người phê duyệt): the city
+ * office or a district/ward People's Committee. Both act in their one region scope.
+ */
+export const Role = z.enum([
+  'campaign_manager',
+  'office_head',
+  'venue_staff',
+  'auditor',
+  'comms_editor',
+  'comms_approver',
+]);
 export type Role = z.infer<typeof Role>;
 
 export const ScreenStatus = z.enum(['unpaired', 'online', 'offline', 'revoked']);

@@ -39,6 +39,8 @@ const STRINGS = {
   role_office_head: ['Thủ trưởng đơn vị', 'Office head'],
   role_venue_staff: ['Nhân viên điểm đặt', 'Venue staff'],
   role_auditor: ['Kiểm toán viên', 'Auditor'],
+  role_comms_editor: ['Biên tập viên truyền thông', 'Communications editor'],
+  role_comms_approver: ['Người phê duyệt tin', 'Communications approver'],
 
   online: ['Trực tuyến', 'Online'],
   offline: ['Mất kết nối', 'Offline'],
