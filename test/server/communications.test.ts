@@ -3,6 +3,9 @@ import { ADMIN_PASSWORD, Client, login, startSeededServer, userClient } from '..
 import type { TestServer } from '../helpers/server.ts';
 import { sourceDocKey } from '#shared/schemas/comms.ts';
 import { cadence } from '#server/comms/cadence.ts';
+import { generateWeeklyReport, reportsDir } from '#server/reports/weekly.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const CITY = 'ha-noi';
 const HBT = 'ha-noi/hai-ba-trung';
@@ -212,6 +215,23 @@ describe('communications: levels, approval, no re-send, cadence, audit', () => {
     // A ward approver sees only its own area.
     const ward = (await wardApprover.get('/api/v1/communications/cadence')).body.rows;
     expect(ward.map((r: { regionId: string }) => r.regionId)).toEqual([BACH_KHOA]);
+  });
+
+  it('the weekly report lists the flagged offices beside the plays export', async () => {
+    const row = await generateWeeklyReport(
+      { config: s.app.config, db: s.db, repos: s.app.repos, clock: s.clock },
+      'ihanoi-2024',
+      '2024-08-29',
+      '2024-09-04',
+    );
+    const csv = readFileSync(
+      join(reportsDir(s.app.config), row.file_name.replace(/\.xlsx$/, '-cadence.csv')),
+      'utf8',
+    );
+    expect(csv).toContain('ha-noi/hai-ba-trung/minh-khai');
+    expect(csv).toContain('chưa có tin / never');
+    // The city aired today: not flagged.
+    expect(csv).not.toMatch(/^Thành phố \/ city,ha-noi,/m);
   });
 
   it('the cron job ends items after their last day', async () => {
