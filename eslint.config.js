@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'dist-electron/', 'data/', 'coverage/', '**/*.cjs', '**/*.d.ts'],
+    ignores: ['node_modules/', '**/dist/', 'dist-electron/', 'data/', 'coverage/', '**/*.cjs', '**/*.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

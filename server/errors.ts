@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode, type Problem } from '#shared/schemas/problem.ts';
+import { describeIssue, type FieldProblem } from './validation-text.ts';
 
 /** An error a caller can act on. `message` is shown to people: Vietnamese first, then English. */
 export class AppError extends Error {
@@ -6,7 +7,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly fieldErrors?: { path: string; message: string }[],
+    readonly fieldErrors?: FieldProblem[],
     readonly extra?: Record<string, unknown>,
   ) {
     super(message);
@@ -30,3 +31,12 @@ export function problemOf(err: AppError, instance?: string): Problem & Record<st
 
 export const notFound = (what: string, id: string) =>
   new AppError('NOT_FOUND', `Không tìm thấy ${what} "${id}". / ${what} "${id}" was not found.`);
+
+/**
+ * A field's problem found by a route (not by the schema): `vi` and `en` say the rule without the
+ * field's name, which is added as the console labels it.
+ */
+export function fieldError(path: string, vi: string, en: string): FieldProblem {
+  const [context, ...rest] = path.split('.');
+  return describeIssue(context ?? 'body', { instancePath: '/' + rest.join('/'), message: `${vi} / ${en}` });
+}

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { UserRow, UserScope } from '../repositories/users.ts';
 import type { Clock } from '#shared/clock.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldError } from '../errors.ts';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 export interface ScopeRef {
@@ -26,16 +26,17 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
       return exists
         ? []
         : [
-            {
-              path: `scopes[${i}].id`,
-              message: `expected the id of an existing ${s.kind}; "${s.id}" does not exist`,
-            },
+            fieldError(
+              `body.scopes.${i}.id`,
+              `không có ${s.kind === 'site' ? 'điểm đặt' : 'địa bàn'} "${s.id}"`,
+              `there is no ${s.kind} "${s.id}"`,
+            ),
           ];
     });
     if (errors.length > 0) {
       throw new AppError(
         'VALIDATION_FAILED',
-        `Phạm vi không tồn tại: ${errors.map((e) => e.message).join('; ')}. / Unknown scope: fix the ids listed in "errors".`,
+        `Phạm vi không tồn tại: ${errors.map((e) => e.message.split(' / ')[0]).join('; ')} / Unknown scope: ${errors.map((e) => e.message.split(' / ')[1]).join('; ')}`,
         errors,
       );
     }
@@ -143,7 +144,13 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
         throw new AppError(
           'VALIDATION_FAILED',
           'Mật khẩu mới phải khác mật khẩu cũ. / Choose a new password that differs from the current one.',
-          [{ path: 'body.newPassword', message: 'expected a password different from the current one' }],
+          [
+            fieldError(
+              'body.newPassword',
+              'cần khác mật khẩu hiện tại',
+              'must differ from the current password',
+            ),
+          ],
         );
       }
       const h = await hashPassword(next);

@@ -4,6 +4,7 @@
  * Passwords are never taken on the command line, where `ps` and shell history would keep them:
  * the CLI generates a one-time password, prints it once, and the user changes it at first login.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -106,7 +107,15 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const { db } = openDatabase(join(config.dataDir, 'signage.db'), realClock);
+  const dbFile = join(config.dataDir, 'signage.db');
+  // Run from the wrong folder, the default data/ would be a new, empty database: say where we
+  // looked instead of creating one. A directory named on purpose may be a fresh one.
+  if (!existsSync(dbFile) && !values['data-dir'] && !env['IHANOI_DATA_DIR'])
+    fail(
+      `Không có cơ sở dữ liệu ở ${dbFile}: chạy lệnh trong thư mục của máy chủ, hoặc chỉ rõ --data-dir. / ` +
+        `No database at ${dbFile}: run this in the server's folder, or name it with --data-dir.`,
+    );
+  const { db } = openDatabase(dbFile, realClock);
   const repos = createRepositories(db, realClock);
   const accounts = accountService(db, repos, realClock);
   const actor = 'cli';

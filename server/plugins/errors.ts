@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, problemOf } from '../errors.ts';
+import { describeIssue, validationDetail } from '../validation-text.ts';
 
 /**
  * One error handler for the whole API: every failure leaves as problem+json with a stable code.
@@ -13,15 +14,16 @@ export default fp(
       if (err instanceof AppError) {
         appErr = err;
       } else if (hasZodFastifySchemaValidationErrors(err)) {
-        const fieldErrors = err.validation.map((v) => ({
-          path: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.') || ''}`,
-          message: v.message ?? 'invalid',
-        }));
-        appErr = new AppError(
-          'VALIDATION_FAILED',
-          `Dữ liệu gửi lên không hợp lệ: ${fieldErrors.map((f) => `${f.path}: ${f.message}`).join('; ')}. / The request is invalid; fix the fields listed in "errors".`,
-          fieldErrors,
+        const context = err.validationContext ?? 'body';
+        const fieldErrors = err.validation.map((v) =>
+          describeIssue(context, {
+            keyword: v.keyword,
+            instancePath: v.instancePath,
+            message: v.message,
+            params: v.params,
+          }),
         );
+        appErr = new AppError('VALIDATION_FAILED', validationDetail(fieldErrors), fieldErrors);
       } else if (isResponseSerializationError(err)) {
         request.log.error({ err }, 'response did not match its schema');
         appErr = new AppError('INTERNAL', 'Lỗi máy chủ. / Internal server error.');

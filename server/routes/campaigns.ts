@@ -8,7 +8,7 @@ import {
   listOf,
 } from '#shared/schemas/api.ts';
 import { Participants, type VenueType } from '#shared/schemas/domain.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldError, notFound } from '../errors.ts';
 import type { CampaignPatch, CampaignRow } from '../repositories/campaigns.ts';
 import { campaignView } from './views.ts';
 
@@ -118,15 +118,21 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       if (firstDay > lastDay) {
         throw new AppError(
           'VALIDATION_FAILED',
-          `Ngày kết thúc phải sau ngày bắt đầu (${firstDay}). / lastDay must be on or after firstDay (${firstDay}).`,
-          [{ path: 'body.lastDay', message: `expected a date on or after ${firstDay}` }],
+          `Ngày kết thúc phải sau ngày bắt đầu (${firstDay}). / The last day must be on or after the first day (${firstDay}).`,
+          [
+            fieldError(
+              'body.lastDay',
+              `không được trước ngày bắt đầu (${firstDay})`,
+              `must not be before the first day (${firstDay})`,
+            ),
+          ],
         );
       }
       if (b.mediaSha256 && !app.repos.media.get(b.mediaSha256)) {
         throw new AppError(
           'VALIDATION_FAILED',
           `Chưa có video ${b.mediaSha256}; hãy tải lên trước. / Upload the video first: media ${b.mediaSha256} does not exist.`,
-          [{ path: 'body.mediaSha256', message: 'expected the sha256 of an uploaded video' }],
+          [fieldError('body.mediaSha256', 'hãy tải video lên trước', 'upload the video first')],
         );
       }
       const patch: CampaignPatch = {};

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CreateOverrideBody, Override, OverrideQuery, OverrideState, listOf } from '#shared/schemas/api.ts';
 import { localDateOf } from '#shared/time.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldError, notFound } from '../errors.ts';
 import { planCampaignOf, toPlanSite } from '../cron/plan-service.ts';
 import { checkFeasible } from '../scheduler/index.ts';
 import type { CampaignRow } from '../repositories/campaigns.ts';
@@ -122,7 +122,13 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new AppError(
           'OVERRIDE_BELOW_TARGET',
           `Không được đặt thấp hơn mức của thành phố: tối thiểu ${campaign.target_per_day} lượt/ngày. / The city's target is ${campaign.target_per_day} plays per day; a site may only go above it.`,
-          [{ path: 'body.playsPerDay', message: `expected at least ${campaign.target_per_day}` }],
+          [
+            fieldError(
+              'body.playsPerDay',
+              `tối thiểu ${campaign.target_per_day}`,
+              `must be at least ${campaign.target_per_day}`,
+            ),
+          ],
           { minimum: campaign.target_per_day },
         );
       }
@@ -131,7 +137,13 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new AppError(
           'OVERRIDE_BELOW_TARGET',
           `Chỉ được tăng tần suất: hiện là ${inForce} lượt/ngày. / Frequency may only be raised: it is ${inForce} plays per day now.`,
-          [{ path: 'body.playsPerDay', message: `expected at least ${inForce}` }],
+          [
+            fieldError(
+              'body.playsPerDay',
+              `tối thiểu ${inForce} (chỉ được tăng)`,
+              `must be at least ${inForce} (raise only)`,
+            ),
+          ],
           { minimum: inForce },
         );
       }
@@ -146,7 +158,13 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new AppError(
           'OVERRIDE_INFEASIBLE',
           `${feasible.messageVi} / ${feasible.messageEn}`,
-          [{ path: 'body.playsPerDay', message: `expected at most ${feasible.maxPerDay}` }],
+          [
+            fieldError(
+              'body.playsPerDay',
+              `tối đa ${feasible.maxPerDay} với giờ mở cửa của điểm này`,
+              `at most ${feasible.maxPerDay} fit in this site's opening hours`,
+            ),
+          ],
           {
             maxFeasiblePerDay: feasible.maxPerDay,
             tightestDate: feasible.tightestDate,

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ClaimRequest, ClaimResponse } from '#shared/schemas/protocol.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldError } from '../errors.ts';
 import { RateLimiter } from '../ws/rate-limit.ts';
 
 const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -37,14 +37,18 @@ const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
           unknown:
             'Mã không đúng; kiểm tra mã đang hiện trên màn hình. / Wrong code; check the code shown on the screen.',
           expired:
-            'Mã đã hết hạn; khởi động lại trình phát để lấy mã mới. / The code has expired; restart the player for a new one.',
+            'Mã đã hết hạn; màn hình sẽ tự hiện mã mới, hãy nhập mã mới đó. / The code has expired; the screen shows a new one by itself: enter that one.',
           claimed: 'Mã này đã được dùng. / This code was already used.',
           name_taken: `Màn hình "${screenName}" của điểm đặt này đang được ghép với một máy khác; thu hồi nó trước hoặc chọn tên khác. / Screen "${screenName}" is paired with another player; revoke it first or choose another name.`,
           site_unknown: `Không tìm thấy điểm đặt "${siteId}". / Site "${siteId}" was not found.`,
         }[r.reason];
-        if (r.reason === 'name_taken') throw new AppError('CONFLICT', text);
-        if (r.reason === 'site_unknown') throw new AppError('NOT_FOUND', text);
-        throw new AppError('PAIRING_CODE_INVALID', text);
+        const [vi, en] = text.split(' / ') as [string, string];
+        const rule = (s: string) => s.charAt(0).toLowerCase() + s.slice(1).replace(/\.$/, '');
+        if (r.reason === 'name_taken')
+          throw new AppError('CONFLICT', text, [fieldError('body.screenName', rule(vi), rule(en))]);
+        if (r.reason === 'site_unknown')
+          throw new AppError('NOT_FOUND', text, [fieldError('body.siteId', rule(vi), rule(en))]);
+        throw new AppError('PAIRING_CODE_INVALID', text, [fieldError('body.code', rule(vi), rule(en))]);
       }
       app.repos.audit.record({
         actor: request.user!.id,

@@ -32,8 +32,14 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * One field's problem. `path` (body.screenName) and `field` (screenName) are for programs: the
+ * console puts `message` ("Vietnamese. / English.", naming the field as people know it) beside
+ * the input named `field`.
+ */
 export const FieldError = z.object({
   path: z.string(),
+  field: z.string().optional(),
   message: z.string(),
 });
 

@@ -53,6 +53,10 @@ it('office head raises their own site, is refused when lowering, and never sees 
   await page.click('#freq-submit');
   const refusal = await page.waitForSelector('#freq-status .msg-error');
   expect(await refusal.textContent()).toContain('Chỉ được tăng tần suất');
+  // …and beside the number itself, naming the field as the form does.
+  await expect(page.textContent('#freq-value + .field-error')).resolves.toBe(
+    'Số lượt phát/ngày: tối thiểu 15 (chỉ được tăng). / Plays per day: must be at least 15 (raise only).',
+  );
   expect(t.app.repos.overrides.current(CAMPAIGN, OWN.id)!.plays_per_day).toBe(15);
 
   // Below the city's target is refused too.

@@ -64,13 +64,26 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   await page.waitForSelector('#pair-form');
   await expect(page.locator('#pair-site option').allTextContents()).resolves.toEqual([SITE.name]);
 
-  // A wrong code is refused with a message that says what to check.
+  // A blank name is refused beside the name field, in words, and the other fields stay clean.
   await page.fill('#pair-code', 'ZZZZZZ');
+  await page.fill('#pair-name', '   ');
+  await page.click('#pair-submit');
+  const nameError = await page.waitForSelector('#pair-name + .field-error');
+  await expect(nameError.textContent()).resolves.toBe(
+    'Tên màn hình: chưa được nhập. / Screen name: must not be empty.',
+  );
+  await expect(page.getAttribute('#pair-name', 'aria-invalid')).resolves.toBe('true');
+  await expect(page.locator('#pair-code + .field-error').count()).resolves.toBe(0);
+  await expect(page.locator('#pair-status').textContent()).resolves.not.toMatch(/body\.|expected|errors/);
+
+  // A wrong code is refused beside the code field with a message that says what to check,
+  // and the name's old note is gone.
   await page.fill('#pair-name', 'Màn hình quầy 2');
   await page.click('#pair-submit');
-  await expect((await page.waitForSelector('#pair-status .msg-error')).textContent()).resolves.toContain(
-    'Mã không đúng',
+  await expect((await page.waitForSelector('#pair-code + .field-error')).textContent()).resolves.toBe(
+    'Mã ghép nối: mã không đúng; kiểm tra mã đang hiện trên màn hình. / Pairing code: wrong code; check the code shown on the screen.',
   );
+  await expect(page.locator('#pair-name + .field-error').count()).resolves.toBe(0);
 
   // Staff may type it in lower case and with a dash: the server normalises it.
   await page.fill('#pair-code', `${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`);
@@ -117,6 +130,26 @@ it('says plainly, with the dates, when the campaign is not running', async () =>
   } finally {
     t.clock.set(saved);
   }
+});
+
+it('says in words when the server cannot be reached, and comes back by itself', async () => {
+  const { page } = b;
+  await page.goto(`${t.url}/sites`);
+  await page.waitForSelector('#pair-form');
+  // The network drops: every API call fails without an answer.
+  await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
+  await page.fill('#pair-code', 'ABC234');
+  await page.fill('#pair-name', 'Quầy 9');
+  await page.click('#pair-submit');
+  const status = await page.waitForSelector('#pair-status .msg-error');
+  await expect(status.textContent()).resolves.toContain('Không kết nối được máy chủ');
+  await expect(status.textContent()).resolves.not.toContain('Failed to fetch');
+  await page.click('nav a[href="/"]');
+  await page.waitForSelector('#unreachable');
+  await expect(page.locator('#unreachable').textContent()).resolves.toContain('The server cannot be reached');
+  // The network is back: the page retries by itself, without a click.
+  await page.unroute('**/api/v1/**');
+  await page.waitForSelector('#page[data-page="/"] h1', { timeout: 15_000 });
 });
 
 it('venue staff download a provisioning file for mass installs of their site', async () => {

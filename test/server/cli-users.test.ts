@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -28,6 +28,21 @@ describe('npm run users', () => {
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('reset-password <username>');
+  });
+
+  it('list without --data-dir, run away from the server, says where it looked and creates nothing', async () => {
+    const cwd = process.cwd();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'ihanoi-cli-cwd-'));
+    process.chdir(elsewhere);
+    try {
+      const err: string[] = [];
+      const code = await usersCli(['list'], {}, { log: () => {}, error: (l) => err.push(l) });
+      expect(code).toBe(2);
+      expect(err.join('\n')).toMatch(/No database at \S*data\/signage\.db: .*--data-dir/);
+      expect(existsSync(join(elsewhere, 'data'))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('adds a user with a one-time password, changes role and scopes, resets the password, and audits it all', async () => {

@@ -64,7 +64,14 @@ describe('frequency overrides: raise only, in scope, feasible', () => {
     expect(r.status).toBe(422);
     expect(r.body.code).toBe('OVERRIDE_BELOW_TARGET');
     expect(r.body.minimum).toBe(14);
-    expect(r.body.errors).toEqual([{ path: 'body.playsPerDay', message: 'expected at least 14' }]);
+    expect(r.body.errors).toEqual([
+      {
+        path: 'body.playsPerDay',
+        field: 'playsPerDay',
+        message:
+          'Số lượt phát/ngày: tối thiểu 14 (chỉ được tăng). / Plays per day: must be at least 14 (raise only).',
+      },
+    ]);
   });
 
   it('refuses another site, and roles that may not raise', async () => {

@@ -365,7 +365,7 @@ describe('REST resources and role scoping', () => {
         scopes: [{ kind: 'site', id: 'no-such-site' }],
       });
       expect(scope.status).toBe(400);
-      expect(scope.body.errors[0].path).toBe('scopes[0].id');
+      expect(scope.body.errors[0].path).toBe('body.scopes.0.id');
       const dup = await admin.post('/api/v1/users', { username: 'ADMIN', displayName: 'A', role: 'auditor' });
       expect(dup.status).toBe(409);
       const self = await admin.get('/api/v1/auth/me');

@@ -5,36 +5,75 @@
  */
 import type { Me } from '#shared/schemas/api.ts';
 
+/** One field's problem as the server words it ("Vietnamese. / English."). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
 }
 
+export const UNREACHABLE =
+  'Không kết nối được máy chủ: kiểm tra mạng, bảng điều khiển sẽ tự thử lại. / The server cannot be reached: check the network; the console will try again.';
+
+/** The server did not answer at all (down, network cut): not the same as a refusal. */
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'NETWORK';
+}
+
 /** What a person is shown when a call fails: the server's own message when there is one. */
 export function errorText(err: unknown): string {
-  return err instanceof ApiError ? err.message : String(err);
+  if (err instanceof ApiError) return err.message;
+  return 'Đã có lỗi không mong muốn; hãy tải lại trang. / Something unexpected went wrong; reload the page.';
+}
+
+function problemError(status: number, statusText: string, p: unknown): ApiError {
+  const body = (p ?? {}) as {
+    code?: string;
+    detail?: string;
+    errors?: { path?: string; field?: string; message?: string }[];
+  };
+  const fields = (body.errors ?? [])
+    .filter((e) => typeof e.message === 'string')
+    .map((e) => ({ field: e.field ?? e.path?.split('.').at(-1) ?? '', message: e.message! }));
+  return new ApiError(
+    status,
+    body.code ?? `HTTP_${status}`,
+    body.detail ?? `Máy chủ trả lời ${status} ${statusText}. / The server answered ${status} ${statusText}.`,
+    fields,
+  );
 }
 
 async function failure(res: Response): Promise<ApiError> {
-  let code = 'HTTP_' + res.status;
-  let message = `${res.status} ${res.statusText}`;
+  let body: unknown = null;
   try {
-    const p = (await res.json()) as { code?: string; detail?: string };
-    if (p.code) code = p.code;
-    if (p.detail) message = p.detail;
+    body = await res.json();
   } catch {
     // not problem+json: keep the status line
   }
-  return new ApiError(res.status, code, message);
+  return problemError(res.status, res.statusText, body);
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch {
+    // fetch rejects only when no answer came back: server down or network cut.
+    throw new ApiError(0, 'NETWORK', UNREACHABLE);
+  }
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`/api/v1${path}`, {
+  const res = await send(`/api/v1${path}`, {
     method,
     credentials: 'same-origin',
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -60,7 +99,7 @@ export function whenLoggedOut(fn: () => void): void {
 }
 
 export async function currentUser(): Promise<Me | null> {
-  const res = await fetch('/api/v1/auth/me', { credentials: 'same-origin' });
+  const res = await send('/api/v1/auth/me', { credentials: 'same-origin' });
   if (res.status === 401) return null;
   if (!res.ok) throw await failure(res);
   return (await res.json()) as Me;
@@ -84,26 +123,18 @@ export function uploadWithProgress<T>(
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
-      let body: { code?: string; detail?: string } = {};
+      let body: unknown = {};
       try {
-        body = JSON.parse(xhr.responseText) as typeof body;
+        body = JSON.parse(xhr.responseText);
       } catch {
         // keep empty
       }
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
         resolve(body as T);
-      } else
-        reject(
-          new ApiError(
-            xhr.status,
-            body.code ?? `HTTP_${xhr.status}`,
-            body.detail ?? `${xhr.status} ${xhr.statusText}`,
-          ),
-        );
+      } else reject(problemError(xhr.status, xhr.statusText, body));
     };
-    xhr.onerror = () =>
-      reject(new ApiError(0, 'NETWORK', 'Mất kết nối tới máy chủ. / The server could not be reached.'));
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', UNREACHABLE));
     xhr.send(file);
   });
 }

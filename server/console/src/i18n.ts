@@ -25,6 +25,9 @@ const STRINGS = {
   saved: ['Đã lưu', 'Saved'],
   cancel: ['Huỷ', 'Cancel'],
   errorPrefix: ['Lỗi', 'Error'],
+  retry: ['Thử lại', 'Try again'],
+  fixFields: ['Chưa lưu: hãy sửa các ô có ghi chú lỗi.', 'Not saved: fix the fields with an error note.'],
+  retrying: ['Đang thử lại…', 'Trying again…'],
   noData: ['Chưa có dữ liệu', 'No data yet'],
   noCampaign: ['Chưa có chiến dịch nào.', 'There is no campaign yet.'],
 

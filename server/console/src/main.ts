@@ -6,7 +6,7 @@
 import type { Campaign, Me } from '#shared/schemas/api.ts';
 import type { Role } from '#shared/schemas/domain.ts';
 import './style.css';
-import { currentUser, get, post, whenLoggedOut } from './api.ts';
+import { currentUser, errorText, get, isUnreachable, post, whenLoggedOut } from './api.ts';
 import { clear, h, message, submitInto } from './dom.ts';
 import { currentLang, setLang, t, tk, type StringKey } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
@@ -78,10 +78,50 @@ whenLoggedOut(() => {
   void render();
 });
 
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+const RETRY_MS = 5000;
+
+/**
+ * The server did not answer: say so in words and try again by itself every few seconds (and at
+ * once on the button), so a page left open comes back when the server does.
+ */
+function unreachableView(into: HTMLElement, err: unknown): void {
+  clear(into);
+  into.appendChild(
+    h(
+      'div',
+      { class: 'msg msg-error unreachable', role: 'alert', id: 'unreachable' },
+      h('p', null, errorText(err)),
+      h(
+        'button',
+        { type: 'button', id: 'retry-now', onclick: (() => void render()) as EventListener },
+        t('retry'),
+      ),
+    ),
+  );
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => void render(), RETRY_MS);
+}
+
 async function render(): Promise<void> {
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = null;
   document.documentElement.lang = currentLang();
   document.title = t('appTitle');
-  if (!me) me = await currentUser().catch(() => null);
+  if (!me) {
+    try {
+      me = await currentUser();
+    } catch (err) {
+      if (isUnreachable(err)) {
+        const main = h('main', { id: 'page' });
+        clear(app);
+        app.appendChild(main);
+        unreachableView(main, err);
+        return;
+      }
+      me = null;
+    }
+  }
   clear(app);
   if (!me) {
     app.appendChild(loginView());
@@ -131,8 +171,11 @@ async function render(): Promise<void> {
     clear(main);
     main.appendChild(body);
   } catch (err) {
-    clear(main);
-    main.appendChild(message('error', `${t('errorPrefix')}: ${(err as Error).message}`));
+    if (isUnreachable(err)) unreachableView(main, err);
+    else {
+      clear(main);
+      main.appendChild(message('error', errorText(err)));
+    }
   }
 }
 
@@ -206,12 +249,14 @@ function changePasswordView(): HTMLElement {
   const status = h('div');
   const current = h('input', {
     id: 'current-password',
+    name: 'currentPassword',
     type: 'password',
     autocomplete: 'current-password',
     required: true,
   });
   const next = h('input', {
     id: 'new-password',
+    name: 'newPassword',
     type: 'password',
     autocomplete: 'new-password',
     minlength: 12,
@@ -246,7 +291,7 @@ function changePasswordView(): HTMLElement {
     h('button', { type: 'submit', id: 'password-submit' }, t('save')),
     status,
   );
-  return h('div', { class: 'login-wrap' }, form);
+  return h('main', { class: 'login-wrap', id: 'page' }, form);
 }
 
 function loginView(): HTMLElement {
@@ -280,7 +325,7 @@ function loginView(): HTMLElement {
     status,
     languageToggle(),
   );
-  return h('div', { class: 'login-wrap' }, form);
+  return h('main', { class: 'login-wrap', id: 'page' }, form);
 }
 
 void render();

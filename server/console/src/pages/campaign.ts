@@ -52,7 +52,12 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
       );
     };
     showCurrent();
-    const file = h('input', { type: 'file', id: 'video-file', accept: 'video/mp4,video/webm' });
+    const file = h('input', {
+      type: 'file',
+      id: 'video-file',
+      name: 'media',
+      accept: 'video/mp4,video/webm',
+    });
     const bar = h('progress', { id: 'upload-progress', max: 1, value: 0 });
     const pct = h('span', { id: 'upload-pct' }, '0 %');
     const button = h(
@@ -106,18 +111,21 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
     const status = h('div');
     const first = h('input', {
       id: 'first-day',
+      name: 'firstDay',
       value: fmtDate(campaign.firstDay, campaign.timeZone),
       placeholder: t('dateHint'),
       size: 10,
     });
     const last = h('input', {
       id: 'last-day',
+      name: 'lastDay',
       value: fmtDate(campaign.lastDay, campaign.timeZone),
       placeholder: t('dateHint'),
       size: 10,
     });
     const target = h('input', {
       id: 'target-per-day',
+      name: 'targetPerDay',
       type: 'number',
       min: 1,
       max: 1000,

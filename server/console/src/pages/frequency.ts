@@ -50,12 +50,13 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
     if (notice) status.appendChild(notice);
     const value = h('input', {
       id: 'freq-value',
+      name: 'playsPerDay',
       type: 'number',
       min: 1,
       max: 1000,
       value: st.effectivePerDay,
     });
-    const reason = h('input', { id: 'freq-reason', maxlength: 1000, size: 50 });
+    const reason = h('input', { id: 'freq-reason', name: 'reason', maxlength: 1000, size: 50 });
     const form = h(
       'form',
       {

@@ -40,8 +40,13 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
     today < campaign.lastDay ? (today < campaign.firstDay ? campaign.firstDay : today) : campaign.lastDay;
   const zone = campaign.timeZone;
 
-  const from = h('input', { id: 'rep-from', value: fmtDate(campaign.firstDay, zone), size: 10 });
-  const to = h('input', { id: 'rep-to', value: fmtDate(lastShown, zone), size: 10 });
+  const from = h('input', {
+    id: 'rep-from',
+    name: 'from',
+    value: fmtDate(campaign.firstDay, zone),
+    size: 10,
+  });
+  const to = h('input', { id: 'rep-to', name: 'to', value: fmtDate(lastShown, zone), size: 10 });
   const group = h(
     'select',
     { id: 'rep-group' },

@@ -126,6 +126,7 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
   const status = h('div', { id: 'pair-status' });
   const code = h('input', {
     id: 'pair-code',
+    name: 'code',
     maxlength: 9,
     autocomplete: 'off',
     placeholder: 'ABC234',
@@ -137,7 +138,7 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
   const waiting = h('datalist', { id: 'pair-waiting' });
   const site = h(
     'select',
-    { id: 'pair-site' },
+    { id: 'pair-site', name: 'siteId' },
     sites.map((s) => h('option', { value: s.id }, s.name)),
   );
   const offer = () => {
@@ -148,7 +149,7 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
   };
   site.addEventListener('change', offer);
   offer();
-  const name = h('input', { id: 'pair-name', maxlength: 100, list: 'pair-waiting' });
+  const name = h('input', { id: 'pair-name', name: 'screenName', maxlength: 100, list: 'pair-waiting' });
   return h(
     'form',
     {
@@ -184,10 +185,17 @@ function provisionForm(sites: Site[]): HTMLElement {
   const status = h('div', { id: 'provision-status' });
   const site = h(
     'select',
-    { id: 'provision-site' },
+    { id: 'provision-site', name: 'siteId' },
     sites.map((s) => h('option', { value: s.id }, s.name)),
   );
-  const count = h('input', { id: 'provision-count', type: 'number', min: 1, max: 500, value: '5' });
+  const count = h('input', {
+    id: 'provision-count',
+    name: 'count',
+    type: 'number',
+    min: 1,
+    max: 500,
+    value: '5',
+  });
   return h(
     'form',
     {
