@@ -42,6 +42,12 @@ export interface PlayerCoreOptions {
   backoff?: { baseMs: number; capMs: number };
   /** Where the built display page is (default player/display/dist). */
   distDir?: string;
+  /**
+   * Play, journal and judge pairing expiry on the server's time (default true): the PC's own
+   * clock may be wrong by minutes or years, and the plan is in the server's time. Tests that
+   * drive the player's clock by hand turn it off.
+   */
+  followServerClock?: boolean;
 }
 
 export interface PlayerCore {
@@ -61,6 +67,10 @@ export interface CoreSnapshot {
   current: { itemId: string; playId: string; startedAt: number } | null;
   cache: { done: number; total: number; error?: string };
   displayConnected: boolean;
+  /** The server's clock minus this PC's, as last measured. */
+  clockOffsetMs: number;
+  /** The time the core plays by (the server's when it follows it). */
+  now: number;
 }
 
 const defaultLog =
@@ -70,14 +80,36 @@ const defaultLog =
     console.log(JSON.stringify({ time: new Date(clock.now()).toISOString(), level, msg, ...data }));
   };
 
+/** Offsets below this are network delay, not a wrong clock: following them would only jitter. */
+const OFFSET_FOLLOW_MS = 1000;
+/** From this offset on the PC's clock is called wrong, in the log and in the console. */
+export const CLOCK_WARN_MS = 30_000;
+
 export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCore> {
-  const { clock, dataDir } = opts;
-  const log = opts.log ?? defaultLog(clock);
+  const { clock: ownClock, dataDir } = opts;
+  const follow = opts.followServerClock ?? true;
   const playerVersion = opts.playerVersion ?? PLAYER_VERSION;
   mkdirSync(dataDir, { recursive: true });
-  const bootAt = clock.now();
+  const bootAt = ownClock.now();
   const planFile = join(dataDir, 'plan.json');
   const pairingFile = join(dataDir, 'pairing.json');
+  const offsetFile = join(dataDir, 'clock-offset.json');
+  // Server clock minus this PC's clock, as last measured (kept on disk, so a restart without
+  // the network still plays on the server's time).
+  let clockOffsetMs = 0;
+  // What the core plays by: the PC's clock corrected by the last offset the server gave.
+  let followedOffsetMs = 0;
+  if (follow && existsSync(offsetFile)) {
+    try {
+      const saved = JSON.parse(readFileSync(offsetFile, 'utf8')) as { offsetMs?: unknown };
+      if (typeof saved.offsetMs === 'number' && Number.isFinite(saved.offsetMs))
+        clockOffsetMs = followedOffsetMs = saved.offsetMs;
+    } catch {
+      // unreadable: start from the PC's clock until the server answers
+    }
+  }
+  const clock: Clock = { now: () => ownClock.now() + followedOffsetMs };
+  const log = opts.log ?? defaultLog(clock);
 
   let creds: Credentials | null = await opts.credentials.load();
   let provisioning = opts.provisioning ?? null;
@@ -93,7 +125,6 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       pairing = null;
     }
   }
-  let clockOffsetMs = 0;
   let inFlight: string | null = null;
   let lastState = '';
   let lastClockSent = 0;
@@ -102,6 +133,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   let stopped = false;
   // Download progress marks a status as due; the ticker sends it at most once a second.
   let statusPending = false;
+  // The code whose expiry already made us ask for a new one (ask once per code).
+  let renewRequested: string | null = null;
 
   const journal = new Journal(dataDir, playerVersion);
   if (journal.skippedLines)
@@ -231,7 +264,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       currentItem: runner.current(),
       cache: cache.cacheState(),
       freeDiskBytes: free,
-      uptimeS: Math.max(0, (clock.now() - bootAt) / 1000),
+      uptimeS: Math.max(0, (ownClock.now() - bootAt) / 1000),
       clockOffsetMs,
       backlog: journal.pending().length,
       displayConnected: display.connected(),
@@ -290,7 +323,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     switch (msg.type) {
       case 'welcome':
         authed = true;
-        clockOffsetMs = msg.serverTime - clock.now();
+        measuredOffset(msg.serverTime);
         link.setHeartbeat(msg.heartbeatMs);
         link.send({ type: 'pull' });
         sendStatus();
@@ -298,7 +331,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         pushState();
         return;
       case 'pairing':
+        if (msg.serverTime !== undefined) measuredOffset(msg.serverTime);
         pairing = { code: msg.code, secret: msg.secret, expiresAt: msg.expiresAt };
+        renewRequested = null;
         writeFileAtomic(pairingFile, JSON.stringify(pairing));
         log('info', `pairing code ${msg.code}: enter it in the console to attach this screen`, {
           code: msg.code,
@@ -322,8 +357,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         if (!stored || msg.version > stored.version) link.send({ type: 'pull' });
         return;
       case 'ping':
-        clockOffsetMs = msg.serverTime - clock.now();
-        link.send({ type: 'pong', serverTime: msg.serverTime, clock: clock.now() });
+        measuredOffset(msg.serverTime);
+        link.send({ type: 'pong', serverTime: msg.serverTime, clock: ownClock.now() });
         return;
       case 'plays_ack':
         if (msg.batchId === inFlight) inFlight = null;
@@ -347,6 +382,34 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     }
   }
 
+  /**
+   * The server's time arrived: note how far this PC's clock is off, log it when it is wrong,
+   * and (unless told not to) play on the server's time from now on.
+   */
+  function measuredOffset(serverTime: number): void {
+    const measured = serverTime - ownClock.now();
+    const changed = Math.abs(measured - clockOffsetMs) > OFFSET_FOLLOW_MS;
+    clockOffsetMs = measured;
+    if (!changed) return;
+    log(Math.abs(measured) > CLOCK_WARN_MS ? 'warn' : 'info', "this PC's clock differs from the server's", {
+      offsetMs: measured,
+      pcTime: new Date(ownClock.now()).toISOString(),
+      serverTime: new Date(serverTime).toISOString(),
+      playingOn: follow ? 'server time' : 'own clock',
+    });
+    if (!follow) return;
+    followedOffsetMs = measured;
+    try {
+      writeFileAtomic(offsetFile, JSON.stringify({ offsetMs: measured }));
+    } catch (err) {
+      log('warn', 'could not store the clock offset', { error: (err as Error).message });
+    }
+    runner.tick();
+    display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now() });
+    lastClockSent = clock.now();
+    pushState();
+  }
+
   async function forgetScreen(): Promise<void> {
     authed = false;
     creds = null;
@@ -365,7 +428,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       token: creds.token,
       playerVersion,
       cachedMedia: cache.onDisk().slice(0, 10_000),
-      clock: clock.now(),
+      clock: ownClock.now(),
       planVersion: stored?.version ?? 0,
     });
   }
@@ -416,6 +479,20 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       runner.tick();
       pushState();
       const now = clock.now();
+      // An expired code can never be claimed: ask for a fresh one, so the screen shows a code
+      // that works without anyone restarting the player.
+      if (
+        !creds &&
+        !provisioning &&
+        pairing &&
+        linkOpen &&
+        now >= pairing.expiresAt &&
+        renewRequested !== pairing.code
+      ) {
+        renewRequested = pairing.code;
+        log('info', 'pairing code expired; asking for a new one', { code: pairing.code });
+        link.send({ type: 'pair_request', playerVersion });
+      }
       if (now - lastClockSent >= 1000 || now < lastClockSent) {
         lastClockSent = now;
         display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now });
@@ -447,6 +524,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         ...(cache.progress().error ? { error: cache.progress().error } : {}),
       },
       displayConnected: display.connected(),
+      clockOffsetMs,
+      now: clock.now(),
     }),
     async stop() {
       stopped = true;

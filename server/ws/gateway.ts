@@ -161,7 +161,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       if (pairing.createCode(code, hashToken(secret), now, PAIRING_TTL_MS)) {
         conn.pairingCode = code;
         waitingByCode.set(code, conn);
-        send(conn, { type: 'pairing', code, secret, expiresAt: now + PAIRING_TTL_MS });
+        send(conn, { type: 'pairing', code, secret, expiresAt: now + PAIRING_TTL_MS, serverTime: now });
         return;
       }
     }
@@ -267,6 +267,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
                 code: row.code,
                 secret: msg.resume.secret,
                 expiresAt: row.expires_at_ms,
+                serverTime: app.clock.now(),
               });
               return;
             }

@@ -238,6 +238,11 @@ export const Pairing = z.object({
   /** Keep it secret (it is never shown); send it back with `resume` after a reconnect. */
   secret: z.string(),
   expiresAt: EpochMs,
+  /**
+   * The server's clock when it sent this, so a player whose own clock is wrong judges the
+   * expiry on the server's time (an unpaired player gets no pings). Optional: older servers omit it.
+   */
+  serverTime: EpochMs.optional(),
   /** Console page that pre-fills the code (for the QR). */
   claimUrl: z.string().optional(),
 });

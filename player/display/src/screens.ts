@@ -106,12 +106,12 @@ export class Screens {
       return;
     }
     const at = formatTime(expiresAt, this.timeZone);
-    // The server refuses an expired code; until the player asks for a new one (it does when
-    // it restarts or reconnects), say so instead of leaving a dead code up.
+    // The server refuses an expired code; the core asks for a new one at once, and until it
+    // arrives the screen says so instead of leaving a dead code up.
     this.pairingExpiry.textContent =
       now < expiresAt
         ? `Mã có hiệu lực đến ${at}. / The code is valid until ${at}.`
-        : 'Mã đã hết hạn: khởi động lại trình phát để lấy mã mới. / The code has expired: restart the player for a new one.';
+        : 'Mã đã hết hạn: đang lấy mã mới… / The code has expired: getting a new one…';
     this.pairingExpiry.classList.toggle('expired', now >= expiresAt);
   }
 

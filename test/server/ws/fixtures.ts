@@ -190,6 +190,8 @@ export function startTestCore(
     log: () => {},
     tickMs: 50,
     backoff: { baseMs: 50, capMs: 200 },
+    // These tests move the player's clock by hand, apart from the server's.
+    followServerClock: false,
     ...overrides,
   });
 }
