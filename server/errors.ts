@@ -7,7 +7,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly fieldErrors?: FieldProblem[],
+    readonly fieldErrors?: (Omit<FieldProblem, 'field'> & { field?: string })[],
     readonly extra?: Record<string, unknown>,
   ) {
     super(message);
@@ -24,7 +24,20 @@ export function problemOf(err: AppError, instance?: string): Problem & Record<st
     code: err.code,
     detail: err.message,
     ...(instance ? { instance } : {}),
-    ...(err.fieldErrors ? { errors: err.fieldErrors } : {}),
+    ...(err.fieldErrors
+      ? {
+          errors: err.fieldErrors.map((f) => ({
+            ...f,
+            field:
+              f.field ??
+              f.path
+                .split('.')
+                .filter((p) => !/^\d+$/.test(p))
+                .at(-1) ??
+              '',
+          })),
+        }
+      : {}),
     ...(err.extra ?? {}),
   };
 }
