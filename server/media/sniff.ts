@@ -1,12 +1,24 @@
 /**
- * Checks that bytes really are a video container, and reads the duration from the container
- * itself: the mp4 `mvhd` box, or the WebM Segment Info. The MIME type a browser sends is only a
- * hint; this is what decides.
+ * Checks that bytes really are a video container or a still image, and reads what the file
+ * itself says: a video's duration from the mp4 `mvhd` box or the WebM Segment Info, an image's
+ * size from its JPEG frame header, PNG IHDR or WebP chunk. The MIME type a browser sends is only
+ * a hint; this is what decides.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export type VideoFacts = { mimeType: 'video/mp4' | 'video/webm'; durationMs: number };
 export type SniffResult = { ok: true; facts: VideoFacts } | { ok: false; reason: string };
+export type ImageFacts = {
+  mimeType: 'image/jpeg' | 'image/png' | 'image/webp';
+  width: number;
+  height: number;
+};
+export type ImageSniffResult = { ok: true; facts: ImageFacts } | { ok: false; reason: string };
+/** What a media upload is: a video (with its duration) or a still image (with its size). */
+export type MediaSniffResult =
+  | { ok: true; kind: 'video'; facts: VideoFacts }
+  | { ok: true; kind: 'image'; facts: ImageFacts }
+  | { ok: false; reason: string };
 
 interface Reader {
   size: number;
@@ -227,6 +239,136 @@ export function sniffVideoFile(path: string): SniffResult {
   const fd = openSync(path, 'r');
   try {
     return sniffVideo(fileReader(fd));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Still images. Each check also looks at the end of the file, so an upload cut short is refused
+// rather than shown half-drawn on a screen.
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_IEND = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+function sniffPng(r: Reader): ImageSniffResult {
+  const head = r.read(0, 24);
+  if (head.length < 24 || head.toString('latin1', 12, 16) !== 'IHDR')
+    return { ok: false, reason: 'a PNG without its IHDR header' };
+  const width = head.readUInt32BE(16);
+  const height = head.readUInt32BE(20);
+  if (!width || !height) return { ok: false, reason: 'a PNG of zero size' };
+  if (!r.read(r.size - 12, 12).equals(PNG_IEND))
+    return { ok: false, reason: 'a PNG cut short (no IEND chunk at the end)' };
+  return { ok: true, facts: { mimeType: 'image/png', width, height } };
+}
+
+function sniffJpeg(r: Reader): ImageSniffResult {
+  // Frame headers sit before the scan data; 1 MB covers EXIF thumbnails and colour profiles.
+  const buf = r.read(0, Math.min(r.size, 1024 * 1024));
+  let off = 2;
+  while (off + 4 <= buf.length) {
+    if (buf[off] !== 0xff) return { ok: false, reason: `a broken JPEG marker at byte ${off}` };
+    const marker = buf[off + 1]!;
+    if (marker === 0xff) {
+      off += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      off += 2;
+      continue;
+    }
+    const length = buf.readUInt16BE(off + 2);
+    if (length < 2) return { ok: false, reason: `a broken JPEG segment at byte ${off}` };
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      if (off + 9 > buf.length) break;
+      const height = buf.readUInt16BE(off + 5);
+      const width = buf.readUInt16BE(off + 7);
+      if (!width || !height) return { ok: false, reason: 'a JPEG of zero size' };
+      const tail = r.read(Math.max(0, r.size - 64), 64);
+      if (tail.lastIndexOf(Buffer.from([0xff, 0xd9])) < 0)
+        return { ok: false, reason: 'a JPEG cut short (no end-of-image marker)' };
+      return { ok: true, facts: { mimeType: 'image/jpeg', width, height } };
+    }
+    if (marker === 0xda) break; // scan data before any frame header
+    off += 2 + length;
+  }
+  return { ok: false, reason: 'a JPEG without a frame header (SOF)' };
+}
+
+function sniffWebp(r: Reader): ImageSniffResult {
+  const head = r.read(0, 30);
+  if (head.length < 30) return { ok: false, reason: 'a WebP file too short to hold an image' };
+  const riffSize = head.readUInt32LE(4);
+  if (riffSize + 8 > r.size) return { ok: false, reason: 'a WebP cut short (shorter than its RIFF size)' };
+  const chunk = head.toString('latin1', 12, 16);
+  let width = 0;
+  let height = 0;
+  if (chunk === 'VP8X') {
+    width = head.readUIntLE(24, 3) + 1;
+    height = head.readUIntLE(27, 3) + 1;
+  } else if (chunk === 'VP8 ') {
+    if (head[23] !== 0x9d || head[24] !== 0x01 || head[25] !== 0x2a)
+      return { ok: false, reason: 'a lossy WebP without its frame start code' };
+    width = head.readUInt16LE(26) & 0x3fff;
+    height = head.readUInt16LE(28) & 0x3fff;
+  } else if (chunk === 'VP8L') {
+    if (head[20] !== 0x2f) return { ok: false, reason: 'a lossless WebP without its signature' };
+    const bits = head.readUInt32LE(21);
+    width = (bits & 0x3fff) + 1;
+    height = ((bits >>> 14) & 0x3fff) + 1;
+  } else {
+    return { ok: false, reason: `a WebP whose first chunk is "${chunk}", not an image` };
+  }
+  if (!width || !height) return { ok: false, reason: 'a WebP of zero size' };
+  return { ok: true, facts: { mimeType: 'image/webp', width, height } };
+}
+
+export function sniffImage(r: Reader): ImageSniffResult {
+  const head = r.read(0, 12);
+  if (head.length >= 8 && head.subarray(0, 8).equals(PNG_SIGNATURE)) return sniffPng(r);
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return sniffJpeg(r);
+  if (
+    head.length >= 12 &&
+    head.toString('latin1', 0, 4) === 'RIFF' &&
+    head.toString('latin1', 8, 12) === 'WEBP'
+  )
+    return sniffWebp(r);
+  return { ok: false, reason: 'neither a JPEG, a PNG nor a WebP image' };
+}
+
+/** A video or an image, whichever the bytes are. */
+export function sniffMedia(r: Reader): MediaSniffResult {
+  const image = sniffImage(r);
+  if (image.ok) return { ok: true, kind: 'image', facts: image.facts };
+  const video = sniffVideo(r);
+  if (video.ok) return { ok: true, kind: 'video', facts: video.facts };
+  // Say what the file looked like, not that it was not the other thing too.
+  const head = r.read(0, 12);
+  const looksImage =
+    (head[0] === 0x89 && head[1] === 0x50) ||
+    (head[0] === 0xff && head[1] === 0xd8) ||
+    head.toString('latin1', 0, 4) === 'RIFF';
+  if (looksImage) return { ok: false, reason: image.reason };
+  if (video.reason.startsWith('neither'))
+    return { ok: false, reason: 'neither an MP4 or WebM video nor a JPEG, PNG or WebP image' };
+  return { ok: false, reason: video.reason };
+}
+
+export function sniffMediaFile(path: string): MediaSniffResult {
+  const fd = openSync(path, 'r');
+  try {
+    return sniffMedia(fileReader(fd));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function sniffImageFile(path: string): ImageSniffResult {
+  const fd = openSync(path, 'r');
+  try {
+    return sniffImage(fileReader(fd));
   } finally {
     closeSync(fd);
   }

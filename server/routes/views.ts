@@ -3,11 +3,11 @@
  * site, screen or campaign returns the same thing.
  */
 import type { z } from 'zod';
-import type { Campaign, Media, Override, Screen, Site, User } from '#shared/schemas/api.ts';
+import type { Campaign, Media, MediaEntry, Override, Screen, Site, User } from '#shared/schemas/api.ts';
 import type { OpeningHours, Participants, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import { formatDate, localDateOf } from '#shared/time.ts';
 import type { CampaignRow } from '../repositories/campaigns.ts';
-import type { MediaRow } from '../repositories/media.ts';
+import type { MediaRow, MediaUse } from '../repositories/media.ts';
 import type { OverrideRow } from '../repositories/overrides.ts';
 import type { ScreenRow } from '../repositories/screens.ts';
 import type { SiteWithCount } from '../repositories/sites.ts';
@@ -62,13 +62,22 @@ export function screenView(r: ScreenRow): z.infer<typeof Screen> {
 export function mediaView(r: MediaRow): z.infer<typeof Media> {
   return {
     sha256: r.sha256,
+    kind: r.kind,
     mimeType: r.mime_type,
     durationMs: r.duration_ms,
     bytes: r.bytes,
+    name: r.name,
     originalName: r.original_name,
+    width: r.width,
+    height: r.height,
     createdAt: iso(r.created_at_ms),
     url: `/api/v1/media/${r.sha256}`,
+    thumbnailUrl: r.kind === 'image' || r.thumbnail_sha256 ? `/api/v1/media/${r.sha256}/thumbnail` : null,
   };
+}
+
+export function mediaEntryView(r: MediaRow, usedBy: MediaUse[]): z.infer<typeof MediaEntry> {
+  return { ...mediaView(r), usedBy };
 }
 
 export type CampaignPhase = 'upcoming' | 'running' | 'ended' | 'closed';

@@ -222,17 +222,67 @@ export type UpdateScreenBody = z.infer<typeof UpdateScreenBody>;
 // ---------------------------------------------------------------------------------------------
 // Media
 
+export const MediaKind = z.enum(['video', 'image']);
+export type MediaKind = z.infer<typeof MediaKind>;
+export const MEDIA_MIME_TYPES = ['video/mp4', 'video/webm', 'image/jpeg', 'image/png', 'image/webp'] as const;
+/** How long a still image shows when nobody says otherwise. */
+export const DEFAULT_IMAGE_DURATION_MS = 10_000;
+export const MAX_IMAGE_DURATION_MS = 3_600_000;
+
 export const Media = z.object({
   sha256: Sha256,
-  mimeType: z.enum(['video/mp4', 'video/webm']),
+  kind: MediaKind,
+  mimeType: z.enum(MEDIA_MIME_TYPES),
+  /** A video's length; an image's default display time (a loop item may set its own). */
   durationMs: z.number().int(),
   bytes: z.number().int(),
+  /** What people call it (the file name until someone renames it). */
+  name: z.string(),
   originalName: z.string(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
   createdAt: Instant,
   /** Relative URL to fetch the bytes (Range and ETag supported). */
   url: z.string(),
+  /**
+   * A still to show for it: the image itself, or a JPEG of a video's first frame that the
+   * console captured after the upload. Null for a video without one yet (show a poster).
+   */
+  thumbnailUrl: z.string().nullable(),
 });
 export type Media = z.infer<typeof Media>;
+
+export const MediaUse = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('campaign'), id: z.string(), name: z.string() }),
+  z.object({
+    kind: z.literal('loop'),
+    siteId: z.string(),
+    siteName: z.string(),
+    screenId: z.string().nullable(),
+    screenName: z.string().nullable(),
+  }),
+]);
+export type MediaUse = z.infer<typeof MediaUse>;
+
+/** A library entry: the item and where it is used (campaign spots, site and screen loops). */
+export const MediaEntry = Media.extend({ usedBy: z.array(MediaUse) });
+export type MediaEntry = z.infer<typeof MediaEntry>;
+
+export const MediaUploadQuery = z.object({
+  /** The original file name, kept for people (the store names files by sha256). */
+  name: z.string().trim().min(1).max(255).optional(),
+  /** For an image: how many seconds it shows by default (1–3600, default 10). Ignored for a video. */
+  durationS: z.coerce.number().min(1).max(3600).optional(),
+});
+
+export const UpdateMediaBody = z
+  .object({
+    name: Text.max(255).optional(),
+    /** Images only: the default display time. */
+    durationMs: z.number().int().min(1000).max(MAX_IMAGE_DURATION_MS).optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+export type UpdateMediaBody = z.infer<typeof UpdateMediaBody>;
 
 export const MediaParams = z.object({ sha256: Sha256 });
 

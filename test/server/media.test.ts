@@ -4,10 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, Client, login, startSeededServer, userClient } from '../helpers/api.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
-import { sniffVideo, bufferReader } from '#server/media/sniff.ts';
+import { sniffImage, sniffMedia, sniffVideo, bufferReader } from '#server/media/sniff.ts';
 
 const MP4 = readFileSync('playlists/media/ihanoi-promo.mp4');
 const WEBM = readFileSync('playlists/media/test-clip.webm');
+const JPG = readFileSync('playlists/media/loop-notice.jpg');
+const PNG = readFileSync('playlists/media/loop-qr.png');
+const WEBP = readFileSync('playlists/media/loop-poster.webp');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function upload(
@@ -16,8 +19,10 @@ async function upload(
   body: Buffer,
   type = 'video/mp4',
   name = 'promo.mp4',
+  query: Record<string, string> = {},
 ) {
-  const res = await fetch(`${s.url}/api/v1/media?name=${encodeURIComponent(name)}`, {
+  const qs = new URLSearchParams({ name, ...query });
+  const res = await fetch(`${s.url}/api/v1/media?${qs}`, {
     method: 'POST',
     headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: new Uint8Array(body),
@@ -66,7 +71,7 @@ describe('media: upload, sniffing and serving', () => {
     const r = await upload(s, admin.token, text, 'video/mp4', 'fake.mp4');
     expect(r.status).toBe(415);
     expect(r.body.code).toBe('MEDIA_NOT_VIDEO');
-    expect(r.body.detail).toMatch(/neither an MP4/);
+    expect(r.body.detail).toMatch(/neither an MP4 or WebM video nor a JPEG, PNG or WebP image/);
     // A truncated MP4 (no moov box) is refused too.
     const cut = await upload(s, admin.token, MP4.subarray(0, 32), 'video/mp4', 'cut.mp4');
     expect(cut.status).toBe(415);
@@ -81,10 +86,87 @@ describe('media: upload, sniffing and serving', () => {
     expect(s.app.repos.media.get(sha(big))).toBeUndefined();
   });
 
-  it('lets only campaign managers upload', async () => {
+  it('lets managers, office heads and venue staff upload (for their loops), not auditors', async () => {
+    const auditor = await userClient(s, 'aud', 'auditor');
+    expect((await upload(s, auditor.token, JPG, 'image/jpeg', 'x.jpg')).status).toBe(403);
+    expect((await upload(s, undefined, JPG, 'image/jpeg', 'x.jpg')).status).toBe(401);
+    const staff = await userClient(s, 'staff', 'venue_staff');
+    const r = await upload(s, staff.token, JPG, 'image/jpeg', 'notice.jpg');
+    expect(r.status).toBe(201);
+    // The uploader may rename it; another non-manager may not.
     const head = await userClient(s, 'head', 'office_head');
-    expect((await upload(s, head.token, WEBM, 'video/webm')).status).toBe(403);
-    expect((await upload(s, undefined, WEBM, 'video/webm')).status).toBe(401);
+    const path = `/api/v1/media/${sha(JPG)}`;
+    expect((await head.req('PATCH', path, { name: 'Mine now' })).status).toBe(403);
+    expect((await staff.req('PATCH', path, { name: 'Giờ làm việc' })).body.name).toBe('Giờ làm việc');
+  });
+
+  it('takes JPEG, PNG and WebP images by their bytes, with size and a display duration', async () => {
+    for (const [buf, type, mime] of [
+      [PNG, 'application/octet-stream', 'image/png'],
+      [WEBP, 'image/webp', 'image/webp'],
+    ] as const) {
+      const r = await upload(s, admin.token, buf, type, `still.${mime.slice(6)}`, { durationS: '7' });
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({
+        sha256: sha(buf),
+        kind: 'image',
+        mimeType: mime,
+        durationMs: 7000,
+        width: 640,
+        height: 360,
+        name: `still.${mime.slice(6)}`,
+        thumbnailUrl: `/api/v1/media/${sha(buf)}/thumbnail`,
+        usedBy: [],
+      });
+    }
+    // Default display time 10 s; an image is its own thumbnail.
+    const jpg = await admin.get(`/api/v1/media/${sha(JPG)}/info`);
+    expect(jpg.body).toMatchObject({ kind: 'image', mimeType: 'image/jpeg', durationMs: 10_000 });
+    const thumb = await fetch(`${s.url}${jpg.body.thumbnailUrl}`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await thumb.arrayBuffer()).equals(JPG)).toBe(true);
+    // An image's display time may change; a video's may not.
+    const path = `/api/v1/media/${sha(PNG)}`;
+    expect((await admin.req('PATCH', path, { durationMs: 12_000 })).body.durationMs).toBe(12_000);
+    const vid = await admin.req('PATCH', `/api/v1/media/${sha(WEBM)}`, { durationMs: 12_000 });
+    expect(vid.status).toBe(400);
+    // A truncated image is refused with what is wrong with it, and nothing is kept.
+    const cut = await upload(s, admin.token, PNG.subarray(0, PNG.length - 30), 'image/png', 'cut.png');
+    expect(cut.status).toBe(415);
+    expect(cut.body.detail).toMatch(/PNG cut short/);
+    expect(s.app.repos.media.get(sha(PNG.subarray(0, PNG.length - 30)))).toBeUndefined();
+  });
+
+  it("keeps a video's first-frame thumbnail sent by the console, and says where media is used", async () => {
+    const v = sha(MP4);
+    expect((await admin.get(`/api/v1/media/${v}/info`)).body.thumbnailUrl).toBeNull();
+    const notImage = await fetch(`${s.url}/api/v1/media/${v}/thumbnail`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'image/jpeg' },
+      body: new Uint8Array(Buffer.from('not an image at all')),
+    });
+    expect(notImage.status).toBe(415);
+    const put = await fetch(`${s.url}/api/v1/media/${v}/thumbnail`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'image/jpeg' },
+      body: new Uint8Array(JPG),
+    });
+    expect(put.status).toBe(200);
+    const info = (await admin.get(`/api/v1/media/${v}/info`)).body;
+    expect(info.thumbnailUrl).toBe(`/api/v1/media/${v}/thumbnail`);
+    const got = await fetch(`${s.url}${info.thumbnailUrl}`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(Buffer.from(await got.arrayBuffer()).equals(JPG)).toBe(true);
+    // The promo video is the iHanoi campaign's spot.
+    expect(info.usedBy).toEqual([{ kind: 'campaign', id: 'ihanoi-2024', name: expect.any(String) }]);
+    const list = (await admin.get('/api/v1/media')).body.items as Array<{
+      sha256: string;
+      usedBy: unknown[];
+    }>;
+    expect(list.find((m) => m.sha256 === v)!.usedBy).toHaveLength(1);
   });
 
   it('serves the bytes with ETag, 304 on If-None-Match, and byte ranges', async () => {
@@ -163,6 +245,56 @@ describe('video sniffing', () => {
     const r = sniffVideo(bufferReader(heic));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(/image/);
+  });
+});
+
+describe('image sniffing', () => {
+  it('reads the size of JPEG, PNG and WebP (lossy, lossless, extended) and refuses cut files', () => {
+    expect(sniffImage(bufferReader(JPG))).toEqual({
+      ok: true,
+      facts: { mimeType: 'image/jpeg', width: 640, height: 360 },
+    });
+    expect(sniffImage(bufferReader(PNG))).toEqual({
+      ok: true,
+      facts: { mimeType: 'image/png', width: 640, height: 360 },
+    });
+    expect(sniffImage(bufferReader(WEBP))).toEqual({
+      ok: true,
+      facts: { mimeType: 'image/webp', width: 640, height: 360 },
+    });
+    // Hand-built VP8 and VP8L headers: 300x200.
+    const riff = (chunk: Buffer) => {
+      const body = Buffer.concat([Buffer.from('WEBP'), chunk]);
+      const head = Buffer.alloc(8);
+      head.write('RIFF');
+      head.writeUInt32LE(body.length, 4);
+      return Buffer.concat([head, body]);
+    };
+    const vp8 = Buffer.alloc(30);
+    vp8.write('VP8 ');
+    vp8.writeUInt32LE(22, 4);
+    vp8.set([0x9d, 0x01, 0x2a], 11);
+    vp8.writeUInt16LE(300, 14);
+    vp8.writeUInt16LE(200, 16);
+    expect(sniffImage(bufferReader(riff(vp8)))).toMatchObject({
+      ok: true,
+      facts: { width: 300, height: 200 },
+    });
+    const vp8l = Buffer.alloc(20);
+    vp8l.write('VP8L');
+    vp8l.writeUInt32LE(12, 4);
+    vp8l[8] = 0x2f;
+    vp8l.writeUInt32LE((300 - 1) | ((200 - 1) << 14), 9);
+    expect(sniffImage(bufferReader(riff(vp8l)))).toMatchObject({
+      ok: true,
+      facts: { width: 300, height: 200 },
+    });
+    for (const cut of [JPG.subarray(0, 2000), PNG.subarray(0, 2000), WEBP.subarray(0, 2000)]) {
+      expect(sniffImage(bufferReader(cut)).ok).toBe(false);
+    }
+    // A video is a video, an image an image, whatever the extension says.
+    expect(sniffMedia(bufferReader(MP4))).toMatchObject({ ok: true, kind: 'video' });
+    expect(sniffMedia(bufferReader(JPG))).toMatchObject({ ok: true, kind: 'image' });
   });
 });
 
