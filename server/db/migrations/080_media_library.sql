@@ -8,6 +8,6 @@ ALTER TABLE media ADD COLUMN name TEXT;
 ALTER TABLE media ADD COLUMN width INTEGER;
 ALTER TABLE media ADD COLUMN height INTEGER;
 ALTER TABLE media ADD COLUMN thumbnail_sha256 TEXT;
-ALTER TABLE media ADD COLUMN uploaded_by TEXT REFERENCES users(id);
+ALTER TABLE media ADD COLUMN uploaded_by TEXT; -- a user id, or NULL for the playlists and the system
 UPDATE media SET name = original_name WHERE name IS NULL;
 
