@@ -17,6 +17,7 @@ import {
   DEFAULT_HORIZON_DAYS,
   planHorizon,
   siteFacts,
+  withRaises,
   type DayPlan,
   type PlanCampaign,
   type PlanSite,
@@ -146,12 +147,9 @@ export function createPlanService(deps: PlanServiceDeps) {
       const key = `${campaign.id}|${siteId}`;
       let shared = factsCache.get(key);
       if (!shared) {
-        const raise = repos.overrides.current(campaign.id, siteId);
-        const site: PlanSite = {
-          ...base,
-          overridePerDay: raise?.plays_per_day ?? null,
-          overrideEffectiveFrom: raise?.effective_from_ms ?? null,
-        };
+        // The whole raise history: each past day keeps the rate it was owed at, so a second
+        // raise (or a lowering) never rewrites the make-goods of the days before it.
+        const site = withRaises(base, repos.overrides.history({ campaignId: campaign.id, siteId }));
         shared = { site, facts: siteFacts(campaign, site) };
         factsCache.set(key, shared);
       }

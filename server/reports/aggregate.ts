@@ -24,7 +24,7 @@ import { OpeningHours, VENUE_TYPES, type VenueType } from '#shared/schemas/domai
 import type { ReportGroup, ReportGroupRow, ReportQuery, ReportResult } from '#shared/schemas/reports.ts';
 import { eachDate } from '#shared/time.ts';
 import { openIntervals, dayEnd, dayStart, hourSlices } from '../scheduler/day.ts';
-import { baseTargetFor, operatingDays } from '../scheduler/targets.ts';
+import { baseTargetFor, operatingDays, withRaises } from '../scheduler/targets.ts';
 import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
 import { notFound } from '../errors.ts';
 import { countInside, offlineIntervals, overlapMs, type Span } from './offline.ts';
@@ -177,20 +177,18 @@ export function planCampaignOf(c: ReportCampaignRow): PlanCampaign {
   };
 }
 
-function planSiteOf(ctx: ReportContext, site: SiteInfo, date: string): PlanSite {
-  const end = dayEnd(date, site.row.time_zone);
-  // The newest raise in effect by the end of the day is the one the scheduler planned with.
-  let raise: OverrideRow | undefined;
-  for (const o of ctx.overridesBySite.get(site.row.id) ?? []) if (o.effective_from_ms < end) raise = o;
-  return {
-    id: site.row.id,
-    venueType: site.row.venue_type as VenueType,
-    timeZone: site.row.time_zone,
-    openingHours: site.hours,
-    peakProfile: null,
-    overridePerDay: raise?.plays_per_day ?? null,
-    overrideEffectiveFrom: raise?.effective_from_ms ?? null,
-  };
+/** The site as the plan service sees it: the same raise history, read by the same function. */
+function planSiteOf(ctx: ReportContext, site: SiteInfo): PlanSite {
+  return withRaises(
+    {
+      id: site.row.id,
+      venueType: site.row.venue_type as VenueType,
+      timeZone: site.row.time_zone,
+      openingHours: site.hours,
+      peakProfile: null,
+    },
+    ctx.overridesBySite.get(site.row.id) ?? [],
+  );
 }
 
 /** An open stretch of one local hour: [start, end) in ms and its hour of day. */
@@ -219,7 +217,7 @@ export interface DayFrame {
 export function dayFrame(ctx: ReportContext, site: SiteInfo, date: string): DayFrame {
   const zone = site.row.time_zone;
   const open = openIntervals(site.hours, date, zone);
-  const planSite = planSiteOf(ctx, site, date);
+  const planSite = planSiteOf(ctx, site);
   let days: string[] | undefined;
   if (ctx.plan.averageBasis === 'calendar_day') {
     days = ctx.operatingDays.get(site.row.id);

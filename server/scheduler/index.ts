@@ -1,5 +1,13 @@
 /** The scheduler's public surface: pure functions from campaign/site/screen/date to plans. */
-export type { AlreadyPlayed, DayPlan, PlanCampaign, PlanItem, PlanScreen, PlanSite } from './types.ts';
+export type {
+  AlreadyPlayed,
+  DayPlan,
+  PlanCampaign,
+  PlanItem,
+  PlanScreen,
+  PlanSite,
+  RaiseStep,
+} from './types.ts';
 export {
   planDay,
   dayCapacity,
@@ -10,7 +18,15 @@ export {
   type DayCapacity,
 } from './plan.ts';
 export { checkFeasible, type Feasibility } from './feasible.ts';
-export { baseTargetFor, campaignTargets, isOperatingDay, operatingDays, ratePerDay } from './targets.ts';
+export {
+  baseTargetFor,
+  campaignTargets,
+  isOperatingDay,
+  operatingDays,
+  raiseSteps,
+  ratePerDay,
+  withRaises,
+} from './targets.ts';
 export {
   computeMakeGoods,
   capFor,

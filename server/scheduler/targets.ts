@@ -4,7 +4,7 @@
  */
 import { eachDate } from '../../shared/time.ts';
 import { dayEnd, inCampaignWindow, openIntervals } from './day.ts';
-import type { PlanCampaign, PlanSite } from './types.ts';
+import type { PlanCampaign, PlanSite, RaiseStep } from './types.ts';
 
 /** The site is open for at least one whole play on `date` (inside the campaign window). */
 export function isOperatingDay(campaign: PlanCampaign, site: PlanSite, date: string): boolean {
@@ -18,14 +18,50 @@ export function operatingDays(campaign: PlanCampaign, site: PlanSite): string[] 
   return eachDate(campaign.firstDay, campaign.lastDay).filter((d) => isOperatingDay(campaign, site, d));
 }
 
-/** The per-day rate in force on `date`: the campaign's, or the site's raise once effective. */
+/**
+ * The raise history as the scheduler reads it, from frequency_overrides rows in the order they
+ * were set. The plan service, the reports and the simulator all build a site's history with
+ * this, so the three count every day's target from the same steps.
+ */
+export function raiseSteps(
+  rows: ReadonlyArray<{ plays_per_day: number; effective_from_ms: number; set_at_ms?: number; id?: number }>,
+): RaiseStep[] {
+  const sorted = [...rows].sort(
+    (a, b) =>
+      (a.set_at_ms ?? a.effective_from_ms) - (b.set_at_ms ?? b.effective_from_ms) ||
+      (a.id ?? 0) - (b.id ?? 0),
+  );
+  return sorted.map((r) => ({ perDay: r.plays_per_day, effectiveFrom: r.effective_from_ms }));
+}
+
+function stepsOf(site: PlanSite): readonly RaiseStep[] {
+  if (site.raises) return site.raises;
+  if (site.overridePerDay == null) return [];
+  // A single raise with no instant counts from the campaign's start (a probe, a test fixture).
+  return [{ perDay: site.overridePerDay, effectiveFrom: site.overrideEffectiveFrom ?? -Infinity }];
+}
+
+/**
+ * The per-day rate in force on `date`: the newest raise that has taken effect by the end of that
+ * local day (a raise counts for the whole day on which it takes effect), never below the
+ * campaign's. A later raise or lowering changes only the days from its own day on.
+ */
 export function ratePerDay(campaign: PlanCampaign, site: PlanSite, date: string): number {
-  const raise = site.overridePerDay ?? 0;
-  if (raise <= campaign.targetPerDay) return campaign.targetPerDay;
-  const from = site.overrideEffectiveFrom;
-  // A raise counts for the whole local day on which it takes effect.
-  if (from == null || from < dayEnd(date, site.timeZone)) return raise;
-  return campaign.targetPerDay;
+  const steps = stepsOf(site);
+  if (steps.length === 0) return campaign.targetPerDay;
+  const end = dayEnd(date, site.timeZone);
+  let rate: number | null = null;
+  for (const s of steps) if (s.effectiveFrom < end) rate = s.perDay;
+  return Math.max(campaign.targetPerDay, rate ?? campaign.targetPerDay);
+}
+
+/** The same site with its raise history attached (the one way callers set it). */
+export function withRaises(
+  site: PlanSite,
+  rows: ReadonlyArray<{ plays_per_day: number; effective_from_ms: number; set_at_ms?: number; id?: number }>,
+): PlanSite {
+  const { overridePerDay: _p, overrideEffectiveFrom: _f, ...rest } = site;
+  return { ...rest, raises: raiseSteps(rows) };
 }
 
 /**

@@ -33,10 +33,23 @@ export interface PlanSite {
   timeZone: string;
   openingHours: OpeningHours;
   peakProfile?: PeakProfile | null;
-  /** A raise by the office head (never below the campaign's target; a lower value is ignored). */
+  /**
+   * The site's raise history in the order the raises were set (see raiseSteps in targets.ts).
+   * Each day is owed at the newest step in effect by that day's end; earlier days keep the step
+   * they had. When given, it replaces overridePerDay/overrideEffectiveFrom.
+   */
+  raises?: readonly RaiseStep[] | null;
+  /** A single raise (shorthand for a one-step history; a value below the target is ignored). */
   overridePerDay?: number | null;
   /** The instant the raise takes effect; its whole local day already counts at the raised rate. */
   overrideEffectiveFrom?: number | null;
+}
+
+/** One raise (or lowering of an earlier raise) of a site's plays per day. */
+export interface RaiseStep {
+  perDay: number;
+  /** The instant it takes effect; its whole local day counts at this value. */
+  effectiveFrom: number;
 }
 
 export interface PlanScreen {
