@@ -3,7 +3,8 @@
  * gateway acks: the batch is one transaction committed with synchronous=FULL, so an acked play
  * survives a power cut, and a batch sent twice is counted once.
  */
-import { PEAK_WEIGHT_THRESHOLD, type PeakProfile } from '#shared/schemas/domain.ts';
+import type { PeakProfile } from '#shared/schemas/domain.ts';
+import { isPeakAtLocal } from '#shared/peak.ts';
 import type { PlayRecord } from '#shared/schemas/protocol.ts';
 import { instantToZoned } from '#shared/time.ts';
 import type { Db } from '../db/database.ts';
@@ -104,14 +105,14 @@ export function playsRepository(db: Db) {
 
   // Plays of a backlog cluster in the same minutes; Intl is the costly part of ingest otherwise.
   // Zone offsets change on minute boundaries, so the local date and hour of a minute are fixed.
-  const localCache = new Map<string, { date: string; hour: number; weekday: number }>();
+  const localCache = new Map<string, { date: string; hour: number; minute: number; weekday: number }>();
   function localParts(ms: number, zone: string) {
     const key = `${zone}|${Math.floor(ms / 60_000)}`;
     let v = localCache.get(key);
     if (!v) {
       if (localCache.size > 50_000) localCache.clear();
       const z = instantToZoned(ms, zone);
-      v = { date: z.date, hour: z.hour, weekday: z.weekday };
+      v = { date: z.date, hour: z.hour, minute: z.minute, weekday: z.weekday };
       localCache.set(key, v);
     }
     return v;
@@ -142,9 +143,8 @@ export function playsRepository(db: Db) {
       const startedMs = Date.parse(r.startedAt);
       const local = localParts(startedMs, ctx.timeZone);
       const profile = peakProfile(ctx.siteId, r.campaignId);
-      const inPeak = profile
-        ? (profile[local.weekday * 24 + local.hour] ?? 0) > PEAK_WEIGHT_THRESHOLD
-        : false;
+      // The same windows, at the same precision, as the planner's (shared/peak.ts).
+      const inPeak = profile ? isPeakAtLocal(profile, local.weekday, local.hour * 60 + local.minute) : false;
       // The predecessor is usually the record just before it in the same batch.
       const previous =
         r.seq === 1 ? undefined : before?.seq === r.seq - 1 ? before : bySeq.get(ctx.screenId, r.seq - 1);

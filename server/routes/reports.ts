@@ -35,7 +35,7 @@ import {
 import { prepareExport } from '../reports/exports.ts';
 import { reportsDir } from '../reports/weekly.ts';
 import { writeCsv, writeXlsx } from '../reports/writers.ts';
-import { FLAT_PROFILE, hourSlices, isPeakWeight, openIntervals } from '../scheduler/day.ts';
+import { FLAT_PROFILE, hourSlices, isPeakWeight, openIntervals, profileSlices } from '../scheduler/day.ts';
 import { planDay } from '../scheduler/plan.ts';
 
 const TAGS = ['reports'];
@@ -322,8 +322,12 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       for (const s of slices) {
         const z = instantToZoned(s.start, zone);
         const slot = out[z.hour]!;
-        slot.peak = isPeakWeight(profile[s.hourOfWeek] ?? 1);
         slot.open = slot.open || open.some(([a, e]) => a < s.end && e > s.start);
+      }
+      // An hour is drawn as peak when any part of it is (a 06:45–07:30 window marks 06 and 07).
+      for (const w of profileSlices(b.date, zone, profile)) {
+        if (!isPeakWeight(w.weight)) continue;
+        for (let t = w.start; t < w.end; t += 60_000) out[instantToZoned(t, zone).hour]!.peak = true;
       }
       const clock = new VirtualClock(slices[0]?.start ?? app.clock.now());
       const plan = planDay({ campaign, site, screen: { id: 'preview' }, date: b.date, clock });

@@ -4,12 +4,19 @@
  */
 import {
   HOURS_PER_WEEK,
-  PEAK_WEIGHT_THRESHOLD,
   WEEKDAYS,
   type OpeningHours,
   type PeakProfile,
 } from '../../shared/schemas/domain.ts';
-import { addDays, instantToZoned, weekdayOf, zonedToInstant, minutesOfDay } from '../../shared/time.ts';
+import { isPeakWeight, stepMinutes, weightAtLocal } from '../../shared/peak.ts';
+import {
+  addDays,
+  instantToZoned,
+  minutesOfDay,
+  offsetMinutesAt,
+  weekdayOf,
+  zonedToInstant,
+} from '../../shared/time.ts';
 import type { PlanCampaign, PlanSite } from './types.ts';
 
 /** [start, end) in epoch ms. */
@@ -52,18 +59,87 @@ export function dayEnd(date: string, zone: string): number {
   return localInstant(addDays(date, 1), 0, zone);
 }
 
+/** A stretch of local wall time that lies in one step of `stepMin` minutes and one UTC offset. */
+export interface WallSlice {
+  start: number;
+  end: number;
+  /** 0 = Monday. */
+  weekday: number;
+  /** Local minute of the day at `start`. */
+  minuteOfDay: number;
+}
+
+/** The first instant in (lo, hi] whose offset differs from lo's (offsets change on whole seconds). */
+function transitionAfter(lo: number, hi: number, zone: string): number {
+  const off = offsetMinutesAt(lo, zone);
+  let a = Math.floor(lo / 1000);
+  let b = Math.ceil(hi / 1000);
+  while (b - a > 1) {
+    const mid = Math.floor((a + b) / 2);
+    if (offsetMinutesAt(mid * 1000, zone) === off) a = mid;
+    else b = mid;
+  }
+  return b * 1000;
+}
+
+/**
+ * The local day cut into steps of `stepMin` minutes of wall time, in order of instants. A clock
+ * change also cuts, wherever it falls (Pacific/Chatham changes at 02:45, Australia/Lord_Howe by
+ * 30 minutes), so every slice reads one wall-clock label; a fall-back day holds the repeated
+ * times twice, a spring-forward day skips the missing ones.
+ */
+export function wallSlices(date: string, zone: string, stepMin: number): WallSlice[] {
+  const end = dayEnd(date, zone);
+  const stepMs = stepMin * 60_000;
+  const out: WallSlice[] = [];
+  let t = dayStart(date, zone);
+  while (t < end) {
+    const z = instantToZoned(t, zone);
+    const minuteOfDay = z.hour * 60 + z.minute;
+    const intoStep = ((minuteOfDay % stepMin) * 60 + z.second) * 1000 + (((t % 1000) + 1000) % 1000);
+    let next = Math.min(end, t + stepMs - intoStep);
+    if (offsetMinutesAt(next - 1, zone) !== z.offsetMinutes) next = transitionAfter(t, next - 1, zone);
+    out.push({ start: t, end: next, weekday: z.weekday, minuteOfDay });
+    t = next;
+  }
+  return out;
+}
+
 /** The local hours of a day in order; a fall-back day holds the repeated hour twice. */
 export function hourSlices(date: string, zone: string): HourSlice[] {
-  return remember(hoursMemo, `${zone}|${date}`, () => {
-    const end = dayEnd(date, zone);
-    const out: HourSlice[] = [];
-    let t = dayStart(date, zone);
-    while (t < end) {
-      const z = instantToZoned(t, zone);
-      const toNextHour = ((59 - z.minute) * 60 + (60 - z.second)) * 1000 - (((t % 1000) + 1000) % 1000);
-      const next = Math.min(end, t + toNextHour);
-      out.push({ start: t, end: next, hourOfWeek: z.weekday * 24 + z.hour });
-      t = next;
+  return remember(hoursMemo, `${zone}|${date}`, () =>
+    wallSlices(date, zone, 60).map((w) => ({
+      start: w.start,
+      end: w.end,
+      hourOfWeek: w.weekday * 24 + Math.floor(w.minuteOfDay / 60),
+    })),
+  );
+}
+
+/** A stretch of the day with one profile weight. */
+export interface WeightSlice {
+  start: number;
+  end: number;
+  weight: number;
+}
+
+const profileMemo = new WeakMap<readonly number[], Map<string, WeightSlice[]>>();
+
+/**
+ * The day cut where the profile's weight changes (at its own step, minute precision if the
+ * profile has it) and at clock changes: the one reading of a peak profile over a day that the
+ * planner, the plan preview and the simulator share with ingest's `isPeakAtLocal`.
+ */
+export function profileSlices(date: string, zone: string, profile: readonly number[]): WeightSlice[] {
+  let memo = profileMemo.get(profile);
+  if (!memo) profileMemo.set(profile, (memo = new Map()));
+  return remember(memo, `${zone}|${date}`, () => {
+    const out: WeightSlice[] = [];
+    for (const w of wallSlices(date, zone, stepMinutes(profile))) {
+      const weight = weightAtLocal(profile, w.weekday, w.minuteOfDay);
+      const last = out.at(-1);
+      if (last && last.end === w.start && last.weight === weight) last.end = w.end;
+      else out.push({ start: w.start, end: w.end, weight });
     }
     return out;
   });
@@ -97,11 +173,9 @@ export function profileFor(campaign: PlanCampaign, site: PlanSite): PeakProfile 
   return site.peakProfile ?? campaign.peakProfiles[site.venueType] ?? FLAT_PROFILE;
 }
 
-export function isPeakWeight(w: number): boolean {
-  return w > PEAK_WEIGHT_THRESHOLD;
-}
+export { isPeakWeight };
 
-/** A weighted stretch of time: open and within one local hour. */
+/** A weighted stretch of open time with one weight. */
 export interface Piece {
   start: number;
   end: number;
@@ -109,8 +183,8 @@ export interface Piece {
   peak: boolean;
 }
 
-/** Cut intervals at local hour boundaries and attach each hour's weight. */
-export function weightedPieces(intervals: Interval[], slices: HourSlice[], profile: PeakProfile): Piece[] {
+/** Cut intervals where the profile's weight changes and attach each stretch's weight. */
+export function weightedPieces(intervals: Interval[], slices: readonly WeightSlice[]): Piece[] {
   const out: Piece[] = [];
   let j = 0;
   for (const [s, e] of intervals) {
@@ -119,10 +193,7 @@ export function weightedPieces(intervals: Interval[], slices: HourSlice[], profi
       const sl = slices[k]!;
       const a = Math.max(s, sl.start);
       const b = Math.min(e, sl.end);
-      if (b > a) {
-        const w = profile[sl.hourOfWeek] ?? 1;
-        out.push({ start: a, end: b, weight: w, peak: isPeakWeight(w) });
-      }
+      if (b > a) out.push({ start: a, end: b, weight: sl.weight, peak: isPeakWeight(sl.weight) });
     }
   }
   return out;

@@ -9,12 +9,12 @@ import { weekdayOf } from '../../shared/time.ts';
 import {
   dayEnd,
   dayStart,
-  hourSlices,
   inCampaignWindow,
   isPeakWeight,
   openIntervals,
   peakShareOf,
   profileFor,
+  profileSlices,
   weightedPieces,
   type Interval,
 } from './day.ts';
@@ -55,12 +55,11 @@ export function dayCapacity(campaign: PlanCampaign, site: PlanSite, date: string
   const zone = site.timeZone;
   if (!inCampaignWindow(campaign, date)) return { maxPlays: 0, openMs: 0, peakShare: 0 };
   const open = openIntervals(site.openingHours, date, zone);
-  const slices = hourSlices(date, zone);
-  const profile = profileFor(campaign, site);
-  const share = peakShareOf(weightedPieces(open, slices, profile));
+  const slices = profileSlices(date, zone, profileFor(campaign, site));
+  const share = peakShareOf(weightedPieces(open, slices));
   const gap = minGapSeconds(campaign);
   const spaces = buildSpaces(
-    weightedPieces(startIntervals(open, campaign.mediaDurationMs, -Infinity), slices, profile),
+    weightedPieces(startIntervals(open, campaign.mediaDurationMs, -Infinity), slices),
     gap,
   );
   const openMs = open.reduce((sum, [s, e]) => sum + (e - s), 0);
@@ -149,13 +148,12 @@ export function planDay(input: PlanDayInput): DayPlan {
   const target = baseTarget + makeGood;
   const inputsHash = dayInputsHash(campaign, site, screen, date, baseTarget, makeGood);
 
-  const slices = hourSlices(date, zone);
+  const slices = profileSlices(date, zone, profile);
   const peakAt = (t: number): boolean => {
-    for (const sl of slices)
-      if (t >= sl.start && t < sl.end) return isPeakWeight(profile[sl.hourOfWeek] ?? 1);
+    for (const sl of slices) if (t >= sl.start && t < sl.end) return isPeakWeight(sl.weight);
     return false;
   };
-  const share = peakShareOf(weightedPieces(open, slices, profile));
+  const share = peakShareOf(weightedPieces(open, slices));
   const peakRequired = requiredPeak(target, share);
 
   // What is already behind us today.
@@ -186,7 +184,7 @@ export function planDay(input: PlanDayInput): DayPlan {
 
   const remaining = Math.max(0, target - played);
   const remStarts = now >= end ? [] : startIntervals(open, durationMs, earliest);
-  const remPieces = weightedPieces(remStarts, slices, profile);
+  const remPieces = weightedPieces(remStarts, slices);
   const spaces = buildSpaces(remPieces, gap);
   const capPeak = spaceCapacity(spaces.peak, gap);
   const capOff = spaceCapacity(spaces.off, gap);

@@ -57,7 +57,7 @@ import {
   type PlanCampaign,
   type PlanSite,
 } from '../scheduler/index.ts';
-import { peakShareOf, weightedPieces, hourSlices, openIntervals } from '../scheduler/day.ts';
+import { peakShareOf, weightedPieces, profileSlices, openIntervals } from '../scheduler/day.ts';
 
 export interface SimOptions {
   playlistsDir: string;
@@ -845,8 +845,7 @@ function figures(
       v = peakShareOf(
         weightedPieces(
           openIntervals(site.openingHours, date, site.timeZone),
-          hourSlices(date, site.timeZone),
-          profile,
+          profileSlices(date, site.timeZone, profile),
         ),
       );
       shareCache.set(key, v);

@@ -106,15 +106,20 @@ export const OpeningHours = z.object({
 export type OpeningHours = z.infer<typeof OpeningHours>;
 
 /**
- * Weights by hour of week: index = weekday (0 = Monday) * 24 + local hour. A weight of 1 is an
- * ordinary hour; an hour with weight > 1 is a peak hour ("giờ cao điểm"). Plays are spread over
- * the open hours in proportion to these weights.
+ * Weights over the week in equal steps: index = (weekday (0 = Monday) * 24 + local hour) * k +
+ * step within the hour, with k steps per hour (k = 1: 168 hourly weights, what the console
+ * paints; k = 4: 15-minute steps; k = 60: minutes). A weight of 1 is ordinary; a step with weight
+ * > 1 is peak ("giờ cao điểm"). Plays are spread over the open time in proportion to these
+ * weights. See shared/peak.ts.
  */
 export const HOURS_PER_WEEK = 168;
 export const PEAK_WEIGHT_THRESHOLD = 1;
 export const PeakProfile = z
   .array(z.number().min(0, 'peak weights cannot be negative').max(100))
-  .length(HOURS_PER_WEEK, 'a peak profile has one weight for each of the 168 hours of a week');
+  .refine(
+    (p) => p.length % HOURS_PER_WEEK === 0 && p.length > 0 && 60 % (p.length / HOURS_PER_WEEK) === 0,
+    'a peak profile has one weight for each of the 168 hours of a week, or for each step of k per hour (k dividing 60: 336, 672 … 10080 weights)',
+  );
 export type PeakProfile = z.infer<typeof PeakProfile>;
 
 /** What "on average N plays per day" means. See docs/decisions/003-average-basis.md. */

@@ -26,6 +26,7 @@ import {
   WEEKDAYS,
   type Weekday,
 } from './domain.ts';
+import { stepsFor } from '../peak.ts';
 
 export const PLAYLIST_SCHEMA_VERSION = 1;
 
@@ -175,31 +176,29 @@ function minutesOf(t: string): number {
 }
 
 /**
- * Expands the compact form to the domain's 168 hourly weights (index = weekday(0=Mon)*24 + hour).
- * Minute by minute, the weight is that of the highest window covering the minute, or `base`
- * where none does; each hour's weight is the mean of its 60 minutes, rounded to 3 decimals.
- * So "07:30–09:00 weight 3" on base 1 gives 07h → 2 and 08h → 3: a window's effect is in
- * proportion to the part of the hour it covers, and overlapping windows do not add up.
+ * Expands the compact form to the domain's weights over the week (see PeakProfile), in steps
+ * fine enough that every window starts and ends on a step: hourly windows give 168 weights,
+ * "06:45–07:30" gives 15-minute steps (672), "10:07" minute steps (10,080). Each step's weight is
+ * that of the highest window covering it, or `base` where none does, so a window is peak exactly
+ * over its own minutes and overlapping windows do not add up.
  */
 export function expandPeakProfile(spec: PeakProfileSpec): PeakProfile {
+  const k = stepsFor(spec.peaks.flatMap((w) => [minutesOf(w.from), minutesOf(w.to)]));
+  const step = 60 / k;
   const out: number[] = [];
   WEEKDAYS.forEach((day) => {
     const windows = spec.peaks
       .filter((w) => w.days.some((d) => peakDayCovers(d, day)))
       .map((w) => ({ from: minutesOf(w.from), to: minutesOf(w.to), weight: w.weight }));
-    for (let hour = 0; hour < 24; hour++) {
-      let sum = 0;
-      for (let minute = hour * 60; minute < hour * 60 + 60; minute++) {
-        let weight: number | null = null;
-        for (const w of windows) {
-          if (minute >= w.from && minute < w.to && (weight === null || w.weight > weight)) weight = w.weight;
-        }
-        sum += weight ?? spec.base;
+    for (let minute = 0; minute < 24 * 60; minute += step) {
+      let weight: number | null = null;
+      for (const w of windows) {
+        if (minute >= w.from && minute < w.to && (weight === null || w.weight > weight)) weight = w.weight;
       }
-      out.push(Math.round((sum / 60) * 1000) / 1000);
+      out.push(weight ?? spec.base);
     }
   });
-  if (out.length !== HOURS_PER_WEEK) throw new Error('peak profile expansion must give 168 weights');
+  if (out.length !== HOURS_PER_WEEK * k) throw new Error('peak profile expansion must cover the week');
   return out;
 }
 

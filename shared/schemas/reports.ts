@@ -3,7 +3,7 @@
  * console draws. Pure zod: the server validates with these and the console imports the types.
  */
 import { z } from 'zod';
-import { LocalDate, VenueType } from './domain.ts';
+import { LocalDate, PeakProfile, VenueType } from './domain.ts';
 
 export const ReportGroup = z.enum(['screen', 'site', 'district', 'venue_type']);
 export type ReportGroup = z.infer<typeof ReportGroup>;
@@ -123,8 +123,8 @@ export const PlanPreviewRequest = z.object({
   targetPerDay: z.number().int().min(1).max(1000),
   date: LocalDate,
   venueType: VenueType,
-  /** 168 weights; omitted = the venue type's saved profile. */
-  profile: z.array(z.number().min(0).max(100)).length(168).optional(),
+  /** Weights over the week (168 hourly, or finer steps; see PeakProfile); omitted = the venue type's saved profile. */
+  profile: PeakProfile.optional(),
   campaignId: z.string().optional(),
 });
 export type PlanPreviewRequest = z.infer<typeof PlanPreviewRequest>;

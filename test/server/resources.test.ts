@@ -204,7 +204,8 @@ describe('REST resources and role scoping', () => {
       });
       expect(c.media).toMatchObject({ mimeType: 'video/mp4', durationMs: 15000 });
       expect(Object.keys(c.peakProfiles)).toContain('airport');
-      expect(c.peakProfiles.airport).toHaveLength(168);
+      // The airport's windows start at 05:30: half-hour steps, 2 × 168 weights (shared/peak.ts).
+      expect(c.peakProfiles.airport).toHaveLength(336);
     });
 
     it('says the campaign has ended after 23:59:59 of 10/10/2024 local, and not before', async () => {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HOURS_PER_WEEK } from '../../shared/schemas/domain.ts';
+import { HOURS_PER_WEEK, PeakProfile } from '../../shared/schemas/domain.ts';
+import { weightAtLocal } from '../../shared/peak.ts';
 import { expandPeakProfile, PeakProfileSpec } from '../../shared/schemas/playlist.ts';
 import {
   formatPlaylistErrors,
@@ -174,7 +175,7 @@ describe('the committed playlists/ files', () => {
       expect(s.screens.length).toBeGreaterThanOrEqual(1);
       expect(s.screens.length).toBeLessThanOrEqual(3);
       expect(s.timeZone).toBe('Asia/Ho_Chi_Minh');
-      expect(s.peakProfile).toHaveLength(HOURS_PER_WEEK);
+      expect(PeakProfile.safeParse(s.peakProfile).success, `${s.id} profile covers the week`).toBe(true);
       expect(Math.max(...s.peakProfile), `${s.id} has peak hours`).toBeGreaterThan(1);
       const openDays = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).filter(
         (d) => s.openingHours[d].length > 0,
@@ -183,12 +184,13 @@ describe('the committed playlists/ files', () => {
     }
   });
 
-  it('expand every venue type default peak profile to 168 weights', () => {
+  it('expand every venue type default peak profile to whole steps over the week', () => {
     const { venueTypes } = parseReal().campaigns[0]!;
     const entries = Object.entries(venueTypes);
     expect(entries.length).toBeGreaterThanOrEqual(6);
     for (const [type, d] of entries) {
-      expect(d!.peakProfile, type).toHaveLength(HOURS_PER_WEEK);
+      expect(d!.peakProfile.length % HOURS_PER_WEEK, type).toBe(0);
+      expect(PeakProfile.safeParse(d!.peakProfile).success, type).toBe(true);
       expect(
         d!.peakProfile.every((w) => Number.isFinite(w) && w >= 0),
         type,
@@ -211,15 +213,15 @@ describe('the committed playlists/ files', () => {
 
   it('follow real-world peaks: one-stop desks at 8–10 on weekdays, buses in the commuter rush', () => {
     const c = parseReal().campaigns[0]!;
-    const hour = (day: number, h: number) => day * 24 + h;
+    const at = (p: readonly number[], day: number, h: number) => weightAtLocal(p, day, h * 60);
     const desk = c.venueTypes.citizen_reception!.peakProfile;
-    expect(desk[hour(1, 8)]).toBeGreaterThan(desk[hour(1, 11)]!);
-    expect(desk[hour(1, 14)]).toBeGreaterThan(desk[hour(1, 16)]!);
+    expect(at(desk, 1, 8)).toBeGreaterThan(at(desk, 1, 11));
+    expect(at(desk, 1, 14)).toBeGreaterThan(at(desk, 1, 16));
     const bus = c.venueTypes.bus!.peakProfile;
-    expect(bus[hour(0, 7)]).toBeGreaterThan(bus[hour(0, 12)]!);
-    expect(bus[hour(4, 17)]).toBeGreaterThan(bus[hour(4, 12)]!);
+    expect(at(bus, 0, 7)).toBeGreaterThan(at(bus, 0, 12));
+    expect(at(bus, 4, 17)).toBeGreaterThan(at(bus, 4, 12));
     const mall = c.venueTypes.shopping_mall!.peakProfile;
-    expect(mall[hour(5, 19)]).toBeGreaterThan(mall[hour(2, 15)]!);
+    expect(at(mall, 5, 19)).toBeGreaterThan(at(mall, 2, 15));
   });
 
   it('close government venues for the 2/9/2024 National Day holiday', () => {
@@ -274,11 +276,14 @@ describe('the sample media', () => {
 describe('expandPeakProfile', () => {
   const expand = (spec: unknown) => expandPeakProfile(PeakProfileSpec.parse(spec));
 
-  it('maps a window to hours in proportion to the part of each hour it covers', () => {
+  it('keeps a window exact: steps as fine as its minutes need, each fully in or out', () => {
     const p = expand({ base: 1, peaks: [{ days: ['mon'], from: '07:30', to: '09:00', weight: 3 }] });
-    expect(p).toHaveLength(168);
-    expect(p.slice(6, 10)).toEqual([1, 2, 3, 1]);
-    expect(p[24 + 8]).toBe(1); // Tuesday untouched
+    // Half-hour steps: 06:00, 06:30, 07:00 ordinary; 07:30, 08:00, 08:30 peak; 09:00 ordinary.
+    expect(p).toHaveLength(168 * 2);
+    expect(p.slice(12, 19)).toEqual([1, 1, 1, 3, 3, 3, 1]);
+    expect(weightAtLocal(p, 1, 8 * 60)).toBe(1); // Tuesday untouched
+    const whole = expand({ peaks: [{ days: ['mon'], from: '08:00', to: '10:00', weight: 3 }] });
+    expect(whole).toHaveLength(168);
   });
 
   it('takes the highest of overlapping windows instead of adding them', () => {
@@ -288,16 +293,17 @@ describe('expandPeakProfile', () => {
         { days: ['fri'], from: '09:00', to: '11:00', weight: 2 },
       ],
     });
-    expect(p[4 * 24 + 9]).toBe(3);
-    expect(p[4 * 24 + 10]).toBe(2);
-    expect(p[5 * 24 + 9]).toBe(1);
+    expect(weightAtLocal(p, 4, 9 * 60)).toBe(3);
+    expect(weightAtLocal(p, 4, 10 * 60)).toBe(2);
+    expect(weightAtLocal(p, 5, 9 * 60)).toBe(1);
   });
 
   it('understands day groups and a window that ends at 24:00', () => {
     const p = expand({ base: 0.5, peaks: [{ days: ['weekend'], from: '23:45', to: '24:00', weight: 4.5 }] });
-    expect(p[5 * 24 + 23]).toBe(1.5);
-    expect(p[6 * 24 + 23]).toBe(1.5);
-    expect(p[4 * 24 + 23]).toBe(0.5);
+    expect(weightAtLocal(p, 5, 23 * 60 + 44)).toBe(0.5);
+    expect(weightAtLocal(p, 5, 23 * 60 + 45)).toBe(4.5);
+    expect(weightAtLocal(p, 6, 23 * 60 + 59)).toBe(4.5);
+    expect(weightAtLocal(p, 4, 23 * 60 + 50)).toBe(0.5);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Campaign, Media } from '#shared/schemas/api.ts';
 import { HOURS_PER_WEEK, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
+import { hourWeight, paintHour, stepsPerHour } from '#shared/peak.ts';
 import type { PlanPreviewResult } from '#shared/schemas/reports.ts';
 import { errorText, patch, post, uploadWithProgress } from '../api.ts';
 import { barChart } from '../charts.ts';
@@ -213,23 +214,40 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
     const days = t('weekdays').split(',');
     const cells: HTMLTableCellElement[] = [];
     let painting = false;
+    // A profile may have finer steps than the grid (a window from 06:45): a cell shows its hour's
+    // highest step and says when part of the hour differs; painting a cell sets the whole hour
+    // and leaves every other hour's steps as they were.
     const paint = (cell: HTMLTableCellElement) => {
       const i = Number(cell.dataset.i);
-      if (profile[i] === brush) return;
-      profile[i] = brush;
+      const k = stepsPerHour(profile);
+      if (profile.slice(i * k, i * k + k).every((w) => w === brush)) return;
+      profile = paintHour(profile, i, brush);
       paintCell(cell);
       schedulePreview();
     };
     const paintCell = (cell: HTMLTableCellElement) => {
-      const w = profile[Number(cell.dataset.i)] ?? 1;
+      const i = Number(cell.dataset.i);
+      const w = hourWeight(profile, i);
+      const k = stepsPerHour(profile);
+      const steps = profile.slice(i * k, i * k + k);
+      const partial = steps.some((x) => x !== steps[0]);
       cell.dataset.w = String(w);
-      cell.title = `${days[Math.floor(Number(cell.dataset.i) / 24)]} ${String(Number(cell.dataset.i) % 24).padStart(2, '0')}:00 — ${w}`;
+      cell.dataset.partial = partial ? '1' : '0';
+      const label = `${days[Math.floor(i / 24)]} ${String(i % 24).padStart(2, '0')}:00`;
+      cell.title = partial
+        ? `${label} — ${steps
+            .map((x, j) => `${String(i % 24).padStart(2, '0')}:${String((j * 60) / k).padStart(2, '0')} ${x}`)
+            .join(', ')}`
+        : `${label} — ${w}`;
       cell.style.background =
         w === 0
           ? '#e5e7eb'
           : w <= 1
             ? '#dbeafe'
             : `hsl(${Math.max(0, 30 - (w - 1) * 8)} 90% ${Math.max(45, 75 - w * 6)}%)`;
+      cell.style.backgroundImage = partial
+        ? 'repeating-linear-gradient(45deg, transparent 0 4px, rgba(255,255,255,.55) 4px 6px)'
+        : '';
     };
     const paintAll = () => cells.forEach(paintCell);
     window.addEventListener('mouseup', () => (painting = false));
