@@ -102,7 +102,8 @@ export async function rolloverDueZones(
     const date = localDateOf(ctx.dueAt, zone);
     const key = rolloverKey(zone, date);
     if (ctx.repos.plans.hasRun(ROLLOVER_JOB, key)) continue;
-    const r = await ctx.plans.replanInSlices({ siteIds });
+    // Through the plan service's one queue, after any re-plan an event asked for.
+    const r = await ctx.plans.enqueue({ siteIds });
     ctx.repos.plans.recordRun(ROLLOVER_JOB, key, ctx.clock.now());
     done.push({ zone, date, sites: siteIds.length, changed: r.changedScreens.length });
   }

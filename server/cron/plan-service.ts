@@ -271,19 +271,28 @@ export function createPlanService(deps: PlanServiceDeps) {
     }
   }
 
-  // Re-plans requested by events run one after another, never interleaved.
+  // THE re-plan queue: rollover, domain events and pairing all re-plan through it, one after
+  // another. Two sliced re-plans interleaving would read each other's half-written versions
+  // (and a rollover tick could race an event's re-plan of the same screens).
   let tail: Promise<unknown> = Promise.resolve();
+  function enqueue(filter: ReplanFilter = {}, chunk?: number): Promise<ReplanResult> {
+    const run = tail.then(() => replanInSlices(filter, chunk));
+    // A failed re-plan must not stop the ones queued after it.
+    tail = run.catch(() => undefined);
+    return run;
+  }
   function replanSoon(
     filter: ReplanFilter,
     onDone?: (r: ReplanResult) => void,
     onError?: (err: unknown) => void,
   ): void {
-    tail = tail.then(() => replanInSlices(filter)).then(onDone, onError);
+    void enqueue(filter).then(onDone, onError);
   }
 
   return {
     replan,
     replanInSlices,
+    enqueue,
     replanSoon,
     /** Resolves when every re-plan requested so far has finished (tests, shutdown). */
     idle: () => tail.then(() => undefined),
