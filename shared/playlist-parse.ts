@@ -7,8 +7,10 @@
  * sha256 of each media file it finds under playlists/ in `options.media`.
  */
 import type { z } from 'zod';
+import type { VenueType } from './schemas/domain.ts';
 import {
   CampaignFile,
+  type ClosureFile,
   PLAYLIST_FILE_KINDS,
   RegionsFile,
   type PlaylistCampaign,
@@ -529,6 +531,38 @@ export function checkCampaignMedia(
  * tree; files of kind "campaign" describe a campaign with its venue types and sites. Either
  * everything is valid and normalised, or nothing is returned but the errors.
  */
+/** The dates a campaign's closures close one site on, each with the closure's name, in date order. */
+function closedDatesOf(
+  closures: readonly ClosureFile[],
+  site: { id: string; venueType: VenueType; region: string },
+  regions: ReadonlyMap<string, PlaylistRegion>,
+): Array<{ date: string; name: { vi: string; en: string } }> {
+  const ancestors = new Set<string>();
+  for (let r = regions.get(site.region), guard = 0; r && guard < 32; guard++) {
+    ancestors.add(r.id);
+    r = r.parentId ? regions.get(r.parentId) : undefined;
+  }
+  ancestors.add(site.region);
+  const out = new Map<string, { date: string; name: { vi: string; en: string } }>();
+  for (const c of closures) {
+    const everyone = c.venueTypes.length === 0 && c.regions.length === 0 && c.sites.length === 0;
+    const names =
+      everyone ||
+      c.venueTypes.includes(site.venueType) ||
+      c.sites.includes(site.id) ||
+      c.regions.some((r) => ancestors.has(r));
+    if (!names) continue;
+    for (let d = c.from; d <= c.to; d = nextDate(d)) if (!out.has(d)) out.set(d, { date: d, name: c.name });
+  }
+  return [...out.values()].sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** The calendar date after `d` (YYYY-MM-DD), by UTC arithmetic on the date alone. */
+function nextDate(d: string): string {
+  const [y, m, day] = d.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, day + 1)).toISOString().slice(0, 10);
+}
+
 export function parsePlaylistFiles(
   files: readonly PlaylistFileText[],
   options: ParsePlaylistOptions = {},
@@ -662,6 +696,8 @@ export function parsePlaylistFiles(
 
       const defaults = c.venueTypes[s.venueType];
       if (!defaults) return; // already reported by the campaign schema
+      const hours = s.openingHours ?? defaults.openingHours;
+      const closed = closedDatesOf(c.closures, s, regionById);
       sites.push({
         id: s.id,
         name: s.name,
@@ -670,7 +706,14 @@ export function parsePlaylistFiles(
         regionId: s.region,
         timeZone: s.timeZone ?? c.timeZone,
         moving,
-        openingHours: s.openingHours ?? defaults.openingHours,
+        openingHours:
+          closed.length === 0
+            ? hours
+            : {
+                ...hours,
+                closedDates: [...new Set([...hours.closedDates, ...closed.map((x) => x.date)])].sort(),
+              },
+        closures: closed,
         peakProfile: s.peakProfile ?? defaults.peakProfile,
         ownOpeningHours: s.openingHours ?? null,
         ownPeakProfile: s.peakProfile ?? null,
@@ -693,6 +736,19 @@ export function parsePlaylistFiles(
       });
     }
     const localSites = new Set(c.sites.map((s) => s.id));
+    c.closures.forEach((cl, i) => {
+      cl.regions.forEach((id, j) => {
+        if (!regionFileFailed && !regionById.has(id))
+          err(
+            ['closures', i, 'regions', j],
+            `the id of a region in a regions file${regionSuggestion(id, regionById)}`,
+          );
+      });
+      cl.sites.forEach((id, j) => {
+        if (!localSites.has(id))
+          err(['closures', i, 'sites', j], 'the id of a site listed in this campaign\'s "sites"');
+      });
+    });
     c.participants.sites.forEach((id, i) => {
       if (!localSites.has(id))
         err(['participants', 'sites', i], 'the id of a site listed in this campaign\'s "sites"');
@@ -711,6 +767,7 @@ export function parsePlaylistFiles(
       makeGoodCapPct: c.makeGoodCapPct,
       participants: c.participants,
       venueTypes: c.venueTypes,
+      closures: c.closures,
       sites,
     });
   }

@@ -132,7 +132,7 @@ const profileMemo = new WeakMap<readonly number[], Map<string, WeightSlice[]>>()
  */
 export function profileSlices(date: string, zone: string, profile: readonly number[]): WeightSlice[] {
   let memo = profileMemo.get(profile);
-  if (!memo) profileMemo.set(profile, (memo = new Map()));
+  if (!memo) profileMemo.set(profile, (memo = new Map<string, WeightSlice[]>()));
   return remember(memo, `${zone}|${date}`, () => {
     const out: WeightSlice[] = [];
     for (const w of wallSlices(date, zone, stepMinutes(profile))) {

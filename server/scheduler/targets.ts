@@ -60,8 +60,7 @@ export function withRaises(
   site: PlanSite,
   rows: ReadonlyArray<{ plays_per_day: number; effective_from_ms: number; set_at_ms?: number; id?: number }>,
 ): PlanSite {
-  const { overridePerDay: _p, overrideEffectiveFrom: _f, ...rest } = site;
-  return { ...rest, raises: raiseSteps(rows) };
+  return { ...site, overridePerDay: null, overrideEffectiveFrom: null, raises: raiseSteps(rows) };
 }
 
 /**

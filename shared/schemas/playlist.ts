@@ -239,6 +239,24 @@ export const SiteFile = z.strictObject({
 });
 export type SiteFile = z.infer<typeof SiteFile>;
 
+/**
+ * A stretch of closed dates with a name (a public holiday, a school break): every site the
+ * closure names is closed on each date from `from` to `to`, whatever its weekly hours say. It
+ * names venue types, regions (a region covers every site below it) and/or sites; naming none
+ * closes every site of the campaign.
+ */
+export const ClosureFile = z
+  .strictObject({
+    name: z.strictObject({ vi: Text, en: Text }),
+    from: LocalDate,
+    to: LocalDate,
+    venueTypes: z.array(VenueType).default([]),
+    regions: z.array(Slug).default([]),
+    sites: z.array(Slug).default([]),
+  })
+  .refine((c) => c.from <= c.to, { path: ['to'], message: 'expected "to" on or after "from"' });
+export type ClosureFile = z.infer<typeof ClosureFile>;
+
 /** Relative to the playlists/ directory, forward slashes, never leaving it. */
 export const MediaPath = z
   .string()
@@ -286,6 +304,8 @@ export const CampaignFile = z
       .max(100, 'expected a percentage from 0 to 100'),
     participants: Participants,
     venueTypes: z.partialRecord(VenueType, VenueTypeDefaultsFile),
+    /** The campaign's calendar: named closed dates for venue types, regions or sites. */
+    closures: z.array(ClosureFile).default([]),
     sites: z.array(SiteFile),
   })
   .superRefine((c, ctx) => {
@@ -369,8 +389,13 @@ export interface PlaylistSite {
   /** The site's own zone, or the campaign's when the file gives none. */
   timeZone: string;
   moving: boolean;
-  /** Effective hours: the site's own or its venue type's default. */
+  /**
+   * Effective hours: the site's own or its venue type's default, with the closed dates of every
+   * closure that names the site added to `closedDates`.
+   */
   openingHours: OpeningHours;
+  /** The closed dates the campaign's calendar gives this site, each with the closure's name. */
+  closures: Array<{ date: string; name: { vi: string; en: string } }>;
   /** Effective 168 weights: the site's own or its venue type's default. */
   peakProfile: PeakProfile;
   /** The site's own settings only (null = follows the venue type), for storing an "own" profile. */
@@ -407,6 +432,7 @@ export interface PlaylistCampaign {
   makeGoodCapPct: number;
   participants: Participants;
   venueTypes: Partial<Record<VenueType, PlaylistVenueTypeDefaults>>;
+  closures: ClosureFile[];
   sites: PlaylistSite[];
 }
 
