@@ -317,7 +317,6 @@ export interface ScreenDayRow {
   /** The part of the target due by now (see DayFrame). */
   due: number;
   openHours: number;
-  activeHours: number;
   /** Open hours (by now) in which the screen was offline: offlineMinutes / 60, two decimals. */
   silentHours: number;
   /** Minutes of the day's open hours (by now) in which the screen had no connection. */
@@ -380,7 +379,6 @@ export function screenDayRows(
       const counted = seen.has(screen.id);
       const target = counted ? frame.target : 0;
       const due = counted ? frame.due : 0;
-      const active = new Set((c?.hours ?? '').split(',').filter(Boolean).map(Number));
       const shortfall = Math.max(0, due - plays);
       // A screen that no longer counts (revoked before the day) owes nothing, offline or not.
       const off = counted
@@ -399,7 +397,6 @@ export function screenDayRows(
         target,
         due,
         openHours: frame.openHours,
-        activeHours: active.size,
         silentHours: Math.round((off.offlineOpenMs / 3_600_000) * 100) / 100,
         offlineMinutes,
         plannedOffline: off.plannedOffline,

@@ -68,8 +68,8 @@ export interface ScreenDayCounts {
   plays: number;
   peak_plays: number;
   not_completed: number;
-  /** Distinct local hours with any play record, comma-separated. */
-  hours: string | null;
+  /** Completed plays whose hash-chain status is not 'ok'. */
+  unverified: number;
 }
 
 export interface SiteHourCounts {
@@ -78,6 +78,7 @@ export interface SiteHourCounts {
   local_hour: number;
   plays: number;
   peak_plays: number;
+  unverified: number;
 }
 
 /** A stored play as the evidence export reads it: the plays row without the epoch columns. */
@@ -127,22 +128,22 @@ export function reportsRepository(db: Db) {
   const overrides = db.prepare<[string], OverrideRow>(
     'SELECT site_id, plays_per_day, set_at_ms, effective_from_ms FROM frequency_overrides WHERE campaign_id = ? ORDER BY set_at_ms, id',
   );
+  // Both read the counters kept at ingest (play_counts, migration 070): per day, a range of
+  // the table's primary key, a few narrow rows per screen, no temporary B-tree for the groups.
   const screenDay = db.prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayCounts>(
-    `SELECT screen_id, MIN(site_id) AS site_id,
-            SUM(outcome = 'completed') AS plays,
-            SUM(outcome = 'completed' AND in_peak) AS peak_plays,
-            SUM(outcome <> 'completed') AS not_completed,
-            group_concat(DISTINCT local_hour) AS hours
-     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+    `SELECT screen_id, MIN(site_id) AS site_id, SUM(completed) AS plays, SUM(peak) AS peak_plays,
+            SUM(not_completed) AS not_completed, SUM(unverified) AS unverified
+     FROM play_counts WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY screen_id`,
   );
   const siteHourOfDay = db.prepare<{ campaign: string; date: string; sites: string | null }, SiteHourCounts>(
-    `SELECT site_id, local_date, local_hour,
-            SUM(outcome = 'completed') AS plays,
-            SUM(outcome = 'completed' AND in_peak) AS peak_plays
-     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+    `SELECT site_id, local_date, local_hour, SUM(completed) AS plays, SUM(peak) AS peak_plays,
+            SUM(unverified) AS unverified
+     FROM play_counts WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
   );
+  // Raw plays in screen and journal order straight off plays_evidence (migration 070), so the
+  // cursor streams from the first row instead of sorting the whole period first.
   const evidence = db.prepare<
     { campaign: string; from: string; to: string; sites: string | null },
     EvidenceRow
@@ -150,7 +151,8 @@ export function reportsRepository(db: Db) {
     `SELECT play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, started_at, ended_at,
             seconds_shown, outcome, reason, player_version, seq, prev_hash, hash, chain_status, local_date, local_hour,
             in_peak, received_at_ms
-     FROM plays WHERE campaign_id = @campaign AND local_date BETWEEN @from AND @to AND ${SCOPE}
+     FROM plays INDEXED BY plays_evidence
+     WHERE campaign_id = @campaign AND local_date BETWEEN @from AND @to AND ${SCOPE}
      ORDER BY screen_id, seq`,
   );
   const chainSummary = db.prepare<
