@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
-import { buildPlan } from '#server/ws/plan.ts';
+import { planMessage } from '#server/ws/plan.ts';
 import { Fleet, fmt, startBenchServer } from './player-setup.ts';
 
 export interface PushBenchResult {
@@ -45,10 +45,11 @@ export async function run(
     fleet.send({ cmd: 'close' });
     await fleet.next('closed');
 
-    const screen = server.app.playerGateway.repos.pairing.screen(screenIds[0]!)!;
-    const payload = JSON.stringify(
-      buildPlan(server.app.playerGateway.repos.pairing, screen, server.app.clock.now()),
-    );
+    const payload = planMessage(
+      server.app.repos.planMessages,
+      screenIds[0]!,
+      server.app.clock.now(),
+    )!.message;
 
     // Bare ws broadcast of the same bytes.
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#shared/clock.ts';
 import { DISPLAY_PROTOCOL_VERSION, type StateMessage } from '#shared/schemas/display.ts';
-import { Plan, type ProvisioningFile, type ServerMessage } from '#shared/schemas/protocol.ts';
+import {
+  FEATURE_PLAN_PUSH,
+  Plan,
+  type ProvisioningFile,
+  type ServerMessage,
+} from '#shared/schemas/protocol.ts';
 import { freeDiskBytes, MediaCache, type Log } from './cache.ts';
 import type { CredentialStore, Credentials } from './credentials.ts';
 import { DisplayServer } from './display-server.ts';
@@ -430,6 +435,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       cachedMedia: cache.onDisk().slice(0, 10_000),
       clock: ownClock.now(),
       planVersion: stored?.version ?? 0,
+      // The server then pushes each new plan itself; `plan_changed` + `pull` stays the fallback.
+      features: [FEATURE_PLAN_PUSH],
     });
   }
 

@@ -25,6 +25,7 @@ import {
 } from '../scheduler/index.ts';
 import { stableHash } from '../scheduler/hash.ts';
 import { communicationCampaigns } from '../comms/schedule.ts';
+import { storePlanMessage } from '../ws/plan.ts';
 
 /** One day of one screen as stored: the merged items plus each campaign's plan facts. */
 export interface StoredDay {
@@ -211,7 +212,11 @@ export function createPlanService(deps: PlanServiceDeps) {
     if (rows.length === 0) return { changed: false, days: 0 };
     const screen = repos.plans.screen(screenId);
     const version = Math.max(screen?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
-    repos.plans.savePlans(screenId, version, rows, now);
+    // The message the players get is serialised here, once, with the rows it is built from.
+    repos.plans.transaction(() => {
+      repos.plans.savePlans(screenId, version, rows, now);
+      storePlanMessage(repos.planMessages, screenId, now);
+    });
     return { changed: true, days: rows.length };
   }
 

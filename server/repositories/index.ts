@@ -16,6 +16,7 @@ import { campaignsRepository } from './campaigns.ts';
 import { overridesRepository } from './overrides.ts';
 import { playlistObjectsRepository } from './playlist-objects.ts';
 import { plansRepository } from './plans.ts';
+import { planMessagesRepository } from './plan-messages.ts';
 import { screenSessionsRepository } from './screen-sessions.ts';
 import { communicationsRepository } from './communications.ts';
 
@@ -34,6 +35,7 @@ export function createRepositories(db: Db, clock: Clock) {
     playlistObjects: playlistObjectsRepository(db, clock),
     reports: reportsRepository(db),
     plans: plansRepository(db),
+    planMessages: planMessagesRepository(db),
     screenSessions: screenSessionsRepository(db),
     communications: communicationsRepository(db),
     // @repos-end (add repositories above this line)

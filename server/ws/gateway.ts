@@ -10,6 +10,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
+  FEATURE_PLAN_PUSH,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_MISSES_OFFLINE,
   PAIRING_ALPHABET,
@@ -29,11 +30,13 @@ import {
   type PlaysRepository,
 } from '../repositories/plays.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
-import { buildPlan, currentPlanVersion } from './plan.ts';
+import { planMessage } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
 import playerMediaRoutes from './media.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
+/** Screens whose new plan is sent per turn of the event loop when a change fans out. */
+const PUSH_SLICE_SCREENS = 256;
 /** Upper bound of one group commit, so one transaction never holds the writer for long. */
 const GROUP_COMMIT_MAX_RECORDS = 5000;
 const GROUP_COMMIT_GATHER_MS = 3;
@@ -52,6 +55,8 @@ interface PlayerConnection {
   screenId: string | null;
   pairingCode: string | null;
   missed: number;
+  /** The player said `hello` with the `plan_push` feature: send it new plans, not `plan_changed`. */
+  pushPlans: boolean;
   /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
   endReason?: SessionEndReason;
 }
@@ -79,6 +84,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const pairing = pairingRepository(app.db);
   const plays = playsRepository(app.db);
   const sessions = app.repos.screenSessions;
+  const planMessages = app.repos.planMessages;
   // Only one process serves a database, so any session still open was left by one that died.
   const dangling = sessions.closeDangling();
   if (dangling)
@@ -190,6 +196,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       return;
     }
     attach(conn, screen.id);
+    conn.pushPlans = msg.features?.includes(FEATURE_PLAN_PUSH) ?? false;
     const now = app.clock.now();
     pairing.seen(screen.id, now, msg.playerVersion);
     sessions.open(screen.id, now);
@@ -197,7 +204,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       type: 'welcome',
       screenId: screen.id,
       serverTime: now,
-      planVersion: currentPlanVersion(pairing, screen),
+      planVersion:
+        planMessages.get(screen.id)?.version ?? Math.max(screen.plan_version, pairing.planVersion(screen.id)),
       heartbeatMs,
       lastSeq: plays.lastSeq(screen.id),
     });
@@ -320,7 +328,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       }
       case 'pull': {
         const screen = authedScreen(conn);
-        if (screen) send(conn, buildPlan(pairing, screen, app.clock.now()));
+        if (!screen) return;
+        const plan = planMessage(planMessages, screen.id, app.clock.now());
+        if (plan && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(plan.message);
         return;
       }
       case 'pong': {
@@ -434,7 +444,14 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   app.get(PLAYER_WS_PATH, { websocket: true }, (socket, request) => {
-    const conn: PlayerConnection = { socket, ip: request.ip, screenId: null, pairingCode: null, missed: 0 };
+    const conn: PlayerConnection = {
+      socket,
+      ip: request.ip,
+      screenId: null,
+      pairingCode: null,
+      missed: 0,
+      pushPlans: false,
+    };
     all.add(conn);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return fail(conn, 'bad_message', 'Text frames only', false);
@@ -449,14 +466,51 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     socket.on('error', () => detach(conn));
   });
 
-  const offPlans = app.events.on('plans-updated', ({ screenIds }) => {
-    for (const id of screenIds) {
+  /**
+   * A change reaches each connected socket of the screens as the stored message bytes (or, for
+   * a player without `plan_push`, as `plan_changed` with that version). The fan-out runs in
+   * slices with a turn of the event loop between them, so acks, pulls and heartbeats are not
+   * held up behind 10,000 sends.
+   */
+  const pushQueue: string[] = [];
+  let pushing = false;
+  function pushSlice(): void {
+    const now = app.clock.now();
+    for (let n = 0; n < PUSH_SLICE_SCREENS && pushQueue.length; n++) {
+      const id = pushQueue.shift()!;
       const set = byScreen.get(id);
       if (!set) continue;
-      const screen = pairing.screen(id);
-      if (!screen) continue;
-      const version = currentPlanVersion(pairing, screen);
-      for (const conn of set) send(conn, { type: 'plan_changed', version });
+      try {
+        const plan = planMessage(planMessages, id, now);
+        if (!plan) continue;
+        let changed: string | undefined;
+        for (const conn of set) {
+          if (conn.socket.readyState !== conn.socket.OPEN) continue;
+          if (conn.pushPlans) conn.socket.send(plan.message);
+          else
+            conn.socket.send(
+              (changed ??= JSON.stringify({
+                type: 'plan_changed',
+                version: plan.version,
+                v: PROTOCOL_VERSION,
+              })),
+            );
+        }
+      } catch (err) {
+        app.log.error(
+          { err, screenId: id },
+          'could not push the new plan; the player gets it on its next pull',
+        );
+      }
+    }
+    if (pushQueue.length && !closing) setImmediate(pushSlice);
+    else pushing = false;
+  }
+  const offPlans = app.events.on('plans-updated', ({ screenIds }) => {
+    for (const id of screenIds) if (byScreen.has(id)) pushQueue.push(id);
+    if (!pushing && pushQueue.length) {
+      pushing = true;
+      pushSlice();
     }
   });
   const offRevoked = app.events.on('screen-revoked', ({ screenId }) => {

@@ -1,10 +1,13 @@
 /**
- * Builds the `plan` message for one screen from the stored per-screen plans (screen_plans,
- * written by the plan service): today and later in the site's own zone, with the media list.
+ * The `plan` message of one screen, serialised once. It is built from the stored per-screen
+ * plans (screen_plans, written by the plan service): yesterday, today and later in the site's
+ * own zone, with the media list. The plan service stores the bytes when it writes a screen's
+ * plan (plan_messages); the gateway pushes those bytes on a change and answers `pull` with
+ * them, building and storing them only when no current row exists.
  */
 import { PROTOCOL_VERSION, type Plan, type PlanItem, type PlanMedia } from '#shared/schemas/protocol.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
-import type { PairingRepository, PlayerScreenRow } from '../repositories/pairing.ts';
+import type { PlanMessageRow, PlanMessagesRepository } from '../repositories/plan-messages.ts';
 
 export const PLAYER_MEDIA_PREFIX = '/player/v1/media/';
 
@@ -26,11 +29,10 @@ function storedItems(json: string): StoredItem[] {
   return [];
 }
 
-export function currentPlanVersion(repo: PairingRepository, screen: PlayerScreenRow): number {
-  return Math.max(screen.plan_version, repo.planVersion(screen.id));
-}
-
-export function buildPlan(repo: PairingRepository, screen: PlayerScreenRow, now: number): Plan {
+/** The screen's plan as a message object; undefined for a screen (or site) that does not exist. */
+export function buildPlan(repo: PlanMessagesRepository, screenId: string, now: number): Plan | undefined {
+  const screen = repo.screen(screenId);
+  if (!screen) return undefined;
   // Yesterday too: an item planned just before midnight may still be running after it.
   const from = addDays(localDateOf(now, screen.time_zone), -1);
   const rows = repo.plansFrom(screen.id, from);
@@ -70,10 +72,35 @@ export function buildPlan(repo: PairingRepository, screen: PlayerScreenRow, now:
   return {
     type: 'plan',
     v: PROTOCOL_VERSION,
-    version: currentPlanVersion(repo, screen),
+    version: Math.max(screen.plan_version, screen.stored_version ?? 0),
     serverTime: now,
     site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone },
     days,
     media: [...media.values()],
   };
+}
+
+/**
+ * Builds the screen's message and stores it as its current bytes. The plan service calls this
+ * in the same transaction that writes the plan rows.
+ */
+export function storePlanMessage(
+  repo: PlanMessagesRepository,
+  screenId: string,
+  now: number,
+): PlanMessageRow | undefined {
+  const plan = buildPlan(repo, screenId, now);
+  if (!plan) return undefined;
+  const row = { version: plan.version, message: JSON.stringify(plan) };
+  repo.put(screenId, row.version, row.message, now);
+  return row;
+}
+
+/** The screen's current message: the stored bytes (one lookup), else built and stored now. */
+export function planMessage(
+  repo: PlanMessagesRepository,
+  screenId: string,
+  now: number,
+): PlanMessageRow | undefined {
+  return repo.get(screenId) ?? storePlanMessage(repo, screenId, now);
 }

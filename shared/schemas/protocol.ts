@@ -149,7 +149,15 @@ export const Hello = z.object({
   clock: EpochMs,
   /** The newest plan version the player holds (0 = none). */
   planVersion: z.number().int().nonnegative().default(0),
+  /**
+   * Optional protocol features the player handles. `plan_push`: on a change, send the new
+   * `plan` itself instead of `plan_changed`. Unknown names are ignored.
+   */
+  features: z.array(z.string().max(64)).max(32).optional(),
 });
+
+/** The feature a player names in `hello.features` to be pushed whole plans. */
+export const FEATURE_PLAN_PUSH = 'plan_push';
 
 /** An unpaired player asks for a code, or resumes waiting on the one it already shows. */
 export const PairRequest = z.object({
