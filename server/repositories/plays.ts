@@ -49,6 +49,10 @@ export interface IngestResult {
   duplicates: number;
   acked: string[];
   flagged: { playId: string; seq: number; status: ChainStatus }[];
+  /** Records the database refused one by one (the rest of the batch and group is stored). */
+  rejected: { playId: string; reason: string }[];
+  /** The screen's highest stored seq after this batch. */
+  lastSeq: number;
 }
 
 export function rowToRecord(r: PlayRow): PlayRecord {
@@ -136,7 +140,14 @@ export function playsRepository(db: Db) {
   }
 
   const ingestTx = db.transaction((ctx: IngestContext, records: readonly PlayRecord[]): IngestResult => {
-    const result: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [] };
+    const result: IngestResult = {
+      inserted: 0,
+      duplicates: 0,
+      acked: [],
+      flagged: [],
+      rejected: [],
+      lastSeq: 0,
+    };
     const sorted = [...records].sort((a, b) => a.seq - b.seq);
     let before: { seq: number; hash: string } | undefined;
     for (const r of sorted) {
@@ -150,32 +161,40 @@ export function playsRepository(db: Db) {
         r.seq === 1 ? undefined : before?.seq === r.seq - 1 ? before : bySeq.get(ctx.screenId, r.seq - 1);
       before = { seq: r.seq, hash: r.hash };
       const chainStatus = linkStatus(r, previous);
-      const changes = insert.run({
-        playId: r.playId,
-        screenId: ctx.screenId,
-        siteId: ctx.siteId,
-        campaignId: r.campaignId,
-        mediaSha256: r.mediaSha256,
-        planItemId: r.planItemId,
-        plannedAt: r.plannedAt,
-        plannedMs: r.plannedAt ? Date.parse(r.plannedAt) : null,
-        startedAt: r.startedAt,
-        startedMs,
-        endedAt: r.endedAt,
-        endedMs: Date.parse(r.endedAt),
-        secondsShown: r.secondsShown,
-        outcome: r.outcome,
-        reason: r.reason,
-        playerVersion: r.playerVersion,
-        seq: r.seq,
-        prevHash: r.prevHash,
-        hash: r.hash,
-        chainStatus,
-        localDate: local.date,
-        localHour: local.hour,
-        inPeak: inPeak ? 1 : 0,
-        receivedAt: ctx.now,
-      }).changes;
+      let changes: number;
+      try {
+        changes = insertOne({
+          playId: r.playId,
+          screenId: ctx.screenId,
+          siteId: ctx.siteId,
+          campaignId: r.campaignId,
+          mediaSha256: r.mediaSha256,
+          planItemId: r.planItemId,
+          plannedAt: r.plannedAt,
+          plannedMs: r.plannedAt ? Date.parse(r.plannedAt) : null,
+          startedAt: r.startedAt,
+          startedMs,
+          endedAt: r.endedAt,
+          endedMs: Date.parse(r.endedAt),
+          secondsShown: r.secondsShown,
+          outcome: r.outcome,
+          reason: r.reason,
+          playerVersion: r.playerVersion,
+          seq: r.seq,
+          prevHash: r.prevHash,
+          hash: r.hash,
+          chainStatus,
+          localDate: local.date,
+          localHour: local.hour,
+          inPeak: inPeak ? 1 : 0,
+          receivedAt: ctx.now,
+        });
+      } catch (err) {
+        // One record the database refuses (a constraint, a value it cannot store) is rejected
+        // alone; its statement was rolled back and the transaction goes on with the others.
+        result.rejected.push({ playId: r.playId, reason: `not stored: ${(err as Error).message}` });
+        continue;
+      }
       if (changes === 1) {
         result.inserted++;
         if (chainStatus !== 'ok') result.flagged.push({ playId: r.playId, seq: r.seq, status: chainStatus });
@@ -184,8 +203,11 @@ export function playsRepository(db: Db) {
       }
       result.acked.push(r.playId);
     }
+    result.lastSeq = lastSeq.get(ctx.screenId)?.s ?? 0;
     return result;
   });
+
+  const insertOne = (row: Record<string, unknown>): number => insert.run(row).changes;
 
   const ingestManyTx = db.transaction(
     (jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]) =>
@@ -214,6 +236,14 @@ export function playsRepository(db: Db) {
      */
     ingestMany: (jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]): IngestResult[] =>
       durably(() => ingestManyTx(jobs)),
+    /**
+     * The batch inside the caller's transaction, as is: the ingest writer commits many of these
+     * in one durable group on its own connection (server/ingest/).
+     */
+    ingestInTransaction: (ctx: IngestContext, records: readonly PlayRecord[]): IngestResult =>
+      ingestTx(ctx, records),
+    /** Peak profiles are read once per group, not kept: an edited profile applies to the next one. */
+    forgetProfiles: () => profileCache.clear(),
     lastSeq: (screenId: string) => lastSeq.get(screenId)?.s ?? 0,
     chain: (screenId: string) => chainRows.all(screenId),
     get: (playId: string) => byId.get(playId),

@@ -29,6 +29,7 @@ import {
   type IngestResult,
   type PlaysRepository,
 } from '../repositories/plays.ts';
+import { startIngestWriter, type IngestWriter } from '../ingest/writer.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { planMessage } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -37,9 +38,6 @@ import playerMediaRoutes from './media.ts';
 export const PAIRING_TTL_MS = 15 * 60_000;
 /** Screens whose new plan is sent per turn of the event loop when a change fans out. */
 const PUSH_SLICE_SCREENS = 256;
-/** Upper bound of one group commit, so one transaction never holds the writer for long. */
-const GROUP_COMMIT_MAX_RECORDS = 5000;
-const GROUP_COMMIT_GATHER_MS = 3;
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -65,6 +63,8 @@ export interface PlayerGateway {
   /** Screens with at least one authenticated socket. */
   connectedScreens(): number;
   repos: { pairing: PairingRepository; plays: PlaysRepository };
+  /** The one writer of plays and connection status (group commits in its own thread). */
+  writer: IngestWriter;
 }
 
 declare module 'fastify' {
@@ -98,9 +98,16 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const pairRequests = new RateLimiter(20, 60_000);
   let closing = false;
 
+  const writer = startIngestWriter(app.db, {
+    onError: (err) => app.log.error({ err }, 'ingest writer'),
+  });
+  // The thread is up before the first player connects, so no hello waits for it to start.
+  await writer.ready();
+
   app.decorate('playerGateway', {
     connectedScreens: () => byScreen.size,
     repos: { pairing, plays },
+    writer,
   } satisfies PlayerGateway);
 
   if (!app.hasDecorator('websocketServer')) {
@@ -136,8 +143,13 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       byScreen.delete(conn.screenId);
       // Sockets close after the database when the server shuts down; onClose marked them.
       if (!closing) {
-        pairing.offline(conn.screenId);
-        sessions.close(conn.screenId, app.clock.now(), conn.endReason ?? 'closed');
+        writer.status({ op: 'offline', screenId: conn.screenId });
+        writer.status({
+          op: 'session_close',
+          screenId: conn.screenId,
+          now: app.clock.now(),
+          reason: conn.endReason ?? 'closed',
+        });
       }
     }
   }
@@ -198,17 +210,19 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     attach(conn, screen.id);
     conn.pushPlans = msg.features?.includes(FEATURE_PLAN_PUSH) ?? false;
     const now = app.clock.now();
-    pairing.seen(screen.id, now, msg.playerVersion);
-    sessions.open(screen.id, now);
-    send(conn, {
-      type: 'welcome',
+    writer.status({ op: 'seen', screenId: screen.id, now, playerVersion: msg.playerVersion });
+    writer.status({ op: 'session_open', screenId: screen.id, now });
+    const welcome = {
+      type: 'welcome' as const,
       screenId: screen.id,
       serverTime: now,
       planVersion:
         planMessages.get(screen.id)?.version ?? Math.max(screen.plan_version, pairing.planVersion(screen.id)),
       heartbeatMs,
       lastSeq: plays.lastSeq(screen.id),
-    });
+    };
+    // Welcome once the session is on record: many hellos share the writer's next group.
+    void writer.barrier().then(() => send(conn, welcome));
   }
 
   function authedScreen(conn: PlayerConnection): PlayerScreenRow | undefined {
@@ -334,14 +348,20 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       }
       case 'pong': {
-        if (conn.screenId) pairing.seen(conn.screenId, app.clock.now());
+        if (conn.screenId) writer.status({ op: 'seen', screenId: conn.screenId, now: app.clock.now() });
         return;
       }
       case 'status': {
         const screen = authedScreen(conn);
         if (!screen) return;
         const { type: _t, v: _v, ...status } = msg;
-        pairing.status(screen.id, app.clock.now(), msg.playerVersion, JSON.stringify(status));
+        writer.status({
+          op: 'status',
+          screenId: screen.id,
+          now: app.clock.now(),
+          playerVersion: msg.playerVersion,
+          statusJson: JSON.stringify(status),
+        });
         return;
       }
       case 'plays': {
@@ -377,16 +397,35 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     records: PlayRecord[];
     ctx: IngestContext;
   }
-  const ingestQueue: IngestJob[] = [];
-  let drainScheduled = false;
-
+  /**
+   * The batch goes to the writer; the ack leaves when its group is durable. Records the
+   * database refused one by one are listed in `rejected` with the ones refused before.
+   */
   function enqueueIngest(job: IngestJob): void {
-    ingestQueue.push(job);
-    if (!drainScheduled) {
-      drainScheduled = true;
-      // A few ms of gathering lets a reconnect storm share one fsync among many screens.
-      setTimeout(drainIngest, GROUP_COMMIT_GATHER_MS);
+    if (job.records.length === 0) {
+      ack(job, {
+        inserted: 0,
+        duplicates: 0,
+        acked: [],
+        flagged: [],
+        rejected: [],
+        lastSeq: plays.lastSeq(job.ctx.screenId),
+      });
+      return;
     }
+    writer.ingest(job.ctx, job.records).then(
+      (result) => ack(job, result),
+      (err: unknown) => {
+        app.log.error({ err, screenId: job.ctx.screenId }, 'plays batch failed');
+        send(job.conn, {
+          type: 'error',
+          code: 'internal',
+          message:
+            'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.',
+          fatal: false,
+        });
+      },
+    );
   }
 
   function ack(job: IngestJob, result: IngestResult): void {
@@ -396,51 +435,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       type: 'plays_ack',
       batchId: job.batchId,
       acked: result.acked,
-      rejected: job.rejected,
-      lastSeq: plays.lastSeq(job.ctx.screenId),
+      rejected: [...job.rejected, ...result.rejected],
+      lastSeq: result.lastSeq,
     });
     if (result.inserted)
       app.events.emit('plays-ingested', { screenId: job.ctx.screenId, count: result.inserted });
-  }
-
-  /** Everything that arrived since the last drain is committed together, then acked. */
-  function drainIngest(): void {
-    drainScheduled = false;
-    if (closing) return;
-    const jobs: IngestJob[] = [];
-    let records = 0;
-    while (ingestQueue.length && records < GROUP_COMMIT_MAX_RECORDS) {
-      const job = ingestQueue.shift()!;
-      jobs.push(job);
-      records += job.records.length;
-    }
-    const work = jobs.filter((j) => j.records.length);
-    const empty: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [] };
-    try {
-      const results = plays.ingestMany(work.map((j) => ({ ctx: j.ctx, records: j.records })));
-      for (const j of jobs) ack(j, j.records.length ? results[work.indexOf(j)]! : empty);
-    } catch (err) {
-      // One bad batch must not hold back the others: retry them one by one.
-      app.log.error({ err }, 'group commit of plays failed; retrying batch by batch');
-      for (const j of jobs) {
-        try {
-          ack(j, j.records.length ? plays.ingest(j.ctx, j.records) : empty);
-        } catch (e) {
-          app.log.error({ err: e, screenId: j.ctx.screenId }, 'plays batch failed');
-          send(j.conn, {
-            type: 'error',
-            code: 'internal',
-            message:
-              'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.',
-            fatal: false,
-          });
-        }
-      }
-    }
-    if (ingestQueue.length && !drainScheduled) {
-      drainScheduled = true;
-      setTimeout(drainIngest, GROUP_COMMIT_GATHER_MS);
-    }
   }
 
   app.get(PLAYER_WS_PATH, { websocket: true }, (socket, request) => {
@@ -547,9 +546,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     closing = true;
     const now = app.clock.now();
     for (const id of byScreen.keys()) {
-      pairing.offline(id);
-      sessions.close(id, now, 'server_stopped');
+      writer.status({ op: 'offline', screenId: id });
+      writer.status({ op: 'session_close', screenId: id, now, reason: 'server_stopped' });
     }
+    // Everything acked is durable already; this commits the last status writes.
+    await writer.close();
     clearInterval(heartbeat);
     offPlans();
     offRevoked();

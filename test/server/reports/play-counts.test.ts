@@ -16,6 +16,7 @@ import { toIsoWithOffset } from '#shared/time.ts';
 import { openDatabase, type Db } from '#server/db/database.ts';
 import { loadMigrations, migrate } from '#server/db/migrate.ts';
 import { playsRepository } from '#server/repositories/plays.ts';
+import { startIngestWriter, type IngestWriter } from '#server/ingest/writer.ts';
 import { hashPlayRecord } from '#server/proof/chain.ts';
 import Database from 'better-sqlite3';
 import { seedCampaign, seedSite, T0, ZONE } from '../ws/fixtures.ts';
@@ -96,76 +97,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('play counters (play_counts)', () => {
-  it('equal a fresh GROUP BY over plays after random ingest, duplicates, re-verification, removals and restarts', () => {
-    fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
-        const dir = mkdtempSync(join(tmpdir(), 'ihanoi-counts-'));
-        dirs.push(dir);
-        const file = join(dir, 'signage.db');
-        const clock = new VirtualClock(T0);
-        let db = openDatabase(file, clock).db;
-        seed(db);
-        let plays = playsRepository(db);
-        const heads = new Map<string, { seq: number; hash: string }>();
-        let last: { screen: string; records: PlayRecord[] } | null = null;
-        try {
-          for (const s of steps) {
-            if (s.kind === 'batch') {
-              const screenId = SCREENS[s.screen]!;
-              const records: PlayRecord[] = [];
-              let head = heads.get(screenId) ?? { seq: 0, hash: GENESIS_HASH };
-              for (const p of s.plays) {
-                const seq = head.seq + (p.fault === 'skip' ? 2 : 1);
-                const start = T0 + p.minute * 60_000;
-                const body: Omit<PlayRecord, 'hash'> = {
-                  playId: randomUUID(),
-                  screenId,
-                  campaignId: `camp-${p.campaign}`,
-                  mediaSha256: MEDIA,
-                  planItemId: null,
-                  plannedAt: null,
-                  startedAt: toIsoWithOffset(start, ZONE),
-                  endedAt: toIsoWithOffset(start + 10_000, ZONE),
-                  secondsShown: p.outcome === 'failed' ? 0 : 10,
-                  outcome: p.outcome,
-                  reason: p.outcome === 'completed' ? null : 'test',
-                  playerVersion: 'test',
-                  seq,
-                  prevHash: head.hash,
-                };
-                const hash = hashPlayRecord(body);
-                records.push({ ...body, hash: p.fault === 'tamper' ? 'f'.repeat(64) : hash });
-                head = { seq, hash };
-              }
-              heads.set(screenId, head);
-              last = { screen: screenId, records };
-              plays.ingest(ctx(screenId, clock.now()), records);
-            } else if (s.kind === 'resend' && last) {
-              plays.ingest(ctx(last.screen, clock.now()), last.records);
-            } else if (s.kind === 'restart') {
-              db.close();
-              db = openDatabase(file, clock).db;
-              plays = playsRepository(db);
-            } else if (s.kind === 'reverify') {
-              // What the auditor's verify route does: every play gets the status its link has now.
-              const screenId = SCREENS[s.screen]!;
-              const rows = plays.chain(screenId);
-              for (const [i, r] of rows.entries())
-                plays.setChainStatus(r.play_id, i % 2 ? 'ok' : r.chain_status === 'ok' ? 'gap' : 'ok');
-            } else if (s.kind === 'remove') {
-              const ids = db.prepare('SELECT play_id FROM plays ORDER BY play_id').pluck().all() as string[];
-              if (ids.length) db.prepare('DELETE FROM plays WHERE play_id = ?').run(ids[s.pick % ids.length]);
-            }
-            clock.advance(1000);
-            expectCountersMatch(db);
-          }
-        } finally {
-          db.close();
-        }
-      }),
+  it('equal a fresh GROUP BY over plays after random ingest, duplicates, re-verification, removals and restarts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => runSteps(steps, 'inline')),
       { seed: 1307, numRuns: 25 },
     );
   });
+
+  it('stay equal when the plays come through the ingest writer, restarts included', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => runSteps(steps, 'writer')),
+      { seed: 1313, numRuns: 4 },
+    );
+  }, 120_000);
 
   it('are built by the migration for plays stored before it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ihanoi-counts-mig-'));
@@ -205,6 +149,81 @@ describe('play counters (play_counts)', () => {
     raw.close();
   });
 });
+
+async function runSteps(steps: Step[], via: 'inline' | 'writer'): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ihanoi-counts-'));
+  dirs.push(dir);
+  const file = join(dir, 'signage.db');
+  const clock = new VirtualClock(T0);
+  let db = openDatabase(file, clock).db;
+  seed(db);
+  let plays = playsRepository(db);
+  let writer: IngestWriter | null =
+    via === 'writer' ? startIngestWriter(db, { gather: { gatherMs: 1 } }) : null;
+  const ingest = async (screenId: string, records: PlayRecord[]) => {
+    if (writer) await writer.ingest(ctx(screenId, clock.now()), records);
+    else plays.ingest(ctx(screenId, clock.now()), records);
+  };
+  const heads = new Map<string, { seq: number; hash: string }>();
+  let last: { screen: string; records: PlayRecord[] } | null = null;
+  try {
+    for (const s of steps) {
+      if (s.kind === 'batch') {
+        const screenId = SCREENS[s.screen]!;
+        const records: PlayRecord[] = [];
+        let head = heads.get(screenId) ?? { seq: 0, hash: GENESIS_HASH };
+        for (const p of s.plays) {
+          const seq = head.seq + (p.fault === 'skip' ? 2 : 1);
+          const start = T0 + p.minute * 60_000;
+          const body: Omit<PlayRecord, 'hash'> = {
+            playId: randomUUID(),
+            screenId,
+            campaignId: `camp-${p.campaign}`,
+            mediaSha256: MEDIA,
+            planItemId: null,
+            plannedAt: null,
+            startedAt: toIsoWithOffset(start, ZONE),
+            endedAt: toIsoWithOffset(start + 10_000, ZONE),
+            secondsShown: p.outcome === 'failed' ? 0 : 10,
+            outcome: p.outcome,
+            reason: p.outcome === 'completed' ? null : 'test',
+            playerVersion: 'test',
+            seq,
+            prevHash: head.hash,
+          };
+          const hash = hashPlayRecord(body);
+          records.push({ ...body, hash: p.fault === 'tamper' ? 'f'.repeat(64) : hash });
+          head = { seq, hash };
+        }
+        heads.set(screenId, head);
+        last = { screen: screenId, records };
+        await ingest(screenId, records);
+      } else if (s.kind === 'resend' && last) {
+        await ingest(last.screen, last.records);
+      } else if (s.kind === 'restart') {
+        await writer?.close();
+        db.close();
+        db = openDatabase(file, clock).db;
+        plays = playsRepository(db);
+        if (writer) writer = startIngestWriter(db, { gather: { gatherMs: 1 } });
+      } else if (s.kind === 'reverify') {
+        // What the auditor's verify route does: every play gets the status its link has now.
+        const screenId = SCREENS[s.screen]!;
+        const rows = plays.chain(screenId);
+        for (const [i, r] of rows.entries())
+          plays.setChainStatus(r.play_id, i % 2 ? 'ok' : r.chain_status === 'ok' ? 'gap' : 'ok');
+      } else if (s.kind === 'remove') {
+        const ids = db.prepare('SELECT play_id FROM plays ORDER BY play_id').pluck().all() as string[];
+        if (ids.length) db.prepare('DELETE FROM plays WHERE play_id = ?').run(ids[s.pick % ids.length]);
+      }
+      clock.advance(1000);
+      expectCountersMatch(db);
+    }
+  } finally {
+    await writer?.close();
+    db.close();
+  }
+}
 
 function ctx(screenId: string, now: number) {
   return { screenId, siteId: SITE_OF[screenId]!, timeZone: ZONE, now };

@@ -1,0 +1,97 @@
+/**
+ * One durable group: the proof-of-play batches and connection-status writes gathered since the
+ * last commit, in one transaction on the writer's own connection, committed with
+ * synchronous=FULL (one fsync of the WAL for the whole group). Each batch runs in its own
+ * savepoint, and each record is refused alone if the database refuses it, so one bad record or
+ * batch never fails the group.
+ */
+import type { PlayRecord } from '#shared/schemas/protocol.ts';
+import type { Db } from '../db/database.ts';
+import { pairingRepository } from '../repositories/pairing.ts';
+import { playsRepository, type IngestContext, type IngestResult } from '../repositories/plays.ts';
+import { screenSessionsRepository, type SessionEndReason } from '../repositories/screen-sessions.ts';
+
+/** A connection-status write: what the gateway records about a screen's sockets. */
+export type StatusOp =
+  | { op: 'seen'; screenId: string; now: number; playerVersion?: string }
+  | { op: 'status'; screenId: string; now: number; playerVersion: string; statusJson: string }
+  | { op: 'offline'; screenId: string }
+  | { op: 'session_open'; screenId: string; now: number }
+  | { op: 'session_close'; screenId: string; now: number; reason: SessionEndReason };
+
+export interface PlaysJob {
+  id: number;
+  ctx: IngestContext;
+  records: PlayRecord[];
+}
+
+export type JobOutcome =
+  { id: number; ok: true; result: IngestResult } | { id: number; ok: false; error: string };
+
+export interface GroupResult {
+  outcomes: JobOutcome[];
+  records: number;
+  statusOps: number;
+}
+
+export function createGroupCommitter(db: Db) {
+  const plays = playsRepository(db);
+  const pairing = pairingRepository(db);
+  const sessions = screenSessionsRepository(db);
+
+  function apply(op: StatusOp): void {
+    switch (op.op) {
+      case 'seen':
+        pairing.seen(op.screenId, op.now, op.playerVersion);
+        return;
+      case 'status':
+        pairing.status(op.screenId, op.now, op.playerVersion, op.statusJson);
+        return;
+      case 'offline':
+        pairing.offline(op.screenId);
+        return;
+      case 'session_open':
+        sessions.open(op.screenId, op.now);
+        return;
+      case 'session_close':
+        sessions.close(op.screenId, op.now, op.reason);
+        return;
+    }
+  }
+
+  const job = db.transaction((j: PlaysJob) => plays.ingestInTransaction(j.ctx, j.records));
+
+  const group = db.transaction((jobs: readonly PlaysJob[], ops: readonly StatusOp[]): GroupResult => {
+    // Status first: a hello's session opens before the plays it uploads are stored.
+    let statusOps = 0;
+    for (const op of ops) {
+      try {
+        apply(op);
+        statusOps++;
+      } catch {
+        // A status row that cannot be written (its screen was deleted) is dropped; it only
+        // says when a screen was last seen.
+      }
+    }
+    let records = 0;
+    const outcomes: JobOutcome[] = jobs.map((j) => {
+      try {
+        const result = job(j);
+        records += j.records.length;
+        return { id: j.id, ok: true, result };
+      } catch (err) {
+        return { id: j.id, ok: false, error: (err as Error).message };
+      }
+    });
+    return { outcomes, records, statusOps };
+  });
+
+  return {
+    /** Runs the group in one transaction; when it returns, the group is durable. */
+    commit(jobs: readonly PlaysJob[], ops: readonly StatusOp[]): GroupResult {
+      plays.forgetProfiles();
+      return group(jobs, ops);
+    },
+  };
+}
+export type GroupCommitter = ReturnType<typeof createGroupCommitter>;
