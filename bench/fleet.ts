@@ -11,9 +11,10 @@ import { hashRecord } from '#player/core/journal.ts';
 
 type Cred = { screenId: string; token: string };
 type Cmd =
-  | { cmd: 'players'; url: string; creds: Cred[]; version: number }
+  | { cmd: 'players'; url: string; creds: Cred[] }
   | { cmd: 'raw'; url: string; n: number }
   | { cmd: 'sio'; url: string; n: number }
+  | { cmd: 'arm'; fleet: 'players' | 'raw' | 'sio'; version?: number }
   | { cmd: 'storm-prepare'; creds: Cred[]; plays: number; campaignId: string; sha256: string; start: number }
   | { cmd: 'storm'; url: string }
   | { cmd: 'close' };
@@ -36,9 +37,25 @@ async function openAll<T>(n: number, parallel: number, open: (i: number) => Prom
   return out;
 }
 
-function players(url: string, creds: Cred[], version: number): void {
-  let ready = 0;
-  let got = 0;
+/**
+ * What each connected fleet counts: after `arm`, a run is done when every client has received
+ * (and parsed, as a real client must) the message; for our players, a plan of the armed version.
+ */
+const armed = {
+  players: { n: 0, got: 0, version: 0, on: false },
+  raw: { n: 0, got: 0, version: 0, on: false },
+  sio: { n: 0, got: 0, version: 0, on: false },
+};
+function received(fleet: keyof typeof armed): void {
+  const a = armed[fleet];
+  if (a.on && ++a.got === a.n) {
+    a.on = false;
+    send({ ev: 'done' });
+  }
+}
+
+function players(url: string, creds: Cred[]): void {
+  armed.players.n = creds.length;
   const wsUrl = url.replace(/^http/, 'ws') + '/ws/player';
   void openAll(
     creds.length,
@@ -60,29 +77,27 @@ function players(url: string, creds: Cred[], version: number): void {
               cachedMedia: [],
               clock: 0,
               planVersion: 0,
+              features: ['plan_push'],
             }),
           ),
         );
         ws.on('error', reject);
         ws.on('message', (data) => {
           const m = JSON.parse(data.toString()) as { type: string; version?: number };
-          if (m.type === 'welcome') {
-            ready++;
-            resolve();
-            if (ready === creds.length) send({ ev: 'ready' });
-          } else if (m.type === 'plan_changed' && (m.version ?? 0) > have) {
+          if (m.type === 'welcome') resolve();
+          else if (m.type === 'plan_changed' && (m.version ?? 0) > have) {
             ws.send('{"type":"pull","v":1}');
-          } else if (m.type === 'plan') {
+          } else if (m.type === 'plan' && (m.version ?? 0) > have) {
             have = m.version ?? 0;
-            if (have >= version && ++got === creds.length) send({ ev: 'done' });
+            if (have >= armed.players.version) received('players');
           }
         });
       }),
-  );
+  ).then(() => send({ ev: 'ready' }));
 }
 
 function raw(url: string, n: number): void {
-  let got = 0;
+  armed.raw.n = n;
   void openAll(
     n,
     200,
@@ -92,15 +107,17 @@ function raw(url: string, n: number): void {
         sockets.push(ws);
         ws.on('open', () => resolve());
         ws.on('error', reject);
-        ws.on('message', () => {
-          if (++got === n) send({ ev: 'done' });
+        ws.on('message', (data) => {
+          // Parsed like a plan, so the client does the same work as ours.
+          const m = JSON.parse(data.toString()) as { type: string };
+          if (m.type === 'plan') received('raw');
         });
       }),
   ).then(() => send({ ev: 'ready' }));
 }
 
 function sio(url: string, n: number): void {
-  let got = 0;
+  armed.sio.n = n;
   void openAll(
     n,
     200,
@@ -110,8 +127,9 @@ function sio(url: string, n: number): void {
         sockets.push(s);
         s.on('connect', () => resolve());
         s.on('connect_error', reject);
-        s.on('plan', () => {
-          if (++got === n) send({ ev: 'done' });
+        s.on('plan', (payload: string) => {
+          const m = JSON.parse(payload) as { type: string };
+          if (m.type === 'plan') received('sio');
         });
       }),
   ).then(() => send({ ev: 'ready' }));
@@ -207,8 +225,14 @@ if (process.send) startFleet();
 function startFleet(): void {
   process.on('message', (c: Cmd) => {
     try {
-      if (c.cmd === 'players') players(c.url, c.creds, c.version);
-      else if (c.cmd === 'raw') raw(c.url, c.n);
+      if (c.cmd === 'players') players(c.url, c.creds);
+      else if (c.cmd === 'arm') {
+        const a = armed[c.fleet];
+        a.got = 0;
+        a.version = c.version ?? 0;
+        a.on = true;
+        send({ ev: 'armed' });
+      } else if (c.cmd === 'raw') raw(c.url, c.n);
       else if (c.cmd === 'sio') sio(c.url, c.n);
       else if (c.cmd === 'storm-prepare') stormPrepare(c);
       else if (c.cmd === 'storm') stormRun(c.url);

@@ -1,7 +1,8 @@
 /**
  * Runs every bench in this folder that exports `run()`, one after the other, so figures do not
  * disturb each other. `npm run bench` runs them all; `npm run bench -- report plan` runs only
- * the named files. New benches need no edit here: export `run()` from bench/<name>.ts.
+ * the named files; `--quick` runs each at a tenth of its size (each bench reads the flag). New
+ * benches need no edit here: export `run()` from bench/<name>.ts.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

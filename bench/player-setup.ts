@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { VirtualClock } from '#shared/clock.ts';
-import { buildApp } from '#server/app.ts';
+import { buildApp, LISTEN_BACKLOG } from '#server/app.ts';
 import { testConfig } from '#server/config.ts';
 import { openDatabase, type Db } from '#server/db/database.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
@@ -77,7 +77,7 @@ export async function startBenchServer(
     }
   })();
   const app = await buildApp({ config: testConfig({ dataDir: dir }), db, clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: 0, backlog: LISTEN_BACKLOG });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return {
@@ -94,7 +94,11 @@ export async function startBenchServer(
   };
 }
 
-type FleetEvent = { ev: 'up' | 'ready' | 'done' | 'closed' | 'error'; message?: string; retries?: number };
+type FleetEvent = {
+  ev: 'up' | 'ready' | 'done' | 'closed' | 'armed' | 'error';
+  message?: string;
+  retries?: number;
+};
 
 /** The child process of simulated players (bench/fleet.ts). */
 export class Fleet {
@@ -137,3 +141,24 @@ export class Fleet {
 
 export const fmt = (n: number, digits = 2) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** `npm run bench -- --quick`: every bench at a tenth of its size, for a developer's laptop. */
+export const QUICK = process.argv.includes('--quick');
+export const scaled = (n: number) => (QUICK ? Math.max(1, Math.round(n / 10)) : n);
+
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Peak resident memory of this process while it runs (sampled every 20 ms). */
+export function rssSampler(): { stop(): number; peak(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return {
+    peak: () => Math.max(peak, process.memoryUsage().rss),
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+export const mb = (bytes: number) => `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`;

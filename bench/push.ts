@@ -1,15 +1,16 @@
 /**
- * Push: a plan change reaching every connected player. Our path is the real one: the server
- * sends `plan_changed`, each player pulls, the server builds that screen's plan from SQLite and
- * sends it; the clock stops when every player holds the new version. Beside it, the same bytes
- * (one plan message) broadcast by a bare `ws` server, and by socket.io (what piSignage uses) —
- * both with no round trip and no database, so they are a floor, not a like-for-like rival.
+ * Push: a plan change reaching every connected player. Ours is the real path: the plan service
+ * has stored each screen's new plan message (not timed), the gateway pushes those bytes to each
+ * screen's socket in slices, and the clock stops when every player has parsed a plan of the new
+ * version. Beside it, the same plan bytes broadcast by a bare `ws` server and by socket.io (what
+ * piSignage uses), each client parsing the JSON as ours does. All three fleets stay connected;
+ * runs alternate ours, raw ws, socket.io, three times, and the medians are compared.
  */
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
-import { planMessage } from '#server/ws/plan.ts';
-import { Fleet, fmt, startBenchServer } from './player-setup.ts';
+import { planMessage, storePlanMessage } from '#server/ws/plan.ts';
+import { Fleet, fmt, mb, median, rssSampler, scaled, startBenchServer } from './player-setup.ts';
 
 export interface PushBenchResult {
   players: number;
@@ -17,78 +18,99 @@ export interface PushBenchResult {
   rawWsMs: number;
   socketIoMs: number;
   planBytes: number;
+  serverPeakRss: number;
 }
+
+const ROUNDS = 3;
 
 export async function run(
   options: { screens?: number; log?: (line: string) => void } = {},
 ): Promise<PushBenchResult> {
-  const n = options.screens ?? 10_000;
+  const n = options.screens ?? scaled(10_000);
   const log = options.log ?? console.log;
-  log(`push: ${n.toLocaleString('en-US')} players (server in this process, players in one child process)`);
+  log(
+    `push: ${n.toLocaleString('en-US')} players per fleet (servers in this process, players in one child process)`,
+  );
+  const rss = rssSampler();
   const server = await startBenchServer(n);
   const fleet = await Fleet.start();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096 });
+  const http = createServer();
+  const io = new SocketIoServer(http, { transports: ['websocket'] });
   try {
     let t = performance.now();
-    fleet.send({ cmd: 'players', url: server.url, creds: server.creds, version: 2 });
+    fleet.send({ cmd: 'players', url: server.url, creds: server.creds });
     await fleet.next('ready');
-    log(`  ${n} players connected and said hello in ${fmt((performance.now() - t) / 1000)} s`);
-
-    // The plan service's part (storing version 2) is not what is measured here.
-    server.db.prepare('UPDATE screen_plans SET version = 2').run();
+    log(`  ${n} players connected and welcomed in ${fmt((performance.now() - t) / 1000)} s`);
     const screenIds = server.creds.map((c) => c.screenId);
-    const done = fleet.next('done');
-    t = performance.now();
-    server.app.events.emit('plans-updated', { screenIds });
-    await done;
-    const oursMs = performance.now() - t;
-    log(`  ours (plan_changed → pull → plan from SQLite): ${fmt(oursMs, 0)} ms`);
-    fleet.send({ cmd: 'close' });
-    await fleet.next('closed');
+    const repo = server.app.repos.planMessages;
+    let version = 1;
 
-    const payload = planMessage(
-      server.app.repos.planMessages,
-      screenIds[0]!,
-      server.app.clock.now(),
-    )!.message;
+    const ours = async () => {
+      // The plan service's part, untimed: a new version stored with its message bytes.
+      version++;
+      server.db.prepare('UPDATE screen_plans SET version = ?').run(version);
+      server.db.transaction(() => {
+        for (const id of screenIds) storePlanMessage(repo, id, server.app.clock.now());
+      })();
+      fleet.send({ cmd: 'arm', fleet: 'players', version });
+      await fleet.next('armed');
+      const done = fleet.next('done');
+      const t0 = performance.now();
+      server.app.events.emit('plans-updated', { screenIds });
+      await done;
+      return performance.now() - t0;
+    };
+    // One untimed round first: the first push ever also warms the JIT and the sockets' buffers.
+    await ours();
+    const serverRss = rss.peak();
+    log(`  server process RSS with ${n.toLocaleString('en-US')} players connected: ${mb(serverRss)}`);
 
-    // Bare ws broadcast of the same bytes.
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const payload = planMessage(repo, screenIds[0]!, server.app.clock.now())!.message;
     await new Promise((r) => wss.once('listening', r));
-    const rawPort = (wss.address() as { port: number }).port;
-    fleet.send({ cmd: 'raw', url: `ws://127.0.0.1:${rawPort}`, n });
+    fleet.send({ cmd: 'raw', url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, n });
     await fleet.next('ready');
-    let rawDone = fleet.next('done');
-    t = performance.now();
-    for (const c of wss.clients) c.send(payload);
-    await rawDone;
-    const rawWsMs = performance.now() - t;
-    log(`  raw ws broadcast of the same ${payload.length} bytes: ${fmt(rawWsMs, 0)} ms`);
+    await new Promise<void>((r) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+    fleet.send({ cmd: 'sio', url: `http://127.0.0.1:${(http.address() as { port: number }).port}`, n });
+    await fleet.next('ready');
+
+    const broadcast = async (which: 'raw' | 'sio') => {
+      fleet.send({ cmd: 'arm', fleet: which });
+      await fleet.next('armed');
+      const done = fleet.next('done');
+      const t0 = performance.now();
+      if (which === 'raw') for (const c of wss.clients) c.send(payload);
+      else io.emit('plan', payload);
+      await done;
+      return performance.now() - t0;
+    };
+
+    const times = { ours: [] as number[], raw: [] as number[], sio: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      times.ours.push(await ours());
+      times.raw.push(await broadcast('raw'));
+      times.sio.push(await broadcast('sio'));
+      log(
+        `  round ${r + 1}: ours ${fmt(times.ours[r]!, 0)} ms, raw ws ${fmt(times.raw[r]!, 0)} ms, socket.io ${fmt(times.sio[r]!, 0)} ms`,
+      );
+    }
+    const oursMs = median(times.ours);
+    const rawWsMs = median(times.raw);
+    const socketIoMs = median(times.sio);
+    log(
+      `  median of ${ROUNDS}, ${payload.length.toLocaleString('en-US')}-byte plans: ours ${fmt(oursMs, 0)} ms, raw ws ${fmt(rawWsMs, 0)} ms, socket.io ${fmt(socketIoMs, 0)} ms`,
+    );
+    log(
+      `  ratio ours / raw ws = ${fmt(oursMs / rawWsMs)}× (goal ≤ 1.5×); ours / socket.io = ${fmt(oursMs / socketIoMs)}× (goal < 1×)`,
+    );
+    return { players: n, oursMs, rawWsMs, socketIoMs, planBytes: payload.length, serverPeakRss: serverRss };
+  } finally {
+    rss.stop();
     fleet.send({ cmd: 'close' });
-    await fleet.next('closed');
+    await fleet.stop();
     for (const c of wss.clients) c.terminate();
     await new Promise((r) => wss.close(r));
-
-    // socket.io broadcast.
-    const http = createServer();
-    const io = new SocketIoServer(http, { transports: ['websocket'] });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    const ioPort = (http.address() as { port: number }).port;
-    fleet.send({ cmd: 'sio', url: `http://127.0.0.1:${ioPort}`, n });
-    await fleet.next('ready');
-    rawDone = fleet.next('done');
-    t = performance.now();
-    io.emit('plan', payload);
-    await rawDone;
-    const socketIoMs = performance.now() - t;
-    log(`  socket.io broadcast of the same bytes: ${fmt(socketIoMs, 0)} ms`);
-    fleet.send({ cmd: 'close' });
-    await fleet.next('closed');
     await new Promise((r) => io.close(r));
-
-    log(`  ratio ours / raw ws = ${fmt(oursMs / rawWsMs)}×; ours / socket.io = ${fmt(oursMs / socketIoMs)}×`);
-    return { players: n, oursMs, rawWsMs, socketIoMs, planBytes: payload.length };
-  } finally {
-    await fleet.stop();
     await server.close();
   }
 }

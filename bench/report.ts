@@ -18,6 +18,9 @@ import { hashPassword } from '../server/auth/passwords.ts';
 import { testConfig } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
 import type { PlayInsert } from '../server/repositories/reports.ts';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median, scaled } from './player-setup.ts';
 
 const ZONE = 'Asia/Ho_Chi_Minh';
 const FIRST = '2024-08-17';
@@ -35,6 +38,8 @@ export interface ReportBenchResult {
   firstByteMs: number;
   firstDataRowMs: number;
   totalMs: number;
+  xlsxMs: number;
+  baselineMs: number;
   rowsPerSecond: number;
   peakRssMb: number;
   rssBeforeMb: number;
@@ -46,7 +51,7 @@ export async function run(
   options: { screens?: number; log?: (line: string) => void } = {},
 ): Promise<ReportBenchResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const screens = options.screens ?? 10_000;
+  const screens = options.screens ?? scaled(10_000);
   const sites = Math.ceil(screens / SCREENS_PER_SITE);
   const days = eachDate(FIRST, LAST);
   const dir = mkdtempSync(join(tmpdir(), 'ihanoi-bench-report-'));
@@ -226,79 +231,87 @@ export async function run(
     });
     const { token } = (await login.json()) as { token: string };
 
-    log(`  seeded in ${fmt(seedMs / 1000)} s; exporting the campaign CSV over HTTP…`);
+    log(
+      `  seeded in ${fmt(seedMs / 1000)} s; exporting the campaign over HTTP to a client in another process…`,
+    );
+    const client = fork(fileURLToPath(new URL('./http-client.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise((r) => client.once('message', r));
+    type Got = {
+      ok: boolean;
+      message?: string;
+      firstByte: number;
+      total: number;
+      bytes: number;
+      newlines: number;
+    };
+    const exportOnce = (format: 'csv' | 'xlsx') =>
+      new Promise<Got>((resolve, reject) => {
+        client.once('message', (m: Got) => (m.ok ? resolve(m) : reject(new Error(m.message))));
+        client.send({
+          url: `http://127.0.0.1:${port}/api/v1/reports/export?kind=daily&format=${format}&campaignId=${CAMPAIGN}&from=${FIRST}&to=${LAST}`,
+          token,
+        });
+      });
+    // The baseline: the same per-screen, per-day counts straight from SQLite with a GROUP BY over
+    // the raw plays, the way reports read them before the counters existed.
+    const groupBy = db.prepare(
+      `SELECT screen_id, SUM(outcome = 'completed'), SUM(outcome = 'completed' AND in_peak), SUM(outcome <> 'completed')
+       FROM plays WHERE campaign_id = ? AND local_date = ? GROUP BY screen_id`,
+    );
+    const baseline = () => {
+      const t0 = performance.now();
+      let rows = 0;
+      for (const date of days) rows += groupBy.all(CAMPAIGN, date).length;
+      return { ms: performance.now() - t0, rows };
+    };
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-    const exportOnce = () =>
-      new Promise<{ firstByte: number; firstRow: number; total: number; bytes: number; rows: number }>(
-        (resolve, reject) => {
-          const start = performance.now();
-          let firstByte = 0;
-          let firstRow = 0;
-          let bytes = 0;
-          let newlines = 0;
-          let lastReport = start;
-          const req = request(
-            {
-              host: '127.0.0.1',
-              port,
-              path: `/api/v1/reports/export?kind=daily&format=csv&campaignId=${CAMPAIGN}&from=${FIRST}&to=${LAST}`,
-              headers: { authorization: `Bearer ${token}` },
-            },
-            (res) => {
-              if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
-              res.on('data', (chunk: Buffer) => {
-                const now = performance.now();
-                if (!firstByte) firstByte = now - start;
-                bytes += chunk.length;
-                for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
-                // 7 metadata lines, a blank line and the header come before the first data row.
-                if (!firstRow && newlines > 9) firstRow = now - start;
-                if (now - lastReport > 2000) {
-                  lastReport = now;
-                  log(`  … ${fmt(bytes / 1e6)} MB received after ${fmt((now - start) / 1000)} s`);
-                }
-              });
-              res.on('end', () =>
-                resolve({
-                  firstByte,
-                  firstRow,
-                  total: performance.now() - start,
-                  bytes,
-                  rows: newlines - 9 - 3,
-                }),
-              );
-              res.on('error', reject);
-            },
-          );
-          req.on('error', reject);
-          req.end();
-        },
-      );
-    const cold = await exportOnce();
+    const cold = await exportOnce('csv');
     log(
-      `  cold run (first request after start): first byte ${fmt(cold.firstByte)} ms, whole CSV ${fmt(cold.total)} ms; running again warm…`,
+      `  cold CSV (first request after start): first byte ${fmt(cold.firstByte)} ms, whole ${fmt(cold.total)} ms`,
     );
-    const result = await exportOnce();
+    const csv: Got[] = [];
+    const xlsx: Got[] = [];
+    const plain: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      csv.push(await exportOnce('csv'));
+      xlsx.push(await exportOnce('xlsx'));
+      const b = baseline();
+      plain.push(b.ms);
+      log(
+        `  round ${round + 1}: CSV ${fmt(csv[round]!.total)} ms (first byte ${fmt(csv[round]!.firstByte)} ms), XLSX ${fmt(xlsx[round]!.total)} ms, plain SQLite GROUP BY over plays ${fmt(b.ms)} ms (${fmt(b.rows)} rows)`,
+      );
+    }
     clearInterval(sampler);
+    client.kill();
+    const result = csv[0]!;
+    const csvMs = median(csv.map((c) => c.total));
+    const xlsxMs = median(xlsx.map((c) => c.total));
+    const plainMs = median(plain);
     const out: ReportBenchResult = {
       name: `campaign CSV, ${fmt(screens)} screens × ${days.length} days`,
       plays: inserted,
-      rows: result.rows,
+      rows: result.newlines - 9 - 3,
       bytes: result.bytes,
       seedMs,
-      firstByteMs: result.firstByte,
-      firstDataRowMs: result.firstRow,
-      totalMs: result.total,
-      rowsPerSecond: result.rows / (result.total / 1000),
+      firstByteMs: median(csv.map((c) => c.firstByte)),
+      firstDataRowMs: 0,
+      totalMs: csvMs,
+      xlsxMs,
+      baselineMs: plainMs,
+      rowsPerSecond: (result.newlines - 12) / (csvMs / 1000),
       peakRssMb: peakRss / 1e6,
       rssBeforeMb: rssBefore / 1e6,
     };
     log(
-      `${out.name}: ${fmt(out.plays)} plays → ${fmt(out.rows)} rows, ${fmt(out.bytes / 1e6)} MB; ` +
-        `first byte ${fmt(out.firstByteMs)} ms, first data row ${fmt(out.firstDataRowMs)} ms, whole CSV ${fmt(out.totalMs)} ms ` +
-        `(${fmt(out.rowsPerSecond)} rows/s); RSS ${fmt(out.rssBeforeMb)} MB before the exports, peak ${fmt(out.peakRssMb)} MB during them`,
+      `${out.name}: ${fmt(out.plays)} plays → ${fmt(out.rows)} rows, ${fmt(out.bytes / 1e6)} MB; median of 3: ` +
+        `CSV ${fmt(csvMs)} ms (goal ≤ 2,000), first byte ${fmt(out.firstByteMs)} ms; XLSX ${fmt(xlsxMs)} ms = ${(xlsxMs / csvMs).toFixed(2)}× CSV (goal ≤ 2×); ` +
+        `plain GROUP BY over plays ${fmt(plainMs)} ms, ratio CSV / GROUP BY ${(csvMs / plainMs).toFixed(2)}×; ` +
+        `server RSS ${fmt(out.rssBeforeMb)} MB before the exports, peak ${fmt(out.peakRssMb)} MB during them`,
     );
     return [out];
   } finally {

@@ -32,6 +32,9 @@ import reportRoutes from './routes/reports.ts';
 import consoleRoutes from './routes/console.ts';
 import updateRoutes from './routes/updates.ts';
 
+/** Pending connections the listening socket queues (main.ts and the benches listen with it). */
+export const LISTEN_BACKLOG = 4096;
+
 export interface AppDeps {
   config: Config;
   db: Db;

@@ -1,6 +1,6 @@
 /** Reads config, opens the database, loads playlists, listens, and shuts down gracefully. */
 import { realClock, VirtualClock, type Clock } from '#shared/clock.ts';
-import { buildApp } from './app.ts';
+import { buildApp, LISTEN_BACKLOG } from './app.ts';
 import { ConfigError, helpText, parseConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { join } from 'node:path';
@@ -47,7 +47,9 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  await app.listen({ host: config.host, port: config.port });
+  // 10,000 players reconnecting at once after a restart: room in the accept queue for them
+  // (Node's default is 511; the kernel caps it at net.core.somaxconn).
+  await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   console.log(`Máy chủ đang chạy / Serving at http://${config.host}:${config.port}  (API docs: /docs)`);
 }
 

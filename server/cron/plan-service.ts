@@ -7,6 +7,7 @@
  * job rolls plans over at local midnight, then emits 'plans-updated' so the player gateway
  * tells connected players to pull.
  */
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '#shared/clock.ts';
 import type { OpeningHours, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
@@ -39,6 +40,9 @@ export interface StoredDay {
   }>;
   campaigns: Array<Omit<DayPlan, 'items' | 'screenId' | 'date' | 'timeZone'> & { campaignId: string }>;
 }
+
+/** Longest stretch the plan service holds the event loop when it re-plans in slices. */
+const SLICE_MS = 20;
 
 export interface PlanServiceDeps {
   repos: Repositories;
@@ -220,7 +224,11 @@ export function createPlanService(deps: PlanServiceDeps) {
     return { changed: true, days: rows.length };
   }
 
-  function* work(filter: ReplanFilter, chunk: number): Generator<ReplanResult, ReplanResult> {
+  function* work(
+    filter: ReplanFilter,
+    chunk: number,
+    sliceMs = Infinity,
+  ): Generator<ReplanResult, ReplanResult> {
     const campaigns = activeCampaigns();
     const siteCache = new Map<string, PlanSite | null>();
     const factsCache = new Map<string, { site: PlanSite; facts: SiteFacts }>();
@@ -229,6 +237,8 @@ export function createPlanService(deps: PlanServiceDeps) {
     const total: ReplanResult = { screens: 0, changedScreens: [], days: 0 };
     let batch: string[] = [];
     let inBatch = 0;
+    // CPU time of the slice, not domain time: how long the event loop has been held.
+    let sliceStart = performance.now();
     const flush = () => {
       // Players of this batch can pull while the next batch is planned.
       if (batch.length > 0) deps.events?.emit('plans-updated', { screenIds: batch });
@@ -245,9 +255,10 @@ export function createPlanService(deps: PlanServiceDeps) {
         total.days += r.days;
         batch.push(s.id);
       }
-      if (++inBatch >= chunk) {
+      if (++inBatch >= chunk || performance.now() - sliceStart >= sliceMs) {
         flush();
         yield total;
+        sliceStart = performance.now();
       }
     }
     flush();
@@ -264,11 +275,13 @@ export function createPlanService(deps: PlanServiceDeps) {
   }
 
   /**
-   * The same in slices of `chunk` screens, yielding to the event loop between slices, so a
-   * campaign edit over 10,000 screens does not stall heartbeats and requests for seconds.
+   * The same in slices, yielding to the event loop between slices, so a campaign edit or the
+   * midnight rollover over 10,000 screens does not stall pushes, acks and heartbeats: by default
+   * a slice ends after SLICE_MS of work (or 200 screens); with `chunk`, after exactly that many
+   * screens.
    */
-  async function replanInSlices(filter: ReplanFilter = {}, chunk = 200): Promise<ReplanResult> {
-    const it = work(filter, chunk);
+  async function replanInSlices(filter: ReplanFilter = {}, chunk?: number): Promise<ReplanResult> {
+    const it = chunk === undefined ? work(filter, 200, SLICE_MS) : work(filter, chunk);
     for (;;) {
       const step = it.next();
       if (step.done) return step.value;

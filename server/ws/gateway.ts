@@ -5,6 +5,7 @@
  * ingests proof-of-play batches and keeps each screen's liveness.
  */
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
@@ -36,8 +37,10 @@ import { RateLimiter } from './rate-limit.ts';
 import playerMediaRoutes from './media.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
-/** Screens whose new plan is sent per turn of the event loop when a change fans out. */
+/** Screens whose new plan is sent per turn of the event loop when a change fans out, at most. */
 const PUSH_SLICE_SCREENS = 256;
+/** …and the longest a turn of the fan-out holds the loop. */
+const PUSH_SLICE_MS = 10;
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -471,12 +474,15 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
    * slices with a turn of the event loop between them, so acks, pulls and heartbeats are not
    * held up behind 10,000 sends.
    */
-  const pushQueue: string[] = [];
+  let pushQueue: string[] = [];
+  let pushHead = 0;
   let pushing = false;
   function pushSlice(): void {
     const now = app.clock.now();
-    for (let n = 0; n < PUSH_SLICE_SCREENS && pushQueue.length; n++) {
-      const id = pushQueue.shift()!;
+    const started = performance.now();
+    for (let n = 0; n < PUSH_SLICE_SCREENS && pushHead < pushQueue.length; n++) {
+      if (n > 0 && performance.now() - started > PUSH_SLICE_MS) break;
+      const id = pushQueue[pushHead++]!;
       const set = byScreen.get(id);
       if (!set) continue;
       try {
@@ -502,12 +508,16 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         );
       }
     }
+    if (pushHead >= pushQueue.length) {
+      pushQueue = [];
+      pushHead = 0;
+    }
     if (pushQueue.length && !closing) setImmediate(pushSlice);
     else pushing = false;
   }
   const offPlans = app.events.on('plans-updated', ({ screenIds }) => {
     for (const id of screenIds) if (byScreen.has(id)) pushQueue.push(id);
-    if (!pushing && pushQueue.length) {
+    if (!pushing && pushHead < pushQueue.length) {
       pushing = true;
       pushSlice();
     }
