@@ -35,6 +35,7 @@ export async function run(
   const server = await startBenchServer(n);
   const fleet = await Fleet.start();
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096 });
+  const wssListening = new Promise((r) => wss.once('listening', r));
   const http = createServer();
   const io = new SocketIoServer(http, { transports: ['websocket'] });
   try {
@@ -67,7 +68,7 @@ export async function run(
     log(`  server process RSS with ${n.toLocaleString('en-US')} players connected: ${mb(serverRss)}`);
 
     const payload = planMessage(repo, screenIds[0]!, server.app.clock.now())!.message;
-    await new Promise((r) => wss.once('listening', r));
+    await wssListening;
     fleet.send({ cmd: 'raw', url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, n });
     await fleet.next('ready');
     await new Promise<void>((r) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));

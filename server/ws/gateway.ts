@@ -104,8 +104,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const writer = startIngestWriter(app.db, {
     onError: (err) => app.log.error({ err }, 'ingest writer'),
   });
-  // The thread is up before the first player connects, so no hello waits for it to start.
-  await writer.ready();
+  // Start the thread now, not at the first hello; registration does not wait for it (loading
+  // it can take seconds on a busy machine), the first group simply waits until it is up.
+  writer.ready().catch((err: unknown) => app.log.error({ err }, 'ingest writer did not start'));
 
   app.decorate('playerGateway', {
     connectedScreens: () => byScreen.size,

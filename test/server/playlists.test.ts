@@ -87,6 +87,8 @@ describe('playlists/ loader', () => {
     const s = await serverOn(copyPlaylists());
     try {
       const first = await runStartup(s.app, () => {});
+      // Loading queues a re-plan of the new screens; the snapshot is of the settled state.
+      await s.app.plans.idle();
       expect(first.campaigns.created).toBe(1);
       expect(first.sites.created).toBe(40);
       expect(first.regions.created).toBeGreaterThanOrEqual(30);
@@ -108,6 +110,7 @@ describe('playlists/ loader', () => {
       s.clock.advance(3600_000);
       const lines: string[] = [];
       const second = await runStartup(s.app, (l) => lines.push(l));
+      await s.app.plans.idle();
       expect(second.campaigns).toEqual({ created: 0, updated: 0, unchanged: 1 });
       expect(second.sites).toEqual({ created: 0, updated: 0, unchanged: 40 });
       expect(second.changedCampaignIds).toEqual([]);

@@ -87,7 +87,9 @@ describe('sessions written by the gateway', () => {
     seedScreens(db, ['scr-a', 'scr-b']);
     app = Fastify();
     await app.register(contextPlugin, { config: testConfig({ dataDir: dir }), db, clock });
-    await app.register(playerGateway, { heartbeatMs: 60 });
+    // Long enough that a hello's session row (written by the ingest writer's next group commit)
+    // is on record well before a silent socket misses its two pings, even on a loaded machine.
+    await app.register(playerGateway, { heartbeatMs: 1000 });
     await app.listen({ host: '127.0.0.1', port: 0 });
     url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws/player`;
     stopped = false;
