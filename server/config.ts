@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseIsoInstant } from '#shared/time.ts';
 
 const Config = z.object({
   host: z.string().min(1).default('127.0.0.1'),
@@ -16,7 +17,7 @@ const Config = z.object({
   clock: z
     .string()
     .refine(
-      (s) => !Number.isNaN(Date.parse(s)) && /[zZ]|[+-]\d{2}:\d{2}$/.test(s),
+      (s) => parseIsoInstant(s) !== null,
       'expected an ISO 8601 instant with an offset, e.g. 2024-09-05T07:55:00+07:00',
     )
     .optional(),

@@ -362,7 +362,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         return;
       case 'plays_ack':
         if (msg.batchId === inFlight) inFlight = null;
-        journal.ack(msg.acked);
+        // A refused record is kept in the server's quarantine (auditors see it), so it is settled
+        // here too: sending it again would only be refused again.
+        journal.ack([...msg.acked, ...msg.rejected.map((r) => r.playId).filter((id) => id.length > 0)]);
         if (msg.rejected.length) log('error', 'server refused play records', { rejected: msg.rejected });
         flush();
         return;

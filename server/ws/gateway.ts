@@ -16,7 +16,8 @@ import {
   PLAYER_WS_PATH,
   PROTOCOL_VERSION,
   PlayerMessage,
-  type PlayRecord,
+  PlaysBatch,
+  MAX_PLAYS_PER_BATCH,
   type ProtocolErrorCode,
   type ServerMessage,
 } from '#shared/schemas/protocol.ts';
@@ -24,16 +25,18 @@ import { hashToken, randomToken } from '../auth/passwords.ts';
 import { pairingRepository, type PairingRepository, type PlayerScreenRow } from '../repositories/pairing.ts';
 import {
   playsRepository,
-  type IngestContext,
+  type IngestJob as StoredJob,
   type IngestResult,
   type PlaysRepository,
 } from '../repositories/plays.ts';
+import { checkPlays } from '../proof/ingest-rules.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { buildPlan, currentPlanVersion } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
 import playerMediaRoutes from './media.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
+const PlaysEnvelope = PlaysBatch.pick({ type: true, batchId: true });
 /** Upper bound of one group commit, so one transaction never holds the writer for long. */
 const GROUP_COMMIT_MAX_RECORDS = 5000;
 const GROUP_COMMIT_GATHER_MS = 3;
@@ -52,6 +55,8 @@ interface PlayerConnection {
   screenId: string | null;
   pairingCode: string | null;
   missed: number;
+  /** Server clock minus player clock, from hello and then each status (0 until known). */
+  clockOffsetMs: number;
   /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
   endReason?: SessionEndReason;
 }
@@ -191,6 +196,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
     attach(conn, screen.id);
     const now = app.clock.now();
+    conn.clockOffsetMs = now - msg.clock;
     pairing.seen(screen.id, now, msg.playerVersion);
     sessions.open(screen.id, now);
     send(conn, {
@@ -233,7 +239,20 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const parsed = PlayerMessage.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      fail(conn, 'bad_message', `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, false);
+      const detail = `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
+      // A batch with a batchId is always answered, so the player never waits on it.
+      const batchId = PlaysEnvelope.safeParse(json);
+      if (batchId.success && conn.screenId) {
+        send(conn, {
+          type: 'plays_ack',
+          batchId: batchId.data.batchId,
+          acked: [],
+          rejected: [{ playId: '', code: 'invalid', reason: `Lô không hợp lệ / Invalid batch: ${detail}` }],
+          lastSeq: plays.lastSeq(conn.screenId),
+        });
+        return;
+      }
+      fail(conn, 'bad_message', detail, false);
       return;
     }
     const msg = parsed.data;
@@ -331,28 +350,32 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         const screen = authedScreen(conn);
         if (!screen) return;
         const { type: _t, v: _v, ...status } = msg;
+        conn.clockOffsetMs = msg.clockOffsetMs;
         pairing.status(screen.id, app.clock.now(), msg.playerVersion, JSON.stringify(status));
         return;
       }
       case 'plays': {
         const screen = authedScreen(conn);
         if (!screen) return;
-        const rejected: { playId: string; reason: string }[] = [];
-        const mine = msg.records.filter((r) => {
-          if (r.screenId === screen.id) return true;
-          rejected.push({ playId: r.playId, reason: 'screenId does not match this connection' });
-          return false;
-        });
+        const now = app.clock.now();
+        // Records past the limit are neither acked nor rejected: the player sends them again.
+        const records = msg.records.slice(0, MAX_PLAYS_PER_BATCH);
+        const checked = checkPlays(
+          { screenId: screen.id, timeZone: screen.time_zone, now, clockOffsetMs: conn.clockOffsetMs },
+          records,
+          plays.lookup,
+        );
         enqueueIngest({
           conn,
           batchId: msg.batchId,
-          rejected,
-          records: mine,
+          records: checked.accepted,
+          rejected: checked.rejected,
           ctx: {
             screenId: screen.id,
             siteId: screen.site_id,
             timeZone: screen.time_zone,
-            now: app.clock.now(),
+            now,
+            batchId: msg.batchId,
           },
         });
         return;
@@ -360,12 +383,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
   }
 
-  interface IngestJob {
+  interface IngestJob extends StoredJob {
     conn: PlayerConnection;
     batchId: string;
-    rejected: { playId: string; reason: string }[];
-    records: PlayRecord[];
-    ctx: IngestContext;
   }
   const ingestQueue: IngestJob[] = [];
   let drainScheduled = false;
@@ -386,7 +406,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       type: 'plays_ack',
       batchId: job.batchId,
       acked: result.acked,
-      rejected: job.rejected,
+      rejected: result.rejected,
       lastSeq: plays.lastSeq(job.ctx.screenId),
     });
     if (result.inserted)
@@ -404,17 +424,15 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       jobs.push(job);
       records += job.records.length;
     }
-    const work = jobs.filter((j) => j.records.length);
-    const empty: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [] };
     try {
-      const results = plays.ingestMany(work.map((j) => ({ ctx: j.ctx, records: j.records })));
-      for (const j of jobs) ack(j, j.records.length ? results[work.indexOf(j)]! : empty);
+      const results = plays.ingestMany(jobs);
+      jobs.forEach((j, i) => ack(j, results[i]!));
     } catch (err) {
       // One bad batch must not hold back the others: retry them one by one.
       app.log.error({ err }, 'group commit of plays failed; retrying batch by batch');
       for (const j of jobs) {
         try {
-          ack(j, j.records.length ? plays.ingest(j.ctx, j.records) : empty);
+          ack(j, plays.ingestMany([j])[0]!);
         } catch (e) {
           app.log.error({ err: e, screenId: j.ctx.screenId }, 'plays batch failed');
           send(j.conn, {
@@ -434,7 +452,14 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   app.get(PLAYER_WS_PATH, { websocket: true }, (socket, request) => {
-    const conn: PlayerConnection = { socket, ip: request.ip, screenId: null, pairingCode: null, missed: 0 };
+    const conn: PlayerConnection = {
+      socket,
+      ip: request.ip,
+      screenId: null,
+      pairingCode: null,
+      missed: 0,
+      clockOffsetMs: 0,
+    };
     all.add(conn);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return fail(conn, 'bad_message', 'Text frames only', false);
