@@ -25,3 +25,9 @@ export function environmentReason(err: unknown): string {
   if (code === 'SQLITE_FULL') return 'Ổ đĩa đã đầy / The disk is full';
   return `Lỗi đọc ghi cơ sở dữ liệu (${code}) / Database I/O error (${code})`;
 }
+
+/** A UNIQUE or PRIMARY KEY constraint said no: someone else created the same thing first. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = sqliteCode(err);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -33,6 +33,9 @@ import { checkPlays } from '../proof/ingest-rules.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { buildPlan, currentPlanVersion } from './plan.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { DeferredWrites } from './deferred-writes.ts';
+import { environmentReason, isEnvironmentError } from '../db/errors.ts';
+import { jsonDepthExceeds } from './frame-guard.ts';
 import playerMediaRoutes from './media.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
@@ -45,6 +48,13 @@ export interface GatewayOptions {
   heartbeatMs?: number;
 }
 
+/** Deepest nesting a frame may have; the protocol's own messages need 4. */
+export const MAX_FRAME_DEPTH = 16;
+/** Largest frame from a socket that is not authenticated yet (hello, pair_request, enrol are small). */
+export const MAX_STRANGER_FRAME_BYTES = 64 * 1024;
+/** Malformed frames an address may send per minute before its unauthenticated sockets are cut. */
+const BAD_FRAMES_PER_MINUTE = 10;
+
 type Out = {
   [K in ServerMessage['type']]: Omit<Extract<ServerMessage, { type: K }>, 'v'>;
 }[ServerMessage['type']];
@@ -55,6 +65,12 @@ interface PlayerConnection {
   screenId: string | null;
   pairingCode: string | null;
   missed: number;
+  /** Set when hello arrives; a socket that said hello but was never welcomed is closed. */
+  helloSeen: boolean;
+  /** Closes a stranger that does not introduce itself, or is not welcomed, in time. */
+  deadline: NodeJS.Timeout | null;
+  /** Counted among the unauthenticated sockets (per address and in total). */
+  stranger: boolean;
   /** Server clock minus player clock, from hello and then each status (0 until known). */
   clockOffsetMs: number;
   /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
@@ -95,7 +111,54 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const waitingByCode = new Map<string, PlayerConnection>();
   const all = new Set<PlayerConnection>();
   const pairRequests = new RateLimiter(20, 60_000);
+  const badFrames = new RateLimiter(BAD_FRAMES_PER_MINUTE, 60_000);
+  const deferred = new DeferredWrites(app.log);
+  const strangersByIp = new Map<string, number>();
+  let strangers = 0;
+  const cfg = app.config;
   let closing = false;
+
+  function unstranger(conn: PlayerConnection): void {
+    if (!conn.stranger) return;
+    conn.stranger = false;
+    strangers--;
+    const n = (strangersByIp.get(conn.ip) ?? 1) - 1;
+    if (n <= 0) strangersByIp.delete(conn.ip);
+    else strangersByIp.set(conn.ip, n);
+  }
+
+  function clearDeadline(conn: PlayerConnection): void {
+    if (conn.deadline) clearTimeout(conn.deadline);
+    conn.deadline = null;
+  }
+
+  function setDeadline(conn: PlayerConnection, ms: number, code: number, why: string): void {
+    clearDeadline(conn);
+    conn.deadline = setTimeout(() => {
+      conn.deadline = null;
+      app.log.debug({ ip: conn.ip, why }, 'closing a player socket that did not authenticate in time');
+      try {
+        conn.socket.close(code, why);
+      } catch {
+        conn.socket.terminate();
+      }
+    }, ms);
+    conn.deadline.unref();
+  }
+
+  /** Guards an event or timer handler: one failure is logged once and never ends the process. */
+  function guarded(what: string, fn: () => void, context: Record<string, unknown> = {}): void {
+    try {
+      fn();
+    } catch (err) {
+      if (isEnvironmentError(err)) {
+        app.dbHealth.failed(err);
+        app.log.warn({ ...context, code: (err as { code?: string }).code }, `${what}: database unavailable`);
+      } else {
+        app.log.error({ ...context, err }, `${what} failed`);
+      }
+    }
+  }
 
   app.decorate('playerGateway', {
     connectedScreens: () => byScreen.size,
@@ -118,6 +181,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   function attach(conn: PlayerConnection, screenId: string): void {
+    unstranger(conn);
+    clearDeadline(conn);
     conn.screenId = screenId;
     let set = byScreen.get(screenId);
     if (!set) byScreen.set(screenId, (set = new Set()));
@@ -125,7 +190,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   function detach(conn: PlayerConnection): void {
+    if (!all.has(conn)) return;
     all.delete(conn);
+    unstranger(conn);
+    clearDeadline(conn);
     if (conn.pairingCode && waitingByCode.get(conn.pairingCode) === conn)
       waitingByCode.delete(conn.pairingCode);
     if (!conn.screenId) return;
@@ -135,8 +203,14 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       byScreen.delete(conn.screenId);
       // Sockets close after the database when the server shuts down; onClose marked them.
       if (!closing) {
-        pairing.offline(conn.screenId);
-        sessions.close(conn.screenId, app.clock.now(), conn.endReason ?? 'closed');
+        const id = conn.screenId;
+        const at = app.clock.now();
+        const reason = conn.endReason ?? 'closed';
+        // A lock held by another process must not end the server (nor lose the offline mark).
+        deferred.run(id, 'offline', () => {
+          pairing.offline(id);
+          sessions.close(id, at, reason);
+        });
       }
     }
   }
@@ -194,19 +268,23 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       );
       return;
     }
-    attach(conn, screen.id);
     const now = app.clock.now();
-    conn.clockOffsetMs = now - msg.clock;
-    pairing.seen(screen.id, now, msg.playerVersion);
-    sessions.open(screen.id, now);
-    send(conn, {
-      type: 'welcome',
+    const welcome = {
+      type: 'welcome' as const,
       screenId: screen.id,
       serverTime: now,
       planVersion: currentPlanVersion(pairing, screen),
       heartbeatMs,
       lastSeq: plays.lastSeq(screen.id),
+    };
+    attach(conn, screen.id);
+    conn.clockOffsetMs = now - msg.clock;
+    // Reads answer under another process's write lock (WAL); the status writes can wait.
+    deferred.run(screen.id, 'online', () => {
+      pairing.seen(screen.id, now, msg.playerVersion);
+      sessions.open(screen.id, now);
     });
+    send(conn, welcome);
   }
 
   function authedScreen(conn: PlayerConnection): PlayerScreenRow | undefined {
@@ -224,12 +302,36 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     return screen;
   }
 
+  /** A malformed frame: cheap to refuse, logged at debug, and limited per address for strangers. */
+  function badFrame(conn: PlayerConnection, message: string): void {
+    app.log.debug({ ip: conn.ip, screenId: conn.screenId, message }, 'malformed player frame');
+    if (!conn.screenId && !badFrames.hit(conn.ip, app.clock.now())) {
+      fail(
+        conn,
+        'rate_limited',
+        'Quá nhiều thông điệp sai; kết nối bị đóng. / Too many malformed messages; closing.',
+        true,
+      );
+      return;
+    }
+    fail(conn, 'bad_message', message, false);
+  }
+
   function onMessage(conn: PlayerConnection, raw: string): void {
+    if (!conn.screenId && raw.length > MAX_STRANGER_FRAME_BYTES) {
+      badFrame(conn, `A frame before hello may be at most ${MAX_STRANGER_FRAME_BYTES} bytes`);
+      return;
+    }
+    // Deep nesting costs JSON.parse (and everything after it) far more than a scan does.
+    if (jsonDepthExceeds(raw, MAX_FRAME_DEPTH)) {
+      badFrame(conn, `Nested deeper than ${MAX_FRAME_DEPTH} levels`);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
-      fail(conn, 'bad_message', 'Not JSON', false);
+      badFrame(conn, 'Not JSON');
       return;
     }
     if (json && typeof json === 'object' && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
@@ -252,16 +354,21 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         });
         return;
       }
-      fail(conn, 'bad_message', detail, false);
+      badFrame(conn, detail);
       return;
     }
     const msg = parsed.data;
     conn.missed = 0;
     switch (msg.type) {
       case 'hello':
+        if (!conn.screenId) {
+          conn.helloSeen = true;
+          setDeadline(conn, cfg.wsWelcomeTimeoutMs, 1013, 'not welcomed');
+        }
         onHello(conn, msg);
         return;
       case 'pair_request': {
+        clearDeadline(conn);
         if (!pairRequests.hit(conn.ip, app.clock.now())) {
           fail(
             conn,
@@ -296,6 +403,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       }
       case 'enrol': {
+        clearDeadline(conn);
         if (!pairRequests.hit(conn.ip, app.clock.now())) {
           fail(
             conn,
@@ -343,7 +451,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       }
       case 'pong': {
-        if (conn.screenId) pairing.seen(conn.screenId, app.clock.now());
+        const id = conn.screenId;
+        const at = app.clock.now();
+        if (id) deferred.run(id, 'seen', () => pairing.seen(id, at));
         return;
       }
       case 'status': {
@@ -351,7 +461,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         if (!screen) return;
         const { type: _t, v: _v, ...status } = msg;
         conn.clockOffsetMs = msg.clockOffsetMs;
-        pairing.status(screen.id, app.clock.now(), msg.playerVersion, JSON.stringify(status));
+        const at = app.clock.now();
+        const json = JSON.stringify(status);
+        deferred.run(screen.id, 'status', () => pairing.status(screen.id, at, msg.playerVersion, json));
         return;
       }
       case 'plays': {
@@ -395,7 +507,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (!drainScheduled) {
       drainScheduled = true;
       // A few ms of gathering lets a reconnect storm share one fsync among many screens.
-      setTimeout(drainIngest, GROUP_COMMIT_GATHER_MS);
+      setTimeout(() => guarded('plays group commit', drainIngest), GROUP_COMMIT_GATHER_MS);
     }
   }
 
@@ -426,8 +538,27 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
     try {
       const results = plays.ingestMany(jobs);
-      jobs.forEach((j, i) => ack(j, results[i]!));
+      jobs.forEach((j, i) => guarded('plays ack', () => ack(j, results[i]!), { screenId: j.ctx.screenId }));
     } catch (err) {
+      if (isEnvironmentError(err)) {
+        // Nothing was stored, so nothing is acked: each player keeps its batch and sends it
+        // again after a backoff. Retrying batch by batch would only wait on the lock again.
+        app.dbHealth.failed(err);
+        app.log.warn(
+          { code: (err as { code?: string }).code, batches: jobs.length },
+          'plays not stored: database unavailable; players will resend',
+        );
+        for (const j of jobs)
+          send(j.conn, {
+            type: 'error',
+            code: 'not_ready',
+            message: `${environmentReason(err)}. Lượt phát chưa được lưu; hãy gửi lại sau. / The plays were not stored; send them again later.`,
+            fatal: false,
+            batchId: j.batchId,
+          });
+        scheduleDrainIfQueued();
+        return;
+      }
       // One bad batch must not hold back the others: retry them one by one.
       app.log.error({ err }, 'group commit of plays failed; retrying batch by batch');
       for (const j of jobs) {
@@ -437,51 +568,110 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           app.log.error({ err: e, screenId: j.ctx.screenId }, 'plays batch failed');
           send(j.conn, {
             type: 'error',
-            code: 'internal',
+            code: isEnvironmentError(e) ? 'not_ready' : 'internal',
             message:
               'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.',
             fatal: false,
+            batchId: j.batchId,
           });
         }
       }
     }
+    scheduleDrainIfQueued();
+  }
+
+  function scheduleDrainIfQueued(): void {
     if (ingestQueue.length && !drainScheduled) {
       drainScheduled = true;
-      setTimeout(drainIngest, GROUP_COMMIT_GATHER_MS);
+      setTimeout(() => guarded('plays group commit', drainIngest), GROUP_COMMIT_GATHER_MS);
     }
   }
 
-  app.get(PLAYER_WS_PATH, { websocket: true }, (socket, request) => {
-    const conn: PlayerConnection = {
-      socket,
-      ip: request.ip,
-      screenId: null,
-      pairingCode: null,
-      missed: 0,
-      clockOffsetMs: 0,
-    };
-    all.add(conn);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return fail(conn, 'bad_message', 'Text frames only', false);
-      try {
-        onMessage(conn, data.toString());
-      } catch (err) {
-        request.log.error({ err }, 'player message failed');
-        fail(conn, 'internal', 'Lỗi máy chủ; sẽ thử lại. / Server error; the player will retry.', false);
-      }
-    });
-    socket.on('close', () => detach(conn));
-    socket.on('error', () => detach(conn));
-  });
+  // Strangers are capped before the upgrade: a refused socket costs one short HTTP answer.
+  const overCap = (ip: string) =>
+    strangers >= cfg.wsMaxStrangers || (strangersByIp.get(ip) ?? 0) >= cfg.wsMaxStrangersPerAddress;
+
+  app.get(
+    PLAYER_WS_PATH,
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        if (!overCap(request.ip)) return;
+        request.log.debug({ ip: request.ip, strangers }, 'player socket refused: too many unauthenticated');
+        await reply.code(503).header('retry-after', '30').type('application/problem+json').send({
+          type: 'https://ihanoi-signage.local/problems/rate-limited',
+          title: 'RATE_LIMITED',
+          status: 503,
+          code: 'RATE_LIMITED',
+          detail:
+            'Quá nhiều kết nối chưa xác thực; thử lại sau. / Too many unauthenticated connections; try again later.',
+        });
+      },
+    },
+    (socket, request) => {
+      const conn: PlayerConnection = {
+        socket,
+        ip: request.ip,
+        screenId: null,
+        pairingCode: null,
+        missed: 0,
+        helloSeen: false,
+        deadline: null,
+        stranger: true,
+        clockOffsetMs: 0,
+      };
+      all.add(conn);
+      strangers++;
+      strangersByIp.set(conn.ip, (strangersByIp.get(conn.ip) ?? 0) + 1);
+      setDeadline(conn, cfg.wsHandshakeTimeoutMs, 4008, 'no hello');
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return guarded('player frame', () => badFrame(conn, 'Text frames only'));
+        try {
+          onMessage(conn, data.toString());
+        } catch (err) {
+          const env = isEnvironmentError(err);
+          if (env) app.dbHealth.failed(err);
+          const context = { screenId: conn.screenId, ip: conn.ip, code: (err as { code?: string }).code };
+          if (env) request.log.warn(context, 'player message: database unavailable');
+          else if (conn.screenId) request.log.error({ ...context, err }, 'player message failed');
+          else request.log.debug({ ...context, err }, 'player message from a stranger failed');
+          // A hello that failed leaves no half-open session: close, and the player reconnects.
+          const fatal = !conn.screenId && conn.helloSeen;
+          guarded('player error reply', () =>
+            fail(
+              conn,
+              env ? 'not_ready' : 'internal',
+              env
+                ? `${environmentReason(err)}. Thử lại sau. / Try again later.`
+                : 'Lỗi máy chủ; sẽ thử lại. / Server error; the player will retry.',
+              fatal,
+            ),
+          );
+        }
+      });
+      socket.on('close', () =>
+        guarded('player socket close', () => detach(conn), { screenId: conn.screenId }),
+      );
+      socket.on('error', () =>
+        guarded('player socket error', () => detach(conn), { screenId: conn.screenId }),
+      );
+    },
+  );
 
   const offPlans = app.events.on('plans-updated', ({ screenIds }) => {
     for (const id of screenIds) {
       const set = byScreen.get(id);
       if (!set) continue;
-      const screen = pairing.screen(id);
-      if (!screen) continue;
-      const version = currentPlanVersion(pairing, screen);
-      for (const conn of set) send(conn, { type: 'plan_changed', version });
+      guarded(
+        'plan_changed push',
+        () => {
+          const screen = pairing.screen(id);
+          if (!screen) return;
+          const version = currentPlanVersion(pairing, screen);
+          for (const conn of set) send(conn, { type: 'plan_changed', version });
+        },
+        { screenId: id },
+      );
     }
   });
   const offRevoked = app.events.on('screen-revoked', ({ screenId }) => {
@@ -493,7 +683,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   });
   const offClaimed = app.events.on('pairing-claimed', ({ code, screenId }) => {
     const conn = waitingByCode.get(code);
-    if (conn) deliverCredential(conn, code, screenId);
+    // Not delivered now (database unavailable): the player's resume collects it later.
+    if (conn) guarded('pairing delivery', () => deliverCredential(conn, code, screenId), { screenId });
   });
 
   // Counting missed pongs instead of comparing timestamps keeps liveness independent of the
@@ -502,14 +693,20 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const now = app.clock.now();
     for (const conn of all) {
       if (!conn.screenId) continue;
-      if (conn.missed >= HEARTBEAT_MISSES_OFFLINE) {
-        conn.endReason = 'heartbeat_missed';
-        conn.socket.terminate();
-        detach(conn);
-        continue;
-      }
-      conn.missed++;
-      send(conn, { type: 'ping', serverTime: now });
+      guarded(
+        'heartbeat',
+        () => {
+          if (conn.missed >= HEARTBEAT_MISSES_OFFLINE) {
+            conn.endReason = 'heartbeat_missed';
+            conn.socket.terminate();
+            detach(conn);
+            return;
+          }
+          conn.missed++;
+          send(conn, { type: 'ping', serverTime: now });
+        },
+        { screenId: conn.screenId },
+      );
     }
   }, heartbeatMs);
   heartbeat.unref();
@@ -517,10 +714,19 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   app.addHook('onClose', async () => {
     closing = true;
     const now = app.clock.now();
+    deferred.flush();
+    deferred.stop();
     for (const id of byScreen.keys()) {
-      pairing.offline(id);
-      sessions.close(id, now, 'server_stopped');
+      guarded(
+        'shutdown offline mark',
+        () => {
+          pairing.offline(id);
+          sessions.close(id, now, 'server_stopped');
+        },
+        { screenId: id },
+      );
     }
+    for (const conn of all) clearDeadline(conn);
     clearInterval(heartbeat);
     offPlans();
     offRevoked();

@@ -328,6 +328,8 @@ export const ProtocolError = z.object({
   message: z.string(),
   /** True when the server will close the socket after this message. */
   fatal: z.boolean(),
+  /** The `plays` batch this error is about (e.g. `not_ready`: not stored, send it again later). */
+  batchId: z.string().optional(),
 });
 
 export const ServerMessage = z.discriminatedUnion('type', [
