@@ -32,7 +32,7 @@ export default fp(
         // Another process holds the lock, or the disk is read-only or full: nothing is wrong with
         // the request, so it may be sent again. Logged once per request, without a stack.
         request.log.warn({ code: (err as { code?: string }).code, url: request.url }, 'database unavailable');
-        app.dbHealth?.failed(err);
+        app.dbHealth.failed(err);
         void reply.header('retry-after', String(RETRY_AFTER_S));
         appErr = new AppError(
           'DATABASE_UNAVAILABLE',
