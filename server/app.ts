@@ -52,7 +52,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           },
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: false,
+    // A stranger that opens connections and stalls (half-sent headers, a body that never ends,
+    // an idle keep-alive) holds a file descriptor; these cut it (docs/operations.md).
+    connectionTimeout: deps.config.httpIdleTimeoutMs,
+    requestTimeout: deps.config.httpRequestTimeoutMs,
+    keepAliveTimeout: deps.config.httpKeepAliveTimeoutMs,
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.headersTimeout = deps.config.httpHeadersTimeoutMs;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseIsoInstant } from '#shared/time.ts';
 
 const Config = z.object({
   host: z.string().min(1).default('127.0.0.1'),
@@ -16,7 +17,7 @@ const Config = z.object({
   clock: z
     .string()
     .refine(
-      (s) => !Number.isNaN(Date.parse(s)) && /[zZ]|[+-]\d{2}:\d{2}$/.test(s),
+      (s) => parseIsoInstant(s) !== null,
       'expected an ISO 8601 instant with an offset, e.g. 2024-09-05T07:55:00+07:00',
     )
     .optional(),
@@ -27,6 +28,25 @@ const Config = z.object({
   /** Maximum size of an uploaded video, in megabytes. */
   maxUploadMb: z.coerce.number().positive().default(500),
   cron: z.enum(['on', 'off']).default('on'),
+  /** A socket that has sent neither hello, pair_request nor enrol by then is closed. */
+  wsHandshakeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(10_000),
+  /** A socket that said hello and was not welcomed by then is closed, so the player reconnects. */
+  wsWelcomeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  /** Player sockets not yet authenticated (no hello welcomed), per client address and in all. */
+  wsMaxStrangersPerAddress: z.coerce.number().int().min(1).max(100_000).default(20),
+  wsMaxStrangers: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  /** HTTP: a connection idle this long (headers or body stalled) is cut; 0 = never. */
+  httpIdleTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+  /** HTTP: the request line and headers must arrive within this. */
+  httpHeadersTimeoutMs: z.coerce.number().int().min(10).default(10_000),
+  /** HTTP: a whole request (an upload included) must arrive within this; 0 = never. */
+  httpRequestTimeoutMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
+  /** HTTP: an idle keep-alive connection is closed after this. */
+  httpKeepAliveTimeoutMs: z.coerce.number().int().min(10).default(5_000),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -57,6 +77,46 @@ const OPTIONS = {
   },
   'max-upload-mb': { env: 'IHANOI_MAX_UPLOAD_MB', help: 'largest video upload accepted, in MB', def: '500' },
   cron: { env: 'IHANOI_CRON', help: 'on|off: run the scheduled jobs', def: 'on' },
+  'ws-handshake-timeout-ms': {
+    env: 'IHANOI_WS_HANDSHAKE_TIMEOUT_MS',
+    help: 'close a player socket that sends no hello/pair_request/enrol in this time',
+    def: '10000',
+  },
+  'ws-welcome-timeout-ms': {
+    env: 'IHANOI_WS_WELCOME_TIMEOUT_MS',
+    help: 'close a player socket not welcomed this long after its hello',
+    def: '5000',
+  },
+  'ws-max-strangers-per-address': {
+    env: 'IHANOI_WS_MAX_STRANGERS_PER_ADDRESS',
+    help: 'unauthenticated player sockets allowed per client address',
+    def: '20',
+  },
+  'ws-max-strangers': {
+    env: 'IHANOI_WS_MAX_STRANGERS',
+    help: 'unauthenticated player sockets allowed in all',
+    def: '1000',
+  },
+  'http-idle-timeout-ms': {
+    env: 'IHANOI_HTTP_IDLE_TIMEOUT_MS',
+    help: 'cut an HTTP connection whose headers or body stall this long (0 = never)',
+    def: '30000',
+  },
+  'http-headers-timeout-ms': {
+    env: 'IHANOI_HTTP_HEADERS_TIMEOUT_MS',
+    help: 'time allowed for a request line and its headers',
+    def: '10000',
+  },
+  'http-request-timeout-ms': {
+    env: 'IHANOI_HTTP_REQUEST_TIMEOUT_MS',
+    help: 'time allowed for a whole request, uploads included (0 = never)',
+    def: '900000',
+  },
+  'http-keep-alive-timeout-ms': {
+    env: 'IHANOI_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    help: 'close an idle keep-alive connection after this',
+    def: '5000',
+  },
 } as const;
 
 export function helpText(): string {
@@ -68,7 +128,7 @@ export function helpText(): string {
     'Options (flag / environment variable / default):',
   ];
   for (const [flag, o] of Object.entries(OPTIONS)) {
-    lines.push(`  --${flag.padEnd(16)} ${o.env.padEnd(22)} ${o.help} (default: ${o.def})`);
+    lines.push(`  --${flag.padEnd(28)} ${o.env.padEnd(34)} ${o.help} (default: ${o.def})`);
   }
   lines.push('  --help                                 show this text');
   return lines.join('\n');
@@ -105,6 +165,14 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     adminPassword: pick('admin-password'),
     maxUploadMb: pick('max-upload-mb'),
     cron: pick('cron'),
+    wsHandshakeTimeoutMs: pick('ws-handshake-timeout-ms'),
+    wsWelcomeTimeoutMs: pick('ws-welcome-timeout-ms'),
+    wsMaxStrangersPerAddress: pick('ws-max-strangers-per-address'),
+    wsMaxStrangers: pick('ws-max-strangers'),
+    httpIdleTimeoutMs: pick('http-idle-timeout-ms'),
+    httpHeadersTimeoutMs: pick('http-headers-timeout-ms'),
+    httpRequestTimeoutMs: pick('http-request-timeout-ms'),
+    httpKeepAliveTimeoutMs: pick('http-keep-alive-timeout-ms'),
   };
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

@@ -1,5 +1,6 @@
 /** Reads config, opens the database, loads playlists, listens, and shuts down gracefully. */
 import { realClock, VirtualClock, type Clock } from '#shared/clock.ts';
+import { parseIsoInstant } from '#shared/time.ts';
 import { buildApp, LISTEN_BACKLOG } from './app.ts';
 import { ConfigError, helpText, parseConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -22,7 +23,7 @@ async function main() {
     return;
   }
   const clock: Clock = config.clock
-    ? new VirtualClock(Date.parse(config.clock), config.clockRate)
+    ? new VirtualClock(parseIsoInstant(config.clock)!, config.clockRate)
     : realClock;
   const { db } = openDatabase(join(config.dataDir, 'signage.db'), clock);
   const app = await buildApp({ config, db, clock });

@@ -248,3 +248,47 @@ export function toIsoWithOffset(ms: number, zone: string): string {
   const abs = Math.abs(z.offsetMinutes);
   return `${z.date}T${pad2(z.hour)}:${pad2(z.minute)}:${pad2(z.second)}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
 }
+
+/** The largest offset any zone has ever used (Pacific/Kiritimati, +14:00), in minutes. */
+export const MAX_OFFSET_MINUTES = 14 * 60;
+
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/**
+ * Parses an ISO 8601 instant with an explicit offset ('Z' or ±hh:mm) into epoch ms, or null
+ * when it is not a real instant: every field is checked (a real calendar date, a real 24-hour
+ * time, an offset of at most ±14:00), so '2024-13-45T25:61:61+07:00' or
+ * '9999-99-99T99:99:99+99:99' never reach Date arithmetic. Fractions beyond ms are truncated.
+ */
+export function parseIsoInstant(s: string): number | null {
+  if (s.length > 40) return null;
+  const m = ISO_INSTANT.exec(s);
+  if (!m) return null;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const sec = Number(m[6]);
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
+  if (h > 23 || mi > 59 || sec > 59) return null;
+  let offset = 0;
+  if (!m[8]) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (om > 59) return null;
+    offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+    if (Math.abs(offset) > MAX_OFFSET_MINUTES) return null;
+  }
+  // Date.UTC maps years 0–99 to 1900–1999; setting the full year afterwards does not.
+  const dt = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec, ms));
+  dt.setUTCFullYear(y, mo - 1, d);
+  return dt.getTime() - offset * MINUTE;
+}

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '#shared/clock.ts';
 import { DISPLAY_PROTOCOL_VERSION, type StateMessage } from '#shared/schemas/display.ts';
 import {
+  backoffDelayMs,
   FEATURE_PLAN_PUSH,
   Plan,
   type ProvisioningFile,
@@ -45,6 +46,8 @@ export interface PlayerCoreOptions {
   tickMs?: number;
   statusIntervalMs?: number;
   backoff?: { baseMs: number; capMs: number };
+  /** A plays batch with no answer after this long is sent again (default 60 s). */
+  ackTimeoutMs?: number;
   /** Where the built display page is (default player/display/dist). */
   distDir?: string;
   /**
@@ -131,6 +134,10 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     }
   }
   let inFlight: string | null = null;
+  // Set while a batch waits for its ack, and while an upload waits out its backoff.
+  let ackTimer: NodeJS.Timeout | null = null;
+  let uploadRetry: NodeJS.Timeout | null = null;
+  let uploadFailures = 0;
   let lastState = '';
   let lastClockSent = 0;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -276,16 +283,49 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     });
   }
 
+  function settle(): void {
+    inFlight = null;
+    if (ackTimer) clearTimeout(ackTimer);
+    ackTimer = null;
+  }
+
+  /**
+   * After a failed upload (a non-fatal server error, or no answer at all) the batch is sent
+   * again after a backoff (the server's own reconnect backoff, full jitter), never given up.
+   */
+  function retryUpload(why: string): void {
+    settle();
+    if (uploadRetry || stopped) return;
+    const delay = backoffDelayMs(
+      uploadFailures++,
+      Math.random(),
+      opts.backoff?.baseMs ?? 1000,
+      opts.backoff?.capMs ?? 60_000,
+    );
+    log('warn', 'upload will be retried', { why, delayMs: delay });
+    uploadRetry = setTimeout(() => {
+      uploadRetry = null;
+      flush();
+    }, delay);
+    uploadRetry.unref();
+  }
+
   /** Uploads the journal's backlog in order, one batch in flight at a time. */
   function flush(): void {
-    if (!authed || inFlight || !creds) return;
+    if (!authed || inFlight || uploadRetry || !creds) return;
     const mine = journal
       .pending()
       .filter((r) => r.screenId === creds!.screenId)
       .slice(0, UPLOAD_BATCH);
     if (!mine.length) return;
     const batchId = randomUUID();
-    if (link.send({ type: 'plays', batchId, records: mine })) inFlight = batchId;
+    if (link.send({ type: 'plays', batchId, records: mine })) {
+      inFlight = batchId;
+      ackTimer = setTimeout(() => {
+        if (inFlight === batchId) retryUpload('no plays_ack in time');
+      }, opts.ackTimeoutMs ?? 60_000);
+      ackTimer.unref();
+    }
   }
 
   function syncMedia(): void {
@@ -366,8 +406,11 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         link.send({ type: 'pong', serverTime: msg.serverTime, clock: ownClock.now() });
         return;
       case 'plays_ack':
-        if (msg.batchId === inFlight) inFlight = null;
-        journal.ack(msg.acked);
+        if (msg.batchId === inFlight) settle();
+        uploadFailures = 0;
+        // A refused record is kept in the server's quarantine (auditors see it), so it is settled
+        // here too: sending it again would only be refused again.
+        journal.ack([...msg.acked, ...msg.rejected.map((r) => r.playId).filter((id) => id.length > 0)]);
         if (msg.rejected.length) log('error', 'server refused play records', { rejected: msg.rejected });
         flush();
         return;
@@ -377,6 +420,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         return;
       case 'error':
         log(msg.fatal ? 'error' : 'warn', `server: ${msg.message}`, { code: msg.code });
+        // Whatever was in flight did not go through: send it again after a backoff.
+        if (!msg.fatal && inFlight && (msg.batchId === undefined || msg.batchId === inFlight))
+          retryUpload(msg.code);
         if (msg.code === 'unauthenticated' && creds) await forgetScreen();
         if (msg.code === 'enrolment_invalid') provisioning = null;
         if (msg.code === 'pairing_unknown') {
@@ -471,7 +517,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     onClose: () => {
       linkOpen = false;
       authed = false;
-      inFlight = null;
+      settle();
       pushState();
     },
   });
@@ -537,6 +583,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     async stop() {
       stopped = true;
       clearInterval(ticker);
+      settle();
+      if (uploadRetry) clearTimeout(uploadRetry);
       if (retryTimer) clearTimeout(retryTimer);
       await link.stop();
       await display.stop();

@@ -10,6 +10,7 @@ import type { UserRow, UserScope } from '../repositories/users.ts';
 import type { Clock } from '#shared/clock.ts';
 import { AppError, fieldError } from '../errors.ts';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 
 export interface ScopeRef {
   kind: 'site' | 'region';
@@ -58,18 +59,19 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
     },
   );
 
+  const taken = (username: string) =>
+    new AppError(
+      'CONFLICT',
+      `Tên đăng nhập "${username}" đã có. / User name "${username}" is taken; choose another.`,
+    );
+
   return {
     /** Returns the one-time password when none was given. */
     async create(
       input: { username: string; displayName: string; role: Role; password?: string; scopes?: ScopeRef[] },
       actor: string,
     ) {
-      if (repos.users.getByUsername(input.username)) {
-        throw new AppError(
-          'CONFLICT',
-          `Tên đăng nhập "${input.username}" đã có. / User name "${input.username}" is taken; choose another.`,
-        );
-      }
+      if (repos.users.getByUsername(input.username)) throw taken(input.username);
       const scopes = input.scopes ?? [];
       checkScopes(scopes);
       const oneTimePassword = input.password ? undefined : generatePassword();
@@ -82,7 +84,14 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
         must_change_password: input.password ? 0 : 1,
         created_at_ms: clock.now(),
       };
-      insertUser(row, scopes, actor);
+      // The check above ran before the hash was awaited; another request may have taken the name
+      // meanwhile. The UNIQUE constraint is the real check: its refusal is the same 409.
+      try {
+        insertUser(row, scopes, actor);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw taken(input.username);
+        throw err;
+      }
       return { user: repos.users.get(row.id)!, oneTimePassword };
     },
 

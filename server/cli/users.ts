@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { realClock } from '#shared/clock.ts';
 import { Role } from '#shared/schemas/domain.ts';
 import { ConfigError, parseConfig } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openDatabase, TOOL_BUSY_TIMEOUT_MS } from '../db/database.ts';
 import { createRepositories } from '../repositories/index.ts';
 import { accountService, SCOPED_ROLES, type ScopeRef } from '../auth/accounts.ts';
 import { AppError } from '../errors.ts';
@@ -115,7 +115,7 @@ async function run(argv: string[], env: Record<string, string | undefined>, io: 
       `Không có cơ sở dữ liệu ở ${dbFile}: chạy lệnh trong thư mục của máy chủ, hoặc chỉ rõ --data-dir. / ` +
         `No database at ${dbFile}: run this in the server's folder, or name it with --data-dir.`,
     );
-  const { db } = openDatabase(dbFile, realClock);
+  const { db } = openDatabase(dbFile, realClock, { busyTimeoutMs: TOOL_BUSY_TIMEOUT_MS });
   const repos = createRepositories(db, realClock);
   const accounts = accountService(db, repos, realClock);
   const actor = 'cli';

@@ -183,6 +183,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         achieved: repos.plans.achieved(screenId, campaign.id),
         // A screen owes plays from the day it was paired; one not yet paired owes none.
         accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
+        pairedAt,
         alreadyPlayedToday: repos.plans.playedOn(screenId, campaign.id, today),
         previous,
         siteFacts: shared.facts,

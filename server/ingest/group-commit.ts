@@ -5,10 +5,10 @@
  * savepoint, and each record is refused alone if the database refuses it, so one bad record or
  * batch never fails the group.
  */
-import type { PlayRecord } from '#shared/schemas/protocol.ts';
 import type { Db } from '../db/database.ts';
+import { isEnvironmentError } from '../db/errors.ts';
 import { pairingRepository } from '../repositories/pairing.ts';
-import { playsRepository, type IngestContext, type IngestResult } from '../repositories/plays.ts';
+import { playsRepository, type IngestJob, type IngestResult } from '../repositories/plays.ts';
 import { screenSessionsRepository, type SessionEndReason } from '../repositories/screen-sessions.ts';
 
 /** A connection-status write: what the gateway records about a screen's sockets. */
@@ -19,10 +19,9 @@ export type StatusOp =
   | { op: 'session_open'; screenId: string; now: number }
   | { op: 'session_close'; screenId: string; now: number; reason: SessionEndReason };
 
-export interface PlaysJob {
+/** A batch as the gateway hands it over: the records the rules accepted and those they refused. */
+export interface PlaysJob extends IngestJob {
   id: number;
-  ctx: IngestContext;
-  records: PlayRecord[];
 }
 
 export type JobOutcome =
@@ -59,8 +58,6 @@ export function createGroupCommitter(db: Db) {
     }
   }
 
-  const job = db.transaction((j: PlaysJob) => plays.ingestInTransaction(j.ctx, j.records));
-
   const group = db.transaction((jobs: readonly PlaysJob[], ops: readonly StatusOp[]): GroupResult => {
     // Status first: a hello's session opens before the plays it uploads are stored.
     let statusOps = 0;
@@ -76,10 +73,14 @@ export function createGroupCommitter(db: Db) {
     let records = 0;
     const outcomes: JobOutcome[] = jobs.map((j) => {
       try {
-        const result = job(j);
+        // Its own savepoint: a batch whose rows fail for a reason of their own goes to the
+        // quarantine alone (server/repositories/plays.ts), the rest of the group commits.
+        const result = plays.ingestInTransaction(j);
         records += j.records.length;
         return { id: j.id, ok: true, result };
       } catch (err) {
+        // Locked, read-only, full: the whole group fails and nothing of it is acked.
+        if (isEnvironmentError(err)) throw err;
         return { id: j.id, ok: false, error: (err as Error).message };
       }
     });

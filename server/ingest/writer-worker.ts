@@ -56,7 +56,12 @@ const gatherer = new Gatherer(
     release();
   },
   (jobs, err) => {
-    post({ t: 'failed', ids: jobs.map((j) => j.id), error: err.message });
+    post({
+      t: 'failed',
+      ids: jobs.map((j) => j.id),
+      error: err.message,
+      code: (err as { code?: string }).code,
+    });
     release();
   },
 );

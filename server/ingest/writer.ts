@@ -13,9 +13,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { PlayRecord } from '#shared/schemas/protocol.ts';
 import type { Db } from '../db/database.ts';
-import type { IngestContext, IngestResult } from '../repositories/plays.ts';
+import type { IngestJob, IngestResult } from '../repositories/plays.ts';
 import { createGroupCommitter, type JobOutcome, type PlaysJob, type StatusOp } from './group-commit.ts';
 import { DEFAULT_GATHER, Gatherer, type GatherOptions } from './gather.ts';
 
@@ -31,7 +30,7 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'up' }
   | { t: 'done'; outcomes: JobOutcome[]; records: number; statusOps: number; commitMs: number }
-  | { t: 'failed'; ids: number[]; error: string }
+  | { t: 'failed'; ids: number[]; error: string; code?: string }
   | { t: 'flushed'; id: number }
   | { t: 'barrier'; ids: number[] }
   | { t: 'closed' };
@@ -51,8 +50,11 @@ export interface WriterStats {
 }
 
 export interface IngestWriter {
-  /** Stores a batch; resolves when the group it went into is durable. */
-  ingest(ctx: IngestContext, records: PlayRecord[]): Promise<IngestResult>;
+  /**
+   * Stores a batch (its refused records into the quarantine); resolves when the group it went
+   * into is durable. Rejects when the group failed as a whole (the error keeps SQLite's code).
+   */
+  ingest(job: IngestJob): Promise<IngestResult>;
   /** Queues a connection-status write for the next group (not awaited). */
   status(op: StatusOp): void;
   /** Resolves when everything queued so far is committed, committing it now. */
@@ -115,9 +117,14 @@ export function startIngestWriter(db: Db, options: WriterOptions = {}): IngestWr
     stats.commitMs += commitMs;
     stats.maxGroupRecords = Math.max(stats.maxGroupRecords, records);
   }
-  function failAll(ids: readonly number[], error: string): void {
+  function failAll(ids: readonly number[], error: string, code?: string): void {
     stats.failedGroups++;
-    settle(ids.map((id) => ({ id, ok: false, error })));
+    for (const id of ids) {
+      const p = pending.get(id);
+      if (!p) continue;
+      pending.delete(id);
+      p.reject(Object.assign(new Error(error), code ? { code } : {}));
+    }
   }
 
   if (db.memory) {
@@ -133,14 +140,15 @@ export function startIngestWriter(db: Db, options: WriterOptions = {}): IngestWr
         failAll(
           jobs.map((j) => j.id),
           err.message,
+          (err as { code?: string }).code,
         ),
     );
     return {
-      ingest: (ctx, records) =>
+      ingest: (job) =>
         new Promise((resolve, reject) => {
           const id = nextId++;
           pending.set(id, { resolve, reject });
-          gatherer.addJob({ id, ctx, records });
+          gatherer.addJob({ ...job, id });
         }),
       status: (op) => gatherer.addOps([op]),
       flush: async () => gatherer.drain(),
@@ -170,7 +178,7 @@ export function startIngestWriter(db: Db, options: WriterOptions = {}): IngestWr
           return;
         case 'failed':
           options.onError?.(new Error(`ingest group failed: ${m.error}`));
-          failAll(m.ids, m.error);
+          failAll(m.ids, m.error, m.code);
           return;
         case 'flushed':
           flushes.get(m.id)?.();
@@ -221,12 +229,12 @@ export function startIngestWriter(db: Db, options: WriterOptions = {}): IngestWr
   }
 
   return {
-    ingest(ctx, records) {
+    ingest(job) {
       if (closed) return Promise.reject(new Error('the ingest writer is closed'));
       return new Promise((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
-        post({ t: 'job', job: { id, ctx, records } });
+        post({ t: 'job', job: { ...job, id } });
       });
     },
     status(op) {

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { createRepositories, type Repositories } from '../repositories/index.ts';
 import { DomainEventBus } from '../events.ts';
+import { createDbHealth, type DbHealth } from '../db/health.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +13,7 @@ declare module 'fastify' {
     clock: Clock;
     repos: Repositories;
     events: DomainEventBus;
+    dbHealth: DbHealth;
   }
 }
 
@@ -23,6 +25,7 @@ export default fp(
     app.decorate('clock', deps.clock);
     app.decorate('repos', createRepositories(deps.db, deps.clock));
     app.decorate('events', new DomainEventBus());
+    app.decorate('dbHealth', createDbHealth(deps.db));
   },
   { name: 'context' },
 );

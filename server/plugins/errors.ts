@@ -2,6 +2,10 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, problemOf } from '../errors.ts';
 import { describeIssue, validationDetail } from '../validation-text.ts';
+import { environmentReason, isEnvironmentError, isUniqueViolation } from '../db/errors.ts';
+
+/** Seconds a client should wait before trying a write again while the database is unavailable. */
+const RETRY_AFTER_S = 5;
 
 /**
  * One error handler for the whole API: every failure leaves as problem+json with a stable code.
@@ -24,6 +28,22 @@ export default fp(
           }),
         );
         appErr = new AppError('VALIDATION_FAILED', validationDetail(fieldErrors), fieldErrors);
+      } else if (isEnvironmentError(err)) {
+        // Another process holds the lock, or the disk is read-only or full: nothing is wrong with
+        // the request, so it may be sent again. Logged once per request, without a stack.
+        request.log.warn({ code: (err as { code?: string }).code, url: request.url }, 'database unavailable');
+        app.dbHealth.failed(err);
+        void reply.header('retry-after', String(RETRY_AFTER_S));
+        appErr = new AppError(
+          'DATABASE_UNAVAILABLE',
+          `${environmentReason(err)}. Thử lại sau ít giây; không có gì bị thay đổi. / Try again in a few seconds; nothing was changed.`,
+        );
+      } else if (isUniqueViolation(err)) {
+        // A check-then-insert lost a race: the constraint is the real check.
+        appErr = new AppError(
+          'CONFLICT',
+          'Đã có một bản ghi trùng (tên hoặc mã đã được dùng). / That already exists (the name or id is taken).',
+        );
       } else if (isResponseSerializationError(err)) {
         request.log.error({ err }, 'response did not match its schema');
         appErr = new AppError('INTERNAL', 'Lỗi máy chủ. / Internal server error.');

@@ -24,7 +24,7 @@ import { OpeningHours, VENUE_TYPES, type VenueType } from '#shared/schemas/domai
 import type { ReportGroup, ReportGroupRow, ReportQuery, ReportResult } from '#shared/schemas/reports.ts';
 import { eachDate } from '#shared/time.ts';
 import { openIntervals, dayEnd, dayStart, hourSlices } from '../scheduler/day.ts';
-import { baseTargetFor, operatingDays, withRaises } from '../scheduler/targets.ts';
+import { baseTargetFor, operatingDays, pairingDayTarget, withRaises } from '../scheduler/targets.ts';
 import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
 import { notFound } from '../errors.ts';
 import { countInside, offlineIntervals, overlapMs, type Span } from './offline.ts';
@@ -377,8 +377,25 @@ export function screenDayRows(
       const c = counts.get(screen.id);
       const plays = c?.plays ?? 0;
       const counted = seen.has(screen.id);
-      const target = counted ? frame.target : 0;
-      const due = counted ? frame.due : 0;
+      let target = counted ? frame.target : 0;
+      let due = counted ? frame.due : 0;
+      const paired = screen.paired_at_ms;
+      if (counted && paired !== null && paired > frame.start && paired < frame.end) {
+        // The pairing day owes only the open time left after pairing, as the plan service plans it.
+        target = pairingDayTarget(planSiteOf(ctx, site), date, frame.target, paired);
+        const open = openIntervals(site.hours, date, site.row.time_zone);
+        const left = open.reduce((n, [a, b]) => n + Math.max(0, b - Math.max(a, paired)), 0);
+        const passed = open.reduce(
+          (n, [a, b]) => n + Math.max(0, Math.min(b, ctx.nowMs) - Math.max(a, paired)),
+          0,
+        );
+        due =
+          ctx.nowMs <= paired
+            ? 0
+            : left <= 0 || passed >= left
+              ? target
+              : Math.floor((target * passed) / left);
+      }
       const shortfall = Math.max(0, due - plays);
       // A screen that no longer counts (revoked before the day) owes nothing, offline or not.
       const off = counted

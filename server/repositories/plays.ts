@@ -6,9 +6,11 @@
 import type { PeakProfile } from '#shared/schemas/domain.ts';
 import { isPeakAtLocal } from '#shared/peak.ts';
 import type { PlayRecord } from '#shared/schemas/protocol.ts';
-import { instantToZoned } from '#shared/time.ts';
+import { instantToZoned, parseIsoInstant } from '#shared/time.ts';
 import type { Db } from '../db/database.ts';
+import { isEnvironmentError } from '../db/errors.ts';
 import { linkStatus, type ChainStatus } from '../proof/chain.ts';
+import { rejection, type IngestLookup, type IssuedItem, type RejectedRecord } from '../proof/ingest-rules.ts';
 
 export interface PlayRow {
   play_id: string;
@@ -42,6 +44,23 @@ export interface IngestContext {
   siteId: string;
   timeZone: string;
   now: number;
+  /** The upload's batchId, kept with quarantined records. */
+  batchId?: string;
+}
+
+/** One screen's batch as ingest stores it: the records that passed the rules, and the others. */
+export interface IngestJob {
+  ctx: IngestContext;
+  records: readonly PlayRecord[];
+  /** Refused by the rules (server/proof/ingest-rules.ts); stored in the quarantine. */
+  rejected?: readonly RejectedRecord[];
+}
+
+export interface AckRejection {
+  playId: string;
+  reason: string;
+  code: string;
+  index?: number;
 }
 
 export interface IngestResult {
@@ -49,10 +68,30 @@ export interface IngestResult {
   duplicates: number;
   acked: string[];
   flagged: { playId: string; seq: number; status: ChainStatus }[];
-  /** Records the database refused one by one (the rest of the batch and group is stored). */
-  rejected: { playId: string; reason: string }[];
-  /** The screen's highest stored seq after this batch. */
-  lastSeq: number;
+  /** Every refused record, now durable in the quarantine. */
+  rejected: AckRejection[];
+  /** The screen's highest stored seq after this batch (set by the ingest writer). */
+  lastSeq?: number;
+}
+
+export interface QuarantineRow {
+  id: number;
+  screen_id: string;
+  site_id: string;
+  play_id: string | null;
+  batch_id: string;
+  code: string;
+  reason: string;
+  record: string;
+  received_at_ms: number;
+}
+
+export interface QuarantineQuery {
+  from?: number;
+  to?: number;
+  screenId?: string;
+  limit: number;
+  offset: number;
 }
 
 export function rowToRecord(r: PlayRow): PlayRecord {
@@ -99,6 +138,32 @@ export function playsRepository(db: Db) {
   const countForScreen = db.prepare<[string], { n: number }>(
     'SELECT COUNT(*) AS n FROM plays WHERE screen_id = ?',
   );
+  const quarantine = db.prepare(
+    `INSERT INTO plays_quarantine (screen_id, site_id, play_id, batch_id, code, reason, record, received_at_ms)
+     VALUES (@screenId, @siteId, @playId, @batchId, @code, @reason, @record, @receivedAt)
+     ON CONFLICT (screen_id, play_id) WHERE play_id IS NOT NULL DO NOTHING`,
+  );
+  const quarantineWhere = `received_at_ms >= @from AND received_at_ms < @to AND (@screen IS NULL OR screen_id = @screen)`;
+  const quarantined = db.prepare<
+    [{ from: number; to: number; screen: string | null; limit: number; offset: number }],
+    QuarantineRow
+  >(
+    `SELECT * FROM plays_quarantine WHERE ${quarantineWhere} ORDER BY received_at_ms DESC, id DESC LIMIT @limit OFFSET @offset`,
+  );
+  const quarantinedCount = db.prepare<[{ from: number; to: number; screen: string | null }], { n: number }>(
+    `SELECT COUNT(*) AS n FROM plays_quarantine WHERE ${quarantineWhere}`,
+  );
+  const holderOf = db.prepare<[string], { screen_id: string }>(
+    'SELECT screen_id FROM plays WHERE play_id = ?',
+  );
+  const campaignForMedia = db.prepare<[string], { id: string }>(
+    'SELECT id FROM campaigns WHERE media_sha256 = ? ORDER BY id LIMIT 1',
+  );
+  const issuedPlans = db.prepare<[string, string, string, string, string, string], { plan: string }>(
+    `SELECT plan FROM screen_plans WHERE screen_id = ? AND local_date BETWEEN ? AND ?
+     UNION ALL
+     SELECT plan FROM screen_plans_history WHERE screen_id = ? AND local_date BETWEEN ? AND ?`,
+  );
   const profileOf = db.prepare<
     [string, string],
     { site_profile: string | null; venue_type: string; campaign_profiles: string | null }
@@ -139,19 +204,40 @@ export function playsRepository(db: Db) {
     return profile;
   }
 
+  function storeRejected(
+    ctx: IngestContext,
+    rejected: readonly RejectedRecord[],
+    into: AckRejection[],
+  ): void {
+    for (const q of rejected) {
+      let record: string;
+      try {
+        record = JSON.stringify(q.record) ?? 'null';
+      } catch {
+        record = 'null';
+      }
+      quarantine.run({
+        screenId: ctx.screenId,
+        siteId: ctx.siteId,
+        playId: q.playId,
+        batchId: ctx.batchId ?? '',
+        code: q.code,
+        reason: q.reason,
+        record,
+        receivedAt: ctx.now,
+      });
+      into.push({ playId: q.playId ?? '', reason: q.reason, code: q.code, index: q.index });
+    }
+  }
+
+  const storeRejectedTx = db.transaction(storeRejected);
+
   const ingestTx = db.transaction((ctx: IngestContext, records: readonly PlayRecord[]): IngestResult => {
-    const result: IngestResult = {
-      inserted: 0,
-      duplicates: 0,
-      acked: [],
-      flagged: [],
-      rejected: [],
-      lastSeq: 0,
-    };
+    const result: IngestResult = { inserted: 0, duplicates: 0, acked: [], flagged: [], rejected: [] };
     const sorted = [...records].sort((a, b) => a.seq - b.seq);
     let before: { seq: number; hash: string } | undefined;
     for (const r of sorted) {
-      const startedMs = Date.parse(r.startedAt);
+      const startedMs = parseIsoInstant(r.startedAt)!;
       const local = localParts(startedMs, ctx.timeZone);
       const profile = peakProfile(ctx.siteId, r.campaignId);
       // The same windows, at the same precision, as the planner's (shared/peak.ts).
@@ -161,40 +247,32 @@ export function playsRepository(db: Db) {
         r.seq === 1 ? undefined : before?.seq === r.seq - 1 ? before : bySeq.get(ctx.screenId, r.seq - 1);
       before = { seq: r.seq, hash: r.hash };
       const chainStatus = linkStatus(r, previous);
-      let changes: number;
-      try {
-        changes = insertOne({
-          playId: r.playId,
-          screenId: ctx.screenId,
-          siteId: ctx.siteId,
-          campaignId: r.campaignId,
-          mediaSha256: r.mediaSha256,
-          planItemId: r.planItemId,
-          plannedAt: r.plannedAt,
-          plannedMs: r.plannedAt ? Date.parse(r.plannedAt) : null,
-          startedAt: r.startedAt,
-          startedMs,
-          endedAt: r.endedAt,
-          endedMs: Date.parse(r.endedAt),
-          secondsShown: r.secondsShown,
-          outcome: r.outcome,
-          reason: r.reason,
-          playerVersion: r.playerVersion,
-          seq: r.seq,
-          prevHash: r.prevHash,
-          hash: r.hash,
-          chainStatus,
-          localDate: local.date,
-          localHour: local.hour,
-          inPeak: inPeak ? 1 : 0,
-          receivedAt: ctx.now,
-        });
-      } catch (err) {
-        // One record the database refuses (a constraint, a value it cannot store) is rejected
-        // alone; its statement was rolled back and the transaction goes on with the others.
-        result.rejected.push({ playId: r.playId, reason: `not stored: ${(err as Error).message}` });
-        continue;
-      }
+      const changes = insert.run({
+        playId: r.playId,
+        screenId: ctx.screenId,
+        siteId: ctx.siteId,
+        campaignId: r.campaignId,
+        mediaSha256: r.mediaSha256,
+        planItemId: r.planItemId,
+        plannedAt: r.plannedAt,
+        plannedMs: r.plannedAt ? parseIsoInstant(r.plannedAt) : null,
+        startedAt: r.startedAt,
+        startedMs,
+        endedAt: r.endedAt,
+        endedMs: parseIsoInstant(r.endedAt)!,
+        secondsShown: r.secondsShown,
+        outcome: r.outcome,
+        reason: r.reason,
+        playerVersion: r.playerVersion,
+        seq: r.seq,
+        prevHash: r.prevHash,
+        hash: r.hash,
+        chainStatus,
+        localDate: local.date,
+        localHour: local.hour,
+        inPeak: inPeak ? 1 : 0,
+        receivedAt: ctx.now,
+      }).changes;
       if (changes === 1) {
         result.inserted++;
         if (chainStatus !== 'ok') result.flagged.push({ playId: r.playId, seq: r.seq, status: chainStatus });
@@ -203,16 +281,64 @@ export function playsRepository(db: Db) {
       }
       result.acked.push(r.playId);
     }
-    result.lastSeq = lastSeq.get(ctx.screenId)?.s ?? 0;
     return result;
   });
 
-  const insertOne = (row: Record<string, unknown>): number => insert.run(row).changes;
+  /**
+   * One screen's job inside the group commit, in its own savepoint: if its rows fail to store
+   * for a reason of their own (a constraint), that savepoint alone is rolled back and its records
+   * go to the quarantine, so the other screens' plays still commit. A database that is locked,
+   * read-only or full fails the whole group instead (nothing is acked; the players send again).
+   */
+  function ingestJob(job: IngestJob): IngestResult {
+    let result: IngestResult;
+    try {
+      result = job.records.length
+        ? ingestTx(job.ctx, job.records)
+        : { inserted: 0, duplicates: 0, acked: [], flagged: [], rejected: [] };
+    } catch (err) {
+      if (isEnvironmentError(err)) throw err;
+      result = { inserted: 0, duplicates: 0, acked: [], flagged: [], rejected: [] };
+      const detail = err instanceof Error ? err.message : String(err);
+      storeRejectedTx(
+        job.ctx,
+        job.records.map((r, i) => rejection(i, r, 'not_stored', detail)),
+        result.rejected,
+      );
+    }
+    if (job.rejected?.length) storeRejectedTx(job.ctx, job.rejected, result.rejected);
+    return result;
+  }
 
-  const ingestManyTx = db.transaction(
-    (jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]) =>
-      jobs.map((j) => ingestTx(j.ctx, j.records)),
-  );
+  const ingestManyTx = db.transaction((jobs: readonly IngestJob[]) => jobs.map(ingestJob));
+
+  function issuedItems(screenId: string, first: string, last: string): Map<string, IssuedItem> {
+    const out = new Map<string, IssuedItem>();
+    for (const { plan } of issuedPlans.all(screenId, first, last, screenId, first, last)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(plan);
+      } catch {
+        continue;
+      }
+      const list = Array.isArray(parsed) ? parsed : (parsed as { items?: unknown } | null)?.items;
+      if (!Array.isArray(list)) continue;
+      for (const it of list as { id?: unknown; campaignId?: unknown; mediaSha256?: unknown }[]) {
+        if (typeof it?.id !== 'string' || typeof it.mediaSha256 !== 'string') continue;
+        out.set(it.id, {
+          campaignId: typeof it.campaignId === 'string' ? it.campaignId : null,
+          mediaSha256: it.mediaSha256,
+        });
+      }
+    }
+    return out;
+  }
+
+  const lookup: IngestLookup = {
+    storedFor: (playId) => holderOf.get(playId)?.screen_id,
+    issuedItems,
+    campaignForMedia: (sha) => campaignForMedia.get(sha)?.id,
+  };
 
   /** synchronous cannot change inside a transaction, so it is switched around it and restored. */
   function durably<T>(fn: () => T): T {
@@ -228,22 +354,34 @@ export function playsRepository(db: Db) {
 
   return {
     /** Inserts a batch in one transaction committed with synchronous=FULL. */
-    ingest: (ctx: IngestContext, records: readonly PlayRecord[]): IngestResult =>
-      durably(() => ingestTx(ctx, records)),
+    ingest: (ctx: IngestContext, records: readonly PlayRecord[], rejected?: readonly RejectedRecord[]) =>
+      durably(() => ingestManyTx([{ ctx, records, rejected }])[0]!),
     /**
      * Group commit: batches from many screens that arrived together go into one transaction
      * and one FULL commit, so a reconnect storm pays one fsync per group, not per screen.
      */
-    ingestMany: (jobs: readonly { ctx: IngestContext; records: readonly PlayRecord[] }[]): IngestResult[] =>
-      durably(() => ingestManyTx(jobs)),
+    ingestMany: (jobs: readonly IngestJob[]): IngestResult[] => durably(() => ingestManyTx(jobs)),
+    /** What the ingest rules read (server/proof/ingest-rules.ts). */
+    lookup,
     /**
-     * The batch inside the caller's transaction, as is: the ingest writer commits many of these
-     * in one durable group on its own connection (server/ingest/).
+     * One screen's job inside the caller's transaction (its own savepoint, as in ingestMany):
+     * the ingest writer commits many in one durable group on its own connection (server/ingest/).
      */
-    ingestInTransaction: (ctx: IngestContext, records: readonly PlayRecord[]): IngestResult =>
-      ingestTx(ctx, records),
+    ingestInTransaction: (job: IngestJob): IngestResult => {
+      const result = ingestJob(job);
+      result.lastSeq = lastSeq.get(job.ctx.screenId)?.s ?? 0;
+      return result;
+    },
     /** Peak profiles are read once per group, not kept: an edited profile applies to the next one. */
     forgetProfiles: () => profileCache.clear(),
+    /** Quarantined records, newest first, optionally of one screen. */
+    quarantine: (q: QuarantineQuery): { total: number; rows: QuarantineRow[] } => {
+      const where = { from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, screen: q.screenId ?? null };
+      return {
+        total: quarantinedCount.get(where)!.n,
+        rows: quarantined.all({ ...where, limit: q.limit, offset: q.offset }),
+      };
+    },
     lastSeq: (screenId: string) => lastSeq.get(screenId)?.s ?? 0,
     chain: (screenId: string) => chainRows.all(screenId),
     get: (playId: string) => byId.get(playId),

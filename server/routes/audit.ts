@@ -1,3 +1,4 @@
+import { parseIsoInstant } from '#shared/time.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AuditPage, AuditQuery } from '#shared/schemas/api.ts';
 
@@ -16,8 +17,8 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      const from = q.from ? Date.parse(q.from) : 0;
-      const to = q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER;
+      const from = q.from ? parseIsoInstant(q.from)! : 0;
+      const to = q.to ? parseIsoInstant(q.to)! : Number.MAX_SAFE_INTEGER;
       const names = new Map(app.repos.users.list().map((u) => [u.id, u.username]));
       const items = app.repos.audit.page(from, to, q.limit, q.offset).map((r) => {
         let detail: unknown = r.detail;

@@ -8,9 +8,19 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/health',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        tags: ['health'],
+        response: {
+          200: z.object({
+            status: z.enum(['ok', 'degraded']),
+            /** Why the server is degraded (vi / en), e.g. the database is locked by another process. */
+            reason: z.string().optional(),
+          }),
+        },
+      },
     },
-    async () => ({ status: 'ok' as const }),
+    // The process answers (200) either way; `degraded` says writes cannot be stored right now.
+    async () => app.dbHealth.probe(),
   );
   app.get(
     '/api/v1/ready',
@@ -22,11 +32,17 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => {
+      let state;
       try {
-        app.db.prepare('SELECT 1').get();
+        state = app.dbHealth.probe();
       } catch {
-        throw new AppError('NOT_READY', 'Cơ sở dữ liệu chưa sẵn sàng. / The database is not ready.');
+        state = { status: 'degraded', reason: 'Cơ sở dữ liệu lỗi / The database failed' };
       }
+      if (state.status !== 'ok')
+        throw new AppError(
+          'NOT_READY',
+          `Cơ sở dữ liệu chưa sẵn sàng / The database is not ready: ${state.reason ?? ''}`,
+        );
       return { status: 'ready' as const, serverTime: new Date(app.clock.now()).toISOString() };
     },
   );

@@ -7,7 +7,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { addDays, localDateOf } from '../../shared/time.ts';
 import { DEFAULT_MAKE_GOOD_CAP_PCT, computeMakeGoods, type MakeGoodResult } from './makegood.ts';
 import { dayCapacity, dayInputsHash, planDay } from './plan.ts';
-import { campaignTargets } from './targets.ts';
+import { campaignTargets, pairingDayTarget } from './targets.ts';
 import type { AlreadyPlayed, DayPlan, PlanCampaign, PlanScreen, PlanSite } from './types.ts';
 
 export const DEFAULT_HORIZON_DAYS = 7;
@@ -27,6 +27,11 @@ export interface HorizonInput {
   achieved: Readonly<Record<string, number>>;
   /** The first date the screen owes plays for (its pairing day); earlier days count for nothing. */
   accountableFrom?: string;
+  /**
+   * The instant the screen was paired: its pairing day owes the target only in proportion to the
+   * open time left after it (pairingDayTarget), in the make-goods and in that day's plan.
+   */
+  pairedAt?: number | null;
   /** Plays done so far today. */
   alreadyPlayedToday?: AlreadyPlayed;
   /** Plans already issued to this screen; unchanged days are returned as they are. */
@@ -70,7 +75,15 @@ export function planHorizon(input: HorizonInput): Horizon {
   const last = addDays(from, n - 1);
 
   const facts = input.siteFacts ?? siteFacts(campaign, site);
-  const targets = facts.targets;
+  const pairingDay = input.pairedAt != null ? localDateOf(input.pairedAt, zone) : null;
+  const targets =
+    pairingDay === null
+      ? facts.targets
+      : facts.targets.map((t) =>
+          t.date === pairingDay
+            ? { ...t, target: pairingDayTarget(site, t.date, t.target, input.pairedAt) }
+            : t,
+        );
   const withCapacity = targets.map((t) =>
     t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: facts.capacity(t.date) } : t,
   );

@@ -23,6 +23,7 @@ export {
   campaignTargets,
   isOperatingDay,
   operatingDays,
+  pairingDayTarget,
   raiseSteps,
   ratePerDay,
   withRaises,

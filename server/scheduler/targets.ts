@@ -98,3 +98,25 @@ export function campaignTargets(
     target: baseTargetFor(campaign, site, date, open),
   }));
 }
+
+/**
+ * What a screen owes on the day it was paired: the day's target in proportion to the open time
+ * left after pairing (rounded), so a screen paired at 23:50 does not owe a whole day and then
+ * make it good over the next week. Only the local day that holds the pairing
+ * instant is cut; any other day is owed in full.
+ */
+export function pairingDayTarget(
+  site: PlanSite,
+  date: string,
+  target: number,
+  pairedAt: number | null | undefined,
+): number {
+  if (pairedAt == null || target <= 0) return target;
+  const open = openIntervals(site.openingHours, date, site.timeZone);
+  const total = open.reduce((n, [s, e]) => n + (e - s), 0);
+  if (total <= 0) return target;
+  if (pairedAt <= open[0]![0]) return target;
+  if (pairedAt >= dayEnd(date, site.timeZone)) return target;
+  const left = open.reduce((n, [s, e]) => n + Math.max(0, e - Math.max(s, pairedAt)), 0);
+  return Math.round((target * left) / total);
+}

@@ -18,7 +18,8 @@ import {
   PLAYER_WS_PATH,
   PROTOCOL_VERSION,
   PlayerMessage,
-  type PlayRecord,
+  PlaysBatch,
+  MAX_PLAYS_PER_BATCH,
   type ProtocolErrorCode,
   type ServerMessage,
 } from '#shared/schemas/protocol.ts';
@@ -26,17 +27,21 @@ import { hashToken, randomToken } from '../auth/passwords.ts';
 import { pairingRepository, type PairingRepository, type PlayerScreenRow } from '../repositories/pairing.ts';
 import {
   playsRepository,
-  type IngestContext,
+  type IngestJob as StoredJob,
   type IngestResult,
   type PlaysRepository,
 } from '../repositories/plays.ts';
-import { startIngestWriter, type IngestWriter } from '../ingest/writer.ts';
+import { checkPlays } from '../proof/ingest-rules.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { planMessage } from './plan.ts';
+import { startIngestWriter, type IngestWriter } from '../ingest/writer.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { environmentReason, isEnvironmentError } from '../db/errors.ts';
+import { jsonDepthExceeds } from './frame-guard.ts';
 import playerMediaRoutes from './media.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
+const PlaysEnvelope = PlaysBatch.pick({ type: true, batchId: true });
 /** Screens whose new plan is sent per turn of the event loop when a change fans out, at most. */
 const PUSH_SLICE_SCREENS = 256;
 /** …and the longest a turn of the fan-out holds the loop. */
@@ -45,6 +50,13 @@ const PUSH_SLICE_MS = 10;
 export interface GatewayOptions {
   heartbeatMs?: number;
 }
+
+/** Deepest nesting a frame may have; the protocol's own messages need 4. */
+export const MAX_FRAME_DEPTH = 16;
+/** Largest frame from a socket that is not authenticated yet (hello, pair_request, enrol are small). */
+export const MAX_STRANGER_FRAME_BYTES = 64 * 1024;
+/** Malformed frames an address may send per minute before its unauthenticated sockets are cut. */
+const BAD_FRAMES_PER_MINUTE = 10;
 
 type Out = {
   [K in ServerMessage['type']]: Omit<Extract<ServerMessage, { type: K }>, 'v'>;
@@ -56,6 +68,14 @@ interface PlayerConnection {
   screenId: string | null;
   pairingCode: string | null;
   missed: number;
+  /** Set when hello arrives; a socket that said hello but was never welcomed is closed. */
+  helloSeen: boolean;
+  /** Closes a stranger that does not introduce itself, or is not welcomed, in time. */
+  deadline: NodeJS.Timeout | null;
+  /** Counted among the unauthenticated sockets (per address and in total). */
+  stranger: boolean;
+  /** Server clock minus player clock, from hello and then each status (0 until known). */
+  clockOffsetMs: number;
   /** The player said `hello` with the `plan_push` feature: send it new plans, not `plan_changed`. */
   pushPlans: boolean;
   /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
@@ -87,7 +107,6 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const pairing = pairingRepository(app.db);
   const plays = playsRepository(app.db);
   const sessions = app.repos.screenSessions;
-  const planMessages = app.repos.planMessages;
   // Only one process serves a database, so any session still open was left by one that died.
   const dangling = sessions.closeDangling();
   if (dangling)
@@ -99,7 +118,54 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const waitingByCode = new Map<string, PlayerConnection>();
   const all = new Set<PlayerConnection>();
   const pairRequests = new RateLimiter(20, 60_000);
+  const badFrames = new RateLimiter(BAD_FRAMES_PER_MINUTE, 60_000);
+  const planMessages = app.repos.planMessages;
+  const strangersByIp = new Map<string, number>();
+  let strangers = 0;
+  const cfg = app.config;
   let closing = false;
+
+  function unstranger(conn: PlayerConnection): void {
+    if (!conn.stranger) return;
+    conn.stranger = false;
+    strangers--;
+    const n = (strangersByIp.get(conn.ip) ?? 1) - 1;
+    if (n <= 0) strangersByIp.delete(conn.ip);
+    else strangersByIp.set(conn.ip, n);
+  }
+
+  function clearDeadline(conn: PlayerConnection): void {
+    if (conn.deadline) clearTimeout(conn.deadline);
+    conn.deadline = null;
+  }
+
+  function setDeadline(conn: PlayerConnection, ms: number, code: number, why: string): void {
+    clearDeadline(conn);
+    conn.deadline = setTimeout(() => {
+      conn.deadline = null;
+      app.log.debug({ ip: conn.ip, why }, 'closing a player socket that did not authenticate in time');
+      try {
+        conn.socket.close(code, why);
+      } catch {
+        conn.socket.terminate();
+      }
+    }, ms);
+    conn.deadline.unref();
+  }
+
+  /** Guards an event or timer handler: one failure is logged once and never ends the process. */
+  function guarded(what: string, fn: () => void, context: Record<string, unknown> = {}): void {
+    try {
+      fn();
+    } catch (err) {
+      if (isEnvironmentError(err)) {
+        app.dbHealth.failed(err);
+        app.log.warn({ ...context, code: (err as { code?: string }).code }, `${what}: database unavailable`);
+      } else {
+        app.log.error({ ...context, err }, `${what} failed`);
+      }
+    }
+  }
 
   const writer = startIngestWriter(app.db, {
     onError: (err) => app.log.error({ err }, 'ingest writer'),
@@ -130,6 +196,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   function attach(conn: PlayerConnection, screenId: string): void {
+    unstranger(conn);
+    clearDeadline(conn);
     conn.screenId = screenId;
     let set = byScreen.get(screenId);
     if (!set) byScreen.set(screenId, (set = new Set()));
@@ -137,7 +205,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
 
   function detach(conn: PlayerConnection): void {
+    if (!all.has(conn)) return;
     all.delete(conn);
+    unstranger(conn);
+    clearDeadline(conn);
     if (conn.pairingCode && waitingByCode.get(conn.pairingCode) === conn)
       waitingByCode.delete(conn.pairingCode);
     if (!conn.screenId) return;
@@ -147,13 +218,13 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       byScreen.delete(conn.screenId);
       // Sockets close after the database when the server shuts down; onClose marked them.
       if (!closing) {
-        writer.status({ op: 'offline', screenId: conn.screenId });
-        writer.status({
-          op: 'session_close',
-          screenId: conn.screenId,
-          now: app.clock.now(),
-          reason: conn.endReason ?? 'closed',
-        });
+        const id = conn.screenId;
+        const at = app.clock.now();
+        const reason = conn.endReason ?? 'closed';
+        // Through the writer: a lock held by another process never reaches this handler, and
+        // the writer keeps the offline mark for its next group if a commit fails.
+        writer.status({ op: 'offline', screenId: id });
+        writer.status({ op: 'session_close', screenId: id, now: at, reason });
       }
     }
   }
@@ -211,11 +282,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       );
       return;
     }
-    attach(conn, screen.id);
-    conn.pushPlans = msg.features?.includes(FEATURE_PLAN_PUSH) ?? false;
     const now = app.clock.now();
-    writer.status({ op: 'seen', screenId: screen.id, now, playerVersion: msg.playerVersion });
-    writer.status({ op: 'session_open', screenId: screen.id, now });
     const welcome = {
       type: 'welcome' as const,
       screenId: screen.id,
@@ -225,7 +292,14 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       heartbeatMs,
       lastSeq: plays.lastSeq(screen.id),
     };
-    // Welcome once the session is on record: many hellos share the writer's next group.
+    attach(conn, screen.id);
+    conn.pushPlans = msg.features?.includes(FEATURE_PLAN_PUSH) ?? false;
+    conn.clockOffsetMs = now - msg.clock;
+    // Reads answer under another process's write lock (WAL); the status writes go through the
+    // writer, and the welcome leaves once the group that records the session is committed
+    // (many hellos share one group).
+    writer.status({ op: 'seen', screenId: screen.id, now, playerVersion: msg.playerVersion });
+    writer.status({ op: 'session_open', screenId: screen.id, now });
     void writer.barrier().then(() => send(conn, welcome));
   }
 
@@ -244,12 +318,36 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     return screen;
   }
 
+  /** A malformed frame: cheap to refuse, logged at debug, and limited per address for strangers. */
+  function badFrame(conn: PlayerConnection, message: string): void {
+    app.log.debug({ ip: conn.ip, screenId: conn.screenId, message }, 'malformed player frame');
+    if (!conn.screenId && !badFrames.hit(conn.ip, app.clock.now())) {
+      fail(
+        conn,
+        'rate_limited',
+        'Quá nhiều thông điệp sai; kết nối bị đóng. / Too many malformed messages; closing.',
+        true,
+      );
+      return;
+    }
+    fail(conn, 'bad_message', message, false);
+  }
+
   function onMessage(conn: PlayerConnection, raw: string): void {
+    if (!conn.screenId && raw.length > MAX_STRANGER_FRAME_BYTES) {
+      badFrame(conn, `A frame before hello may be at most ${MAX_STRANGER_FRAME_BYTES} bytes`);
+      return;
+    }
+    // Deep nesting costs JSON.parse (and everything after it) far more than a scan does.
+    if (jsonDepthExceeds(raw, MAX_FRAME_DEPTH)) {
+      badFrame(conn, `Nested deeper than ${MAX_FRAME_DEPTH} levels`);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
-      fail(conn, 'bad_message', 'Not JSON', false);
+      badFrame(conn, 'Not JSON');
       return;
     }
     if (json && typeof json === 'object' && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
@@ -259,16 +357,34 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const parsed = PlayerMessage.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      fail(conn, 'bad_message', `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, false);
+      const detail = `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
+      // A batch with a batchId is always answered, so the player never waits on it.
+      const batchId = PlaysEnvelope.safeParse(json);
+      if (batchId.success && conn.screenId) {
+        send(conn, {
+          type: 'plays_ack',
+          batchId: batchId.data.batchId,
+          acked: [],
+          rejected: [{ playId: '', code: 'invalid', reason: `Lô không hợp lệ / Invalid batch: ${detail}` }],
+          lastSeq: plays.lastSeq(conn.screenId),
+        });
+        return;
+      }
+      badFrame(conn, detail);
       return;
     }
     const msg = parsed.data;
     conn.missed = 0;
     switch (msg.type) {
       case 'hello':
+        if (!conn.screenId) {
+          conn.helloSeen = true;
+          setDeadline(conn, cfg.wsWelcomeTimeoutMs, 1013, 'not welcomed');
+        }
         onHello(conn, msg);
         return;
       case 'pair_request': {
+        clearDeadline(conn);
         if (!pairRequests.hit(conn.ip, app.clock.now())) {
           fail(
             conn,
@@ -303,6 +419,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       }
       case 'enrol': {
+        clearDeadline(conn);
         if (!pairRequests.hit(conn.ip, app.clock.now())) {
           fail(
             conn,
@@ -352,41 +469,49 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         return;
       }
       case 'pong': {
-        if (conn.screenId) writer.status({ op: 'seen', screenId: conn.screenId, now: app.clock.now() });
+        const id = conn.screenId;
+        const at = app.clock.now();
+        if (id) writer.status({ op: 'seen', screenId: id, now: at });
         return;
       }
       case 'status': {
         const screen = authedScreen(conn);
         if (!screen) return;
         const { type: _t, v: _v, ...status } = msg;
+        conn.clockOffsetMs = msg.clockOffsetMs;
+        const at = app.clock.now();
+        const json = JSON.stringify(status);
         writer.status({
           op: 'status',
           screenId: screen.id,
-          now: app.clock.now(),
+          now: at,
           playerVersion: msg.playerVersion,
-          statusJson: JSON.stringify(status),
+          statusJson: json,
         });
         return;
       }
       case 'plays': {
         const screen = authedScreen(conn);
         if (!screen) return;
-        const rejected: { playId: string; reason: string }[] = [];
-        const mine = msg.records.filter((r) => {
-          if (r.screenId === screen.id) return true;
-          rejected.push({ playId: r.playId, reason: 'screenId does not match this connection' });
-          return false;
-        });
+        const now = app.clock.now();
+        // Records past the limit are neither acked nor rejected: the player sends them again.
+        const records = msg.records.slice(0, MAX_PLAYS_PER_BATCH);
+        const checked = checkPlays(
+          { screenId: screen.id, timeZone: screen.time_zone, now, clockOffsetMs: conn.clockOffsetMs },
+          records,
+          plays.lookup,
+        );
         enqueueIngest({
           conn,
           batchId: msg.batchId,
-          rejected,
-          records: mine,
+          records: checked.accepted,
+          rejected: checked.rejected,
           ctx: {
             screenId: screen.id,
             siteId: screen.site_id,
             timeZone: screen.time_zone,
-            now: app.clock.now(),
+            now,
+            batchId: msg.batchId,
           },
         });
         return;
@@ -394,41 +519,42 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
   }
 
-  interface IngestJob {
+  interface IngestJob extends StoredJob {
     conn: PlayerConnection;
     batchId: string;
-    rejected: { playId: string; reason: string }[];
-    records: PlayRecord[];
-    ctx: IngestContext;
   }
   /**
-   * The batch goes to the writer; the ack leaves when its group is durable. Records the
-   * database refused one by one are listed in `rejected` with the ones refused before.
+   * The batch goes to the writer (rules already applied: the refused records travel with it to
+   * the quarantine); the ack leaves when its group is durable.
    */
   function enqueueIngest(job: IngestJob): void {
-    if (job.records.length === 0) {
-      ack(job, {
-        inserted: 0,
-        duplicates: 0,
-        acked: [],
-        flagged: [],
-        rejected: [],
-        lastSeq: plays.lastSeq(job.ctx.screenId),
-      });
-      return;
-    }
-    writer.ingest(job.ctx, job.records).then(
-      (result) => ack(job, result),
-      (err: unknown) => {
-        app.log.error({ err, screenId: job.ctx.screenId }, 'plays batch failed');
-        send(job.conn, {
-          type: 'error',
-          code: 'internal',
-          message:
-            'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.',
-          fatal: false,
-        });
-      },
+    writer.ingest({ ctx: job.ctx, records: job.records, rejected: job.rejected }).then(
+      (result) => guarded('plays ack', () => ack(job, result), { screenId: job.ctx.screenId }),
+      (err: unknown) =>
+        guarded(
+          'plays not stored',
+          () => {
+            const env = isEnvironmentError(err);
+            if (env) {
+              app.dbHealth.failed(err);
+              app.log.warn(
+                { code: (err as { code?: string }).code, screenId: job.ctx.screenId },
+                'plays not stored: database unavailable; the player will resend',
+              );
+            } else app.log.error({ err, screenId: job.ctx.screenId }, 'plays batch failed');
+            // Nothing of it was stored, so nothing is acked: the player sends the batch again.
+            send(job.conn, {
+              type: 'error',
+              code: env ? 'not_ready' : 'internal',
+              message: env
+                ? `${environmentReason(err)}. Lượt phát chưa được lưu; hãy gửi lại sau. / The plays were not stored; send them again later.`
+                : 'Không lưu được lượt phát; sẽ gửi lại. / Could not store the plays; they will be sent again.',
+              fatal: false,
+              batchId: job.batchId,
+            });
+          },
+          { screenId: job.ctx.screenId },
+        ),
     );
   }
 
@@ -439,35 +565,84 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       type: 'plays_ack',
       batchId: job.batchId,
       acked: result.acked,
-      rejected: [...job.rejected, ...result.rejected],
-      lastSeq: result.lastSeq,
+      rejected: result.rejected,
+      lastSeq: result.lastSeq ?? plays.lastSeq(job.ctx.screenId),
     });
     if (result.inserted)
       app.events.emit('plays-ingested', { screenId: job.ctx.screenId, count: result.inserted });
   }
 
-  app.get(PLAYER_WS_PATH, { websocket: true }, (socket, request) => {
-    const conn: PlayerConnection = {
-      socket,
-      ip: request.ip,
-      screenId: null,
-      pairingCode: null,
-      missed: 0,
-      pushPlans: false,
-    };
-    all.add(conn);
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return fail(conn, 'bad_message', 'Text frames only', false);
-      try {
-        onMessage(conn, data.toString());
-      } catch (err) {
-        request.log.error({ err }, 'player message failed');
-        fail(conn, 'internal', 'Lỗi máy chủ; sẽ thử lại. / Server error; the player will retry.', false);
-      }
-    });
-    socket.on('close', () => detach(conn));
-    socket.on('error', () => detach(conn));
-  });
+  // Strangers are capped before the upgrade: a refused socket costs one short HTTP answer.
+  const overCap = (ip: string) =>
+    strangers >= cfg.wsMaxStrangers || (strangersByIp.get(ip) ?? 0) >= cfg.wsMaxStrangersPerAddress;
+
+  app.get(
+    PLAYER_WS_PATH,
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        if (!overCap(request.ip)) return;
+        request.log.debug({ ip: request.ip, strangers }, 'player socket refused: too many unauthenticated');
+        await reply.code(503).header('retry-after', '30').type('application/problem+json').send({
+          type: 'https://ihanoi-signage.local/problems/rate-limited',
+          title: 'RATE_LIMITED',
+          status: 503,
+          code: 'RATE_LIMITED',
+          detail:
+            'Quá nhiều kết nối chưa xác thực; thử lại sau. / Too many unauthenticated connections; try again later.',
+        });
+      },
+    },
+    (socket, request) => {
+      const conn: PlayerConnection = {
+        socket,
+        ip: request.ip,
+        screenId: null,
+        pairingCode: null,
+        missed: 0,
+        helloSeen: false,
+        deadline: null,
+        stranger: true,
+        clockOffsetMs: 0,
+        pushPlans: false,
+      };
+      all.add(conn);
+      strangers++;
+      strangersByIp.set(conn.ip, (strangersByIp.get(conn.ip) ?? 0) + 1);
+      setDeadline(conn, cfg.wsHandshakeTimeoutMs, 4008, 'no hello');
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return guarded('player frame', () => badFrame(conn, 'Text frames only'));
+        try {
+          onMessage(conn, data.toString());
+        } catch (err) {
+          const env = isEnvironmentError(err);
+          if (env) app.dbHealth.failed(err);
+          const context = { screenId: conn.screenId, ip: conn.ip, code: (err as { code?: string }).code };
+          if (env) request.log.warn(context, 'player message: database unavailable');
+          else if (conn.screenId) request.log.error({ ...context, err }, 'player message failed');
+          else request.log.debug({ ...context, err }, 'player message from a stranger failed');
+          // A hello that failed leaves no half-open session: close, and the player reconnects.
+          const fatal = !conn.screenId && conn.helloSeen;
+          guarded('player error reply', () =>
+            fail(
+              conn,
+              env ? 'not_ready' : 'internal',
+              env
+                ? `${environmentReason(err)}. Thử lại sau. / Try again later.`
+                : 'Lỗi máy chủ; sẽ thử lại. / Server error; the player will retry.',
+              fatal,
+            ),
+          );
+        }
+      });
+      socket.on('close', () =>
+        guarded('player socket close', () => detach(conn), { screenId: conn.screenId }),
+      );
+      socket.on('error', () =>
+        guarded('player socket error', () => detach(conn), { screenId: conn.screenId }),
+      );
+    },
+  );
 
   /**
    * A change reaches each connected socket of the screens as the stored message bytes (or, for
@@ -486,28 +661,27 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       const id = pushQueue[pushHead++]!;
       const set = byScreen.get(id);
       if (!set) continue;
-      try {
-        const plan = planMessage(planMessages, id, now);
-        if (!plan) continue;
-        let changed: string | undefined;
-        for (const conn of set) {
-          if (conn.socket.readyState !== conn.socket.OPEN) continue;
-          if (conn.pushPlans) conn.socket.send(plan.message);
-          else
-            conn.socket.send(
-              (changed ??= JSON.stringify({
-                type: 'plan_changed',
-                version: plan.version,
-                v: PROTOCOL_VERSION,
-              })),
-            );
-        }
-      } catch (err) {
-        app.log.error(
-          { err, screenId: id },
-          'could not push the new plan; the player gets it on its next pull',
-        );
-      }
+      guarded(
+        'plan push',
+        () => {
+          const plan = planMessage(planMessages, id, now);
+          if (!plan) return;
+          let changed: string | undefined;
+          for (const conn of set) {
+            if (conn.socket.readyState !== conn.socket.OPEN) continue;
+            if (conn.pushPlans) conn.socket.send(plan.message);
+            else
+              conn.socket.send(
+                (changed ??= JSON.stringify({
+                  type: 'plan_changed',
+                  version: plan.version,
+                  v: PROTOCOL_VERSION,
+                })),
+              );
+          }
+        },
+        { screenId: id },
+      );
     }
     if (pushHead >= pushQueue.length) {
       pushQueue = [];
@@ -532,7 +706,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   });
   const offClaimed = app.events.on('pairing-claimed', ({ code, screenId }) => {
     const conn = waitingByCode.get(code);
-    if (conn) deliverCredential(conn, code, screenId);
+    // Not delivered now (database unavailable): the player's resume collects it later.
+    if (conn) guarded('pairing delivery', () => deliverCredential(conn, code, screenId), { screenId });
   });
 
   // Counting missed pongs instead of comparing timestamps keeps liveness independent of the
@@ -541,14 +716,20 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const now = app.clock.now();
     for (const conn of all) {
       if (!conn.screenId) continue;
-      if (conn.missed >= HEARTBEAT_MISSES_OFFLINE) {
-        conn.endReason = 'heartbeat_missed';
-        conn.socket.terminate();
-        detach(conn);
-        continue;
-      }
-      conn.missed++;
-      send(conn, { type: 'ping', serverTime: now });
+      guarded(
+        'heartbeat',
+        () => {
+          if (conn.missed >= HEARTBEAT_MISSES_OFFLINE) {
+            conn.endReason = 'heartbeat_missed';
+            conn.socket.terminate();
+            detach(conn);
+            return;
+          }
+          conn.missed++;
+          send(conn, { type: 'ping', serverTime: now });
+        },
+        { screenId: conn.screenId },
+      );
     }
   }, heartbeatMs);
   heartbeat.unref();
@@ -562,6 +743,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
     // Everything acked is durable already; this commits the last status writes.
     await writer.close();
+    for (const conn of all) clearDeadline(conn);
     clearInterval(heartbeat);
     offPlans();
     offRevoked();

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   AverageBasis,
+  IsoInstant,
   LocalDate,
   OpeningHours,
   Orientation,
@@ -407,8 +408,8 @@ export type OverrideState = z.infer<typeof OverrideState>;
 // Audit log
 
 export const AuditQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: IsoInstant.optional(),
+  to: IsoInstant.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });

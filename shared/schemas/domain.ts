@@ -4,6 +4,7 @@
  * Pure TypeScript: no `node:`, no DOM, no Electron.
  */
 import { z } from 'zod';
+import { parseIsoInstant } from '../time.ts';
 
 /** 'YYYY-MM-DD', a calendar date in some named time zone (never an instant). */
 export const LocalDate = z
@@ -15,6 +16,19 @@ export const LocalDate = z
     return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
   }, 'not a real calendar date');
 export type LocalDate = z.infer<typeof LocalDate>;
+
+/**
+ * An instant as ISO 8601 text with an explicit offset ('Z' or ±hh:mm), e.g.
+ * 2024-09-05T07:55:00+07:00. Parsed, not pattern-matched: a real calendar date, a real time and
+ * an offset of at most ±14:00 (shared/time.ts parseIsoInstant).
+ */
+export const IsoInstant = z
+  .string()
+  .max(40)
+  .refine(
+    (s) => parseIsoInstant(s) !== null,
+    'cần một thời điểm có thật theo ISO 8601 kèm múi giờ tối đa ±14:00 / expected a real ISO 8601 instant with an offset of at most ±14:00, e.g. 2024-09-05T07:55:00+07:00',
+  );
 
 /** 'HH:MM' on a 24-hour clock; '24:00' is allowed as the end of a day. */
 export const TimeOfDay = z

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   PLAYLIST_INVALID: 500,
   INTERNAL: 500,
   NOT_READY: 503,
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -6,7 +6,9 @@
  * Pure TypeScript: no `node:`, no DOM.
  */
 import { z } from 'zod';
-import { LocalDate, Sha256 } from './domain.ts';
+import { IsoInstant, LocalDate, Sha256 } from './domain.ts';
+
+export { IsoInstant };
 
 export const PROTOCOL_VERSION = 1 as const;
 export const PLAYER_WS_PATH = '/ws/player';
@@ -14,13 +16,6 @@ const V = z.literal(PROTOCOL_VERSION);
 
 /** Milliseconds since the Unix epoch. */
 const EpochMs = z.number().int().nonnegative();
-/** ISO 8601 instant with an explicit offset ('Z' or ±hh:mm), e.g. 2024-09-05T07:55:00+07:00. */
-export const IsoInstant = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/,
-    'expected an ISO 8601 instant with an offset',
-  );
 
 /** Pairing codes: 6 characters, no 0/O/1/I/L so they survive being read aloud or off a screen. */
 export const PAIRING_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -206,11 +201,16 @@ export const Status = z.object({
   displayConnected: z.boolean(),
 });
 
+/**
+ * The envelope of an upload. Each record is validated on its own (PlayRecord, then the server's
+ * plausibility rules), so one bad record is rejected by itself and never costs the batch its
+ * `plays_ack`. Records past MAX_PLAYS_PER_BATCH are neither acked nor rejected: send them again.
+ */
 export const PlaysBatch = z.object({
   type: z.literal('plays'),
   v: V,
   batchId: z.string().min(1).max(64),
-  records: z.array(PlayRecord).min(1).max(MAX_PLAYS_PER_BATCH),
+  records: z.array(z.unknown()).min(1),
 });
 
 export const PlayerMessage = z.discriminatedUnion('type', [
@@ -293,8 +293,20 @@ export const PlaysAck = z.object({
   batchId: z.string(),
   /** Every playId of the batch that is now durable on the server (new or already there). */
   acked: z.array(z.string()),
-  /** Records the server refused (wrong screen, invalid); the player keeps them and logs. */
-  rejected: z.array(z.object({ playId: z.string(), reason: z.string() })),
+  /**
+   * Records the server refused (invalid, implausible, another screen's). The server keeps each in
+   * its quarantine, where auditors see it, so the player logs them and does not send them again.
+   */
+  rejected: z.array(
+    z.object({
+      playId: z.string(),
+      reason: z.string(),
+      /** Stable reason code (see docs/protocol.md "Rejected records"). */
+      code: z.string().optional(),
+      /** Position in the batch, for a record whose playId was unusable. */
+      index: z.number().int().nonnegative().optional(),
+    }),
+  ),
   lastSeq: z.number().int().nonnegative(),
 });
 
@@ -324,6 +336,8 @@ export const ProtocolError = z.object({
   message: z.string(),
   /** True when the server will close the socket after this message. */
   fatal: z.boolean(),
+  /** The `plays` batch this error is about (e.g. `not_ready`: not stored, send it again later). */
+  batchId: z.string().optional(),
 });
 
 export const ServerMessage = z.discriminatedUnion('type', [

@@ -161,7 +161,7 @@ async function runSteps(steps: Step[], via: 'inline' | 'writer'): Promise<void> 
   let writer: IngestWriter | null =
     via === 'writer' ? startIngestWriter(db, { gather: { gatherMs: 1 } }) : null;
   const ingest = async (screenId: string, records: PlayRecord[]) => {
-    if (writer) await writer.ingest(ctx(screenId, clock.now()), records);
+    if (writer) await writer.ingest({ ctx: ctx(screenId, clock.now()), records });
     else plays.ingest(ctx(screenId, clock.now()), records);
   };
   const heads = new Map<string, { seq: number; hash: string }>();

@@ -34,7 +34,9 @@ beforeEach(async () => {
   }
   app = Fastify();
   await app.register(contextPlugin, { config: testConfig({ dataDir: dir }), db, clock });
-  await app.register(playerGateway, { heartbeatMs: 60 });
+  // Long enough that a hello's status (the ingest writer's next group commit) is visible before
+  // a silent socket misses its two pings, even on a loaded machine.
+  await app.register(playerGateway, { heartbeatMs: 500 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws/player`;
 });

@@ -9,12 +9,13 @@ import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
 import { hashPlayRecord } from '#server/proof/chain.ts';
 import { hashRecord } from '#player/core/journal.ts';
-import { RestartableServer, seedCampaign, seedMedia, seedSite, seedUser, T0 } from './fixtures.ts';
+import { RestartableServer, seedCampaign, seedMedia, seedSite, seedUser, storePlan, T0 } from './fixtures.ts';
 
 let server: RestartableServer;
 let sha: string;
 const SCREEN = 'scr-test-1';
 const TOKEN = randomToken();
+const PLAYED_FROM = T0 - 3_600_000;
 
 beforeEach(async () => {
   server = new RestartableServer();
@@ -27,6 +28,20 @@ beforeEach(async () => {
       `INSERT INTO screens (id, site_id, name, status, token_hash, created_at_ms) VALUES (?, 'ubnd-bach-khoa', 'Sảnh', 'offline', ?, ?)`,
     )
     .run(SCREEN, hashToken(TOKEN), T0);
+  // The plan the records below were played from: ingest refuses items never issued to the screen.
+  storePlan(
+    server.db!,
+    SCREEN,
+    '2024-09-05',
+    1,
+    Array.from({ length: 20 }, (_, k) => ({
+      id: `item-${k + 1}`,
+      mediaSha256: sha,
+      start: PLAYED_FROM + (k + 1) * 120_000,
+      end: PLAYED_FROM + (k + 1) * 120_000 + 10_000,
+      peak: false,
+    })),
+  );
 });
 
 afterEach(async () => {
@@ -73,7 +88,8 @@ function chain(n: number): PlayRecord[] {
   const out: PlayRecord[] = [];
   let prev = GENESIS_HASH;
   for (let i = 1; i <= n; i++) {
-    const start = T0 + i * 120_000;
+    // Played in the hour before the server's (standing) clock: ingest refuses plays from the future.
+    const start = PLAYED_FROM + i * 120_000;
     const body = {
       playId: randomUUID(),
       screenId: SCREEN,
@@ -149,8 +165,9 @@ describe('play ingest', () => {
   it('flags an edited record, a forged link and a gap in the chain', async () => {
     const c = await new Client().open();
     const records = chain(6);
-    // Someone raised secondsShown after the record was hashed.
-    records[1] = { ...records[1]!, secondsShown: 30 };
+    // Someone changed secondsShown after the record was hashed (to a value still plausible, so
+    // the ingest rules let it through and only the chain can tell).
+    records[1] = { ...records[1]!, secondsShown: 9 };
     // Record 5 is missing: 6 arrives with nothing before it.
     const sent = records.filter((r) => r.seq !== 5);
     c.send({ type: 'plays', batchId: 'b1', records: sent });
