@@ -715,7 +715,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const heartbeat = setInterval(() => {
     const now = app.clock.now();
     for (const conn of all) {
-      if (!conn.screenId) continue;
+      // Screens and players waiting for their code to be claimed: a dead waiting socket would
+      // otherwise hold its slot (and the code's delivery) until the TCP stack gives up.
+      if (!conn.screenId && !conn.pairingCode) continue;
       guarded(
         'heartbeat',
         () => {

@@ -91,3 +91,30 @@ it('a screen that misses two pings is dropped and shown offline; one that answer
   await alive.closed;
   await waitFor('offline after close', () => status('scr-b') === 'offline');
 });
+
+it('a player waiting for its pairing code is pinged too, and dropped when it stops answering', async () => {
+  const waiting = (answerPings: boolean) => {
+    const ws = new WebSocket(url);
+    const got: string[] = [];
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'pair_request', v: 1, playerVersion: 't' })));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
+      got.push(m.type);
+      if (m.type === 'ping' && answerPings)
+        ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: T0 }));
+    });
+    const closed = new Promise<void>((r) => ws.once('close', () => r()));
+    return { ws, got, closed };
+  };
+  const silent = waiting(false);
+  const alive = waiting(true);
+  await silent.closed;
+  expect(silent.got[0]).toBe('pairing');
+  expect(silent.got.filter((t) => t === 'ping').length).toBeGreaterThanOrEqual(2);
+  await waitFor(
+    'the answering one pinged past the silent one',
+    () => alive.got.filter((t) => t === 'ping').length >= 4,
+  );
+  expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+  alive.ws.close();
+});

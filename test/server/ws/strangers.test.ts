@@ -69,7 +69,7 @@ describe('unauthenticated player sockets', () => {
   });
 
   it('a socket that said hello is not cut by the handshake timer', async () => {
-    const { url } = await start({ wsHandshakeTimeoutMs: 100, wsWelcomeTimeoutMs: 60_000 });
+    const { url } = await start({ wsHandshakeTimeoutMs: 2000, wsWelcomeTimeoutMs: 60_000 });
     const ws = await open(url);
     const first = new Promise<Record<string, unknown>>((r) =>
       ws.once('message', (d) => r(JSON.parse(d.toString()) as Record<string, unknown>)),
