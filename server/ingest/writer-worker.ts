@@ -20,7 +20,9 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 const db = new Database(file);
 db.pragma('foreign_keys = ON');
-db.pragma('busy_timeout = 5000');
+// Short, like the server's own connection: a lock held elsewhere fails the group fast (not_ready,
+// the players resend) instead of holding every batch behind it.
+db.pragma('busy_timeout = 100');
 db.pragma('synchronous = FULL');
 // Checkpoints are this thread's job, on its own schedule, not a side effect of some commit.
 db.pragma('wal_autocheckpoint = 0');
