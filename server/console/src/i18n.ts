@@ -172,6 +172,10 @@ const STRINGS = {
   reason: ['Lý do', 'Reason'],
   apply: ['Áp dụng', 'Apply'],
   applied: ['Đã áp dụng; trình phát nhận lịch mới ngay.', 'Applied; players receive the new plan now.'],
+  raiseEffect: [
+    'Hôm nay mỗi màn hình phát thêm {today} lượt; {later} lượt không còn kịp trong hôm nay được dời sang các ngày sau.',
+    'Today each screen plays {today} more; {later} that no longer fit today move to later days.',
+  ],
   history: ['Lịch sử thay đổi', 'History'],
   when: ['Thời điểm', 'When'],
   who: ['Người thực hiện', 'By'],
