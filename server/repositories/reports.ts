@@ -65,8 +65,11 @@ export interface OverrideRow {
 export interface ScreenDayCounts {
   screen_id: string;
   site_id: string;
+  /** Completed plays whose hash chain checked out at upload: the only ones counted as plays. */
   plays: number;
   peak_plays: number;
+  /** Completed plays whose chain check failed at upload ("chưa xác minh / unverified"). */
+  unverified: number;
   not_completed: number;
   /** Distinct local hours with any play record, comma-separated. */
   hours: string | null;
@@ -78,6 +81,7 @@ export interface SiteHourCounts {
   local_hour: number;
   plays: number;
   peak_plays: number;
+  unverified: number;
 }
 
 /** A stored play as the evidence export reads it: the plays row without the epoch columns. */
@@ -129,8 +133,9 @@ export function reportsRepository(db: Db) {
   );
   const screenDay = db.prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayCounts>(
     `SELECT screen_id, MIN(site_id) AS site_id,
-            SUM(outcome = 'completed') AS plays,
-            SUM(outcome = 'completed' AND in_peak) AS peak_plays,
+            SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
+            SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
+            SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified,
             SUM(outcome <> 'completed') AS not_completed,
             group_concat(DISTINCT local_hour) AS hours
      FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
@@ -138,8 +143,9 @@ export function reportsRepository(db: Db) {
   );
   const siteHourOfDay = db.prepare<{ campaign: string; date: string; sites: string | null }, SiteHourCounts>(
     `SELECT site_id, local_date, local_hour,
-            SUM(outcome = 'completed') AS plays,
-            SUM(outcome = 'completed' AND in_peak) AS peak_plays
+            SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
+            SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
+            SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified
      FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
   );

@@ -45,6 +45,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/overrides',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'History of raises (newest first) for the sites in your scope',
@@ -65,6 +66,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/overrides/state',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary:
@@ -93,7 +95,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/overrides',
     {
-      config: { roles: ['campaign_manager', 'office_head'] },
+      config: { access: 'write', roles: ['campaign_manager', 'office_head'] },
       schema: {
         tags: TAGS,
         summary: 'Raise the plays per day at a site (never below the target; office heads only upwards)',

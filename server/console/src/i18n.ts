@@ -59,6 +59,11 @@ const STRINGS = {
   byDistrict: ['Theo quận/huyện', 'By district'],
   byVenueType: ['Theo loại địa điểm', 'By venue type'],
   compliance: ['Tỷ lệ đạt', 'Compliance'],
+  unverified: ['Chưa xác minh', 'Unverified'],
+  unverifiedHelp: [
+    'Lượt phát có chuỗi băm lỗi khi tải lên: tính riêng, không tính vào lượt phát và tỷ lệ đạt.',
+    'Plays whose hash chain failed the check at upload: counted apart, not in plays or compliance.',
+  ],
   plays: ['Lượt phát', 'Plays'],
   peakShare: ['Tỷ trọng giờ cao điểm', 'Peak-hour share'],
   shortfall: ['Thiếu', 'Shortfall'],
