@@ -140,7 +140,8 @@ export default fp(
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       const allow = allowedMethods(app.routeAccess, path);
-      if (allow.length) {
+      // A route that exists for this method but found nothing (a missing file) is a plain 404.
+      if (allow.length && !allow.includes(request.method)) {
         const e = new AppError(
           'METHOD_NOT_ALLOWED',
           `Đường dẫn ${path} không nhận ${request.method}; dùng ${allow.join(', ')}. / ${path} does not take ${request.method}; use ${allow.join(', ')}.`,
