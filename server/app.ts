@@ -12,6 +12,7 @@ import contextPlugin from './plugins/context.ts';
 import errorsPlugin from './plugins/errors.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import authPlugin from './plugins/auth.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import cronPlugin from './cron/jobs.ts';
 import healthRoutes from './routes/health.ts';
 import playerGateway from './ws/gateway.ts';
@@ -51,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             timestamp: () => `,"time":"${new Date(deps.clock.now()).toISOString()}"`,
           },
     bodyLimit: 5 * 1024 * 1024,
-    trustProxy: false,
+    trustProxy: deps.config.trustProxy,
     // A stranger that opens connections and stalls (half-sent headers, a body that never ends,
     // an idle keep-alive) holds a file descriptor; these cut it (docs/operations.md).
     connectionTimeout: deps.config.httpIdleTimeoutMs,
@@ -65,8 +66,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Infrastructure first: every route plugin below may use what these decorate.
   await app.register(contextPlugin, deps);
   await app.register(errorsPlugin);
-  await app.register(openapiPlugin);
+  // Headers first, so that answers refused by the auth hook carry them too.
+  await app.register(securityHeaders);
+  // Before any route: it lists every route and refuses to start on one without an access
+  // declaration (server/auth/access.ts).
   await app.register(authPlugin);
+  await app.register(openapiPlugin);
   await app.register(cronPlugin);
 
   // One plugin per resource. Keep this list sorted by URL prefix.

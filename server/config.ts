@@ -7,47 +7,72 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseIsoInstant } from '#shared/time.ts';
 
-const Config = z.object({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.coerce.number().int().min(0).max(65535).default(8080),
-  dataDir: z.string().min(1).default('data'),
-  playlistsDir: z.string().min(1).default('playlists'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Start the clock at this instant (ISO 8601 with offset), to replay the 2024 campaign. */
-  clock: z
-    .string()
-    .refine(
-      (s) => parseIsoInstant(s) !== null,
-      'expected an ISO 8601 instant with an offset, e.g. 2024-09-05T07:55:00+07:00',
-    )
-    .optional(),
-  /** How many times faster than real time the --clock runs (1 = real speed). */
-  clockRate: z.coerce.number().min(0).max(100000).default(1),
-  /** Password for the first campaign-manager account; printed once when generated. */
-  adminPassword: z.string().min(12, 'IHANOI_ADMIN_PASSWORD must be at least 12 characters').optional(),
-  /** Maximum size of an uploaded video, in megabytes. */
-  maxUploadMb: z.coerce.number().positive().default(500),
-  cron: z.enum(['on', 'off']).default('on'),
-  /** A socket that has sent neither hello, pair_request nor enrol by then is closed. */
-  wsHandshakeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(10_000),
-  /** A socket that said hello and was not welcomed by then is closed, so the player reconnects. */
-  wsWelcomeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(5_000),
-  /** Player sockets not yet authenticated (no hello welcomed), per client address and in all. */
-  wsMaxStrangersPerAddress: z.coerce.number().int().min(1).max(100_000).default(20),
-  wsMaxStrangers: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
-  /** HTTP: a connection idle this long (headers or body stalled) is cut; 0 = never. */
-  httpIdleTimeoutMs: z.coerce.number().int().min(0).default(30_000),
-  /** HTTP: the request line and headers must arrive within this. */
-  httpHeadersTimeoutMs: z.coerce.number().int().min(10).default(10_000),
-  /** HTTP: a whole request (an upload included) must arrive within this; 0 = never. */
-  httpRequestTimeoutMs: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(15 * 60_000),
-  /** HTTP: an idle keep-alive connection is closed after this. */
-  httpKeepAliveTimeoutMs: z.coerce.number().int().min(10).default(5_000),
-});
+const Config = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    dataDir: z.string().min(1).default('data'),
+    playlistsDir: z.string().min(1).default('playlists'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Start the clock at this instant (ISO 8601 with offset), to replay the 2024 campaign. */
+    clock: z
+      .string()
+      .refine(
+        (s) => parseIsoInstant(s) !== null,
+        'expected an ISO 8601 instant with an offset, e.g. 2024-09-05T07:55:00+07:00',
+      )
+      .optional(),
+    /** How many times faster than real time the --clock runs (1 = real speed). */
+    clockRate: z.coerce.number().min(0).max(100000).default(1),
+    /** Password for the first campaign-manager account; printed once when generated. */
+    adminPassword: z.string().min(12, 'IHANOI_ADMIN_PASSWORD must be at least 12 characters').optional(),
+    /** Maximum size of an uploaded video, in megabytes. */
+    maxUploadMb: z.coerce.number().positive().default(500),
+    cron: z.enum(['on', 'off']).default('on'),
+    /** A socket that has sent neither hello, pair_request nor enrol by then is closed. */
+    wsHandshakeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(10_000),
+    /** A socket that said hello and was not welcomed by then is closed, so the player reconnects. */
+    wsWelcomeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(5_000),
+    /** Player sockets not yet authenticated (no hello welcomed), per client address and in all. */
+    wsMaxStrangersPerAddress: z.coerce.number().int().min(1).max(100_000).default(20),
+    wsMaxStrangers: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+    /** HTTP: a connection idle this long (headers or body stalled) is cut; 0 = never. */
+    httpIdleTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+    /** HTTP: the request line and headers must arrive within this. */
+    httpHeadersTimeoutMs: z.coerce.number().int().min(10).default(10_000),
+    /** HTTP: a whole request (an upload included) must arrive within this; 0 = never. */
+    httpRequestTimeoutMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(15 * 60_000),
+    /** HTTP: an idle keep-alive connection is closed after this. */
+    httpKeepAliveTimeoutMs: z.coerce.number().int().min(10).default(5_000),
+    /**
+     * The address people type to reach the console, when it differs from host:port (a reverse
+     * proxy). An https:// URL makes the session cookie Secure; its origin is accepted for writes.
+     */
+    publicUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'expected an http:// or https:// URL')
+      .transform((u) => new URL(u).origin)
+      .optional(),
+    /** The shortest and longest media accepted, in seconds: a 136-year or 1 ms "video" is not one. */
+    mediaMinSeconds: z.coerce.number().positive().default(1),
+    mediaMaxSeconds: z.coerce.number().positive().default(3600),
+    /** Believe X-Forwarded-For/-Proto/-Host from the proxy in front (only behind one). */
+    trustProxy: z
+      .union([
+        z.boolean(),
+        z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => ['on', 'true', '1'].includes(v)),
+      ])
+      .default(false),
+  })
+  .refine((c) => c.mediaMinSeconds < c.mediaMaxSeconds, {
+    message: '--media-min-seconds must be below --media-max-seconds',
+    path: ['mediaMinSeconds'],
+  });
 export type Config = z.infer<typeof Config>;
 
 const OPTIONS = {
@@ -117,6 +142,26 @@ const OPTIONS = {
     help: 'close an idle keep-alive connection after this',
     def: '5000',
   },
+  'public-url': {
+    env: 'IHANOI_PUBLIC_URL',
+    help: 'the URL people use, e.g. https://signage.hanoi.gov.vn (https makes the cookie Secure)',
+    def: 'http://host:port',
+  },
+  'media-min-seconds': {
+    env: 'IHANOI_MEDIA_MIN_SECONDS',
+    help: 'shortest media accepted, in seconds',
+    def: '1',
+  },
+  'media-max-seconds': {
+    env: 'IHANOI_MEDIA_MAX_SECONDS',
+    help: 'longest media accepted, in seconds',
+    def: '3600',
+  },
+  'trust-proxy': {
+    env: 'IHANOI_TRUST_PROXY',
+    help: 'on|off: believe X-Forwarded-* headers (only behind a reverse proxy)',
+    def: 'off',
+  },
 } as const;
 
 export function helpText(): string {
@@ -173,6 +218,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     httpHeadersTimeoutMs: pick('http-headers-timeout-ms'),
     httpRequestTimeoutMs: pick('http-request-timeout-ms'),
     httpKeepAliveTimeoutMs: pick('http-keep-alive-timeout-ms'),
+    publicUrl: pick('public-url'),
+    trustProxy: pick('trust-proxy'),
+    mediaMinSeconds: pick('media-min-seconds'),
+    mediaMaxSeconds: pick('media-max-seconds'),
   };
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

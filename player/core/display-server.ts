@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { parseRange } from '#shared/http-range.ts';
 import { DISPLAY_WS_PATH, DisplayToCore, type CoreToDisplay } from '#shared/schemas/display.ts';
 import type { Log } from './cache.ts';
+import { contentSecurityPolicy as displayCsp } from '../electron/security.ts';
 
 const DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '../display/dist');
 
@@ -112,6 +113,11 @@ export class DisplayServer {
 
   private handle(dist: string, req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // The page's own <meta> policy cannot forbid framing; these headers can, on every answer.
+    res.setHeader('content-security-policy', displayCsp(`http://${req.headers.host ?? '127.0.0.1'}`));
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('x-frame-options', 'DENY');
     const media = /^\/media\/([0-9a-f]{64})$/.exec(url.pathname);
     if (media) {
       const file = this.o.mediaFile(media[1]!);

@@ -141,7 +141,11 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
       return oneTime;
     },
 
-    async changePassword(id: string, current: string, next: string) {
+    /**
+     * Ends every other session of the user in the same transaction: whoever learnt the old
+     * password and logged in with it is out. `keepTokenHash` is the session that asked.
+     */
+    async changePassword(id: string, current: string, next: string, keepTokenHash?: string) {
       const user = repos.users.get(id);
       if (!user || !(await verifyPassword(current, user.password_hash))) {
         throw new AppError(
@@ -165,7 +169,14 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
       const h = await hashPassword(next);
       db.transaction(() => {
         repos.users.setPassword(id, h, false);
-        repos.audit.record({ actor: id, action: 'user.change-password', objectType: 'user', objectId: id });
+        const ended = repos.sessions.removeOthersOfUser(id, keepTokenHash);
+        repos.audit.record({
+          actor: id,
+          action: 'user.change-password',
+          objectType: 'user',
+          objectId: id,
+          detail: { otherSessionsEnded: ended },
+        });
       })();
     },
   };

@@ -25,7 +25,7 @@ import type { DomainEventBus } from '../events.ts';
 import type { AuthUser } from '../plugins/auth.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { CommunicationRow } from '../repositories/communications.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldError, notFound } from '../errors.ts';
 import { LEVEL_NAMES, checkScope, covers, homeOf, isHigher, lineage, type Home } from './levels.ts';
 
 export const COMMS_TIME_ZONE = DEFAULT_TIME_ZONE;
@@ -175,7 +175,13 @@ export function communicationsService(deps: CommsDeps) {
       throw new AppError(
         'VALIDATION_FAILED',
         `Chưa có tệp nội dung ${sha}; tải lên trước (POST /api/v1/media). / No media ${sha}: upload it first.`,
-        [{ path: '$.mediaSha256', message: 'expected the sha256 of uploaded media' }],
+        [
+          fieldError(
+            'body.mediaSha256',
+            'cần mã sha256 của tệp đã tải lên',
+            'expected the sha256 of uploaded media',
+          ),
+        ],
       );
     }
   }
@@ -267,14 +273,14 @@ export function communicationsService(deps: CommsDeps) {
       throw new AppError(
         'VALIDATION_FAILED',
         'Ngày bắt đầu sau ngày kết thúc. / firstDay is after lastDay.',
-        [{ path: '$.lastDay', message: 'firstDay must not be after lastDay' }],
+        [fieldError('body.lastDay', 'không được trước ngày bắt đầu', 'must not be before firstDay')],
       );
     }
     if (!media && next.body.trim() === '') {
       throw new AppError(
         'VALIDATION_FAILED',
         'Tin cần một tệp nội dung hoặc một đoạn văn bản. / Give media or a text.',
-        [{ path: '$.body', message: 'a communication is a media item or a text' }],
+        [fieldError('body.body', 'cần một tệp nội dung hoặc một đoạn văn bản', 'give media or a text')],
       );
     }
     refuseResend(user, 'communication', id, row.level, [scope], media, next.source_doc_key, id);

@@ -7,7 +7,7 @@ import { CommLevel, LEVEL_RANK } from '#shared/schemas/comms.ts';
 import type { AuthUser } from '../plugins/auth.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { RegionRow } from '../repositories/regions.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldError } from '../errors.ts';
 
 export interface Home {
   region: RegionRow;
@@ -53,7 +53,13 @@ export function checkScope(repos: Repositories, home: Home, scopeRegionId: strin
     throw new AppError(
       'VALIDATION_FAILED',
       `Không có địa bàn "${scopeRegionId}". / There is no region "${scopeRegionId}".`,
-      [{ path: '$.scopeRegionId', message: 'expected the id of an existing region' }],
+      [
+        fieldError(
+          'body.scopeRegionId',
+          'cần mã của một địa bàn có thật',
+          'expected the id of an existing region',
+        ),
+      ],
     );
   }
   if (!covers(repos, home.region.id, region.id)) {

@@ -17,6 +17,10 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** Sent with stored media: should a polyglot file be opened as a page, it runs nothing. */
+export const MEDIA_CSP =
+  "default-src 'none'; media-src 'self'; img-src 'self'; sandbox; frame-ancestors 'none'";
+
 export class UploadTooLarge extends Error {
   constructor(readonly limitBytes: number) {
     super(`upload exceeds ${limitBytes} bytes`);
@@ -76,6 +80,11 @@ export class MediaStore {
     if (existsSync(dest)) rmSync(staged.tmpPath, { force: true });
     else renameSync(staged.tmpPath, dest);
     return dest;
+  }
+
+  /** Removes a stored file (an upload whose row could not be written). */
+  remove(sha256: string): void {
+    rmSync(this.pathOf(sha256), { force: true });
   }
 
   discard(staged: StagedFile): void {

@@ -2,6 +2,8 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { declareAccess } from './auth.ts';
+import { docsCsp } from './security-headers.ts';
 
 /** The OpenAPI document and the /docs page are generated from the routes' zod schemas. */
 export default fp(
@@ -28,10 +30,20 @@ export default fp(
       },
       transform: jsonSchemaTransform,
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    // /docs and its files are public, like the OpenAPI document itself.
+    const https = app.config.publicUrl?.startsWith('https:') ?? false;
+    await app.register(
+      declareAccess(
+        'public',
+        swaggerUi,
+        // No validator badge from swagger.io: the page loads nothing from elsewhere.
+        { routePrefix: '/docs', uiConfig: { validatorUrl: null } },
+        { helmet: { contentSecurityPolicy: { useDefaults: false, directives: docsCsp(https) } } },
+      ),
+    );
     app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () =>
       app.swagger(),
     );
   },
-  { name: 'openapi', dependencies: ['errors'] },
+  { name: 'openapi', dependencies: ['errors', 'auth'] },
 );

@@ -5,7 +5,9 @@
  * are still unread, and memory holds one day at a time.
  *
  * Definitions (also in the README's Console section):
- * - play: a play row with outcome 'completed';
+ * - play: a play row with outcome 'completed' whose hash chain checked out when it was uploaded;
+ *   a completed play whose chain check failed (gap or mismatch) is counted apart as unverified
+ *   ("chưa xác minh") and is not in plays, compliance or the peak share;
  * - target of a screen on a day: the scheduler's base target for the site and day (the
  *   campaign's plays/day or the site's raise, under the campaign's average basis; 0 on days the
  *   site does not operate); screens count from the day they were paired until revoked;
@@ -312,6 +314,8 @@ export interface ScreenDayRow {
   screenName: string;
   plays: number;
   peakPlays: number;
+  /** Completed plays whose chain check failed: counted apart, never in `plays`. */
+  unverified: number;
   notCompleted: number;
   target: number;
   /** The part of the target due by now (see DayFrame). */
@@ -410,6 +414,7 @@ export function screenDayRows(
         screenName: screen.name,
         plays,
         peakPlays: c?.peak_plays ?? 0,
+        unverified: c?.unverified ?? 0,
         notCompleted: c?.not_completed ?? 0,
         target,
         due,
@@ -431,6 +436,7 @@ interface Acc {
   label: string;
   screens: Set<string>;
   plays: number;
+  unverified: number;
   target: number;
   due: number;
   peakPlays: number;
@@ -447,6 +453,7 @@ function newAcc(key: string, label: string): Acc {
     label,
     screens: new Set(),
     plays: 0,
+    unverified: 0,
     target: 0,
     due: 0,
     peakPlays: 0,
@@ -461,6 +468,7 @@ function newAcc(key: string, label: string): Acc {
 function add(acc: Acc, r: ScreenDayRow): void {
   acc.screens.add(r.screenId);
   acc.plays += r.plays;
+  acc.unverified += r.unverified;
   acc.target += r.target;
   acc.due += r.due;
   acc.peakPlays += r.peakPlays;
@@ -479,6 +487,7 @@ function finish(acc: Acc): ReportGroupRow {
     label: acc.label,
     screens: acc.screens.size,
     plays: acc.plays,
+    unverifiedPlays: acc.unverified,
     target: acc.target,
     due: acc.due,
     compliancePct: pct(acc.plays, acc.due),
@@ -573,6 +582,7 @@ export function buildReport(
     groupBy: q.groupBy,
     totals: finish(total),
     groups: [...groups.values()].map(finish).sort((a, b) => a.label.localeCompare(b.label, 'vi')),
+    complianceIncludesUnverified: false as const,
     daily,
     hourly,
   };

@@ -123,6 +123,12 @@ function exportMeta(
   };
 }
 
+/** Plays whose chain check failed are a column of their own in every export that counts plays. */
+export const UNVERIFIED_HEADER = 'Chưa xác minh (chuỗi băm lỗi) / Unverified (chain check failed)';
+/** The header says what compliance counts, so a reader of the file alone knows. */
+export const COMPLIANCE_HEADER =
+  'Tỷ lệ đạt % (không tính lượt chưa xác minh) / Compliance % (unverified plays excluded)';
+
 const DAILY_COLUMNS: ExportColumn[] = [
   { header: 'Ngày / Date', width: 12 },
   { header: 'Quận/huyện / District', width: 18 },
@@ -133,9 +139,10 @@ const DAILY_COLUMNS: ExportColumn[] = [
   { header: 'Mã màn hình / Screen id', width: 28 },
   { header: 'Màn hình / Screen', width: 20 },
   { header: 'Lượt phát / Plays', width: 10 },
+  { header: UNVERIFIED_HEADER, width: 14 },
   { header: 'Chỉ tiêu / Target', width: 10 },
   { header: 'Chỉ tiêu đến thời điểm lập / Due by generation time', width: 12 },
-  { header: 'Tỷ lệ đạt % / Compliance %', width: 12 },
+  { header: COMPLIANCE_HEADER, width: 12 },
   { header: 'Lượt giờ cao điểm / Peak-hour plays', width: 12 },
   { header: 'Tỷ trọng cao điểm % / Peak share %', width: 12 },
   { header: 'Không hoàn thành / Not completed', width: 12 },
@@ -172,6 +179,7 @@ async function* dailyBatches(
           r.screenId,
           r.screenName,
           r.plays,
+          r.unverified,
           r.target,
           r.due,
           pct(r.plays, r.due),
@@ -199,6 +207,7 @@ const HOURLY_COLUMNS: ExportColumn[] = [
   { header: 'Loại địa điểm / Venue type', width: 26 },
   { header: 'Lượt phát / Plays', width: 10 },
   { header: 'Lượt giờ cao điểm / Peak-hour plays', width: 12 },
+  { header: UNVERIFIED_HEADER, width: 14 },
 ];
 
 async function* hourlyBatches(
@@ -223,6 +232,7 @@ async function* hourlyBatches(
         site ? venueLabel(site.row.venue_type) : '',
         h.plays,
         h.peak_plays,
+        h.unverified,
       ]);
     }
     if (batch.length) yield batch;

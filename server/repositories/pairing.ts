@@ -87,6 +87,9 @@ export function pairingRepository(db: Db) {
     `UPDATE screens SET token_hash = ?, paired_at_ms = ?, status = 'online', last_seen_ms = ? WHERE id = ? AND status != 'revoked'`,
   );
   const markDelivered = db.prepare('UPDATE pairing_codes SET delivered_at_ms = ? WHERE code = ?');
+  const revokedToken = db.prepare<[string], { revoked_token_hash: string | null }>(
+    "SELECT revoked_token_hash FROM screens WHERE id = ? AND status = 'revoked'",
+  );
   const screenByTokenHash = db.prepare<[string], PlayerScreenRow>(
     `SELECT ${screenCols} FROM screens s JOIN sites si ON si.id = s.site_id WHERE s.token_hash = ?`,
   );
@@ -133,6 +136,9 @@ export function pairingRepository(db: Db) {
     screen: (id: string) => screenById.get(id),
     site: (id: string) => siteById.get(id),
     screenByTokenHash: (hash: string) => screenByTokenHash.get(hash),
+    /** Whether `hash` is the credential a now revoked screen had. */
+    revokedTokenMatches: (screenId: string, hash: string) =>
+      revokedToken.get(screenId)?.revoked_token_hash === hash,
 
     /** Inserts the code unless it is taken; false means "draw another". */
     createCode(code: string, secretHash: string, now: number, ttlMs: number): boolean {

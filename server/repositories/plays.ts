@@ -134,7 +134,6 @@ export function playsRepository(db: Db) {
     'SELECT * FROM plays WHERE screen_id = ? ORDER BY seq, received_at_ms',
   );
   const byId = db.prepare<[string], PlayRow>('SELECT * FROM plays WHERE play_id = ?');
-  const setStatus = db.prepare('UPDATE plays SET chain_status = ? WHERE play_id = ?');
   const countForScreen = db.prepare<[string], { n: number }>(
     'SELECT COUNT(*) AS n FROM plays WHERE screen_id = ?',
   );
@@ -386,7 +385,6 @@ export function playsRepository(db: Db) {
     chain: (screenId: string) => chainRows.all(screenId),
     get: (playId: string) => byId.get(playId),
     count: (screenId: string) => countForScreen.get(screenId)!.n,
-    setChainStatus: (playId: string, status: ChainStatus) => void setStatus.run(status, playId),
   };
 }
 export type PlaysRepository = ReturnType<typeof playsRepository>;

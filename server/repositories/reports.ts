@@ -65,11 +65,12 @@ export interface OverrideRow {
 export interface ScreenDayCounts {
   screen_id: string;
   site_id: string;
+  /** Completed plays whose hash chain checked out at upload: the only ones counted as plays. */
   plays: number;
   peak_plays: number;
-  not_completed: number;
-  /** Completed plays whose hash-chain status is not 'ok'. */
+  /** Completed plays whose chain check failed at upload ("chưa xác minh / unverified"). */
   unverified: number;
+  not_completed: number;
 }
 
 export interface SiteHourCounts {
@@ -131,15 +132,21 @@ export function reportsRepository(db: Db) {
   // Both read the counters kept at ingest (play_counts, migration 070): per day, a range of
   // the table's primary key, a few narrow rows per screen, no temporary B-tree for the groups.
   const screenDay = db.prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayCounts>(
-    `SELECT screen_id, MIN(site_id) AS site_id, SUM(completed) AS plays, SUM(peak) AS peak_plays,
-            SUM(not_completed) AS not_completed, SUM(unverified) AS unverified
-     FROM play_counts WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+    `SELECT screen_id, MIN(site_id) AS site_id,
+            SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
+            SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
+            SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified,
+            SUM(outcome <> 'completed') AS not_completed,
+            group_concat(DISTINCT local_hour) AS hours
+     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY screen_id`,
   );
   const siteHourOfDay = db.prepare<{ campaign: string; date: string; sites: string | null }, SiteHourCounts>(
-    `SELECT site_id, local_date, local_hour, SUM(completed) AS plays, SUM(peak) AS peak_plays,
-            SUM(unverified) AS unverified
-     FROM play_counts WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+    `SELECT site_id, local_date, local_hour,
+            SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
+            SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
+            SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified
+     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
   );
   // Raw plays in screen and journal order straight off plays_evidence (migration 070), so the

@@ -55,14 +55,14 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
   );
   const setStatus = db.prepare('UPDATE screens SET status = ? WHERE id = ?');
   const revoke = db.prepare(
-    "UPDATE screens SET status = 'revoked', token_hash = NULL, revoked_at_ms = ? WHERE id = ?",
+    "UPDATE screens SET status = 'revoked', revoked_token_hash = token_hash, token_hash = NULL, revoked_at_ms = ? WHERE id = ?",
   );
   const touch = db.prepare(
     `UPDATE screens SET last_seen_ms = @now, status = CASE WHEN status = 'revoked' THEN status ELSE 'online' END,
        player_version = COALESCE(@player_version, player_version), status_json = COALESCE(@status_json, status_json) WHERE id = @id`,
   );
   const setToken = db.prepare(
-    "UPDATE screens SET token_hash = ?, paired_at_ms = ?, revoked_at_ms = NULL, status = 'offline' WHERE id = ?",
+    "UPDATE screens SET token_hash = ?, revoked_token_hash = NULL, paired_at_ms = ?, revoked_at_ms = NULL, status = 'offline' WHERE id = ?",
   );
   const setPlanVersion = db.prepare('UPDATE screens SET plan_version = ? WHERE id = ?');
 

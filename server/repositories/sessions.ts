@@ -9,6 +9,7 @@ export function sessionsRepository(db: Db) {
   );
   const remove = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
   const removeForUser = db.prepare('DELETE FROM sessions WHERE user_id = ?');
+  const removeOthers = db.prepare('DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?');
   const purge = db.prepare('DELETE FROM sessions WHERE expires_at_ms <= ?');
   return {
     create: (tokenHash: string, userId: string, now: number, ttlMs: number) =>
@@ -16,6 +17,9 @@ export function sessionsRepository(db: Db) {
     findUserId: (tokenHash: string, now: number) => find.get(tokenHash, now)?.user_id,
     remove: (tokenHash: string) => void remove.run(tokenHash),
     removeForUser: (userId: string) => void removeForUser.run(userId),
+    /** Ends every session of the user but `keepTokenHash` (none kept when it is undefined). */
+    removeOthersOfUser: (userId: string, keepTokenHash: string | undefined) =>
+      removeOthers.run(userId, keepTokenHash ?? null).changes,
     purgeExpired: (now: number) => purge.run(now).changes,
   };
 }

@@ -7,7 +7,7 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/audit',
     {
-      config: { roles: ['campaign_manager', 'auditor'] },
+      config: { access: 'read', roles: ['campaign_manager', 'auditor'] },
       schema: {
         tags: ['audit'],
         summary: 'Who changed what, and when (paged, newest first)',

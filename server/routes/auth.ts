@@ -1,27 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyRequest } from 'fastify';
 import { ChangePasswordBody, LoginBody, LoginResponse, Me, Ok } from '#shared/schemas/api.ts';
 import { AppError } from '../errors.ts';
 import { hashPassword, hashToken, randomToken, verifyPassword } from '../auth/passwords.ts';
 import { LoginRateLimiter } from '../auth/rate-limit.ts';
 import { accountService } from '../auth/accounts.ts';
-import { SESSION_COOKIE, SESSION_TTL_MS } from '../plugins/auth.ts';
+import { SESSION_TTL_MS, sessionTokenOf, setSessionCookie } from '../plugins/auth.ts';
 
 const TAGS = ['auth'];
-
-function sessionTokenOf(request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
-}
+/** Failed logins from one address, whatever the user names, within the 15-minute window. */
+export const ADDRESS_MAX_FAILURES = 10;
 
 /** Login, logout, who am I, change my password. Sessions are random tokens stored as hashes. */
 const authRoutes: FastifyPluginAsyncZod = async (app) => {
   const limiter = new LoginRateLimiter(app.clock);
+  // One address trying user name after user name: counted apart, with a higher bar so an office
+  // behind one NAT address survives a few colleagues mistyping.
+  const perAddress = new LoginRateLimiter(app.clock, ADDRESS_MAX_FAILURES);
   const accounts = accountService(app.db, app.repos, app.clock);
   // Unknown user names cost the same scrypt as known ones, so timing does not reveal accounts.
   const dummyHash = await hashPassword(randomToken());
@@ -47,8 +41,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'public' },
       schema: {
         tags: TAGS,
-        summary:
-          'Log in: returns a session token and sets the HttpOnly `sid` cookie. 5 failures in 15 minutes per IP and user name give 429.',
+        summary: `Log in: returns a session token and sets the HttpOnly \`sid\` cookie. 5 failures in 15 minutes per address and user name, or ${ADDRESS_MAX_FAILURES} per address across user names, give 429.`,
         security: [],
         body: LoginBody,
         response: { 200: LoginResponse },
@@ -57,19 +50,26 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { username, password } = request.body;
       const key = `${request.ip}|${username.toLowerCase()}`;
-      const wait = limiter.retryAfterMs(key);
-      if (wait > 0) {
+      const addressKey = request.ip;
+      const refuse = (wait: number, fromAddress: boolean) => {
         const minutes = Math.ceil(wait / 60_000);
         void reply.header('retry-after', String(Math.ceil(wait / 1000)));
-        throw new AppError(
+        return new AppError(
           'RATE_LIMITED',
-          `Đăng nhập sai quá nhiều lần; thử lại sau ${minutes} phút. / Too many failed logins; try again in ${minutes} minute(s).`,
+          fromAddress
+            ? `Đăng nhập sai quá nhiều lần từ địa chỉ này; chờ ${minutes} phút rồi thử lại, hoặc nhờ quản lý chiến dịch đặt lại mật khẩu. / Too many failed logins from this address; wait ${minutes} minute(s) and try again, or ask a campaign manager to reset your password.`
+            : `Đăng nhập sai quá nhiều lần; chờ ${minutes} phút rồi thử lại. / Too many failed logins; wait ${minutes} minute(s) and try again.`,
         );
-      }
+      };
+      const addressWait = perAddress.retryAfterMs(addressKey);
+      if (addressWait > 0) throw refuse(addressWait, true);
+      const wait = limiter.retryAfterMs(key);
+      if (wait > 0) throw refuse(wait, false);
       const user = app.repos.users.getByUsername(username);
       const ok = await verifyPassword(password, user?.password_hash ?? dummyHash);
       if (!user || !ok || user.disabled_at_ms !== null) {
         limiter.fail(key);
+        perAddress.fail(addressKey);
         if (limiter.retryAfterMs(key) > 0) {
           app.repos.audit.record({
             actor: 'system',
@@ -77,6 +77,15 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
             objectType: 'user',
             objectId: username,
             detail: { ip: request.ip },
+          });
+        }
+        if (perAddress.retryAfterMs(addressKey) > 0) {
+          app.repos.audit.record({
+            actor: 'system',
+            action: 'auth.address-locked-out',
+            objectType: 'address',
+            objectId: request.ip,
+            detail: { lastUsername: username },
           });
         }
         throw new AppError(
@@ -90,10 +99,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
       // Logins are rare enough to carry the clean-up of expired sessions.
       app.repos.sessions.purgeExpired(now);
       app.repos.sessions.create(hashToken(token), user.id, now, SESSION_TTL_MS);
-      void reply.header(
-        'set-cookie',
-        `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`,
-      );
+      setSessionCookie(reply, token);
       return { token, expiresAt: new Date(now + SESSION_TTL_MS).toISOString(), user: me(user.id) };
     },
   );
@@ -107,7 +113,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const token = sessionTokenOf(request);
       if (token) app.repos.sessions.remove(hashToken(token));
-      void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+      setSessionCookie(reply, null);
       return { ok: true as const };
     },
   );
@@ -115,7 +121,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/auth/me',
     {
-      config: { beforePasswordChange: true },
+      config: { access: 'read', beforePasswordChange: true },
       schema: {
         tags: TAGS,
         summary: 'The signed-in user, role and the sites in scope',
@@ -137,7 +143,13 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      await accounts.changePassword(request.user!.id, request.body.currentPassword, request.body.newPassword);
+      const token = sessionTokenOf(request);
+      await accounts.changePassword(
+        request.user!.id,
+        request.body.currentPassword,
+        request.body.newPassword,
+        token ? hashToken(token) : undefined,
+      );
       return { ok: true as const };
     },
   );

@@ -27,6 +27,7 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/campaigns',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Campaigns with their window, target and whether they run now',
@@ -38,13 +39,17 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/campaigns/:id',
-    { schema: { tags: TAGS, summary: 'One campaign', params: IdParams, response: { 200: Campaign } } },
+    {
+      config: { access: 'read' },
+      schema: { tags: TAGS, summary: 'One campaign', params: IdParams, response: { 200: Campaign } },
+    },
     async (request) => view(getOr404(request.params.id)),
   );
 
   app.get(
     '/api/v1/campaigns/:id/sites',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Sites in your scope that take part, with the plays per day in force at each',
@@ -80,7 +85,7 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/campaigns/:id/participants/preview',
     {
-      config: { roles: ['campaign_manager'] },
+      config: { access: 'write', roles: ['campaign_manager'] },
       schema: {
         tags: TAGS,
         summary: 'The sites and screens a proposed participants value would take in; changes nothing',
@@ -100,7 +105,7 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/api/v1/campaigns/:id',
     {
-      config: { roles: ['campaign_manager'] },
+      config: { access: 'write', roles: ['campaign_manager'] },
       schema: {
         tags: TAGS,
         summary:

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors.ts';
+import { declareAccess } from '../plugins/auth.ts';
 
 export const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'console', 'dist');
 
@@ -21,26 +22,40 @@ const consoleRoutes: FastifyPluginAsync<{ dist?: string }> = async (app, opts) =
   const indexFile = join(dist, 'index.html');
   const built = existsSync(indexFile);
   if (built) {
-    await app.register(fastifyStatic, {
-      root: dist,
-      wildcard: false,
-      index: false,
-      setHeaders: (res, path) => {
-        res.setHeader(
-          'cache-control',
-          path.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-        );
-      },
-    });
+    await app.register(
+      declareAccess('public', fastifyStatic, {
+        root: dist,
+        wildcard: false,
+        index: false,
+        setHeaders: (res, path) => {
+          res.setHeader(
+            'cache-control',
+            path.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
+        },
+      }),
+    );
   }
   const page = () => (built ? readFileSync(indexFile, 'utf8') : NOT_BUILT);
-  const isClientRoute = (url: string) =>
-    !(
-      url.startsWith('/api/') ||
-      url.startsWith('/ws') ||
-      url.startsWith('/media/') ||
-      url.startsWith('/docs')
+  // Judged on the path as a router might read it (decoded, slashes collapsed, lower case), so
+  // `/%61pi/…`, `//api/…` or `/API/…` get the API's 404 rather than the console page.
+  const isClientRoute = (url: string) => {
+    let path: string;
+    try {
+      path = decodeURIComponent(url);
+    } catch {
+      return false;
+    }
+    path = path.replace(/\/{2,}/g, '/').toLowerCase();
+    return !(
+      path.startsWith('/api/') ||
+      path.startsWith('/ws') ||
+      path.startsWith('/player/') ||
+      path.startsWith('/updates/') ||
+      path.startsWith('/media/') ||
+      path.startsWith('/docs')
     );
+  };
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page()),
   );

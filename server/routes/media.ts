@@ -14,14 +14,29 @@ import {
   listOf,
 } from '#shared/schemas/api.ts';
 import { AppError, notFound } from '../errors.ts';
-import { hashToken } from '../auth/passwords.ts';
-import { MediaStore, UploadTooLarge } from '../media/store.ts';
+import { MEDIA_CSP, MediaStore, UploadTooLarge } from '../media/store.ts';
 import { sniffImageFile, sniffMediaFile } from '../media/sniff.ts';
 import type { MediaRow } from '../repositories/media.ts';
 import { parseRange } from '#shared/http-range.ts';
 import { mediaEntryView, mediaView } from './views.ts';
 
 const TAGS = ['media'];
+
+/** A duration for people: "1 giờ" / "1 h", "90 giây" / "90 s", "49710 ngày" / "49710 days". */
+function span(seconds: number, lang: 'vi' | 'en'): string {
+  const units: [number, string, string][] = [
+    [86_400, 'ngày', 'days'],
+    [3600, 'giờ', 'h'],
+    [60, 'phút', 'min'],
+  ];
+  for (const [size, vi, en] of units) {
+    if (seconds >= size && Number.isInteger(seconds / size))
+      return `${seconds / size} ${lang === 'vi' ? vi : en}`;
+  }
+  if (seconds >= 86_400) return `${Math.round(seconds / 86_400)} ${lang === 'vi' ? 'ngày' : 'days'}`;
+  const s = Math.round(seconds * 1000) / 1000;
+  return `${s} ${lang === 'vi' ? 'giây' : 's'}`;
+}
 const BODY_TYPES = [
   'video/mp4',
   'video/webm',
@@ -91,7 +106,11 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       .header('etag', etag)
       .header('accept-ranges', 'bytes')
       .header('cache-control', 'private, max-age=31536000, immutable')
-      .header('content-type', mimeType);
+      // The type the bytes were sniffed as, never guessed again by the browser, and a sandbox in
+      // case a polyglot file is opened as a page anyway.
+      .header('content-type', mimeType)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', MEDIA_CSP);
     const inm = request.headers['if-none-match'];
     if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
       return reply.status(304).send();
@@ -119,20 +138,10 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.send(createReadStream(store.pathOf(sha)));
   };
 
-  const assertUserOrScreen = (request: FastifyRequest) => {
-    if (request.user) return;
-    const auth = request.headers.authorization;
-    if (auth?.startsWith('Bearer ') && app.repos.screens.findByTokenHash(hashToken(auth.slice(7).trim())))
-      return;
-    throw new AppError(
-      'UNAUTHENTICATED',
-      'Cần đăng nhập hoặc mã xác thực của màn hình. / Log in, or send the screen credential as a Bearer token.',
-    );
-  };
-
   app.get(
     '/api/v1/media',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'The media library: videos and images, each with where it is used',
@@ -148,6 +157,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/media/:sha256/info',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Facts about one item and where it is used',
@@ -164,7 +174,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/api/v1/media/:sha256',
     {
-      config: { roles: [...UPLOADERS] },
+      config: { access: 'write', roles: [...UPLOADERS] },
       schema: {
         tags: TAGS,
         summary: "Rename an item, or change an image's default display time (the uploader or a manager)",
@@ -194,7 +204,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/api/v1/media/:sha256/thumbnail',
     {
-      config: { roles: [...UPLOADERS] },
+      config: { access: 'write', roles: [...UPLOADERS], bodyTypes: BODY_TYPES },
       schema: {
         tags: TAGS,
         summary:
@@ -245,7 +255,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/media/:sha256/thumbnail',
     {
-      config: { access: 'public' },
+      config: { access: 'read', screens: true },
       schema: {
         tags: TAGS,
         summary:
@@ -254,7 +264,6 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      assertUserOrScreen(request);
       const row = getRow(request.params.sha256);
       const thumb = row.kind === 'image' ? row.sha256 : row.thumbnail_sha256;
       if (!thumb || !store.has(thumb)) throw notFound('thumbnail / hình thu nhỏ', row.sha256);
@@ -267,7 +276,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/media',
     {
-      config: { roles: [...UPLOADERS] },
+      config: { access: 'write', roles: [...UPLOADERS], bodyTypes: BODY_TYPES },
       schema: {
         tags: TAGS,
         summary: `Upload a video (MP4, WebM) or an image (JPEG, PNG, WebP) as the raw request body, at most ${app.config.maxUploadMb} MB`,
@@ -312,24 +321,46 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
           `Tệp không phải video (MP4/WebM) hay ảnh (JPEG/PNG/WebP) dùng được: ${sniff.reason}. / The file is not a usable MP4 or WebM video, nor a JPEG, PNG or WebP image: ${sniff.reason}.`,
         );
       }
+      const durationMs =
+        sniff.kind === 'video'
+          ? sniff.facts.durationMs
+          : Math.round((request.query.durationS ?? DEFAULT_IMAGE_DURATION_MS / 1000) * 1000);
+      const { mediaMinSeconds: minS, mediaMaxSeconds: maxS } = app.config;
+      if (!(durationMs >= minS * 1000 && durationMs <= maxS * 1000)) {
+        store.discard(staged);
+        const vi = (s: number) => span(s, 'vi');
+        const en = (s: number) => span(s, 'en');
+        throw new AppError(
+          'MEDIA_DURATION_OUT_OF_RANGE',
+          `Thời lượng ${vi(durationMs / 1000)} nằm ngoài khoảng cho phép, từ ${vi(minS)} đến ${vi(maxS)}; hãy kiểm tra hoặc xuất lại tệp. / The duration ${en(durationMs / 1000)} is not between ${en(minS)} and ${en(maxS)}; check or re-export the file.`,
+          undefined,
+          { durationMs, minSeconds: minS, maxSeconds: maxS },
+        );
+      }
+      // The row and the file stand or fall together: a row that cannot be written takes the
+      // file it would have named with it (unless identical bytes were already stored).
+      const existed = store.has(staged.sha256);
       store.commit(staged);
       const mime = sniff.facts.mimeType;
-      const added = app.repos.media.add(
-        {
-          sha256: staged.sha256,
-          kind: sniff.kind,
-          mime_type: mime,
-          duration_ms:
-            sniff.kind === 'video'
-              ? sniff.facts.durationMs
-              : Math.round((request.query.durationS ?? DEFAULT_IMAGE_DURATION_MS / 1000) * 1000),
-          bytes: staged.bytes,
-          original_name: request.query.name ?? `upload.${EXTENSION[mime]}`,
-          width: sniff.kind === 'image' ? sniff.facts.width : null,
-          height: sniff.kind === 'image' ? sniff.facts.height : null,
-        },
-        request.user!.id,
-      );
+      let added: boolean;
+      try {
+        added = app.repos.media.add(
+          {
+            sha256: staged.sha256,
+            kind: sniff.kind,
+            mime_type: mime,
+            duration_ms: durationMs,
+            bytes: staged.bytes,
+            original_name: request.query.name ?? `upload.${EXTENSION[mime]}`,
+            width: sniff.kind === 'image' ? sniff.facts.width : null,
+            height: sniff.kind === 'image' ? sniff.facts.height : null,
+          },
+          request.user!.id,
+        );
+      } catch (err) {
+        if (!existed) store.remove(staged.sha256);
+        throw err;
+      }
       void reply.status(added ? 201 : 200);
       return mediaEntryView(app.repos.media.get(staged.sha256)!, app.repos.media.usage(staged.sha256));
     },
@@ -338,7 +369,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/media/:sha256',
     {
-      config: { access: 'public' },
+      config: { access: 'read', screens: true },
       schema: {
         tags: TAGS,
         summary:
@@ -347,7 +378,6 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      assertUserOrScreen(request);
       const sha = request.params.sha256;
       const row = app.repos.media.get(sha);
       if (!row || !store.has(sha)) throw notFound('video / media', sha);

@@ -4,7 +4,7 @@ import { CreateOverrideBody, Override, OverrideQuery, OverrideState, listOf } fr
 import { localDateOf } from '#shared/time.ts';
 import { AppError, fieldError, notFound } from '../errors.ts';
 import { planCampaignOf, toPlanSite } from '../cron/plan-service.ts';
-import { checkFeasible } from '../scheduler/index.ts';
+import { checkFeasible, raiseEffectToday, withRaises } from '../scheduler/index.ts';
 import type { CampaignRow } from '../repositories/campaigns.ts';
 import type { SiteRow } from '../repositories/sites.ts';
 import { campaignPhase, overrideView } from './views.ts';
@@ -45,6 +45,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/overrides',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'History of raises (newest first) for the sites in your scope',
@@ -65,6 +66,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/overrides/state',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary:
@@ -93,7 +95,7 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/overrides',
     {
-      config: { roles: ['campaign_manager', 'office_head'] },
+      config: { access: 'write', roles: ['campaign_manager', 'office_head'] },
       schema: {
         tags: TAGS,
         summary: 'Raise the plays per day at a site (never below the target; office heads only upwards)',
@@ -186,8 +188,24 @@ const overrideRoutes: FastifyPluginAsyncZod = async (app) => {
         siteIds: [site.id],
         reason: 'override.raise',
       });
+      // The answer says what the raise does today: the plan of one of the site's screens, with
+      // what it has played so far, before and after (the scheduler's own count, not a guess).
+      const plan = planCampaignOf(campaign, media.sha256, media.duration_ms);
+      const history = app.repos.overrides.history({ campaignId: campaign.id, siteId: site.id });
+      const screen = app.repos.plans.screens().find((x) => x.site_id === site.id);
+      const today = localDateOf(app.clock.now(), site.time_zone);
+      const effect = raiseEffectToday(
+        plan,
+        withRaises(
+          toPlanSite(site),
+          history.filter((o) => o.id !== row.id),
+        ),
+        withRaises(toPlanSite(site), history),
+        app.clock,
+        screen ? app.repos.plans.playedOn(screen.id, campaign.id, today) : [],
+      );
       void reply.status(201);
-      return overrideView(row);
+      return { ...overrideView(row), effect };
     },
   );
 };

@@ -1,6 +1,7 @@
 /**
- * Proof-of-play integrity for auditors: re-walks a screen's whole hash chain, stores what it
- * finds on each play (plays.chain_status) and lists the broken links.
+ * Proof-of-play integrity for auditors: re-walks a screen's whole hash chain and reports what it
+ * finds beside the status each play was given at upload. It is a read: the status recorded at
+ * upload is the evidence and never changes, and an auditor never writes (decision 008).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -52,13 +53,20 @@ const QUARANTINE_CSV_HEADER = [
   'record_json',
 ];
 
+const Status = z.enum(['ok', 'gap', 'mismatch']);
+
 const ChainReport = z.object({
   screenId: z.string(),
   plays: z.number().int(),
   lastSeq: z.number().int(),
   ok: z.boolean(),
-  problems: z.array(
-    z.object({ playId: z.string(), seq: z.number().int(), status: z.enum(['gap', 'mismatch']) }),
+  /** When and by whom this check ran; it is not stored. */
+  checkedAt: z.string(),
+  checkedBy: z.string(),
+  problems: z.array(z.object({ playId: z.string(), seq: z.number().int(), status: Status.exclude(['ok']) })),
+  /** Plays whose status now differs from the one recorded at upload (e.g. edited in the database since). */
+  changedSinceUpload: z.array(
+    z.object({ playId: z.string(), seq: z.number().int(), statusAtUpload: Status, statusNow: Status }),
   ),
 });
 
@@ -138,7 +146,13 @@ const playsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/v1/screens/:screenId/proof/verify',
     {
       config: { access: 'read' },
-      schema: { tags: ['plays'], params: z.object({ screenId: z.string() }), response: { 200: ChainReport } },
+      schema: {
+        tags: ['plays'],
+        summary:
+          "Re-walk a screen's hash chain and report; changes nothing (the status recorded at upload stays)",
+        params: z.object({ screenId: z.string() }),
+        response: { 200: ChainReport },
+      },
     },
     async (request) => {
       const screen = pairing.screen(request.params.screenId);
@@ -146,17 +160,22 @@ const playsRoutes: FastifyPluginAsyncZod = async (app) => {
       request.scope.assertSite(screen.site_id);
       const rows = plays.chain(screen.id);
       const problems = verifyChain(rows.map(rowToRecord));
-      const bad = new Map(problems.map((p) => [p.playId, p.status]));
-      for (const r of rows) {
-        const status = bad.get(r.play_id) ?? 'ok';
-        if (status !== r.chain_status) plays.setChainStatus(r.play_id, status);
-      }
+      const now = new Map(problems.map((p) => [p.playId, p.status]));
+      const changedSinceUpload = rows.flatMap((r) => {
+        const statusNow: z.infer<typeof Status> = now.get(r.play_id) ?? 'ok';
+        return statusNow === r.chain_status
+          ? []
+          : [{ playId: r.play_id, seq: r.seq, statusAtUpload: r.chain_status, statusNow }];
+      });
       return {
         screenId: screen.id,
         plays: rows.length,
         lastSeq: plays.lastSeq(screen.id),
         ok: problems.length === 0,
+        checkedAt: new Date(app.clock.now()).toISOString(),
+        checkedBy: request.user!.username,
         problems,
+        changedSinceUpload,
       };
     },
   );

@@ -28,6 +28,7 @@ const regionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/regions',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'The region tree, or the subtree under ?root',
@@ -48,6 +49,7 @@ const regionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/regions/:id',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'One region with its subtree (ids contain "/": encode them as %2F)',

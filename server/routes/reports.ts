@@ -80,6 +80,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/summary',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Achieved vs target by screen, site, district or venue type, per day and per hour',
@@ -97,6 +98,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/overview',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: "Screens online/offline and today's plays vs plan, by district and venue type",
@@ -160,6 +162,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/export',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary:
@@ -230,7 +233,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/saved',
     {
-      config: { roles: ['campaign_manager', 'auditor'] },
+      config: { access: 'read', roles: ['campaign_manager', 'auditor'] },
       schema: {
         tags: TAGS,
         summary: 'Saved reports (the weekly Thursday report)',
@@ -243,7 +246,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/saved/:id/download',
     {
-      config: { roles: ['campaign_manager', 'auditor'] },
+      config: { access: 'read', roles: ['campaign_manager', 'auditor'] },
       schema: {
         tags: TAGS,
         summary: 'Download a saved report as XLSX or CSV',
@@ -352,6 +355,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/screens-today',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: "Each screen's plays and planned plays today (campaign zone), for the screens in your scope",
@@ -397,6 +401,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/reports/now',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Server time in the campaign zone (virtual when replaying 2024)',

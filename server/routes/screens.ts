@@ -4,6 +4,11 @@ import { AppError, notFound } from '../errors.ts';
 import { screenView } from './views.ts';
 
 const TAGS = ['screens'];
+/**
+ * Who may rename and revoke screens, at the sites of their scope: the people who look after
+ * screens. Communications roles are scoped to regions too, but screens are not theirs.
+ */
+const SCREEN_KEEPERS = ['campaign_manager', 'office_head', 'venue_staff'] as const;
 
 /**
  * Screens (màn hình). Pairing and the player's own traffic live with the player gateway; here
@@ -20,6 +25,7 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/screens',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Screens in your scope, optionally of one site',
@@ -37,6 +43,7 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/screens/:id',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'One screen with its last status',
@@ -50,6 +57,7 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/api/v1/screens/:id',
     {
+      config: { access: 'write', roles: SCREEN_KEEPERS },
       schema: {
         tags: TAGS,
         summary: 'Rename a screen or set its resolution/orientation',
@@ -83,6 +91,7 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/screens/:id/revoke',
     {
+      config: { access: 'write', roles: SCREEN_KEEPERS },
       schema: {
         tags: TAGS,
         summary: 'Revoke a screen: its credential stops working at once and it must be paired again',

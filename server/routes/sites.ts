@@ -10,6 +10,7 @@ const siteRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/sites',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: 'Sites in your scope',
@@ -28,7 +29,10 @@ const siteRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/v1/sites/:id',
-    { schema: { tags: TAGS, summary: 'One site', params: IdParams, response: { 200: Site } } },
+    {
+      config: { access: 'read' },
+      schema: { tags: TAGS, summary: 'One site', params: IdParams, response: { 200: Site } },
+    },
     async (request) => {
       request.scope.assertSite(request.params.id);
       const row = app.repos.sites.get(request.params.id);
@@ -40,7 +44,7 @@ const siteRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/api/v1/sites/:id',
     {
-      config: { roles: ['campaign_manager'] },
+      config: { access: 'write', roles: ['campaign_manager'] },
       schema: {
         tags: TAGS,
         summary: 'Change a site (opening hours, peak profile, name, address, zone)',

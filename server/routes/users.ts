@@ -17,18 +17,19 @@ const TAGS = ['users'];
 const userRoutes: FastifyPluginAsyncZod = async (app) => {
   const accounts = accountService(app.db, app.repos, app.clock);
   const view = (id: string) => userView(app.repos.users.get(id)!, app.repos.users.scopes(id));
-  const managerOnly = { roles: ['campaign_manager' as const] };
+  const managerRead = { access: 'read' as const, roles: ['campaign_manager' as const] };
+  const managerWrite = { access: 'write' as const, roles: ['campaign_manager' as const] };
 
   app.get(
     '/api/v1/users',
-    { config: managerOnly, schema: { tags: TAGS, summary: 'All accounts', response: { 200: listOf(User) } } },
+    { config: managerRead, schema: { tags: TAGS, summary: 'All accounts', response: { 200: listOf(User) } } },
     async () => ({ items: app.repos.users.list().map((u) => view(u.id)) }),
   );
 
   app.get(
     '/api/v1/users/:id',
     {
-      config: managerOnly,
+      config: managerRead,
       schema: { tags: TAGS, summary: 'One account', params: IdParams, response: { 200: User } },
     },
     async (request) => {
@@ -40,7 +41,7 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/users',
     {
-      config: { ...managerOnly, access: 'write' },
+      config: managerWrite,
       schema: {
         tags: TAGS,
         summary: 'Create an account; without a password a one-time password is returned once',
@@ -58,7 +59,7 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch(
     '/api/v1/users/:id',
     {
-      config: managerOnly,
+      config: managerWrite,
       schema: {
         tags: TAGS,
         summary: 'Set role, scopes, display name or disable an account',
@@ -86,7 +87,7 @@ const userRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/users/:id/reset-password',
     {
-      config: managerOnly,
+      config: managerWrite,
       schema: {
         tags: TAGS,
         summary: 'Issue a one-time password (shown once); the user must change it at next login',

@@ -10,6 +10,7 @@ export type {
 } from './types.ts';
 export {
   planDay,
+  raiseEffectToday,
   dayCapacity,
   dayInputsHash,
   minGapSeconds,

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../shared/clock.ts';
 import { WEEKDAYS } from '../../shared/schemas/domain.ts';
-import { weekdayOf } from '../../shared/time.ts';
+import { localDateOf, weekdayOf } from '../../shared/time.ts';
 import {
   dayEnd,
   dayStart,
@@ -228,4 +228,27 @@ export function planDay(input: PlanDayInput): DayPlan {
     peakRequired,
     inputsHash,
   };
+}
+
+/**
+ * What a change of a site's rate does to today, per screen: how many more plays today's plan
+ * holds from `now` on, and how many of the day's added plays cannot fit before the site closes
+ * and so move to later days (as make-goods). `played` is what the screen has played today.
+ */
+export function raiseEffectToday(
+  campaign: PlanCampaign,
+  before: PlanSite,
+  after: PlanSite,
+  clock: Clock,
+  played: ReadonlyArray<{ startedAt: number }> = [],
+): { date: string; addedToday: number; movedLater: number } {
+  const now = clock.now();
+  const date = localDateOf(now, after.timeZone);
+  const added = Math.max(0, baseTargetFor(campaign, after, date) - baseTargetFor(campaign, before, date));
+  const ahead = (site: PlanSite) =>
+    planDay({ campaign, site, screen: { id: 'effect' }, date, clock, alreadyPlayed: played }).items.filter(
+      (i) => i.start >= now,
+    ).length;
+  const addedToday = added === 0 ? 0 : Math.min(added, Math.max(0, ahead(after) - ahead(before)));
+  return { date, addedToday, movedLater: added - addedToday };
 }

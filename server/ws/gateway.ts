@@ -268,7 +268,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
 
   function onHello(conn: PlayerConnection, msg: Extract<PlayerMessage, { type: 'hello' }>): void {
     const screen = pairing.screen(msg.screenId);
-    if (screen?.status === 'revoked') {
+    // Only the revoked screen's own player, by its old token, is told so; any other token gets
+    // the answer an unknown screen id gets, so the socket reveals no screen ids.
+    if (screen?.status === 'revoked' && pairing.revokedTokenMatches(screen.id, hashToken(msg.token))) {
       send(conn, { type: 'revoked', reason: 'Màn hình đã bị thu hồi. / This screen has been revoked.' });
       conn.socket.close(4003, 'revoked');
       return;
@@ -576,10 +578,13 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const overCap = (ip: string) =>
     strangers >= cfg.wsMaxStrangers || (strangersByIp.get(ip) ?? 0) >= cfg.wsMaxStrangersPerAddress;
 
+  // Public at the HTTP level: an unpaired player must reach it to pair; each socket then
+  // authenticates inside the protocol (hello with the screen's token, pair_request, enrol).
   app.get(
     PLAYER_WS_PATH,
     {
       websocket: true,
+      config: { access: 'public' },
       preValidation: async (request, reply) => {
         if (!overCap(request.ip)) return;
         request.log.debug({ ip: request.ip, strangers }, 'player socket refused: too many unauthenticated');

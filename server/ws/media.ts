@@ -7,9 +7,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseRange } from '#shared/http-range.ts';
-import { hashToken } from '../auth/passwords.ts';
 import type { PairingRepository } from '../repositories/pairing.ts';
 import { PLAYER_MEDIA_PREFIX } from './plan.ts';
+import { MEDIA_CSP } from '../media/store.ts';
 
 /** Where the content-addressed store keeps a media file (flat or fanned out by prefix). */
 export function mediaFileOf(dataDir: string, sha256: string): string | undefined {
@@ -31,47 +31,43 @@ function problem(reply: FastifyReply, status: number, code: string, detail: stri
 }
 
 export default async function playerMediaRoutes(app: FastifyInstance, opts: { pairing: PairingRepository }) {
-  app.get<{ Params: { sha256: string } }>(`${PLAYER_MEDIA_PREFIX}:sha256`, async (request, reply) => {
-    const auth = request.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    const screen = token ? opts.pairing.screenByTokenHash(hashToken(token)) : undefined;
-    if (!screen || screen.status === 'revoked') {
-      return problem(
-        reply,
-        401,
-        'UNAUTHENTICATED',
-        'Màn hình chưa được ghép nối hoặc đã bị thu hồi. / The screen is not paired or was revoked.',
-      );
-    }
-    const { sha256 } = request.params;
-    const file = /^[0-9a-f]{64}$/.test(sha256) ? mediaFileOf(app.config.dataDir, sha256) : undefined;
-    const row = file ? opts.pairing.media(sha256) : undefined;
-    if (!file || !row)
-      return problem(reply, 404, 'NOT_FOUND', `Không có tệp "${sha256}". / No media "${sha256}".`);
-    const size = statSync(file).size;
-    reply
-      .header('accept-ranges', 'bytes')
-      .header('content-type', row.mime_type)
-      .header('etag', `"${sha256}"`);
-    const range = parseRange(request.headers.range, size);
-    if (range.kind === 'unsatisfiable') {
-      reply.header('content-range', `bytes */${size}`);
-      return problem(
-        reply,
-        416,
-        'RANGE_NOT_SATISFIABLE',
-        `Khoảng byte không hợp lệ (tệp có ${size} byte). / Range outside the file (${size} bytes).`,
-      );
-    }
-    if (range.kind === 'range') {
-      const { start, end } = range;
+  // The auth hook lets only a paired, unrevoked screen's Bearer credential through.
+  const config = { access: 'player' as const };
+  app.get<{ Params: { sha256: string } }>(
+    `${PLAYER_MEDIA_PREFIX}:sha256`,
+    { config },
+    async (request, reply) => {
+      const { sha256 } = request.params;
+      const file = /^[0-9a-f]{64}$/.test(sha256) ? mediaFileOf(app.config.dataDir, sha256) : undefined;
+      const row = file ? opts.pairing.media(sha256) : undefined;
+      if (!file || !row)
+        return problem(reply, 404, 'NOT_FOUND', `Không có tệp "${sha256}". / No media "${sha256}".`);
+      const size = statSync(file).size;
       reply
-        .code(206)
-        .header('content-range', `bytes ${start}-${end}/${size}`)
-        .header('content-length', end - start + 1);
-      return reply.send(createReadStream(file, { start, end }));
-    }
-    reply.header('content-length', size);
-    return reply.send(createReadStream(file));
-  });
+        .header('accept-ranges', 'bytes')
+        .header('content-type', row.mime_type)
+        .header('content-security-policy', MEDIA_CSP)
+        .header('etag', `"${sha256}"`);
+      const range = parseRange(request.headers.range, size);
+      if (range.kind === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${size}`);
+        return problem(
+          reply,
+          416,
+          'RANGE_NOT_SATISFIABLE',
+          `Khoảng byte không hợp lệ (tệp có ${size} byte). / Range outside the file (${size} bytes).`,
+        );
+      }
+      if (range.kind === 'range') {
+        const { start, end } = range;
+        reply
+          .code(206)
+          .header('content-range', `bytes ${start}-${end}/${size}`)
+          .header('content-length', end - start + 1);
+        return reply.send(createReadStream(file, { start, end }));
+      }
+      reply.header('content-length', size);
+      return reply.send(createReadStream(file));
+    },
+  );
 }

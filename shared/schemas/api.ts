@@ -376,6 +376,13 @@ export const Override = z.object({
   setByName: z.string(),
   setAt: Instant,
   effectiveFrom: Instant,
+  /**
+   * Only in the answer to a raise: per screen, the plays the change adds to today's plan from now
+   * on, and the plays of today's change that no longer fit today and move to later days.
+   */
+  effect: z
+    .object({ date: LocalDate, addedToday: z.number().int(), movedLater: z.number().int() })
+    .optional(),
 });
 export type Override = z.infer<typeof Override>;
 

@@ -36,7 +36,13 @@ export const ReportGroupRow = z.object({
   key: z.string(),
   label: z.string(),
   screens: z.number().int(),
+  /** Completed plays whose hash chain checked out at upload. */
   plays: z.number().int(),
+  /**
+   * Completed plays whose chain check failed at upload (a gap or an edited record): "chưa xác
+   * minh / unverified". Counted apart: never in plays, compliance or the peak share.
+   */
+  unverifiedPlays: z.number().int(),
   /** The whole days' targets, including today's in full. */
   target: z.number().int(),
   /** The part of the target due by now: past days in full, today by its open time so far. */
@@ -80,6 +86,8 @@ export const ReportResult = z.object({
   groupBy: ReportGroup,
   totals: ReportGroupRow,
   groups: z.array(ReportGroupRow),
+  /** Always false: compliance counts verified plays only; unverified ones are in unverifiedPlays. */
+  complianceIncludesUnverified: z.literal(false),
   daily: z.array(ReportDayPoint),
   hourly: z.array(ReportHourPoint),
 });

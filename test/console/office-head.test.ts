@@ -41,6 +41,8 @@ it('office head raises their own site, is refused when lowering, and never sees 
   await page.click('#freq-submit');
   await page.waitForSelector('#freq-status .msg-ok');
   await expect(page.textContent('#freq-in-force .stat-value')).resolves.toBe('15');
+  // The raise's answer: plays added today and moved to later days, in the scheduler's count.
+  await expect(page.textContent('#freq-effect')).resolves.toMatch(/phát thêm \d+ lượt; \d+ lượt/);
   await expect(page.textContent('#freq-history tbody')).resolves.toContain('Đông khách dịp Quốc khánh');
   // The raise was made at 07:55 Hà Nội time (the server's clock); the browser sits in New York,
   // where it was still 04/09 20:55, yet the history shows the site's own date and 24-hour time.

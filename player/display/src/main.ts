@@ -3,6 +3,8 @@
  * core's state, and plays the schedule it is given. It works the same in Electron's window and
  * in a kiosk-mode Chromium pointed at http://127.0.0.1:<port>/.
  */
+// First: the page's CSP allows no eval (see the module).
+import '#shared/zod-jitless.ts';
 import {
   DISPLAY_PROTOCOL_VERSION,
   DISPLAY_WS_PATH,

@@ -59,6 +59,11 @@ const STRINGS = {
   byDistrict: ['Theo quận/huyện', 'By district'],
   byVenueType: ['Theo loại địa điểm', 'By venue type'],
   compliance: ['Tỷ lệ đạt', 'Compliance'],
+  unverified: ['Chưa xác minh', 'Unverified'],
+  unverifiedHelp: [
+    'Lượt phát có chuỗi băm lỗi khi tải lên: tính riêng, không tính vào lượt phát và tỷ lệ đạt.',
+    'Plays whose hash chain failed the check at upload: counted apart, not in plays or compliance.',
+  ],
   plays: ['Lượt phát', 'Plays'],
   peakShare: ['Tỷ trọng giờ cao điểm', 'Peak-hour share'],
   shortfall: ['Thiếu', 'Shortfall'],
@@ -172,6 +177,10 @@ const STRINGS = {
   reason: ['Lý do', 'Reason'],
   apply: ['Áp dụng', 'Apply'],
   applied: ['Đã áp dụng; trình phát nhận lịch mới ngay.', 'Applied; players receive the new plan now.'],
+  raiseEffect: [
+    'Hôm nay mỗi màn hình phát thêm {today} lượt; {later} lượt không còn kịp trong hôm nay được dời sang các ngày sau.',
+    'Today each screen plays {today} more; {later} that no longer fit today move to later days.',
+  ],
   history: ['Lịch sử thay đổi', 'History'],
   when: ['Thời điểm', 'When'],
   who: ['Người thực hiện', 'By'],

@@ -3,6 +3,8 @@
  * History-API router. Pages are plain functions that fill a container. The server checks every
  * call again; hiding pages only spares people links they cannot use.
  */
+// First: the page's CSP allows no eval (see the module).
+import '#shared/zod-jitless.ts';
 import type { Campaign, Me } from '#shared/schemas/api.ts';
 import type { Role } from '#shared/schemas/domain.ts';
 import './style.css';

@@ -211,7 +211,10 @@ async function runSteps(steps: Step[], via: 'inline' | 'writer'): Promise<void> 
         const screenId = SCREENS[s.screen]!;
         const rows = plays.chain(screenId);
         for (const [i, r] of rows.entries())
-          plays.setChainStatus(r.play_id, i % 2 ? 'ok' : r.chain_status === 'ok' ? 'gap' : 'ok');
+          db.prepare('UPDATE plays SET chain_status = ? WHERE play_id = ?').run(
+            i % 2 ? 'ok' : r.chain_status === 'ok' ? 'gap' : 'ok',
+            r.play_id,
+          );
       } else if (s.kind === 'remove') {
         const ids = db.prepare('SELECT play_id FROM plays ORDER BY play_id').pluck().all() as string[];
         if (ids.length) db.prepare('DELETE FROM plays WHERE play_id = ?').run(ids[s.pick % ids.length]);

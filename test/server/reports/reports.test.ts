@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eachDate, weekdayOf } from '#shared/time.ts';
 import type { ReportResult } from '#shared/schemas/reports.ts';
 import { generateWeeklyReport } from '#server/reports/weekly.ts';
+import { COMPLIANCE_HEADER, UNVERIFIED_HEADER } from '#server/reports/exports.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { readExportCsv } from './csv.ts';
 import {
@@ -36,6 +37,8 @@ function operatingDays(siteId: string): number {
 
 const expectedPlays = (screens: readonly (typeof SCREENS)[number][]) =>
   screens.reduce((n, s) => n + eachDate(FIRST, LAST).reduce((m, d) => m + playsFor(s.id, d), 0), 0);
+/** The seed's broken link: one completed play of scr-ga-2 stored with chain status 'gap'. */
+const UNVERIFIED = 1;
 const expectedTarget = (screens: readonly (typeof SCREENS)[number][]) =>
   screens.reduce((n, s) => n + 10 * operatingDays(s.site), 0);
 
@@ -66,7 +69,12 @@ describe('report aggregation', () => {
     const res = await get(`/api/v1/reports/summary?${period}&groupBy=district`, auditor);
     expect(res.statusCode).toBe(200);
     const r = res.json() as ReportResult;
-    expect(r.totals.plays).toBe(expectedPlays(SCREENS));
+    // scr-ga-2's third play failed its chain check at upload: counted apart, not as a play.
+    expect(r.totals.plays).toBe(expectedPlays(SCREENS) - UNVERIFIED);
+    expect(r.totals.unverifiedPlays).toBe(UNVERIFIED);
+    expect(r.complianceIncludesUnverified).toBe(false);
+    expect(r.groups.find((g) => g.label === 'Đống Đa')!.unverifiedPlays).toBe(UNVERIFIED);
+    expect(r.groups.find((g) => g.label === 'Hai Bà Trưng')!.unverifiedPlays).toBe(0);
     expect(r.totals.target).toBe(expectedTarget(SCREENS));
     expect(r.totals.due).toBe(r.totals.target);
     expect(r.totals.compliancePct).toBe(Math.round((r.totals.plays / r.totals.target) * 1000) / 10);
@@ -86,16 +94,18 @@ describe('report aggregation', () => {
   it('attributes a day without connection to offline time, and a short day while connected to other causes', async () => {
     const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
     const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
-    // No stored plans in this world: the whole day's target fell in offline time.
-    expect(dark.shortfall).toBe(10);
+    // No stored plans in this world: the whole day's target fell in offline time. Its play that
+    // failed the chain check on 02/09 is not proof of play: one short there, while connected.
+    expect(dark.unverifiedPlays).toBe(UNVERIFIED);
+    expect(dark.shortfall).toBe(10 + UNVERIFIED);
     expect(dark.shortfallOffline).toBe(10);
-    expect(dark.shortfallOther).toBe(0);
+    expect(dark.shortfallOther).toBe(UNVERIFIED);
     const office = r.groups.find((g) => g.key === 'scr-bk-1')!;
     // 9 plays on 03/09 and 06/09 (day % 3 == 0) while connected all day: short, for other causes.
     expect(office.shortfall).toBe(2);
     expect(office.shortfallOffline).toBe(0);
     expect(office.shortfallOther).toBe(2);
-    expect(r.totals.shortfall).toBe(12);
+    expect(r.totals.shortfall).toBe(12 + UNVERIFIED);
     expect(r.totals.shortfallOffline + r.totals.shortfallOther).toBe(r.totals.shortfall);
   });
 
@@ -112,8 +122,8 @@ describe('report aggregation', () => {
       expect(r.daily.find((d) => d.date === '2024-09-06')!.due).toBe(0);
       const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
       expect(dark.due).toBe(3 * 10 + Math.floor((10 * 6) / 16));
-      expect(dark.shortfall).toBe(Math.floor((10 * 6) / 16));
-      expect(dark.shortfallOffline).toBe(dark.shortfall);
+      expect(dark.shortfall).toBe(Math.floor((10 * 6) / 16) + UNVERIFIED);
+      expect(dark.shortfallOffline).toBe(Math.floor((10 * 6) / 16));
 
       // "Planned" is what the plan service issued for today: nothing until it runs, then the
       // day's targets (10 per screen, plus make-goods capped at 50 %).
@@ -174,7 +184,16 @@ describe('exports', () => {
     expect(csv.rowCount).toBe(csv.data.length);
     expect(csv.checksum).toBe(createHash('sha256').update(csv.dataText, 'utf8').digest('hex'));
     const playsCol = csv.header.indexOf('Lượt phát / Plays');
-    expect(csv.data.reduce((n, r) => n + Number(r[playsCol]), 0)).toBe(expectedPlays(SCREENS));
+    expect(csv.data.reduce((n, r) => n + Number(r[playsCol]), 0)).toBe(expectedPlays(SCREENS) - UNVERIFIED);
+    const unverifiedCol = csv.header.indexOf(UNVERIFIED_HEADER);
+    expect(unverifiedCol).toBeGreaterThan(playsCol);
+    expect(csv.data.reduce((n, r) => n + Number(r[unverifiedCol]), 0)).toBe(UNVERIFIED);
+    expect(csv.header).toContain(COMPLIANCE_HEADER);
+    const hourly = readExportCsv(
+      (await get(`/api/v1/reports/export?kind=hourly&format=csv&${period}`, auditor)).body,
+    );
+    const hourlyUnverified = hourly.header.indexOf(UNVERIFIED_HEADER);
+    expect(hourly.data.reduce((n, r) => n + Number(r[hourlyUnverified]), 0)).toBe(UNVERIFIED);
     expect(csv.data.some((r) => r.includes('Ga Hà Nội') && r.includes('Đống Đa'))).toBe(true);
   });
 
@@ -196,7 +215,7 @@ describe('exports', () => {
     data.eachRow((row, n) => {
       if (n > 1) sum += Number(row.getCell(playsCol).value);
     });
-    expect(sum).toBe(expectedPlays(SCREENS));
+    expect(sum).toBe(expectedPlays(SCREENS) - UNVERIFIED);
     const aboutRows = new Map<string, unknown>();
     about.eachRow((row) => aboutRows.set(String(row.getCell(1).value), row.getCell(2).value));
     expect(aboutRows.get('SHA-256')).toBe(csv.checksum);

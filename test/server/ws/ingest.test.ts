@@ -9,7 +9,16 @@ import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
 import { hashPlayRecord } from '#server/proof/chain.ts';
 import { hashRecord } from '#player/core/journal.ts';
-import { RestartableServer, seedCampaign, seedMedia, seedSite, seedUser, storePlan, T0 } from './fixtures.ts';
+import {
+  RestartableServer,
+  seedCampaign,
+  seedMedia,
+  seedSite,
+  seedUser,
+  storePlan,
+  T0,
+  waitFor,
+} from './fixtures.ts';
 
 let server: RestartableServer;
 let sha: string;
@@ -184,7 +193,7 @@ describe('play ingest', () => {
     c.ws.close();
   });
 
-  it('the audit re-check finds a record edited in the database afterwards', async () => {
+  it('the audit re-check finds a record edited in the database afterwards, and writes nothing', async () => {
     const c = await new Client().open();
     const records = chain(4);
     c.send({ type: 'plays', batchId: 'b1', records });
@@ -192,6 +201,13 @@ describe('play ingest', () => {
     c.ws.close();
     server.db!.prepare('UPDATE plays SET seconds_shown = 60 WHERE seq = 3').run();
     const auditor = seedUser(server.db!, 'auditor', []);
+    const changes = () => (server.db!.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    // The player's socket closing writes its session's end; let that land before counting.
+    await waitFor(
+      'the session to close',
+      () => !server.db!.prepare('SELECT 1 FROM screen_sessions WHERE disconnected_at_ms IS NULL').get(),
+    );
+    const before = changes();
     const res = await fetch(`${server.url}/api/v1/screens/${SCREEN}/proof/verify`, {
       method: 'POST',
       headers: { authorization: `Bearer ${auditor.token}` },
@@ -200,14 +216,23 @@ describe('play ingest', () => {
     const report = (await res.json()) as {
       ok: boolean;
       problems: { seq: number; status: string }[];
+      changedSinceUpload: { seq: number; statusAtUpload: string; statusNow: string }[];
       plays: number;
+      checkedBy: string;
     };
     expect(report.ok).toBe(false);
     expect(report.plays).toBe(4);
     expect(report.problems).toEqual([{ playId: records[2]!.playId, seq: 3, status: 'mismatch' }]);
+    expect(report.changedSinceUpload).toEqual([
+      { playId: records[2]!.playId, seq: 3, statusAtUpload: 'ok', statusNow: 'mismatch' },
+    ]);
+    expect(report.checkedBy).toBeTruthy();
+    // The status recorded at upload is the evidence: a later check reports, it never rewrites.
     expect(server.db!.prepare('SELECT chain_status FROM plays WHERE seq = 3').get()).toEqual({
-      chain_status: 'mismatch',
+      chain_status: 'ok',
     });
+    // The auditor's request changed no row anywhere (sessions included).
+    expect(changes()).toBe(before);
   });
 
   it('refuses records for another screen on this connection', async () => {

@@ -207,7 +207,9 @@ describe('pairing', () => {
     };
 
     server
-      .db!.prepare("UPDATE screens SET status = 'revoked', token_hash = NULL, revoked_at_ms = ? WHERE id = ?")
+      .db!.prepare(
+        "UPDATE screens SET status = 'revoked', revoked_token_hash = token_hash, token_hash = NULL, revoked_at_ms = ? WHERE id = ?",
+      )
       .run(T0, body.screenId);
     server.app!.events.emit('screen-revoked', { screenId: body.screenId as string });
     // The player forgets its credential and asks for a new code.

@@ -24,6 +24,7 @@ export function groupTable(
       h('td', null, cls === 'total' ? r.label : labelOf(r)),
       h('td', { class: 'num' }, fmtNumber(r.screens)),
       h('td', { class: 'num', 'data-col': 'plays' }, fmtNumber(r.plays)),
+      h('td', { class: 'num', 'data-col': 'unverified' }, fmtNumber(r.unverifiedPlays)),
       h('td', { class: 'num', 'data-col': 'target' }, fmtNumber(r.target)),
       h('td', { class: 'num', 'data-col': 'due' }, fmtNumber(r.due)),
       h('td', { class: 'num' }, complianceBar(r.compliancePct), ' ', fmtPct(r.compliancePct)),
@@ -45,6 +46,7 @@ export function groupTable(
         h('th', null, firstHeader),
         h('th', { class: 'num' }, t('screensTitle')),
         h('th', { class: 'num' }, t('plays')),
+        h('th', { class: 'num', title: t('unverifiedHelp') }, t('unverified')),
         h('th', { class: 'num' }, t('target')),
         h('th', { class: 'num' }, t('due')),
         h('th', { class: 'num' }, t('compliance')),
@@ -58,7 +60,7 @@ export function groupTable(
     h(
       'tbody',
       null,
-      rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 11 }, t('noData'))),
+      rows.length ? rows.map((r) => row(r)) : h('tr', null, h('td', { colspan: 12 }, t('noData'))),
     ),
     totals ? h('tfoot', null, row({ ...totals, label: t('total') }, 'total')) : null,
   );

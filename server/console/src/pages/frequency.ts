@@ -1,4 +1,4 @@
-import type { OverrideState } from '#shared/schemas/api.ts';
+import type { Override, OverrideState } from '#shared/schemas/api.ts';
 import { get, post, query } from '../api.ts';
 import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
@@ -64,13 +64,22 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
         id: 'freq-form',
         onsubmit: submitInto(status, async () => {
           // A refusal (below the city's target, only upwards, not feasible) is shown in the server's words.
-          await post('/overrides', {
+          const saved = await post<Override>('/overrides', {
             campaignId: campaign!.id,
             siteId,
             playsPerDay: Number(value.value),
             reason: reason.value,
           });
-          await show(message('ok', t('applied')));
+          // What the raise does today, in the scheduler's count: added today, moved to later days.
+          const e = saved.effect;
+          const effect = e
+            ? ` ${t('raiseEffect')
+                .replace('{today}', fmtNumber(e.addedToday))
+                .replace('{later}', fmtNumber(e.movedLater))}`
+            : '';
+          const box = message('ok', `${t('applied')}${effect}`);
+          box.id = 'freq-effect';
+          await show(box);
         }),
       },
       h(

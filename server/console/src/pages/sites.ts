@@ -130,7 +130,8 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
     maxlength: 9,
     autocomplete: 'off',
     placeholder: 'ABC234',
-    style: 'text-transform:uppercase',
+    // A class, not a style attribute: the console's CSP allows no inline styles.
+    class: 'upper',
   });
   code.value = new URLSearchParams(location.search).get('pair') ?? '';
   // Screens listed for the site but never paired are offered by name: claiming under that
