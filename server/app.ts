@@ -27,6 +27,7 @@ import mediaRoutes from './routes/media.ts';
 import overrideRoutes from './routes/overrides.ts';
 import regionRoutes from './routes/regions.ts';
 import screenRoutes from './routes/screens.ts';
+import screenStatusRoutes from './routes/screen-status.ts';
 import siteRoutes from './routes/sites.ts';
 import userRoutes from './routes/users.ts';
 import reportRoutes from './routes/reports.ts';
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(overrideRoutes);
   await app.register(regionRoutes);
   await app.register(screenRoutes);
+  await app.register(screenStatusRoutes);
   await app.register(siteRoutes);
   await app.register(userRoutes);
   await app.register(playerGateway);

@@ -13,6 +13,8 @@ export interface DomainEvents {
   'screen-revoked': { screenId: string };
   'pairing-claimed': { code: string; screenId: string };
   'plays-ingested': { screenId: string; count: number };
+  /** What people see of a screen changed: online/offline, its status message, name or site. */
+  'screen-changed': { screenId: string };
 }
 
 export class DomainEventBus {

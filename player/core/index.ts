@@ -72,7 +72,13 @@ export interface CoreSnapshot {
   planVersion: number;
   backlog: number;
   pairingCode: string | null;
-  current: { itemId: string; playId: string; startedAt: number } | null;
+  current: {
+    itemId: string;
+    playId: string;
+    startedAt: number;
+    campaignId: string;
+    mediaSha256: string;
+  } | null;
   cache: { done: number; total: number; error?: string };
   displayConnected: boolean;
   /** The server's clock minus this PC's, as last measured. */
@@ -145,6 +151,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   let stopped = false;
   // Download progress marks a status as due; the ticker sends it at most once a second.
   let statusPending = false;
+  // A play starting or ending is news for the console's live status: send it at once.
+  let lastPlayId: string | null = null;
   // The code whose expiry already made us ask for a new one (ask once per code).
   let renewRequested: string | null = null;
 
@@ -549,6 +557,11 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       if (now - lastClockSent >= 1000 || now < lastClockSent) {
         lastClockSent = now;
         display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now });
+      }
+      const playing = runner.current()?.playId ?? null;
+      if (playing !== lastPlayId) {
+        lastPlayId = playing;
+        statusPending = true;
       }
       ticks++;
       const elapsed = ticks * (opts.tickMs ?? 250);

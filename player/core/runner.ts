@@ -77,9 +77,23 @@ export class PlanRunner {
   }
 
   /** The play showing now, if the display reported its start. */
-  current(): { itemId: string; playId: string; startedAt: number } | null {
+  current(): {
+    itemId: string;
+    playId: string;
+    startedAt: number;
+    campaignId: string;
+    mediaSha256: string;
+  } | null {
     const open = this.d.journal.openPlays()[0];
-    return open ? { itemId: open.planItemId ?? '', playId: open.playId, startedAt: open.startedAt } : null;
+    return open
+      ? {
+          itemId: open.planItemId ?? '',
+          playId: open.playId,
+          startedAt: open.startedAt,
+          campaignId: open.campaignId,
+          mediaSha256: open.mediaSha256,
+        }
+      : null;
   }
 
   /** Whether anything is due now or later whose media is not yet cached. */

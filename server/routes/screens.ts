@@ -75,7 +75,9 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
         ...(b.orientation !== undefined ? { orientation: b.orientation } : {}),
       };
       try {
-        return screenView(app.repos.screens.update(request.params.id, patch, request.user!.id)!);
+        const row = screenView(app.repos.screens.update(request.params.id, patch, request.user!.id)!);
+        app.events.emit('screen-changed', { screenId: row.id });
+        return row;
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new AppError(

@@ -225,6 +225,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         // the writer keeps the offline mark for its next group if a commit fails.
         writer.status({ op: 'offline', screenId: id });
         writer.status({ op: 'session_close', screenId: id, now: at, reason });
+        void writer.barrier().then(() => app.events.emit('screen-changed', { screenId: id }));
       }
     }
   }
@@ -302,7 +303,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     // (many hellos share one group).
     writer.status({ op: 'seen', screenId: screen.id, now, playerVersion: msg.playerVersion });
     writer.status({ op: 'session_open', screenId: screen.id, now });
-    void writer.barrier().then(() => send(conn, welcome));
+    void writer.barrier().then(() => {
+      send(conn, welcome);
+      app.events.emit('screen-changed', { screenId: screen.id });
+    });
   }
 
   function authedScreen(conn: PlayerConnection): PlayerScreenRow | undefined {
@@ -490,6 +494,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           playerVersion: msg.playerVersion,
           statusJson: json,
         });
+        void writer.barrier().then(() => app.events.emit('screen-changed', { screenId: screen.id }));
         return;
       }
       case 'plays': {

@@ -206,6 +206,42 @@ export const Screen = z.object({
 });
 export type Screen = z.infer<typeof Screen>;
 
+/** Something about a screen that needs a person: `message` is "Vietnamese / English". */
+export const ScreenWarning = z.object({
+  code: z.enum(['CLOCK_OFFSET', 'LOW_DISK', 'MISSING_MEDIA', 'OUTDATED_PLAYER']),
+  message: z.string(),
+});
+export type ScreenWarning = z.infer<typeof ScreenWarning>;
+
+/** A screen's live status for the Sites page (GET /screens/status and its event stream). */
+export const ScreenHealth = z.object({
+  screenId: z.string(),
+  siteId: z.string(),
+  name: z.string(),
+  status: ScreenStatus,
+  lastSeenAt: Instant.nullable(),
+  /** Offline: the last contact, i.e. offline since then. */
+  offlineSince: Instant.nullable(),
+  /** What the screen shows now, by name (campaign — video file), and since when. */
+  nowPlaying: z.object({ label: z.string(), startedAt: Instant }).nullable(),
+  today: z
+    .object({ plays: z.number().int(), planned: z.number().int(), target: z.number().int() })
+    .nullable(),
+  cache: z
+    .object({
+      ready: z.number().int(),
+      needed: z.number().int(),
+      bytesDone: z.number(),
+      bytesTotal: z.number(),
+    })
+    .nullable(),
+  freeDiskBytes: z.number().nullable(),
+  playerVersion: z.string().nullable(),
+  clockOffsetMs: z.number().nullable(),
+  warnings: z.array(ScreenWarning),
+});
+export type ScreenHealth = z.infer<typeof ScreenHealth>;
+
 export const ScreenQuery = z.object({
   site: Id.optional(),
   status: ScreenStatus.optional(),

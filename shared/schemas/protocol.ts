@@ -190,7 +190,16 @@ export const Status = z.object({
   v: V,
   playerVersion: z.string().min(1).max(64),
   planVersion: z.number().int().nonnegative(),
-  currentItem: z.object({ itemId: z.string(), playId: z.string(), startedAt: EpochMs }).nullable(),
+  currentItem: z
+    .object({
+      itemId: z.string(),
+      playId: z.string(),
+      startedAt: EpochMs,
+      /** What is on screen, so the console can name it (optional: older players omit them). */
+      campaignId: z.string().optional(),
+      mediaSha256: Sha256.optional(),
+    })
+    .nullable(),
   cache: CacheState,
   freeDiskBytes: z.number().nonnegative(),
   uptimeS: z.number().nonnegative(),

@@ -88,7 +88,7 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   // Staff may type it in lower case and with a dash: the server normalises it.
   await page.fill('#pair-code', `${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`);
   await page.click('#pair-submit');
-  await page.waitForSelector(`section.site[data-site="${SITE.id}"] td:has-text("Màn hình quầy 2")`);
+  await page.waitForSelector(`section.site[data-site="${SITE.id}"] tr:has-text("Màn hình quầy 2")`);
   const claimed = t.app.playerGateway.repos.pairing.code(code)!;
   expect(claimed.claimed_screen_id).toBeTruthy();
   expect(t.app.repos.screens.get(claimed.claimed_screen_id!)!.site_id).toBe(SITE.id);

@@ -26,6 +26,15 @@ export interface PageContext {
   /** The server's "now" (a virtual clock when replaying 2024), epoch ms. */
   nowMs: number;
   navigate(path: string): void;
+  /** Runs when the page is left or redrawn (closing live streams, timers). */
+  onLeave(fn: () => void): void;
+}
+
+let leaving: (() => void)[] = [];
+function leavePage(): void {
+  const fns = leaving;
+  leaving = [];
+  for (const fn of fns) fn();
 }
 
 type Page = (root: HTMLElement, ctx: PageContext) => Promise<void>;
@@ -106,6 +115,7 @@ function unreachableView(into: HTMLElement, err: unknown): void {
 }
 
 async function render(): Promise<void> {
+  leavePage();
   if (retryTimer) clearTimeout(retryTimer);
   retryTimer = null;
   document.documentElement.lang = currentLang();
@@ -161,6 +171,7 @@ async function render(): Promise<void> {
       zone: campaign?.timeZone ?? now.timeZone,
       nowMs: Date.parse(now.iso),
       navigate,
+      onLeave: (fn) => leaving.push(fn),
     };
     const body = h('div');
     // Outside the campaign window nothing plays; every page says so plainly, with the dates.

@@ -1,36 +1,84 @@
-import type { Screen, Site } from '#shared/schemas/api.ts';
+import type { Screen, ScreenHealth, Site } from '#shared/schemas/api.ts';
 import { VENUE_TYPES } from '#shared/schemas/domain.ts';
-import { errorText, get, post, query } from '../api.ts';
+import { errorText, get, post } from '../api.ts';
 import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
 import { currentLang, t, tk } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
 
-interface Today {
-  date: string;
-  items: { screenId: string; plays: number; planned: number; target: number }[];
+interface StatusList {
+  serverTime: string;
+  items: ScreenHealth[];
 }
 
 export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<void> {
-  const [sites, screens, today] = await Promise.all([
+  const [sites, screens, status] = await Promise.all([
     get<{ items: Site[] }>('/sites'),
     get<{ items: Screen[] }>('/screens'),
-    get<Today>(`/reports/screens-today${query({ campaignId: ctx.campaign?.id })}`),
+    get<StatusList>('/screens/status'),
   ]);
-  const todayBy = new Map(today.items.map((i) => [i.screenId, i]));
+  const healthBy = new Map(status.items.map((i) => [i.screenId, i]));
   const canWrite = ctx.me.role !== 'auditor';
+  const siteById = new Map(sites.items.map((s) => [s.id, s]));
   root.append(h('h1', null, t('navSites')));
+  const live = h('p', { class: 'muted live-note', id: 'live-state', role: 'status' }, t('liveConnecting'));
+  root.appendChild(live);
   if (canWrite) root.appendChild(pairForm(sites.items, screens.items, ctx));
   if (canWrite) root.appendChild(provisionForm(sites.items));
 
+  const rowOf = (health: ScreenHealth) => {
+    const site = siteById.get(health.siteId);
+    return site ? screenRow(health, site, canWrite, ctx) : null;
+  };
+  for (const s of screens.items) if (!healthBy.has(s.id)) healthBy.set(s.id, blankHealth(s));
+  const screensOf = (siteId: string) =>
+    [...healthBy.values()]
+      .filter((x) => x.siteId === siteId)
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  const table = (site: Site) => {
+    const list = screensOf(site.id);
+    return list.length
+      ? h(
+          'div',
+          { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': site.name },
+          h(
+            'table',
+            { class: 'data screens' },
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'col' }, t('screen')),
+                h('th', { scope: 'col' }, t('status')),
+                h('th', { scope: 'col' }, t('currentItem')),
+                h(
+                  'th',
+                  { scope: 'col', class: 'num' },
+                  `${t('todayPlan')} (${t('achieved')} / ${t('planned')})`,
+                ),
+                h('th', { scope: 'col' }, t('cacheDisk')),
+                h('th', { scope: 'col' }, t('playerVersion')),
+                h('th', { scope: 'col' }, t('warnings')),
+                h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, t('actions'))),
+              ),
+            ),
+            h('tbody', null, list.map(rowOf)),
+          ),
+        )
+      : h('p', { class: 'muted' }, t('noScreens'));
+  };
+  const holders = new Map<string, HTMLElement>();
   for (const site of sites.items) {
-    const list = screens.items.filter((s) => s.siteId === site.id);
     const venue = VENUE_TYPES[site.venueType];
+    const holder = h('div', { class: 'site-screens' }, table(site));
+    holders.set(site.id, holder);
     root.appendChild(
       h(
         'section',
-        { class: 'card site', 'data-site': site.id },
-        h('h2', null, site.name),
+        { class: 'card site', 'data-site': site.id, 'aria-labelledby': `site-h-${cssId(site.id)}` },
+        h('h2', { id: `site-h-${cssId(site.id)}` }, site.name),
         h(
           'p',
           { class: 'muted' },
@@ -40,50 +88,64 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
           ' · ',
           site.timeZone,
         ),
-        list.length
-          ? h(
-              'table',
-              { class: 'data' },
-              h(
-                'thead',
-                null,
-                h(
-                  'tr',
-                  null,
-                  h('th', null, t('screen')),
-                  h('th', null, t('status')),
-                  h('th', null, t('lastSeen')),
-                  h('th', null, t('currentItem')),
-                  h('th', { class: 'num' }, `${t('todayPlan')} (${t('achieved')} / ${t('planned')})`),
-                  h('th', null, ''),
-                ),
-              ),
-              h(
-                'tbody',
-                null,
-                list.map((s) => screenRow(s, site, todayBy.get(s.id), canWrite, ctx)),
-              ),
-            )
-          : h('p', { class: 'muted' }, t('noScreens')),
+        holder,
       ),
     );
   }
+
+  // Live: each change of a screen in scope replaces its row; no reload.
+  const stream = new EventSource('/api/v1/screens/status/stream', { withCredentials: true });
+  ctx.onLeave(() => stream.close());
+  stream.addEventListener('ready', () => {
+    live.textContent = t('liveOn');
+    live.dataset.live = 'on';
+  });
+  stream.addEventListener('screen', (e) => {
+    const health = JSON.parse((e as MessageEvent<string>).data) as ScreenHealth;
+    const known = healthBy.get(health.screenId);
+    healthBy.set(health.screenId, health);
+    const old = root.querySelector(`tr[data-screen="${CSS.escape(health.screenId)}"]`);
+    const row = rowOf(health);
+    if (old && row && known?.siteId === health.siteId) old.replaceWith(row);
+    else {
+      // A new screen, or one moved between sites: redraw the sites concerned.
+      for (const id of new Set([health.siteId, known?.siteId]))
+        if (id && holders.has(id) && siteById.has(id))
+          holders.get(id)!.replaceChildren(table(siteById.get(id)!));
+    }
+  });
+  stream.addEventListener('error', () => {
+    // EventSource reconnects by itself; say so meanwhile.
+    live.textContent = t('liveLost');
+    live.dataset.live = 'off';
+  });
 }
 
-function screenRow(
-  s: Screen,
-  site: Site,
-  today: Today['items'][number] | undefined,
-  canWrite: boolean,
-  ctx: PageContext,
-): HTMLElement {
-  const status = (s.lastStatus ?? null) as {
-    currentItem?: { itemId: string; startedAt: number } | null;
-  } | null;
-  const current = status?.currentItem
-    ? `${status.currentItem.itemId.slice(0, 18)} · ${fmtDateTime(status.currentItem.startedAt, site.timeZone)}`
-    : '—';
-  const cell = h('td', null);
+const cssId = (id: string) => id.replace(/[^a-zA-Z0-9_-]/g, '_');
+
+function blankHealth(s: Screen): ScreenHealth {
+  return {
+    screenId: s.id,
+    siteId: s.siteId,
+    name: s.name,
+    status: s.status,
+    lastSeenAt: s.lastSeenAt,
+    offlineSince: null,
+    nowPlaying: null,
+    today: null,
+    cache: null,
+    freeDiskBytes: null,
+    playerVersion: s.playerVersion,
+    clockOffsetMs: null,
+    warnings: [],
+  };
+}
+
+const gb = (bytes: number) => `${fmtNumber(bytes / 1024 ** 3, 1)} GB`;
+
+function screenRow(s: ScreenHealth, site: Site, canWrite: boolean, ctx: PageContext): HTMLElement {
+  const zone = site.timeZone;
+  const cell = h('td', { class: 'actions' });
   if (canWrite && s.status !== 'revoked') {
     cell.appendChild(
       h(
@@ -91,11 +153,11 @@ function screenRow(
         {
           type: 'button',
           class: 'danger small',
-          'data-revoke': s.id,
+          'data-revoke': s.screenId,
           onclick: (async () => {
             if (!confirm(t('confirmRevoke'))) return;
             try {
-              await post(`/screens/${encodeURIComponent(s.id)}/revoke`);
+              await post(`/screens/${encodeURIComponent(s.screenId)}/revoke`);
               ctx.navigate('/sites');
             } catch (err) {
               cell.appendChild(message('error', errorText(err)));
@@ -106,17 +168,56 @@ function screenRow(
       ),
     );
   }
+  const since =
+    s.status === 'offline' && s.offlineSince
+      ? `${t('offlineSince')} ${fmtDateTime(s.offlineSince, zone)}`
+      : s.lastSeenAt
+        ? `${t('lastSeen')}: ${fmtDateTime(s.lastSeenAt, zone)}`
+        : '';
   return h(
     'tr',
-    { 'data-screen': s.id },
-    h('td', null, s.name),
-    h('td', null, h('span', { class: `badge ${s.status}` }, tk(s.status))),
-    h('td', null, fmtDateTime(s.lastSeenAt, site.timeZone)),
-    h('td', null, current),
+    { 'data-screen': s.screenId, 'data-status': s.status, class: s.warnings.length ? 'has-warning' : '' },
+    h('th', { scope: 'row', 'data-label': t('screen') }, s.name),
     h(
       'td',
-      { class: 'num' },
-      today ? `${fmtNumber(today.plays)} / ${fmtNumber(today.planned || today.target)}` : '—',
+      { 'data-label': t('status'), class: 'status-cell' },
+      h('span', { class: `badge ${s.status}` }, tk(s.status)),
+      since ? h('span', { class: 'since' }, since) : null,
+    ),
+    h(
+      'td',
+      { 'data-label': t('currentItem'), class: 'now-playing' },
+      s.nowPlaying
+        ? [
+            s.nowPlaying.label,
+            h('span', { class: 'since' }, `${t('since')} ${fmtDateTime(s.nowPlaying.startedAt, zone)}`),
+          ]
+        : '—',
+    ),
+    h(
+      'td',
+      { class: 'num', 'data-label': t('todayPlan'), 'data-col': 'today' },
+      s.today ? `${fmtNumber(s.today.plays)} / ${fmtNumber(s.today.planned || s.today.target)}` : '—',
+    ),
+    h(
+      'td',
+      { 'data-label': t('cacheDisk') },
+      s.cache ? `${t('cacheShort')} ${s.cache.ready}/${s.cache.needed}` : '—',
+      s.freeDiskBytes !== null
+        ? h('span', { class: 'since' }, `${t('diskFree')} ${gb(s.freeDiskBytes)}`)
+        : null,
+    ),
+    h('td', { 'data-label': t('playerVersion') }, s.playerVersion ?? '—'),
+    h(
+      'td',
+      { 'data-label': t('warnings'), class: 'warnings' },
+      s.warnings.length
+        ? h(
+            'ul',
+            { class: 'warning-list' },
+            s.warnings.map((w) => h('li', { class: 'warning', 'data-warning': w.code }, w.message)),
+          )
+        : '—',
     ),
     cell,
   );
