@@ -28,6 +28,7 @@ import overrideRoutes from './routes/overrides.ts';
 import regionRoutes from './routes/regions.ts';
 import screenRoutes from './routes/screens.ts';
 import screenStatusRoutes from './routes/screen-status.ts';
+import notificationRoutes from './routes/notifications.ts';
 import siteRoutes from './routes/sites.ts';
 import userRoutes from './routes/users.ts';
 import reportRoutes from './routes/reports.ts';
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(regionRoutes);
   await app.register(screenRoutes);
   await app.register(screenStatusRoutes);
+  await app.register(notificationRoutes);
   await app.register(siteRoutes);
   await app.register(userRoutes);
   await app.register(playerGateway);

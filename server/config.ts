@@ -29,6 +29,14 @@ const Config = z
     /** Maximum size of an uploaded video, in megabytes. */
     maxUploadMb: z.coerce.number().positive().default(500),
     cron: z.enum(['on', 'off']).default('on'),
+    /** Where alert e-mails go out, e.g. smtp://user:pass@mail.example.vn:587; unset = console only. */
+    smtpUrl: z
+      .string()
+      .refine((s) => /^smtps?:\/\//.test(s), 'expected smtp://host:port or smtps://host:port')
+      .optional(),
+    mailFrom: z.string().min(3).default('iHanoi signage <signage@localhost>'),
+    /** A screen offline longer than this raises an alert to the people responsible for its site. */
+    alertOfflineMinutes: z.coerce.number().int().min(1).max(10_080).default(30),
     /** A socket that has sent neither hello, pair_request nor enrol by then is closed. */
     wsHandshakeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(10_000),
     /** A socket that said hello and was not welcomed by then is closed, so the player reconnects. */
@@ -102,6 +110,21 @@ const OPTIONS = {
   },
   'max-upload-mb': { env: 'IHANOI_MAX_UPLOAD_MB', help: 'largest video upload accepted, in MB', def: '500' },
   cron: { env: 'IHANOI_CRON', help: 'on|off: run the scheduled jobs', def: 'on' },
+  'smtp-url': {
+    env: 'IHANOI_SMTP_URL',
+    help: 'SMTP server for alert e-mails (smtp://user:pass@host:port)',
+    def: 'none',
+  },
+  'mail-from': {
+    env: 'IHANOI_MAIL_FROM',
+    help: 'sender of alert e-mails',
+    def: 'iHanoi signage <signage@localhost>',
+  },
+  'alert-offline-minutes': {
+    env: 'IHANOI_ALERT_OFFLINE_MINUTES',
+    help: 'alert when a screen is offline longer than this',
+    def: '30',
+  },
   'ws-handshake-timeout-ms': {
     env: 'IHANOI_WS_HANDSHAKE_TIMEOUT_MS',
     help: 'close a player socket that sends no hello/pair_request/enrol in this time',
@@ -210,6 +233,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     adminPassword: pick('admin-password'),
     maxUploadMb: pick('max-upload-mb'),
     cron: pick('cron'),
+    smtpUrl: pick('smtp-url'),
+    mailFrom: pick('mail-from'),
+    alertOfflineMinutes: pick('alert-offline-minutes'),
     wsHandshakeTimeoutMs: pick('ws-handshake-timeout-ms'),
     wsWelcomeTimeoutMs: pick('ws-welcome-timeout-ms'),
     wsMaxStrangersPerAddress: pick('ws-max-strangers-per-address'),

@@ -15,6 +15,19 @@ export interface DomainEvents {
   'plays-ingested': { screenId: string; count: number };
   /** What people see of a screen changed: online/offline, its status message, name or site. */
   'screen-changed': { screenId: string };
+  /** Someone asked a screen for a screenshot. */
+  'screenshot-requested': { screenId: string; requestId: string };
+  /** A screen answered a screenshot request. */
+  'screenshot-taken': {
+    screenId: string;
+    requestId: string;
+    takenAt: number;
+    bytes: Buffer | null;
+    width?: number;
+    height?: number;
+    what?: 'video' | 'page';
+    error?: string;
+  };
 }
 
 export class DomainEventBus {

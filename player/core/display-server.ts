@@ -62,7 +62,7 @@ export class DisplayServer {
   async start(): Promise<string> {
     const dist = this.o.distDir ?? DIST;
     const server = createServer((req, res) => this.handle(dist, req, res));
-    const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * 1024 * 1024 });
     server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       // Only pages served by this server may connect (a web page elsewhere could otherwise

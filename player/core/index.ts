@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#shared/clock.ts';
-import { DISPLAY_PROTOCOL_VERSION, type StateMessage } from '#shared/schemas/display.ts';
+import { DISPLAY_PROTOCOL_VERSION, type FrameMessage, type StateMessage } from '#shared/schemas/display.ts';
 import {
   backoffDelayMs,
   FEATURE_PLAN_PUSH,
@@ -204,6 +204,10 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     mediaFile: (sha) => (cache.isReady(sha) ? cache.fileOf(sha) : undefined),
     mimeOf: (sha) => stored?.media.find((m) => m.sha256 === sha)?.mimeType ?? 'video/mp4',
     onMessage: (msg) => {
+      if (msg.type === 'frame') {
+        onFrame(msg);
+        return;
+      }
       runner.onDisplay(msg);
       pushState();
     },
@@ -422,6 +426,9 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         if (msg.rejected.length) log('error', 'server refused play records', { rejected: msg.rejected });
         flush();
         return;
+      case 'screenshot_request':
+        requestCapture(msg.requestId);
+        return;
       case 'revoked':
         log('error', 'this screen was revoked; showing a pairing code again', { reason: msg.reason });
         await forgetScreen();
@@ -467,6 +474,40 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now() });
     lastClockSent = clock.now();
     pushState();
+  }
+
+  /** Screenshot requests waiting for the display page's frame. */
+  const captures = new Map<string, NodeJS.Timeout>();
+  function requestCapture(requestId: string): void {
+    const fail = (error: string) => link.send({ type: 'screenshot', requestId, takenAt: clock.now(), error });
+    if (!display.connected()) {
+      fail('Trang hiển thị chưa mở. / The display page is not open.');
+      return;
+    }
+    captures.set(
+      requestId,
+      setTimeout(() => {
+        captures.delete(requestId);
+        fail('Trang hiển thị không trả lời. / The display page did not answer.');
+      }, 10_000).unref(),
+    );
+    display.broadcast({ type: 'capture', v: DISPLAY_PROTOCOL_VERSION, requestId });
+  }
+  function onFrame(msg: FrameMessage): void {
+    const timer = captures.get(msg.requestId);
+    if (!timer) return; // answered already (another display page), or too late
+    clearTimeout(timer);
+    captures.delete(msg.requestId);
+    link.send({
+      type: 'screenshot',
+      requestId: msg.requestId,
+      takenAt: msg.at,
+      ...(msg.data ? { mime: 'image/jpeg' as const, data: msg.data } : {}),
+      ...(msg.width ? { width: msg.width } : {}),
+      ...(msg.height ? { height: msg.height } : {}),
+      ...(msg.what ? { what: msg.what } : {}),
+      ...(msg.error || !msg.data ? { error: msg.error ?? 'no image' } : {}),
+    });
   }
 
   async function forgetScreen(): Promise<void> {
@@ -598,6 +639,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       clearInterval(ticker);
       settle();
       if (uploadRetry) clearTimeout(uploadRetry);
+      for (const timer of captures.values()) clearTimeout(timer);
       if (retryTimer) clearTimeout(retryTimer);
       await link.stop();
       await display.stop();

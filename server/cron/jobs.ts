@@ -29,6 +29,7 @@ import type { DomainEventBus } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
 import { generateWeeklyReport } from '../reports/weekly.ts';
 import { communicationsService } from '../comms/communications.ts';
+import { checkAlerts, dailyDigest } from '../alerts/alerts.ts';
 import { createPlanService, type PlanService } from './plan-service.ts';
 import { latestDue, parseCron, type CronFields } from './schedule.ts';
 
@@ -37,7 +38,7 @@ export const HEARTBEAT_MS = 30_000;
 export const OFFLINE_AFTER_MS = 2 * HEARTBEAT_MS;
 
 export interface JobContext {
-  config: Pick<Config, 'dataDir'>;
+  config: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'alertOfflineMinutes'>>;
   db: Db;
   repos: Repositories;
   clock: Clock;
@@ -214,6 +215,25 @@ JOBS.push({
     return r;
   },
 });
+
+JOBS.push(
+  {
+    // Screens offline longer than the threshold or behind the day's plan: told to the people
+    // responsible for the site (each event once per person).
+    name: 'alerts',
+    cron: '*/5 * * * *',
+    timezone: 'UTC',
+    ledger: false,
+    run: (ctx) => checkAlerts(ctx),
+  },
+  {
+    name: 'daily-digest',
+    cron: '30 7 * * *',
+    timezone: DEFAULT_TIME_ZONE,
+    ledger: true,
+    run: (ctx) => dailyDigest(ctx),
+  },
+);
 
 export interface CronRunner {
   /** Runs every job whose latest period is not done yet; returns the names that ran. */

@@ -19,6 +19,7 @@ import { plansRepository } from './plans.ts';
 import { planMessagesRepository } from './plan-messages.ts';
 import { screenSessionsRepository } from './screen-sessions.ts';
 import { communicationsRepository } from './communications.ts';
+import { notificationsRepository } from './notifications.ts';
 
 export function createRepositories(db: Db, clock: Clock) {
   const audit = auditRepository(db, clock);
@@ -38,6 +39,7 @@ export function createRepositories(db: Db, clock: Clock) {
     planMessages: planMessagesRepository(db),
     screenSessions: screenSessionsRepository(db),
     communications: communicationsRepository(db),
+    notifications: notificationsRepository(db),
     // @repos-end (add repositories above this line)
   };
 }

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ScreenHealth } from '#shared/schemas/api.ts';
+import { randomUUID } from 'node:crypto';
+import { IdParams, ScreenHealth } from '#shared/schemas/api.ts';
+import { AppError, notFound } from '../errors.ts';
 import type { ScreenRow } from '../repositories/screens.ts';
 import { newestPlayerVersion, screenHealth, todayRows } from '../status/screen-health.ts';
 
@@ -61,7 +63,42 @@ const screenStatusRoutes: FastifyPluginAsyncZod = async (app) => {
       flushTimer.unref();
     }
   }
+  /** The latest screenshot of each screen (memory only: a screenshot is for now, not for the record). */
+  const shots = new Map<
+    string,
+    {
+      requestId: string;
+      takenAt: number;
+      receivedAt: number;
+      bytes: Buffer;
+      width?: number;
+      height?: number;
+      what?: string;
+    }
+  >();
   const offs = [
+    app.events.on('screenshot-taken', (shot) => {
+      const row = app.repos.screens.get(shot.screenId);
+      if (!row) return;
+      if (shot.bytes)
+        shots.set(shot.screenId, {
+          requestId: shot.requestId,
+          takenAt: shot.takenAt,
+          receivedAt: app.clock.now(),
+          bytes: shot.bytes,
+          ...(shot.width ? { width: shot.width } : {}),
+          ...(shot.height ? { height: shot.height } : {}),
+          ...(shot.what ? { what: shot.what } : {}),
+        });
+      const event = {
+        screenId: shot.screenId,
+        requestId: shot.requestId,
+        takenAt: new Date(shot.takenAt).toISOString(),
+        ...(shot.what ? { what: shot.what } : {}),
+        ...(shot.error ? { error: shot.error } : {}),
+      };
+      for (const l of listeners) if (l.hasSite(row.site_id)) write(l, 'screenshot', event);
+    }),
     app.events.on('screen-changed', ({ screenId }) => changed(screenId)),
     app.events.on('plays-ingested', ({ screenId }) => changed(screenId)),
     app.events.on('screen-revoked', ({ screenId }) => changed(screenId)),
@@ -122,6 +159,63 @@ const screenStatusRoutes: FastifyPluginAsyncZod = async (app) => {
       listeners.add(l);
       write(l, 'ready', { serverTime: new Date(app.clock.now()).toISOString() });
       request.raw.on('close', () => listeners.delete(l));
+    },
+  );
+
+  const screenInScope = (id: string, scope: { assertSite(id: string): void }) => {
+    const row = app.repos.screens.get(id);
+    if (!row) throw notFound('màn hình / screen', id);
+    scope.assertSite(row.site_id);
+    return row;
+  };
+
+  app.post(
+    '/api/v1/screens/:id/screenshot',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Ask a connected screen for a screenshot of what it shows; it arrives as `event: screenshot` on the status stream',
+        params: IdParams,
+        response: { 202: z.object({ requestId: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const row = screenInScope(request.params.id, request.scope);
+      if (row.status !== 'online')
+        throw new AppError(
+          'CONFLICT',
+          `Màn hình "${row.name}" đang mất kết nối; không chụp được. / Screen "${row.name}" is offline; it cannot send a screenshot.`,
+        );
+      const requestId = randomUUID();
+      app.events.emit('screenshot-requested', { screenId: row.id, requestId });
+      return reply.code(202).send({ requestId });
+    },
+  );
+
+  app.get(
+    '/api/v1/screens/:id/screenshot',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "The screen's latest screenshot (JPEG); `x-taken-at` says when it was taken",
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const row = screenInScope(request.params.id, request.scope);
+      const shot = shots.get(row.id);
+      if (!shot)
+        throw new AppError(
+          'NOT_FOUND',
+          `Chưa có ảnh chụp của màn hình "${row.name}". / There is no screenshot of screen "${row.name}" yet.`,
+        );
+      return reply
+        .header('content-type', 'image/jpeg')
+        .header('cache-control', 'no-store')
+        .header('x-taken-at', new Date(shot.takenAt).toISOString())
+        .header('x-request-id', shot.requestId)
+        .send(shot.bytes);
     },
   );
 };

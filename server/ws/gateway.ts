@@ -497,6 +497,21 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         void writer.barrier().then(() => app.events.emit('screen-changed', { screenId: screen.id }));
         return;
       }
+      case 'screenshot': {
+        const screen = authedScreen(conn);
+        if (!screen) return;
+        app.events.emit('screenshot-taken', {
+          screenId: screen.id,
+          requestId: msg.requestId,
+          takenAt: msg.takenAt,
+          bytes: msg.data ? Buffer.from(msg.data, 'base64') : null,
+          ...(msg.width ? { width: msg.width } : {}),
+          ...(msg.height ? { height: msg.height } : {}),
+          ...(msg.what ? { what: msg.what } : {}),
+          ...(msg.error || !msg.data ? { error: msg.error ?? 'no image' } : {}),
+        });
+        return;
+      }
       case 'plays': {
         const screen = authedScreen(conn);
         if (!screen) return;
@@ -714,6 +729,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       conn.socket.close(4003, 'revoked');
     }
   });
+  const offShot = app.events.on('screenshot-requested', ({ screenId, requestId }) => {
+    for (const conn of byScreen.get(screenId) ?? []) send(conn, { type: 'screenshot_request', requestId });
+  });
   const offClaimed = app.events.on('pairing-claimed', ({ code, screenId }) => {
     const conn = waitingByCode.get(code);
     // Not delivered now (database unavailable): the player's resume collects it later.
@@ -760,6 +778,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     offPlans();
     offRevoked();
     offClaimed();
+    offShot();
   });
 }
 

@@ -92,7 +92,19 @@ export const ClockMessage = z.object({
 });
 export type ClockMessage = z.infer<typeof ClockMessage>;
 
-export const CoreToDisplay = z.discriminatedUnion('type', [StateMessage, ScheduleMessage, ClockMessage]);
+/** Staff asked for a screenshot: the page answers with a `frame` of what it shows. */
+export const CaptureMessage = z.object({
+  type: z.literal('capture'),
+  v: V,
+  requestId: z.string().min(1).max(64),
+});
+
+export const CoreToDisplay = z.discriminatedUnion('type', [
+  StateMessage,
+  ScheduleMessage,
+  ClockMessage,
+  CaptureMessage,
+]);
 export type CoreToDisplay = z.infer<typeof CoreToDisplay>;
 
 // ---------------------------------------------------------------- page -> core
@@ -140,11 +152,27 @@ export const HeartbeatMessage = z.object({
 });
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
 
+/** The page's answer to `capture`: a JPEG of the current frame (base64), or why it could not. */
+export const FrameMessage = z.object({
+  type: z.literal('frame'),
+  v: V,
+  requestId: z.string().min(1).max(64),
+  at: EpochMs,
+  mime: z.literal('image/jpeg').optional(),
+  data: z.string().max(1_500_000).optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  what: z.enum(['video', 'page']).optional(),
+  error: z.string().max(500).optional(),
+});
+export type FrameMessage = z.infer<typeof FrameMessage>;
+
 export const DisplayToCore = z.discriminatedUnion('type', [
   StartedMessage,
   EndedMessage,
   ErrorMessage,
   HeartbeatMessage,
+  FrameMessage,
 ]);
 export type DisplayToCore = z.infer<typeof DisplayToCore>;
 

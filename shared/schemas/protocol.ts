@@ -210,6 +210,22 @@ export const Status = z.object({
   displayConnected: z.boolean(),
 });
 
+/** The answer to `screenshot_request`: a JPEG of what the display page shows, or why not. */
+export const Screenshot = z.object({
+  type: z.literal('screenshot'),
+  v: V,
+  requestId: z.string().min(1).max(64),
+  /** When the frame was taken, on the player's (server-following) clock. */
+  takenAt: EpochMs,
+  mime: z.literal('image/jpeg').optional(),
+  /** Base64 of the image bytes. */
+  data: z.string().max(1_500_000).optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  what: z.enum(['video', 'page']).optional(),
+  error: z.string().max(500).optional(),
+});
+
 /**
  * The envelope of an upload. Each record is validated on its own (PlayRecord, then the server's
  * plausibility rules), so one bad record is rejected by itself and never costs the batch its
@@ -230,6 +246,7 @@ export const PlayerMessage = z.discriminatedUnion('type', [
   Pong,
   Status,
   PlaysBatch,
+  Screenshot,
 ]);
 export type PlayerMessage = z.infer<typeof PlayerMessage>;
 export type PlayerMessageInput = z.input<typeof PlayerMessage>;
@@ -319,6 +336,13 @@ export const PlaysAck = z.object({
   lastSeq: z.number().int().nonnegative(),
 });
 
+/** Staff asked what the screen shows: answer with `screenshot`. */
+export const ScreenshotRequest = z.object({
+  type: z.literal('screenshot_request'),
+  v: V,
+  requestId: z.string().min(1).max(64),
+});
+
 export const Revoked = z.object({
   type: z.literal('revoked'),
   v: V,
@@ -359,6 +383,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PlaysAck,
   Revoked,
   ProtocolError,
+  ScreenshotRequest,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -41,6 +41,7 @@ it('auditor exports CSV and XLSX from the reports page; both parse back with the
     'Tổng quan',
     'Báo cáo',
     'Nhật ký thao tác',
+    'Thông báo',
   ]);
   await page.click('nav a[href="/reports"]');
   await page.waitForSelector('#rep-table');

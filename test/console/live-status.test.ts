@@ -89,6 +89,28 @@ it('shows a paired screen online with a clock warning, then offline, live and wi
   await expect(warning.textContent()).resolves.toMatch(/^Đồng hồ máy phát nhanh \d+ ngày so với máy chủ/);
   await expect(page.textContent(`${row} td[data-label="Phiên bản"]`)).resolves.toBe('0.1.0');
 
+  // A screenshot on request: the real display page (in Chromium) draws its current frame, and
+  // the console shows it with the time it was taken, on the server's clock (05/09/2024).
+  const display = await b.context.newPage();
+  await display.goto(core.displayUrl);
+  await until('display page connected', () => core!.snapshot().displayConnected);
+  await page.click(`button[data-screenshot="${pair.screenId}"]`);
+  const shot = `figure.shot[data-shot-for="${pair.screenId}"]`;
+  await page.waitForSelector(`${shot} img.shot-img`);
+  await page.waitForFunction(
+    (sel) => ((document.querySelector(sel) as HTMLImageElement | null)?.naturalWidth ?? 0) > 0,
+    `${shot} img.shot-img`,
+  );
+  const width = await page.evaluate(
+    (sel) => (document.querySelector(sel) as HTMLImageElement).naturalWidth,
+    `${shot} img.shot-img`,
+  );
+  expect(width).toBeGreaterThan(100);
+  await expect(page.textContent(`${shot} figcaption`)).resolves.toMatch(
+    /^Màn hình sảnh chờ · Bộ phận một cửa phường Bách Khoa: ảnh chụp lúc 05\/09\/2024 \d{2}:\d{2}:\d{2}$/,
+  );
+  await display.close();
+
   // The player goes away: the row turns offline, saying since when, on the same page.
   const stoppedAt = t.clock.now();
   await core.stop();

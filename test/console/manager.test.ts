@@ -38,6 +38,7 @@ it('campaign manager paints peak hours and the plan preview follows, then saves 
     'Tần suất',
     'Báo cáo',
     'Nhật ký thao tác',
+    'Thông báo',
   ]);
   await page.click('nav a[href="/campaign"]');
   await page.waitForSelector('#preview-total');

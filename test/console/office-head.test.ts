@@ -29,6 +29,7 @@ it('office head raises their own site, is refused when lowering, and never sees 
     'Điểm đặt & màn hình',
     'Tần suất',
     'Báo cáo',
+    'Thông báo',
   ]);
 
   await page.click('nav a[href="/frequency"]');

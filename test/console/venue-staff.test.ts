@@ -59,6 +59,7 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
     'Tổng quan',
     'Điểm đặt & màn hình',
+    'Thông báo',
   ]);
   await page.click('nav a[href="/sites"]');
   await page.waitForSelector('#pair-form');

@@ -12,6 +12,7 @@ import {
   type DisplayToCore,
 } from '#shared/schemas/display.ts';
 import type { KioskApi } from '../../electron/kiosk-api.ts';
+import { captureFrame } from './capture.ts';
 import { CoreConnection } from './connection.ts';
 import { ListenerRegistry } from './listeners.ts';
 import { PageClock } from './page-clock.ts';
@@ -92,6 +93,28 @@ function handle(message: CoreToDisplay): void {
     case 'schedule':
       playback.setSchedule(message.items);
       break;
+    case 'capture': {
+      const at = Math.round(clock.now());
+      try {
+        const frame = captureFrame(screens.showingVideo, screens.current);
+        connection.send({
+          type: 'frame',
+          v: DISPLAY_PROTOCOL_VERSION,
+          requestId: message.requestId,
+          at,
+          ...frame,
+        });
+      } catch (err) {
+        connection.send({
+          type: 'frame',
+          v: DISPLAY_PROTOCOL_VERSION,
+          requestId: message.requestId,
+          at,
+          error: (err as Error).message.slice(0, 500),
+        });
+      }
+      break;
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import { currentLang, setLang, t, tk, type StringKey } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
 import { campaignPage } from './pages/campaign.ts';
 import { frequencyPage } from './pages/frequency.ts';
+import { notificationsPage } from './pages/notifications.ts';
 import { overviewPage } from './pages/overview.ts';
 import { reportsPage } from './pages/reports.ts';
 import { sitesPage } from './pages/sites.ts';
@@ -73,6 +74,12 @@ const ROUTES: Route[] = [
     page: reportsPage,
   },
   { path: '/audit', label: 'navAudit', roles: ['campaign_manager', 'auditor'], page: auditPage },
+  {
+    path: '/notifications',
+    label: 'navNotifications',
+    roles: ['campaign_manager', 'office_head', 'venue_staff', 'auditor'],
+    page: notificationsPage,
+  },
 ];
 
 const app = document.getElementById('app')!;

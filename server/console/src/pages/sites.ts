@@ -23,12 +23,35 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
   root.append(h('h1', null, t('navSites')));
   const live = h('p', { class: 'muted live-note', id: 'live-state', role: 'status' }, t('liveConnecting'));
   root.appendChild(live);
+  // Screenshots asked for on this page, by request id: filled when the screen answers.
+  const shotsPanel = h('div', { id: 'screenshots', 'aria-live': 'polite' });
+  root.appendChild(shotsPanel);
+  const waitingShots = new Map<string, { figure: HTMLElement; screenId: string; zone: string }>();
+  const askScreenshot = async (s: ScreenHealth, site: Site, button: HTMLButtonElement) => {
+    const figure = h(
+      'figure',
+      { class: 'card shot', 'data-shot-for': s.screenId },
+      h('figcaption', null, `${s.name} · ${site.name}: ${t('shotWaiting')}`),
+    );
+    for (const old of shotsPanel.querySelectorAll(`[data-shot-for="${CSS.escape(s.screenId)}"]`))
+      old.remove();
+    shotsPanel.prepend(figure);
+    button.disabled = true;
+    try {
+      const r = await post<{ requestId: string }>(`/screens/${encodeURIComponent(s.screenId)}/screenshot`);
+      waitingShots.set(r.requestId, { figure, screenId: s.screenId, zone: site.timeZone });
+    } catch (err) {
+      figure.appendChild(message('error', errorText(err)));
+    } finally {
+      button.disabled = false;
+    }
+  };
   if (canWrite) root.appendChild(pairForm(sites.items, screens.items, ctx));
   if (canWrite) root.appendChild(provisionForm(sites.items));
 
   const rowOf = (health: ScreenHealth) => {
     const site = siteById.get(health.siteId);
-    return site ? screenRow(health, site, canWrite, ctx) : null;
+    return site ? screenRow(health, site, canWrite, ctx, askScreenshot) : null;
   };
   for (const s of screens.items) if (!healthBy.has(s.id)) healthBy.set(s.id, blankHealth(s));
   const screensOf = (siteId: string) =>
@@ -103,6 +126,8 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
   stream.addEventListener('screen', (e) => {
     const health = JSON.parse((e as MessageEvent<string>).data) as ScreenHealth;
     const known = healthBy.get(health.screenId);
+    // Unchanged news leaves the row alone (a button being clicked stays where it is).
+    if (known && JSON.stringify(known) === JSON.stringify(health)) return;
     healthBy.set(health.screenId, health);
     const old = root.querySelector(`tr[data-screen="${CSS.escape(health.screenId)}"]`);
     const row = rowOf(health);
@@ -113,6 +138,34 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
         if (id && holders.has(id) && siteById.has(id))
           holders.get(id)!.replaceChildren(table(siteById.get(id)!));
     }
+  });
+  stream.addEventListener('screenshot', (e) => {
+    const shot = JSON.parse((e as MessageEvent<string>).data) as {
+      screenId: string;
+      requestId: string;
+      takenAt: string;
+      error?: string;
+    };
+    const waiting = waitingShots.get(shot.requestId);
+    if (!waiting) return;
+    waitingShots.delete(shot.requestId);
+    const caption = waiting.figure.querySelector('figcaption')!;
+    const name = caption.textContent!.split(':')[0];
+    if (shot.error) {
+      caption.textContent = `${name}: ${t('shotFailed')}`;
+      waiting.figure.appendChild(message('error', shot.error));
+      return;
+    }
+    const when = fmtDateTimeSeconds(shot.takenAt, waiting.zone);
+    caption.textContent = `${name}: ${t('shotTaken')} ${when}`;
+    waiting.figure.dataset.takenAt = shot.takenAt;
+    waiting.figure.prepend(
+      h('img', {
+        src: `/api/v1/screens/${encodeURIComponent(shot.screenId)}/screenshot?r=${encodeURIComponent(shot.requestId)}`,
+        alt: `${t('shotAlt')} ${name}, ${when}`,
+        class: 'shot-img',
+      }),
+    );
   });
   stream.addEventListener('error', () => {
     // EventSource reconnects by itself; say so meanwhile.
@@ -143,9 +196,34 @@ function blankHealth(s: Screen): ScreenHealth {
 
 const gb = (bytes: number) => `${fmtNumber(bytes / 1024 ** 3, 1)} GB`;
 
-function screenRow(s: ScreenHealth, site: Site, canWrite: boolean, ctx: PageContext): HTMLElement {
+function fmtDateTimeSeconds(iso: string, zone: string): string {
+  const ms = Date.parse(iso);
+  const sec = String(Math.floor(ms / 1000) % 60).padStart(2, '0');
+  return `${fmtDateTime(ms, zone)}:${sec}`;
+}
+
+function screenRow(
+  s: ScreenHealth,
+  site: Site,
+  canWrite: boolean,
+  ctx: PageContext,
+  askScreenshot: (s: ScreenHealth, site: Site, button: HTMLButtonElement) => Promise<void>,
+): HTMLElement {
   const zone = site.timeZone;
   const cell = h('td', { class: 'actions' });
+  if (canWrite && s.status === 'online') {
+    const button: HTMLButtonElement = h(
+      'button',
+      {
+        type: 'button',
+        class: 'small',
+        'data-screenshot': s.screenId,
+        onclick: (() => void askScreenshot(s, site, button)) as EventListener,
+      },
+      t('screenshot'),
+    );
+    cell.appendChild(button);
+  }
   if (canWrite && s.status !== 'revoked') {
     cell.appendChild(
       h(
