@@ -169,7 +169,8 @@ export function screenHealth(row: ScreenRow, hc: HealthContext): ScreenHealth {
           bytesTotal: st.cache.bytesTotal,
         }
       : null,
-    freeDiskBytes: typeof st.freeDiskBytes === 'number' ? st.freeDiskBytes : null,
+    // To 100 MB: the exact figure moves with every write on the PC, which is not news.
+    freeDiskBytes: typeof st.freeDiskBytes === 'number' ? Math.round(st.freeDiskBytes / 1e8) * 1e8 : null,
     playerVersion: version ?? null,
     clockOffsetMs: typeof st.clockOffsetMs === 'number' ? st.clockOffsetMs : null,
     warnings,

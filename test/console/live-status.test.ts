@@ -94,7 +94,11 @@ it('shows a paired screen online with a clock warning, then offline, live and wi
   const display = await b.context.newPage();
   await display.goto(core.displayUrl);
   await until('display page connected', () => core!.snapshot().displayConnected);
-  await page.click(`button[data-screenshot="${pair.screenId}"]`);
+  // One atomic click: the row may be redrawn by live news between finding and clicking.
+  await page.waitForSelector(`button[data-screenshot="${pair.screenId}"]`);
+  await page.evaluate((id) => {
+    document.querySelector<HTMLButtonElement>(`button[data-screenshot="${CSS.escape(id)}"]`)!.click();
+  }, pair.screenId);
   const shot = `figure.shot[data-shot-for="${pair.screenId}"]`;
   await page.waitForSelector(`${shot} img.shot-img`);
   await page.waitForFunction(
