@@ -119,6 +119,7 @@ const screenStatusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/screens/status',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary:
@@ -139,6 +140,7 @@ const screenStatusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/screens/status/stream',
     {
+      config: { access: 'read' },
       schema: {
         // A stream never ends, which OpenAPI clients (and the route fuzzer) cannot read as one
         // answer; it is described in the README and docs/decisions/014 instead.
@@ -175,6 +177,7 @@ const screenStatusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/v1/screens/:id/screenshot',
     {
+      config: { access: 'write' },
       schema: {
         tags: TAGS,
         summary:
@@ -199,6 +202,7 @@ const screenStatusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/v1/screens/:id/screenshot',
     {
+      config: { access: 'read' },
       schema: {
         tags: TAGS,
         summary: "The screen's latest screenshot (JPEG); `x-taken-at` says when it was taken",
