@@ -13,7 +13,10 @@ let server: TestServer | null = null;
 const sockets: (WebSocket | Socket)[] = [];
 
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s instanceof WebSocket ? s.terminate() : s.destroy();
+  for (const s of sockets.splice(0)) {
+    if (s instanceof WebSocket) s.terminate();
+    else s.destroy();
+  }
   await server?.close();
   server = null;
 });
