@@ -4,6 +4,7 @@
  * While a commit runs, what arrives meanwhile waits in line and forms the next group, so under
  * load groups grow by themselves.
  */
+import { isEnvironmentError } from '../db/errors.ts';
 import type { GroupCommitter, GroupResult, PlaysJob, StatusOp } from './group-commit.ts';
 
 export interface GatherOptions {
@@ -13,8 +14,14 @@ export interface GatherOptions {
 
 export const DEFAULT_GATHER: GatherOptions = { gatherMs: 10, maxRecords: 5000 };
 
-/** Attempts at a status write whose whole group failed, before it is given up. */
+/**
+ * Attempts at a status write whose group failed for a reason of its own, before it is given up.
+ * A group that failed on the database itself (locked by another process, read-only, full) keeps
+ * its status writes for as long as that lasts: the offline marks and sessions must land after it.
+ */
 const STATUS_RETRIES = 5;
+/** Waits between attempts after a failed group, doubling up to the last one. */
+const RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1000];
 
 export interface GroupReport {
   result: GroupResult;
@@ -26,6 +33,7 @@ export class Gatherer {
   private ops: { op: StatusOp; tries: number }[] = [];
   private records = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private failedInRow = 0;
 
   constructor(
     private readonly committer: GroupCommitter,
@@ -91,13 +99,22 @@ export class Gatherer {
         ops.map((o) => o.op),
       );
       this.done({ result, commitMs: this.now() - t0 });
+      this.failedInRow = 0;
     } catch (err) {
       // The commit itself failed (the disk, a lock held too long): nothing of the group is
       // stored. Its plays are answered with an error and sent again by the players; status
       // writes are kept for the next group a few times.
-      this.ops.unshift(...ops.filter((o) => ++o.tries < STATUS_RETRIES));
+      const keep = isEnvironmentError(err);
+      this.ops.unshift(...ops.filter((o) => keep || ++o.tries < STATUS_RETRIES));
       this.failures++;
+      this.failedInRow++;
       this.failed(jobs, err as Error);
+    }
+    if (this.failedInRow > 0 && !this.idle) {
+      // Back off: a lock held elsewhere is not retried every few milliseconds.
+      const wait = RETRY_DELAYS_MS[Math.min(this.failedInRow, RETRY_DELAYS_MS.length) - 1] ?? 1000;
+      this.timer ??= setTimeout(() => this.commitNow(), wait);
+      return;
     }
     if (!this.idle) {
       if (this.records >= this.opts.maxRecords) setImmediate(() => this.commitNow());

@@ -65,7 +65,10 @@ export function createGroupCommitter(db: Db) {
       try {
         apply(op);
         statusOps++;
-      } catch {
+      } catch (err) {
+        // The database itself cannot be written (locked elsewhere, read-only, full): the whole
+        // group fails and its status writes are kept for the next attempt.
+        if (isEnvironmentError(err)) throw err;
         // A status row that cannot be written (its screen was deleted) is dropped; it only
         // says when a screen was last seen.
       }
