@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { backoffDelayMs, GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { hashRecord } from '#player/core/journal.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 type Cred = { screenId: string; token: string };
 type Cmd =
@@ -15,7 +16,15 @@ type Cmd =
   | { cmd: 'raw'; url: string; n: number }
   | { cmd: 'sio'; url: string; n: number }
   | { cmd: 'arm'; fleet: 'players' | 'raw' | 'sio'; version?: number }
-  | { cmd: 'storm-prepare'; creds: Cred[]; plays: number; campaignId: string; sha256: string; start: number }
+  | {
+      cmd: 'storm-prepare';
+      creds: Cred[];
+      plays: number;
+      campaignId: string;
+      sha256: string;
+      start: number;
+      stepMs: number;
+    }
   | { cmd: 'storm'; url: string }
   | { cmd: 'close' };
 
@@ -24,7 +33,7 @@ let sockets: { close(): void }[] = [];
 
 /** Opens `n` connections with at most `parallel` handshakes at a time. */
 async function openAll<T>(n: number, parallel: number, open: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(n);
+  const out = new Array<T>(n);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(parallel, n) }, async () => {
@@ -83,7 +92,7 @@ function players(url: string, creds: Cred[]): void {
         );
         ws.on('error', reject);
         ws.on('message', (data) => {
-          const m = JSON.parse(data.toString()) as { type: string; version?: number };
+          const m = JSON.parse(frameText(data)) as { type: string; version?: number };
           if (m.type === 'welcome') resolve();
           else if (m.type === 'plan_changed' && (m.version ?? 0) > have) {
             ws.send('{"type":"pull","v":1}');
@@ -109,7 +118,7 @@ function raw(url: string, n: number): void {
         ws.on('error', reject);
         ws.on('message', (data) => {
           // Parsed like a plan, so the client does the same work as ours.
-          const m = JSON.parse(data.toString()) as { type: string };
+          const m = JSON.parse(frameText(data)) as { type: string };
           if (m.type === 'plan') received('raw');
         });
       }),
@@ -142,13 +151,15 @@ function stormPrepare(c: Extract<Cmd, { cmd: 'storm-prepare' }>): void {
     const records: PlayRecord[] = [];
     let prev = GENESIS_HASH;
     for (let i = 1; i <= c.plays; i++) {
-      const t = c.start + i * 3_600_000;
+      const t = c.start + (i - 1) * c.stepMs;
       const body = {
         playId: randomUUID(),
         screenId: cred.screenId,
         campaignId: c.campaignId,
         mediaSha256: c.sha256,
-        planItemId: `${cred.screenId}:${i}`,
+        // Unplanned plays of the campaign on a day the screen has its plan (the ingest rules
+        // accept them); the server's own plan item ids are not known to this bare client.
+        planItemId: null,
         plannedAt: new Date(t).toISOString(),
         startedAt: new Date(t + 40).toISOString(),
         endedAt: new Date(t + 30_040).toISOString(),
@@ -170,6 +181,8 @@ function stormPrepare(c: Extract<Cmd, { cmd: 'storm-prepare' }>): void {
 function stormRun(url: string): void {
   let acked = 0;
   let retries = 0;
+  // Why each retried connection ended, by close code and reason ("1006" when it was cut).
+  const why: Record<string, number> = {};
   const wsUrl = url.replace(/^http/, 'ws') + '/ws/player';
   // Everyone reconnects at once (after a server restart). A refused or reset connection retries
   // the way a real player does: exponential backoff with full jitter.
@@ -200,19 +213,24 @@ function stormRun(url: string): void {
       signal();
     });
     ws.on('error', () => {});
-    ws.on('close', () => {
+    ws.on('close', (code, reason) => {
       if (done) return;
       signal();
       retries++;
+      const key = `${code}${reason.length ? ` ${reason.toString()}` : ''}`;
+      why[key] = (why[key] ?? 0) + 1;
       setTimeout(() => attempt(i, n + 1, () => {}), backoffDelayMs(n, Math.random(), 100, 5000));
     });
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as { type: string };
+      const m = JSON.parse(frameText(data)) as { type: string; serverTime?: number };
       if (m.type === 'welcome') ws.send(batch);
-      if (m.type === 'plays_ack') {
+      // Alive while it waits for the ack, as a real player is.
+      else if (m.type === 'ping')
+        ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: 0 }));
+      else if (m.type === 'plays_ack') {
         done = true;
         ws.close();
-        if (++acked === storm.length) send({ ev: 'done', retries });
+        if (++acked === storm.length) send({ ev: 'done', retries, why });
       }
     });
   };
@@ -236,7 +254,8 @@ function startFleet(): void {
       else if (c.cmd === 'sio') sio(c.url, c.n);
       else if (c.cmd === 'storm-prepare') stormPrepare(c);
       else if (c.cmd === 'storm') stormRun(c.url);
-      else if (c.cmd === 'close') {
+      else {
+        // 'close'
         for (const s of sockets) s.close();
         sockets = [];
         send({ ev: 'closed' });

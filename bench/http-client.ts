@@ -39,7 +39,8 @@ if (process.send) {
   process.on('message', (m: Get) => {
     get(m).then(
       (r) => process.send!({ ok: true, ...r }),
-      (err: Error) => process.send!({ ok: false, message: err.message }),
+      (err: unknown) =>
+        process.send!({ ok: false, message: err instanceof Error ? err.message : String(err) }),
     );
   });
   process.send({ up: true });

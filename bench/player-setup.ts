@@ -76,7 +76,13 @@ export async function startBenchServer(
       }
     }
   })();
-  const app = await buildApp({ config: testConfig({ dataDir: dir }), db, clock });
+  // 10,000 players all come from 127.0.0.1 here: the per-address and total caps on sockets
+  // that have not said hello yet (sized for a real network) would refuse most of them.
+  const app = await buildApp({
+    config: testConfig({ dataDir: dir, wsMaxStrangersPerAddress: 100_000, wsMaxStrangers: 100_000 }),
+    db,
+    clock,
+  });
   await app.listen({ host: '127.0.0.1', port: 0, backlog: LISTEN_BACKLOG });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -98,6 +104,8 @@ type FleetEvent = {
   ev: 'up' | 'ready' | 'done' | 'closed' | 'armed' | 'error';
   message?: string;
   retries?: number;
+  /** Storm: why the retried connections ended, by close code and reason. */
+  why?: Record<string, number>;
 };
 
 /** The child process of simulated players (bench/fleet.ts). */

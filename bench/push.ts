@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
 import { planMessage, storePlanMessage } from '#server/ws/plan.ts';
 import { Fleet, fmt, mb, median, rssSampler, scaled, startBenchServer } from './player-setup.ts';
+import { goal } from './goals.ts';
 
 export interface PushBenchResult {
   players: number;
@@ -38,16 +39,22 @@ export async function run(
   const wssListening = new Promise((r) => wss.once('listening', r));
   const http = createServer();
   const io = new SocketIoServer(http, { transports: ['websocket'] });
+  const screenIds = server.creds.map((c) => c.screenId);
+  const repo = server.app.repos.planMessages;
+  let version = 1;
+  let serverRss = 0;
+  // One fleet connected at a time: three fleets of 10,000 sockets on both ends would pass the
+  // machine's limit on open files (20,000 here).
+  const close = async () => {
+    fleet.send({ cmd: 'close' });
+    await fleet.next('closed');
+  };
   try {
-    let t = performance.now();
-    fleet.send({ cmd: 'players', url: server.url, creds: server.creds });
-    await fleet.next('ready');
-    log(`  ${n} players connected and welcomed in ${fmt((performance.now() - t) / 1000)} s`);
-    const screenIds = server.creds.map((c) => c.screenId);
-    const repo = server.app.repos.planMessages;
-    let version = 1;
-
-    const ours = async () => {
+    const ours = async (first: boolean) => {
+      const t = performance.now();
+      fleet.send({ cmd: 'players', url: server.url, creds: server.creds });
+      await fleet.next('ready');
+      if (first) log(`  ${n} players connected and welcomed in ${fmt((performance.now() - t) / 1000)} s`);
       // The plan service's part, untimed: a new version stored with its message bytes.
       version++;
       server.db.prepare('UPDATE screen_plans SET version = ?').run(version);
@@ -60,22 +67,25 @@ export async function run(
       const t0 = performance.now();
       server.app.events.emit('plans-updated', { screenIds });
       await done;
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      serverRss = Math.max(serverRss, rss.peak());
+      await close();
+      return ms;
     };
     // One untimed round first: the first push ever also warms the JIT and the sockets' buffers.
-    await ours();
-    const serverRss = rss.peak();
-    log(`  server process RSS with ${n.toLocaleString('en-US')} players connected: ${mb(serverRss)}`);
+    await ours(true);
+    log(`  server process peak RSS with ${n.toLocaleString('en-US')} players connected: ${mb(serverRss)}`);
 
     const payload = planMessage(repo, screenIds[0]!, server.app.clock.now())!.message;
     await wssListening;
-    fleet.send({ cmd: 'raw', url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, n });
-    await fleet.next('ready');
     await new Promise<void>((r) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
-    fleet.send({ cmd: 'sio', url: `http://127.0.0.1:${(http.address() as { port: number }).port}`, n });
-    await fleet.next('ready');
 
     const broadcast = async (which: 'raw' | 'sio') => {
+      if (which === 'raw')
+        fleet.send({ cmd: 'raw', url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, n });
+      else
+        fleet.send({ cmd: 'sio', url: `http://127.0.0.1:${(http.address() as { port: number }).port}`, n });
+      await fleet.next('ready');
       fleet.send({ cmd: 'arm', fleet: which });
       await fleet.next('armed');
       const done = fleet.next('done');
@@ -83,12 +93,16 @@ export async function run(
       if (which === 'raw') for (const c of wss.clients) c.send(payload);
       else io.emit('plan', payload);
       await done;
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      await close();
+      if (which === 'raw') for (const c of wss.clients) c.terminate();
+      else io.disconnectSockets(true);
+      return ms;
     };
 
     const times = { ours: [] as number[], raw: [] as number[], sio: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
-      times.ours.push(await ours());
+      times.ours.push(await ours(false));
       times.raw.push(await broadcast('raw'));
       times.sio.push(await broadcast('sio'));
       log(
@@ -104,14 +118,32 @@ export async function run(
     log(
       `  ratio ours / raw ws = ${fmt(oursMs / rawWsMs)}× (goal ≤ 1.5×); ours / socket.io = ${fmt(oursMs / socketIoMs)}× (goal < 1×)`,
     );
+    const players = n.toLocaleString('en-US');
+    goal({
+      path: `push, ${players} players`,
+      figure: `ours ${fmt(oursMs, 0)} ms / raw ws (JSON-parsing client) ${fmt(rawWsMs, 0)} ms = ${fmt(oursMs / rawWsMs)}× (median of ${ROUNDS}, alternating)`,
+      goal: '≤ 1.5× raw ws',
+      pass: oursMs <= 1.5 * rawWsMs,
+    });
+    goal({
+      path: `push, ${players} players`,
+      figure: `ours ${fmt(oursMs, 0)} ms / socket.io ${fmt(socketIoMs, 0)} ms = ${fmt(oursMs / socketIoMs)}×`,
+      goal: 'ahead of socket.io (< 1×)',
+      pass: oursMs < socketIoMs,
+    });
+    goal({
+      path: `server RSS, ${players} players`,
+      figure: `${mb(serverRss)} peak (the bench process: server, its SQLite, and the idle raw ws and socket.io servers)`,
+      goal: '≤ 512 MB',
+      pass: serverRss <= 512e6,
+    });
     return { players: n, oursMs, rawWsMs, socketIoMs, planBytes: payload.length, serverPeakRss: serverRss };
   } finally {
     rss.stop();
-    fleet.send({ cmd: 'close' });
     await fleet.stop();
     for (const c of wss.clients) c.terminate();
     await new Promise((r) => wss.close(r));
-    await new Promise((r) => io.close(r));
+    await io.close();
     await server.close();
   }
 }

@@ -23,6 +23,7 @@ import {
   scaled,
   startBenchServer,
 } from './player-setup.ts';
+import { goal } from './goals.ts';
 
 export interface ReconnectBenchResult {
   players: number;
@@ -118,7 +119,8 @@ export async function run(
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // A fresh server and database each round: the storm is the first upload of these plays.
-      const server = await startBenchServer(n, { plans: false });
+      // With the day's plan stored: the ingest rules accept a screen's plays only on days it has one.
+      const server = await startBenchServer(n);
       const rss = rssSampler();
       try {
         fleet.send({
@@ -127,14 +129,16 @@ export async function run(
           plays,
           campaignId: CAMPAIGN,
           sha256: server.sha256,
-          start: BENCH_T0,
+          // The backlog of the night before the bench's 07:55: one play every 15 min from 00:05.
+          start: BENCH_T0 - (7 * 60 + 50) * 60_000,
+          stepMs: 15 * 60_000,
         });
         await fleet.next('ready');
         const before = server.app.playerGateway.writer.stats();
         const done = fleet.next('done');
         const t0 = performance.now();
         fleet.send({ cmd: 'storm', url: server.url });
-        const { retries = 0 } = await done;
+        const { retries = 0, why = {} } = await done;
         ours.push(performance.now() - t0);
         peakRss = Math.max(peakRss, rss.stop());
         const after = server.app.playerGateway.writer.stats();
@@ -145,8 +149,11 @@ export async function run(
         commits += groups;
         records += after.records - before.records;
         maxGroup = Math.max(maxGroup, after.maxGroupRecords);
+        const causes = Object.entries(why)
+          .map(([k, v]) => `${v}× closed ${k}`)
+          .join(', ');
         log(
-          `  round ${round + 1}: ours ${fmt(ours[round]! / 1000)} s (${stored.toLocaleString('en-US')} plays, ${retries} retries, ${groups} durable commits incl. status-only ones)`,
+          `  round ${round + 1}: ours ${fmt(ours[round]! / 1000)} s (${stored.toLocaleString('en-US')} plays, ${retries} retries${causes ? ` (${causes})` : ''}, ${groups} durable commits incl. status-only ones)`,
         );
         fleet.send({ cmd: 'close' });
         await fleet.next('closed');
@@ -172,6 +179,25 @@ export async function run(
     `  durable commits (one WAL fsync each): ${commits} for ${records.toLocaleString('en-US')} records = ${fmt((commits * 1000) / Math.max(1, records))} per 1,000 records, ${fmt(records / Math.max(1, commits), 0)} records per fsync on average (goal ≥ 1,000), largest group ${maxGroup.toLocaleString('en-US')}`,
   );
   log(`  server process peak RSS during the storms: ${mb(peakRss)}`);
+  const path = `storm, ${n.toLocaleString('en-US')} players × ${plays} plays`;
+  goal({
+    path,
+    figure: `ours ${fmt(oursMs / 1000)} s / raw batched insert ${fmt(rawSqliteMs / 1000)} s = ${fmt(oursMs / rawSqliteMs)}× (median of ${ROUNDS}, alternating)`,
+    goal: '≤ 3× raw insert',
+    pass: oursMs <= 3 * rawSqliteMs,
+  });
+  goal({
+    path,
+    figure: `${retriesTotal} connection retries in ${ROUNDS} storms`,
+    goal: '0 retries',
+    pass: retriesTotal === 0,
+  });
+  goal({
+    path,
+    figure: `${fmt(records / Math.max(1, commits), 0)} records per durable commit (fsync) on average, ${commits} commits incl. status-only ones, largest group ${maxGroup.toLocaleString('en-US')}`,
+    goal: '≥ 1,000 records per fsync',
+    pass: records / Math.max(1, commits) >= 1000,
+  });
   return {
     players: n,
     playsPerPlayer: plays,

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       fail('--clock expects an ISO instant with an offset, e.g. 2024-09-05T07:55:00+07:00');
     clock = new VirtualClock(at, Number(values['clock-rate']));
   }
-  const dataDir = resolve(values['data-dir']!);
+  const dataDir = resolve(values['data-dir']);
   const backoffMs = Number(values['backoff-ms']);
   const core = await startPlayerCore({
     serverUrl,
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 }
 
-main().catch((err: Error) => {
-  console.error(err.stack ?? err.message);
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -66,7 +66,7 @@ if (!Number.isInteger(displayPort) || displayPort < 0 || displayPort > 65535)
   die(`--display-port must be 0–65535, got ${opts['display-port']}`);
 const leadMs = Number(opts['lead-s']) * 1000;
 if (!Number.isFinite(leadMs) || leadMs < 3000) die('--lead-s must be at least 3');
-const siteId = opts.site!;
+const siteId = opts.site;
 
 const dataRoot = mkdtempSync(join(tmpdir(), 'ihanoi-demo-'));
 const adminPassword = generatePassword();
@@ -75,11 +75,11 @@ try {
   const parsed = parseConfig(
     [
       '--port',
-      opts.port!,
+      opts.port,
       '--data-dir',
       join(dataRoot, 'server'),
       '--clock',
-      opts.clock!,
+      opts.clock,
       '--clock-rate',
       '1',
       '--admin-password',
@@ -128,9 +128,10 @@ const core = await startPlayerCore({
   log: (level, msg) => {
     if (level === 'warn' || level === 'error') console.log(`  [player ${level}] ${msg}`);
   },
-}).catch(async (err: Error) => {
+}).catch(async (err: unknown) => {
+  const reason = err instanceof Error ? err.message : String(err);
   console.error(
-    `Không mở được trang hiển thị trên cổng ${displayPort} / Could not serve the display page on port ${displayPort} (${err.message}); try --display-port 8091.`,
+    `Không mở được trang hiển thị trên cổng ${displayPort} / Could not serve the display page on port ${displayPort} (${reason}); try --display-port 8091.`,
   );
   await app.close();
   db.close();

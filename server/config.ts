@@ -37,6 +37,8 @@ const Config = z
     mailFrom: z.string().min(3).default('iHanoi signage <signage@localhost>'),
     /** A screen offline longer than this raises an alert to the people responsible for its site. */
     alertOfflineMinutes: z.coerce.number().int().min(1).max(10_080).default(30),
+    /** A CAP 1.2 alert URL polled every minute; imported alerts wait for approval (decision 013). */
+    capUrl: z.url().optional(),
     /** A socket that has sent neither hello, pair_request nor enrol by then is closed. */
     wsHandshakeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(10_000),
     /** A socket that said hello and was not welcomed by then is closed, so the player reconnects. */
@@ -61,7 +63,6 @@ const Config = z
      * proxy). An https:// URL makes the session cookie Secure; its origin is accepted for writes.
      */
     publicUrl: z
-      .string()
       .url()
       .refine((u) => /^https?:$/.test(new URL(u).protocol), 'expected an http:// or https:// URL')
       .transform((u) => new URL(u).origin)
@@ -78,7 +79,7 @@ const Config = z
       .default(false),
   })
   .refine((c) => c.mediaMinSeconds < c.mediaMaxSeconds, {
-    message: '--media-min-seconds must be below --media-max-seconds',
+    error: '--media-min-seconds must be below --media-max-seconds',
     path: ['mediaMinSeconds'],
   });
 export type Config = z.infer<typeof Config>;
@@ -124,6 +125,11 @@ const OPTIONS = {
     env: 'IHANOI_ALERT_OFFLINE_MINUTES',
     help: 'alert when a screen is offline longer than this',
     def: '30',
+  },
+  'cap-url': {
+    env: 'IHANOI_CAP_URL',
+    help: 'CAP 1.2 alert URL to poll each minute (alerts wait for approval)',
+    def: 'none',
   },
   'ws-handshake-timeout-ms': {
     env: 'IHANOI_WS_HANDSHAKE_TIMEOUT_MS',
@@ -236,6 +242,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     smtpUrl: pick('smtp-url'),
     mailFrom: pick('mail-from'),
     alertOfflineMinutes: pick('alert-offline-minutes'),
+    capUrl: pick('cap-url'),
     wsHandshakeTimeoutMs: pick('ws-handshake-timeout-ms'),
     wsWelcomeTimeoutMs: pick('ws-welcome-timeout-ms'),
     wsMaxStrangersPerAddress: pick('ws-max-strangers-per-address'),

@@ -28,6 +28,12 @@ export interface DomainEvents {
     what?: 'video' | 'page';
     error?: string;
   };
+  /** An urgent warning was approved: the player gateway puts it on the screens in scope. */
+  'warning-on': { warningId: string };
+  /** An urgent warning was cancelled, replaced or expired: the gateway clears it. */
+  'warning-off': { warningId: string; reason: 'cancelled' | 'expired' | 'replaced' };
+  /** Proof-of-display reports for a warning were stored (counts in this commit). */
+  'warning-proof': { warningId: string; shown: number; cleared: number };
 }
 
 export class DomainEventBus {

@@ -54,7 +54,7 @@ async function main() {
   console.log(`Máy chủ đang chạy / Serving at http://${config.host}:${config.port}  (API docs: /docs)`);
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -112,10 +112,10 @@ const KNOWN_MESSAGES: Record<string, Pair> = {
 };
 
 export interface ValidationIssue {
-  keyword?: string;
-  instancePath?: string;
-  message?: string;
-  params?: Record<string, unknown>;
+  keyword?: string | undefined;
+  instancePath?: string | undefined;
+  message?: string | undefined;
+  params?: Record<string, unknown> | undefined;
 }
 
 export interface FieldProblem {

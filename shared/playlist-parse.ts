@@ -266,7 +266,7 @@ class LocatingJsonParser {
           t: '\t',
         };
         if (e !== undefined && Object.hasOwn(simple, e)) {
-          out += simple[e];
+          out += simple[e]!;
           this.pos += 2;
         } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6))) {
           out += String.fromCharCode(parseInt(this.text.slice(this.pos + 2, this.pos + 6), 16));
@@ -404,9 +404,7 @@ function issuesToErrors(
     if (shadowed(issue)) continue;
     // A union's own issue says little; its branches' first issues say what went wrong.
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const branch = issue.errors[0]!.map(
-        (i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue,
-      );
+      const branch = issue.errors[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
       out.push(...issuesToErrors(file, doc, locate, branch));
       continue;
     }

@@ -36,7 +36,7 @@ export interface CacheProgress {
   total: number;
   bytesDone: number;
   bytesTotal: number;
-  error?: string;
+  error?: string | undefined;
 }
 
 /** Keep this much free beyond what the plan's media need, for the journal and the OS. */
@@ -50,7 +50,7 @@ export async function sha256OfFile(file: string): Promise<string> {
 
 export function freeDiskBytes(dir: string): number {
   const s = statfsSync(dir);
-  return Number(s.bavail) * Number(s.bsize);
+  return s.bavail * s.bsize;
 }
 
 export class MediaCache {

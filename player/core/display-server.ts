@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { parseRange } from '#shared/http-range.ts';
 import { DISPLAY_WS_PATH, DisplayToCore, type CoreToDisplay } from '#shared/schemas/display.ts';
 import type { Log } from './cache.ts';
+import { frameText } from './frame-text.ts';
 import { contentSecurityPolicy as displayCsp } from '../electron/security.ts';
 
 const DIST = resolve(fileURLToPath(new URL('.', import.meta.url)), '../display/dist');
@@ -39,7 +40,7 @@ export interface DisplayServerOptions {
   onMessage(msg: DisplayToCore): void;
   onConnect(): void;
   onDisconnect(): void;
-  distDir?: string;
+  distDir?: string | undefined;
 }
 
 export class DisplayServer {
@@ -93,7 +94,7 @@ export class DisplayServer {
     ws.on('message', (data) => {
       let parsed;
       try {
-        parsed = DisplayToCore.safeParse(JSON.parse(data.toString()));
+        parsed = DisplayToCore.safeParse(JSON.parse(frameText(data)));
       } catch {
         return;
       }
@@ -167,6 +168,6 @@ export class DisplayServer {
     for (const s of this.sockets) s.terminate();
     this.wss?.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections?.();
+    this.server?.closeAllConnections();
   }
 }

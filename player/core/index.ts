@@ -17,8 +17,10 @@ import {
   Plan,
   type ProvisioningFile,
   type ServerMessage,
+  type UrgentWarning,
+  type WarningClearReason,
 } from '#shared/schemas/protocol.ts';
-import { freeDiskBytes, MediaCache, type Log } from './cache.ts';
+import { freeDiskBytes, MediaCache, type CacheProgress, type Log } from './cache.ts';
 import type { CredentialStore, Credentials } from './credentials.ts';
 import { DisplayServer } from './display-server.ts';
 import { writeFileAtomic } from './fsutil.ts';
@@ -63,6 +65,8 @@ export interface PlayerCore {
   stop(): Promise<void>;
   /** What the core is doing, for tests and the Electron shell's tray. */
   snapshot(): CoreSnapshot;
+  /** Sends a status now (if connected): the simulator settles each day with one at its end. */
+  reportStatus(): void;
 }
 
 export interface CoreSnapshot {
@@ -76,7 +80,7 @@ export interface CoreSnapshot {
     itemId: string;
     playId: string;
     startedAt: number;
-    campaignId: string;
+    campaignId?: string;
     mediaSha256: string;
   } | null;
   cache: { done: number; total: number; error?: string };
@@ -155,6 +159,19 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   let lastPlayId: string | null = null;
   // The code whose expiry already made us ask for a new one (ask once per code).
   let renewRequested: string | null = null;
+  // Urgent warnings in force (cảnh báo khẩn), newest last, and the proof of display not yet
+  // sent to the server: kept until the link is up again.
+  const warnings = new Map<string, UrgentWarning>();
+  const shownAt = new Map<string, number>();
+  const proofQueue: Array<
+    | { type: 'warning_shown'; warningId: string; at: number }
+    | {
+        type: 'warning_cleared';
+        warningId: string;
+        at: number;
+        reason: WarningClearReason;
+      }
+  > = [];
 
   const journal = new Journal(dataDir, playerVersion);
   if (journal.skippedLines)
@@ -172,6 +189,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     statusPending = true;
   });
 
+  // eslint-disable-next-line prefer-const -- assigned below: the runner and the display server refer to each other
   let display: DisplayServer;
   const runner = new PlanRunner({
     clock,
@@ -208,6 +226,13 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         onFrame(msg);
         return;
       }
+      if (msg.type === 'urgent_shown') {
+        if (warnings.has(msg.id) && !shownAt.has(msg.id)) {
+          shownAt.set(msg.id, msg.at);
+          proof({ type: 'warning_shown', warningId: msg.id, at: msg.at });
+        }
+        return;
+      }
       runner.onDisplay(msg);
       pushState();
     },
@@ -224,13 +249,46 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   const displayUrl = await display.start();
   runner.setPlan(stored);
 
+  /** Sends proof of display now, or when the server link is back. */
+  function proof(msg: (typeof proofQueue)[number]): void {
+    proofQueue.push(msg);
+    sendProof();
+  }
+  function sendProof(): void {
+    while (authed && proofQueue.length > 0) {
+      if (!link.send(proofQueue[0]!)) return;
+      proofQueue.shift();
+    }
+  }
+
+  function clearWarning(id: string, reason: WarningClearReason): void {
+    if (!warnings.delete(id)) return;
+    shownAt.delete(id);
+    log('info', 'urgent warning cleared', { id, reason });
+    pushState();
+    proof({ type: 'warning_cleared', warningId: id, at: clock.now(), reason });
+  }
+
+  /** Warnings carry the server's clock; the player clears them on its own at expiry. */
+  function expireWarnings(): void {
+    const serverNow = ownClock.now() + clockOffsetMs;
+    for (const w of [...warnings.values()]) if (w.expiresAt <= serverNow) clearWarning(w.id, 'expired');
+  }
+
+  function urgentNow(): StateMessage['urgent'] {
+    const w = [...warnings.values()].at(-1);
+    return w && creds ? { id: w.id, headline: w.headline, body: w.body, display: w.display } : undefined;
+  }
+
   function stateMessage(): StateMessage {
     const site = stored ? { name: stored.site.name, timeZone: stored.site.timeZone } : undefined;
+    const urgent = urgentNow();
     const base = {
       type: 'state' as const,
       v: DISPLAY_PROTOCOL_VERSION,
       offline: !linkOpen,
       ...(site ? { site } : {}),
+      ...(urgent ? { urgent } : {}),
     };
     if (!creds) {
       return {
@@ -261,7 +319,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         download: { done: p.done, total: p.total, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal },
       };
     }
-    return { ...base, mode: 'idle' };
+    return { ...base, mode: 'idle', ...(runner.dark() ? { dark: true } : {}) };
   }
 
   function pushState(): void {
@@ -385,7 +443,18 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         link.send({ type: 'pull' });
         sendStatus();
         flush();
+        sendProof();
         pushState();
+        return;
+      case 'warning':
+        if (warnings.has(msg.warning.id)) return;
+        warnings.set(msg.warning.id, msg.warning);
+        log('warn', 'urgent warning on screen', { id: msg.warning.id, display: msg.warning.display });
+        expireWarnings();
+        pushState();
+        return;
+      case 'warning_clear':
+        clearWarning(msg.warningId, msg.reason);
         return;
       case 'pairing':
         if (msg.serverTime !== undefined) measuredOffset(msg.serverTime);
@@ -424,7 +493,10 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         // here too: sending it again would only be refused again.
         journal.ack([...msg.acked, ...msg.rejected.map((r) => r.playId).filter((id) => id.length > 0)]);
         if (msg.rejected.length) log('error', 'server refused play records', { rejected: msg.rejected });
-        flush();
+        // The backlog is empty: say so at once, so the server counts the days behind it as
+        // settled (make-goods) without waiting for the next periodic status.
+        if (journal.pending().length === 0) sendStatus();
+        else flush();
         return;
       case 'screenshot_request':
         requestCapture(msg.requestId);
@@ -559,8 +631,11 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         });
     },
     onMessage: (msg) => {
-      onMessage(msg).catch((err: Error) =>
-        log('error', 'handling a server message failed', { type: msg.type, error: err.message }),
+      onMessage(msg).catch((err: unknown) =>
+        log('error', 'handling a server message failed', {
+          type: msg.type,
+          error: err instanceof Error ? err.message : String(err),
+        }),
       );
     },
     onClose: () => {
@@ -579,6 +654,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
   const ticker = setInterval(() => {
     try {
       runner.tick();
+      expireWarnings();
       pushState();
       const now = clock.now();
       // An expired code can never be claimed: ask for a fresh one, so the screen shows a code
@@ -625,15 +701,12 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       backlog: journal.pending().length,
       pairingCode: pairing?.code ?? null,
       current: runner.current(),
-      cache: {
-        done: cache.progress().done,
-        total: cache.progress().total,
-        ...(cache.progress().error ? { error: cache.progress().error } : {}),
-      },
+      cache: cacheView(cache.progress()),
       displayConnected: display.connected(),
       clockOffsetMs,
       now: clock.now(),
     }),
+    reportStatus: () => sendStatus(),
     async stop() {
       stopped = true;
       clearInterval(ticker);
@@ -650,3 +723,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
 
 export type { CredentialStore, Credentials } from './credentials.ts';
 export { FileCredentialStore } from './file-credentials.ts';
+
+/** The cache's progress as the status reports it: an error only while there is one. */
+function cacheView(p: CacheProgress): { done: number; total: number; error?: string } {
+  return { done: p.done, total: p.total, ...(p.error ? { error: p.error } : {}) };
+}

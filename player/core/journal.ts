@@ -26,7 +26,10 @@ import { writeFileAtomic } from './fsutil.ts';
 export interface PlayStart {
   playId: string;
   screenId: string;
-  campaignId: string;
+  /** Null for a loop play (the venue's own content belongs to no campaign). */
+  campaignId: string | null;
+  /** 'loop' for the venue's loop; absent for a campaign spot. */
+  kind?: 'loop';
   mediaSha256: string;
   planItemId: string | null;
   /** Epoch ms on the core clock; null when the play was not planned. */
@@ -54,6 +57,12 @@ type Line =
 
 /** Plan items played within this many records are remembered so a restart never replays one. */
 const PLAYED_MEMORY = 2000;
+/**
+ * Loop showings are remembered apart and for less: a loop changes item every few seconds and
+ * must not push the spots out of PLAYED_MEMORY; their ids start with LOOP_ID_PREFIX.
+ */
+const LOOP_MEMORY = 500;
+export const LOOP_ID_PREFIX = 'loop:';
 
 export function hashRecord(record: Omit<PlayRecord, 'hash'>): string {
   return createHash('sha256').update(canonicalPlayJson(record)).digest('hex');
@@ -67,6 +76,7 @@ export class Journal {
   private records: PlayRecord[] = [];
   private readonly played: string[] = [];
   private readonly playedSet = new Set<string>();
+  private readonly loopPlayed: string[] = [];
   /** Lines that could not be parsed when the file was read (a torn last write). */
   readonly skippedLines: number;
 
@@ -128,6 +138,11 @@ export class Journal {
   private remember(itemId: string): void {
     if (this.playedSet.has(itemId)) return;
     this.playedSet.add(itemId);
+    if (itemId.startsWith(LOOP_ID_PREFIX)) {
+      this.loopPlayed.push(itemId);
+      while (this.loopPlayed.length > LOOP_MEMORY) this.playedSet.delete(this.loopPlayed.shift()!);
+      return;
+    }
     this.played.push(itemId);
     while (this.played.length > PLAYED_MEMORY) this.playedSet.delete(this.played.shift()!);
   }
@@ -219,6 +234,7 @@ export class Journal {
       playerVersion: this.playerVersion,
       seq,
       prevHash,
+      ...(o.kind === 'loop' ? { kind: 'loop' as const } : {}),
     };
     const record: PlayRecord = { ...body, hash: hashRecord(body) };
     this.append({ k: 'rec', r: record });
@@ -251,7 +267,7 @@ export class Journal {
         screenId: this.head.screenId,
         seq: this.head.seq,
         hash: this.head.hash,
-        played: [...this.played],
+        played: [...this.played, ...this.loopPlayed],
       },
     ];
     for (const o of this.open.values()) {

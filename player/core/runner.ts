@@ -14,6 +14,7 @@ import type { DisplayToCore, ScheduleItem } from '#shared/schemas/display.ts';
 import type { Plan, PlanItem } from '#shared/schemas/protocol.ts';
 import type { MediaCache, Log } from './cache.ts';
 import type { Journal, PlayStart } from './journal.ts';
+import { isOpenAt, loopShowings } from './loop-timeline.ts';
 
 /** How long past its planned end a started play may go without an `ended` before it is closed. */
 const END_GRACE_MS = 30_000;
@@ -21,9 +22,19 @@ const END_GRACE_MS = 30_000;
 const ALIVE_EVERY_MS = 5_000;
 /** How many items the page gets (the current one and the next ones, for preloading). */
 const LOOKAHEAD = 4;
+/** How far ahead loop showings are worked out on each tick. */
+const LOOP_HORIZON_MS = 15 * 60_000;
+
+/** A spot of the plan, or a showing of the venue's loop (campaignId null, kind 'loop'). */
+type RunItem = Omit<PlanItem, 'campaignId'> & {
+  campaignId: string | null;
+  kind?: 'loop';
+  /** Where in the media a loop showing starts (a resumed video). */
+  offsetMs?: number;
+};
 
 interface Assigned {
-  item: PlanItem;
+  item: RunItem;
   playId: string;
   startAt: number;
   /** A display was connected when the item was due. */
@@ -46,6 +57,8 @@ export interface RunnerDeps {
 export class PlanRunner {
   private plan: Plan | null = null;
   private items: PlanItem[] = [];
+  /** The plan has a loop (v2): spots whose media never arrived are then logged failed. */
+  private hasLoop = false;
   private readonly assigned = new Map<string, Assigned>();
   private readonly byPlayId = new Map<string, Assigned>();
   private lastSent = '';
@@ -56,6 +69,7 @@ export class PlanRunner {
   setPlan(plan: Plan | null): void {
     this.plan = plan;
     this.items = plan ? plan.days.flatMap((day) => day.items).sort((a, b) => a.start - b.start) : [];
+    this.hasLoop = plan?.days.some((d) => d.loop && d.loop.items.length > 0) ?? false;
     // Drop assignments of items the new plan no longer has, unless they are playing now.
     const ids = new Set(this.items.map((i) => i.id));
     for (const [id, a] of this.assigned) {
@@ -73,7 +87,16 @@ export class PlanRunner {
   }
 
   hasPlan(): boolean {
-    return this.items.length > 0;
+    return this.items.length > 0 || this.hasLoop;
+  }
+
+  /** Outside opening hours at a site that goes dark then (true), else false. */
+  dark(): boolean {
+    const days = this.plan?.days ?? [];
+    const now = this.d.clock.now();
+    const today = days.filter((d) => d.open && d.loop);
+    if (!today.some((d) => d.loop!.outsideHours === 'dark')) return false;
+    return isOpenAt(today, now) === false;
   }
 
   /** The play showing now, if the display reported its start. */
@@ -81,7 +104,8 @@ export class PlanRunner {
     itemId: string;
     playId: string;
     startedAt: number;
-    campaignId: string;
+    /** Absent for a showing of the venue's loop (no campaign). */
+    campaignId?: string;
     mediaSha256: string;
   } | null {
     const open = this.d.journal.openPlays()[0];
@@ -90,7 +114,7 @@ export class PlanRunner {
           itemId: open.planItemId ?? '',
           playId: open.playId,
           startedAt: open.startedAt,
-          campaignId: open.campaignId,
+          ...(open.campaignId ? { campaignId: open.campaignId } : {}),
           mediaSha256: open.mediaSha256,
         }
       : null;
@@ -99,7 +123,11 @@ export class PlanRunner {
   /** Whether anything is due now or later whose media is not yet cached. */
   waitingForMedia(): boolean {
     const now = this.d.clock.now();
-    return this.items.some((i) => i.end > now && !this.d.cache.isReady(i.mediaSha256));
+    if (this.items.some((i) => i.end > now && !this.d.cache.isReady(i.mediaSha256))) return true;
+    const loopMedia = new Set(
+      (this.plan?.days ?? []).flatMap((d) => d.loop?.items.map((i) => i.mediaSha256) ?? []),
+    );
+    return [...loopMedia].some((sha) => !this.d.cache.isReady(sha));
   }
 
   private forget(itemId: string): void {
@@ -115,14 +143,67 @@ export class PlanRunner {
     this.tick();
   }
 
+  /** Spots and loop showings around `now`, in start order; loop showings only from ready media. */
+  private candidates(now: number): RunItem[] {
+    if (!this.hasLoop || !this.plan) return this.items;
+    const ready = (sha: string) => this.d.cache.isReady(sha);
+    const loops: RunItem[] = loopShowings(
+      this.plan.days,
+      (spot) => ready(spot.mediaSha256),
+      now - 60_000,
+      now + LOOP_HORIZON_MS,
+    )
+      .filter((l) => ready(l.mediaSha256))
+      .map((l) => ({
+        id: l.id,
+        campaignId: null,
+        kind: 'loop' as const,
+        mediaSha256: l.mediaSha256,
+        start: l.start,
+        end: l.end,
+        peak: false,
+        offsetMs: l.offsetMs,
+      }));
+    return [...(this.items as RunItem[]), ...loops].sort(
+      (a, b) => a.start - b.start || (a.kind ? 1 : 0) - (b.kind ? 1 : 0),
+    );
+  }
+
+  /** At a loop site a spot whose media never arrived is a failed play, once, at its start. */
+  private failMissingSpots(now: number): void {
+    if (!this.hasLoop) return;
+    const screenId = this.d.screenId();
+    if (!screenId) return;
+    for (const item of this.items) {
+      if (item.start > now || item.end <= now) continue;
+      if (this.d.cache.isReady(item.mediaSha256) || this.d.journal.hasPlayed(item.id)) continue;
+      this.d.journal.failedWithoutStart(
+        {
+          playId: randomUUID(),
+          screenId,
+          campaignId: item.campaignId,
+          mediaSha256: item.mediaSha256,
+          planItemId: item.id,
+          plannedAt: item.start,
+          startedAt: now,
+          zone: this.zone(),
+        },
+        'the media was not downloaded by the planned start; the loop went on',
+      );
+      this.d.onRecord();
+    }
+  }
+
   tick(): void {
     const now = this.d.clock.now();
     this.closeOverdue(now);
+    this.failMissingSpots(now);
+    const items = this.candidates(now);
     const schedule: Assigned[] = [];
     // Plays the display already started stay listed until they end.
     for (const a of this.assigned.values()) if (this.d.journal.isOpen(a.playId)) schedule.push(a);
-    for (let i = 0; i < this.items.length && schedule.length < LOOKAHEAD; i++) {
-      const item = this.items[i]!;
+    for (let i = 0; i < items.length && schedule.length < LOOKAHEAD; i++) {
+      const item = items[i]!;
       if (item.end <= now) continue;
       const existing = this.assigned.get(item.id);
       if (existing) {
@@ -130,14 +211,24 @@ export class PlanRunner {
         continue;
       }
       if (this.d.journal.hasPlayed(item.id) || !this.d.cache.isReady(item.mediaSha256)) continue;
-      const duration = item.end - item.start;
+      // Nothing new starts while something else is on screen for that time.
+      if (schedule.some((a) => a.startAt < item.end && item.start < a.startAt + (a.item.end - a.item.start)))
+        continue;
+      let run: RunItem = item;
       let startAt = item.start;
       if (item.start < now) {
-        const next = this.items[i + 1];
-        if (next && now + duration > next.start) continue;
+        if (item.kind === 'loop') {
+          // Join the loop where it is: the rest of this showing, from the right place in it.
+          if (item.end - now < 1000) continue;
+          run = { ...item, start: now, offsetMs: (item.offsetMs ?? 0) + (now - item.start) };
+        } else {
+          const duration = item.end - item.start;
+          const next = this.items.find((x) => x.start > item.start);
+          if (next && now + duration > next.start) continue;
+        }
         startAt = now;
       }
-      const a: Assigned = { item, playId: randomUUID(), startAt, displaySawIt: false };
+      const a: Assigned = { item: run, playId: randomUUID(), startAt, displaySawIt: false };
       this.assigned.set(item.id, a);
       this.byPlayId.set(a.playId, a);
       schedule.push(a);
@@ -151,12 +242,18 @@ export class PlanRunner {
         mediaUrl: this.d.mediaUrl(a.item.mediaSha256),
         startAt: a.startAt,
         durationMs: a.item.end - a.item.start,
+        ...(this.isImage(a.item.mediaSha256) ? { mediaKind: 'image' as const } : {}),
+        ...(a.item.offsetMs ? { offsetMs: Math.round(a.item.offsetMs) } : {}),
       }));
     const key = JSON.stringify(out);
     if (key !== this.lastSent) {
       this.lastSent = key;
       this.d.sendSchedule(out);
     }
+  }
+
+  private isImage(sha256: string): boolean {
+    return this.plan?.media.find((m) => m.sha256 === sha256)?.mimeType.startsWith('image/') ?? false;
   }
 
   /** Plays left open past their end, and due items the connected display never started. */
@@ -190,6 +287,7 @@ export class PlanRunner {
       playId: a.playId,
       screenId,
       campaignId: a.item.campaignId,
+      ...(a.item.kind === 'loop' ? { kind: 'loop' as const } : {}),
       mediaSha256: a.item.mediaSha256,
       planItemId: a.item.id,
       plannedAt: a.item.start,

@@ -14,12 +14,13 @@ import {
   type PlayerMessageInput,
 } from '#shared/schemas/protocol.ts';
 import type { Log } from './cache.ts';
+import { frameText } from './frame-text.ts';
 
 export interface LinkOptions {
   serverUrl: string;
   log: Log;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
+  backoffBaseMs?: number | undefined;
+  backoffCapMs?: number | undefined;
   onOpen(): void;
   onMessage(msg: ServerMessage): void;
   onClose(): void;
@@ -79,7 +80,7 @@ export class ServerLink {
       this.feed();
       let msg: ServerMessage;
       try {
-        const parsed = ServerMessage.safeParse(JSON.parse(data.toString()));
+        const parsed = ServerMessage.safeParse(JSON.parse(frameText(data)));
         if (!parsed.success) {
           this.o.log('warn', 'server sent a message this player does not understand', {
             issue: parsed.error.issues[0]?.message,

@@ -9,8 +9,7 @@ import { z } from 'zod';
 import { TimeZone } from '../../shared/schemas/domain.ts';
 
 const HttpUrl = z
-  .string()
-  .url('expected a full URL such as http://10.0.0.5:8080')
+  .url({ error: 'expected a full URL such as http://10.0.0.5:8080' })
   .refine((u) => /^https?:$/.test(new URL(u).protocol), 'the server URL must start with http:// or https://');
 
 export const ShellConfig = z.object({

@@ -35,7 +35,6 @@ const StoredCredentials = z.object({
   screenId: z.string().min(1).max(200),
   token: z.string().min(1).max(4096),
   serverUrl: z
-    .string()
     .url()
     .refine((u) => /^https?:$/.test(new URL(u).protocol), 'the server URL must be http:// or https://'),
 });

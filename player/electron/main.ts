@@ -55,7 +55,10 @@ async function main(): Promise<void> {
     // Under systemd, exiting non-zero lets the unit's Restart=always start the next copy.
     actions: {
       reload: () => void win.loadURL(core.displayUrl),
-      relaunch: () => (underSystemd || app.relaunch(), app.exit(underSystemd ? 1 : 0)),
+      relaunch: () => {
+        if (!underSystemd) app.relaunch();
+        app.exit(underSystemd ? 1 : 0);
+      },
     },
   });
   registerKioskIpc(
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
     fs: fsp,
   }).then(
     (r) => log(`start at login: ${r.method}`),
-    (e) => log(`start at login failed: ${e}`),
+    (e: unknown) => log(`start at login failed: ${String(e)}`),
   );
 
   let stopping = false;
@@ -106,8 +109,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     event.preventDefault();
-    [guard.dispose, updater.stop, awake.stop].forEach((stop) => stop());
-    core.stop().finally(() => app.quit());
+    guard.dispose();
+    updater.stop();
+    awake.stop();
+    // Quit whether or not the core stopped cleanly; a failed stop is logged, never left unhandled.
+    core.stop().then(
+      () => app.quit(),
+      (err: unknown) => {
+        log(`core stop failed: ${err instanceof Error ? err.message : String(err)}`);
+        app.quit();
+      },
+    );
   });
   win.once('ready-to-show', () => win.show());
   await win.loadURL(core.displayUrl);
@@ -119,9 +131,7 @@ else
   app
     .whenReady()
     .then(main)
-    .catch(
-      (err: unknown) => (
-        log(`could not start: ${err instanceof Error ? err.stack : String(err)}`),
-        app.exit(1)
-      ),
-    );
+    .catch((err: unknown) => {
+      log(`could not start: ${err instanceof Error ? err.stack : String(err)}`);
+      app.exit(1);
+    });

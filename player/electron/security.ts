@@ -124,7 +124,7 @@ export interface HardenableSession {
 }
 
 export interface NavigationEvent {
-  url?: string;
+  url?: string | undefined;
   preventDefault(): void;
 }
 
@@ -162,12 +162,13 @@ export function hardenSession(session: HardenableSession, origin: string, log: S
     callback({ cancel: !allowed });
   });
   session.webRequest.onHeadersReceived((details, callback) => {
-    const headers = { ...(details.responseHeaders ?? {}) };
     // Header names arrive in the server's own case; drop any CSP it sent so ours is the one
     // in force rather than being intersected with a looser or stricter copy.
-    for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === 'content-security-policy') delete headers[name];
-    }
+    const headers = Object.fromEntries(
+      Object.entries(details.responseHeaders ?? {}).filter(
+        ([name]) => name.toLowerCase() !== 'content-security-policy',
+      ),
+    );
     headers['Content-Security-Policy'] = [csp];
     callback({ responseHeaders: headers });
   });

@@ -32,7 +32,7 @@ export interface AccessDeclaration {
 export function declarationProblem(config: Partial<AccessDeclaration> | undefined): string | null {
   if (!config || config.access === undefined)
     return 'has no access declaration (config.access: public | player | read | write)';
-  if (!ACCESS_LEVELS.includes(config.access)) return `declares an unknown access "${String(config.access)}"`;
+  if (!ACCESS_LEVELS.includes(config.access)) return `declares an unknown access "${config.access}"`;
   if (config.roles !== undefined) {
     if (config.access === 'public' || config.access === 'player')
       return `is ${config.access} and cannot also name roles`;

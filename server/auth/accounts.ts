@@ -68,7 +68,13 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
   return {
     /** Returns the one-time password when none was given. */
     async create(
-      input: { username: string; displayName: string; role: Role; password?: string; scopes?: ScopeRef[] },
+      input: {
+        username: string;
+        displayName: string;
+        role: Role;
+        password?: string | undefined;
+        scopes?: ScopeRef[] | undefined;
+      },
       actor: string,
     ) {
       if (repos.users.getByUsername(input.username)) throw taken(input.username);
@@ -98,7 +104,12 @@ export function accountService(db: Db, repos: Repositories, clock: Clock) {
     update: db.transaction(
       (
         id: string,
-        patch: { role?: Role; scopes?: ScopeRef[]; disabled?: boolean; displayName?: string },
+        patch: {
+          role?: Role | undefined;
+          scopes?: ScopeRef[] | undefined;
+          disabled?: boolean | undefined;
+          displayName?: string | undefined;
+        },
         actor: string,
       ) => {
         const before = repos.users.get(id);

@@ -48,7 +48,7 @@ export function generatePassword(): string {
   let out = '';
   for (let i = 0; i < 20; i++) {
     if (i && i % 5 === 0) out += '-';
-    out += alphabet[bytes[i]! % alphabet.length];
+    out += alphabet[bytes[i]! % alphabet.length]!;
   }
   return out;
 }

@@ -24,7 +24,7 @@ import type { Db } from '../db/database.ts';
 import type { DomainEventBus } from '../events.ts';
 import type { AuthUser } from '../plugins/auth.ts';
 import type { Repositories } from '../repositories/index.ts';
-import type { CommunicationRow } from '../repositories/communications.ts';
+import { warningJson, type CommunicationRow } from '../repositories/communications.ts';
 import { AppError, fieldError, notFound } from '../errors.ts';
 import { LEVEL_NAMES, checkScope, covers, homeOf, isHigher, lineage, type Home } from './levels.ts';
 
@@ -137,7 +137,7 @@ export function communicationsService(deps: CommsDeps) {
     if (docKey) {
       for (const w of c().onAirWarnings()) {
         if (w.source_doc_key !== docKey || !isHigher(w.level, level)) continue;
-        const scopes = JSON.parse(w.scope_region_ids) as string[];
+        const scopes = warningJson.scopeRegionIds(w.scope_region_ids, w.id);
         if (!scopes.some((s) => above.has(s))) continue;
         return { id: w.id, title: w.headline, level: w.level, kind: 'warning', by: 'sourceDoc' };
       }
@@ -211,7 +211,8 @@ export function communicationsService(deps: CommsDeps) {
     const docKey = sourceDocKey(body.sourceDoc);
     const now = clock.now();
     const id = c().nextCommunicationId();
-    refuseResend(user, 'communication', id, home.level, [scope.id], media, docKey);
+    // A refused item never exists: its row names it "new" (the id is not taken).
+    refuseResend(user, 'communication', 'new', home.level, [scope.id], media, docKey);
     const row = {
       id,
       title: body.title,

@@ -30,6 +30,8 @@ import type { Repositories } from '../repositories/index.ts';
 import { generateWeeklyReport } from '../reports/weekly.ts';
 import { communicationsService } from '../comms/communications.ts';
 import { checkAlerts, dailyDigest } from '../alerts/alerts.ts';
+import { warningsService } from '../comms/warnings.ts';
+import { importCap, loadGeocodes } from '../comms/cap.ts';
 import { createPlanService, type PlanService } from './plan-service.ts';
 import { latestDue, parseCron, type CronFields } from './schedule.ts';
 
@@ -38,7 +40,8 @@ export const HEARTBEAT_MS = 30_000;
 export const OFFLINE_AFTER_MS = 2 * HEARTBEAT_MS;
 
 export interface JobContext {
-  config: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'alertOfflineMinutes'>>;
+  config: Pick<Config, 'dataDir'> &
+    Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'alertOfflineMinutes' | 'capUrl' | 'playlistsDir'>>;
   db: Db;
   repos: Repositories;
   clock: Clock;
@@ -57,7 +60,7 @@ export interface CronJob {
   timezone: string;
   /** Record each period in cron_runs (skip for jobs that run every few seconds). */
   ledger: boolean;
-  run(ctx: JobContext): unknown | Promise<unknown>;
+  run(ctx: JobContext): unknown;
 }
 
 /** The Thursdays whose report period [Thu−7, Wed] overlaps the campaign, due by `now`. */
@@ -205,9 +208,8 @@ JOBS.push({
   timezone: 'UTC',
   ledger: false,
   run: (ctx) => {
-    const svc = communicationsService(ctx);
-    const r = svc.advance();
-    if (r.aired.length || r.ended.length)
+    const r = { ...communicationsService(ctx).advance(), expired: warningsService(ctx).expireDue() };
+    if (r.aired.length || r.ended.length || r.expired.length)
       ctx.log.info(
         { job: 'communications-advance', ...r },
         'Tin truyền thông lên sóng/kết thúc / communications aired or ended',
@@ -234,6 +236,34 @@ JOBS.push(
     run: (ctx) => dailyDigest(ctx),
   },
 );
+
+JOBS.push({
+  // A configured CAP feed is read every minute; each new alert waits for an approver, an
+  // Update or Cancel acts on the alerts it references (server/comms/cap.ts).
+  name: 'cap-poll',
+  cron: '* * * * *',
+  timezone: 'UTC',
+  ledger: false,
+  run: async (ctx) => {
+    const url = ctx.config.capUrl;
+    if (!url) return null;
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
+    if (!res.ok) throw new Error(`CAP feed ${url} answered ${res.status}`);
+    const xml = await res.text();
+    const result = importCap(
+      {
+        repos: ctx.repos,
+        warnings: warningsService(ctx),
+        now: ctx.clock.now(),
+        geocodes: loadGeocodes(ctx.config.playlistsDir ?? 'playlists'),
+      },
+      xml,
+    );
+    if (result.action !== 'ignored' || !/already imported/.test(result.message))
+      ctx.log.info({ job: 'cap-poll', url, ...result }, 'CAP feed read');
+    return result;
+  },
+});
 
 export interface CronRunner {
   /** Runs every job whose latest period is not done yet; returns the names that ran. */

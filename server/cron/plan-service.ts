@@ -9,11 +9,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '#shared/clock.ts';
-import type { OpeningHours, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
 import type { DomainEventBus } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
-import type { PlanCampaignRow, PlanSiteRow } from '../repositories/plans.ts';
+import { planJson, type PlanScreenRow, type StoredDay, type StoredLoop } from '../repositories/plans.ts';
+import { toPlanCampaign, toPlanSite } from '../services/plan-inputs.ts';
 import {
   DEFAULT_HORIZON_DAYS,
   planHorizon,
@@ -27,22 +27,18 @@ import {
 import { stableHash } from '../scheduler/hash.ts';
 import { communicationCampaigns } from '../comms/schedule.ts';
 import { storePlanMessage } from '../ws/plan.ts';
+import { openIntervals } from '../scheduler/day.ts';
 
-/** One day of one screen as stored: the merged items plus each campaign's plan facts. */
-export interface StoredDay {
-  items: Array<{
-    id: string;
-    campaignId: string;
-    mediaSha256: string;
-    start: number;
-    end: number;
-    peak: boolean;
-  }>;
-  campaigns: Array<Omit<DayPlan, 'items' | 'screenId' | 'date' | 'timeZone'> & { campaignId: string }>;
-}
+/**
+ * A past day counts for make-goods at what the player uploaded once the player has settled it
+ * (reported no backlog after the day's last planned play), or once it is this many days old.
+ * Before that it is presumed played as planned, so plays made offline and not uploaded yet (a
+ * server restart, a network cut) never turn into make-goods the screen does not owe.
+ */
+export const SETTLE_AFTER_DAYS = 2;
 
 /** Longest stretch the plan service holds the event loop when it re-plans in slices. */
-const SLICE_MS = 20;
+const SLICE_MS = 10;
 
 export interface PlanServiceDeps {
   repos: Repositories;
@@ -62,51 +58,6 @@ export interface ReplanResult {
   days: number;
 }
 
-/**
- * The scheduler's view of a campaign row, given its video: the plan service reads the duration
- * in the same query, the raise form from the media row it has already loaded.
- */
-export function planCampaignOf(
-  c: Omit<PlanCampaignRow, 'media_sha256' | 'media_duration_ms' | 'status'>,
-  mediaSha256: string,
-  mediaDurationMs: number,
-): PlanCampaign {
-  return {
-    id: c.id,
-    mediaSha256,
-    mediaDurationMs,
-    firstDay: c.first_day,
-    lastDay: c.last_day,
-    timeZone: c.time_zone,
-    targetPerDay: c.target_per_day,
-    averageBasis: c.average_basis,
-    peakProfiles: JSON.parse(c.peak_profiles) as Partial<Record<VenueType, PeakProfile>>,
-    makeGoodCapPct: c.make_good_cap_pct,
-  };
-}
-
-/** A campaign without a video (or one whose duration is unknown) cannot be planned yet. */
-export function toPlanCampaign(c: PlanCampaignRow): PlanCampaign | null {
-  if (!c.media_sha256 || !c.media_duration_ms) return null;
-  return planCampaignOf(c, c.media_sha256, c.media_duration_ms);
-}
-
-export function toPlanSite(s: PlanSiteRow): PlanSite {
-  return {
-    id: s.id,
-    venueType: s.venue_type as VenueType,
-    timeZone: s.time_zone,
-    openingHours: JSON.parse(s.opening_hours) as OpeningHours,
-    peakProfile: s.peak_profile ? (JSON.parse(s.peak_profile) as PeakProfile) : null,
-  };
-}
-
-export function parseStoredDay(json: string): StoredDay {
-  const v = JSON.parse(json) as Partial<StoredDay> | StoredDay['items'];
-  if (Array.isArray(v)) return { items: v, campaigns: [] };
-  return { items: v.items ?? [], campaigns: v.campaigns ?? [] };
-}
-
 export function createPlanService(deps: PlanServiceDeps) {
   const { repos, clock } = deps;
   const horizon = deps.horizonDays ?? DEFAULT_HORIZON_DAYS;
@@ -124,14 +75,37 @@ export function createPlanService(deps: PlanServiceDeps) {
     return out;
   }
 
-  function planScreen(
-    screenId: string,
+  /** The loop a screen plays (its own, else its site's), or null when it has none and stays lit. */
+  function loopOf(
     siteId: string,
-    pairedAt: number | null,
+    screenId: string,
+    cache: Map<string, StoredLoop | null>,
+  ): StoredLoop | null {
+    const own = repos.loops.forScreen(screenId);
+    const key = own ? `screen:${screenId}` : `site:${siteId}`;
+    if (cache.has(key)) return cache.get(key)!;
+    const loop = own ?? repos.loops.forSite(siteId);
+    const settings = repos.loops.settings(siteId);
+    const items = (loop?.items ?? []).map((i) => ({
+      mediaSha256: i.media_sha256,
+      durationMs: i.duration_ms,
+    }));
+    const out: StoredLoop | null =
+      settings && (items.length > 0 || settings.outsideHours === 'dark')
+        ? { items, resume: settings.resume, outsideHours: settings.outsideHours }
+        : null;
+    cache.set(key, out);
+    return out;
+  }
+
+  function planScreen(
+    screen: Pick<PlanScreenRow, 'id' | 'site_id' | 'paired_at_ms' | 'settled_ms' | 'unsettled_from'>,
     campaigns: Array<{ campaign: PlanCampaign; sites: Set<string> }>,
     siteCache: Map<string, PlanSite | null>,
     factsCache: Map<string, { site: PlanSite; facts: SiteFacts }>,
+    loopCache: Map<string, StoredLoop | null>,
   ): { changed: boolean; days: number } {
+    const { id: screenId, site_id: siteId, paired_at_ms: pairedAt, settled_ms: settledMs } = screen;
     let base = siteCache.get(siteId);
     if (base === undefined) {
       const row = repos.plans.site(siteId);
@@ -142,7 +116,20 @@ export function createPlanService(deps: PlanServiceDeps) {
     const now = clock.now();
     const today = localDateOf(now, base.timeZone);
     const last = addDays(today, horizon - 1);
-    const stored = new Map(repos.plans.plansFrom(screenId, today).map((r) => [r.local_date, r]));
+    const rows = repos.plans.plansFrom(screenId, addDays(today, -SETTLE_AFTER_DAYS));
+    const stored = new Map(rows.filter((r) => r.local_date >= today).map((r) => [r.local_date, r]));
+    // Each stored day read once, whichever campaigns it holds.
+    const storedDays = new Map<string, StoredDay>();
+    const storedDay = (date: string, plan: string): StoredDay => {
+      let day = storedDays.get(date);
+      if (!day) storedDays.set(date, (day = planJson.day(plan, `${screenId}/${date}`)));
+      return day;
+    };
+    // The recent past days as the player was told to play them (older days are settled by age).
+    const recent = rows
+      .filter((r) => r.local_date < today)
+      .map((r) => ({ date: r.local_date, day: planJson.day(r.plan, `${screenId}/${r.local_date}`) }));
+    let unsettledFrom: string | null = null;
 
     // Per date: the merged day of every campaign this site takes part in.
     const fresh = new Map<string, StoredDay>();
@@ -161,7 +148,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       const { site } = shared;
       const previous: DayPlan[] = [];
       for (const [date, row] of stored) {
-        const day = parseStoredDay(row.plan);
+        const day = storedDay(date, row.plan);
         const meta = day.campaigns.find((c) => c.campaignId === campaign.id);
         if (!meta) continue;
         const { campaignId: _c, ...facts } = meta;
@@ -173,6 +160,15 @@ export function createPlanService(deps: PlanServiceDeps) {
           items: day.items.filter((i) => i.campaignId === campaign.id).map(({ campaignId: _x, ...it }) => it),
         });
       }
+      const achieved = repos.plans.achieved(screenId, campaign.id);
+      for (const { date, day } of recent) {
+        const items = day.items.filter((i) => i.campaignId === campaign.id);
+        if (items.length === 0 || (achieved[date] ?? 0) >= items.length) continue;
+        if (settledMs !== null && items.every((i) => i.end <= settledMs)) continue;
+        // Not settled: presumed played as planned until the player reports its backlog empty.
+        achieved[date] = items.length;
+        if (unsettledFrom === null || date < unsettledFrom) unsettledFrom = date;
+      }
       const { plans } = planHorizon({
         campaign,
         site,
@@ -180,7 +176,8 @@ export function createPlanService(deps: PlanServiceDeps) {
         clock,
         from: today,
         days: horizon,
-        achieved: repos.plans.achieved(screenId, campaign.id),
+        achieved,
+        settledAt: settledMs,
         // A screen owes plays from the day it was paired; one not yet paired owes none.
         accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
         pairedAt,
@@ -197,10 +194,18 @@ export function createPlanService(deps: PlanServiceDeps) {
       }
     }
 
-    const rows: Array<{ date: string; inputsHash: string; plan: string }> = [];
+    const loop = loopOf(siteId, screenId, loopCache);
+    // The gateway re-plans the screen when the player next reports no backlog.
+    if (unsettledFrom !== screen.unsettled_from) repos.plans.setUnsettled(screenId, unsettledFrom);
+
+    const changes: Array<{ date: string; inputsHash: string; plan: string }> = [];
     for (let d = today; d <= last; d = addDays(d, 1)) {
       const day = fresh.get(d) ?? { items: [], campaigns: [] };
       day.items.sort((a, b) => a.start - b.start);
+      if (loop) {
+        day.loop = loop;
+        day.open = openIntervals(base.openingHours, d, base.timeZone).map(([a, b]) => [a, b]);
+      }
       const hash =
         day.campaigns.length === 0
           ? 'none'
@@ -211,18 +216,21 @@ export function createPlanService(deps: PlanServiceDeps) {
       const before = stored.get(d);
       // Nothing stored and nothing to play: no row at all, so a screen outside every campaign
       // does not collect empty days.
-      if (before ? before.inputs_hash === hash && before.plan === json : day.campaigns.length === 0) continue;
-      rows.push({ date: d, inputsHash: hash, plan: json });
+      if (
+        before ? before.inputs_hash === hash && before.plan === json : day.campaigns.length === 0 && !day.loop
+      )
+        continue;
+      changes.push({ date: d, inputsHash: hash, plan: json });
     }
-    if (rows.length === 0) return { changed: false, days: 0 };
-    const screen = repos.plans.screen(screenId);
-    const version = Math.max(screen?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
+    if (changes.length === 0) return { changed: false, days: 0 };
+    const current = repos.plans.screen(screenId);
+    const version = Math.max(current?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
     // The message the players get is serialised here, once, with the rows it is built from.
     repos.plans.transaction(() => {
-      repos.plans.savePlans(screenId, version, rows, now);
+      repos.plans.savePlans(screenId, version, changes, now);
       storePlanMessage(repos.planMessages, screenId, now);
     });
-    return { changed: true, days: rows.length };
+    return { changed: true, days: changes.length };
   }
 
   function* work(
@@ -233,42 +241,47 @@ export function createPlanService(deps: PlanServiceDeps) {
     const campaigns = activeCampaigns();
     const siteCache = new Map<string, PlanSite | null>();
     const factsCache = new Map<string, { site: PlanSite; facts: SiteFacts }>();
+    const loopCache = new Map<string, StoredLoop | null>();
     const wantScreens = filter.screenIds ? new Set(filter.screenIds) : null;
     const wantSites = filter.siteIds ? new Set(filter.siteIds) : null;
     const total: ReplanResult = { screens: 0, changedScreens: [], days: 0 };
     let batch: string[] = [];
-    let inBatch = 0;
-    // CPU time of the slice, not domain time: how long the event loop has been held.
-    let sliceStart = performance.now();
-    const flush = () => {
-      // Players of this batch can pull while the next batch is planned.
+    const list = repos.plans
+      .screens()
+      .filter((s) => (!wantScreens || wantScreens.has(s.id)) && (!wantSites || wantSites.has(s.site_id)));
+    let next = 0;
+    // One transaction per slice, not per screen: a commit rewrites the pages it touched in the
+    // WAL, so 200 screens in one commit write the shared B-tree pages once instead of 200 times.
+    // The players of a slice hear of it only once it is committed.
+    const slice = () => {
+      // CPU time of the slice, not domain time: how long the event loop is held.
+      const sliceStart = performance.now();
+      for (let inSlice = 0; next < list.length;) {
+        const s = list[next++]!;
+        total.screens++;
+        const r = planScreen(s, campaigns, siteCache, factsCache, loopCache);
+        if (r.changed) {
+          total.changedScreens.push(s.id);
+          total.days += r.days;
+          batch.push(s.id);
+        }
+        if (++inSlice >= chunk || performance.now() - sliceStart >= sliceMs) return;
+      }
+    };
+    while (next < list.length) {
+      repos.plans.transaction(slice);
+      // Players of this slice can pull while the next one is planned.
       if (batch.length > 0) deps.events?.emit('plans-updated', { screenIds: batch });
       batch = [];
-      inBatch = 0;
-    };
-    for (const s of repos.plans.screens()) {
-      if (wantScreens && !wantScreens.has(s.id)) continue;
-      if (wantSites && !wantSites.has(s.site_id)) continue;
-      total.screens++;
-      const r = planScreen(s.id, s.site_id, s.paired_at_ms, campaigns, siteCache, factsCache);
-      if (r.changed) {
-        total.changedScreens.push(s.id);
-        total.days += r.days;
-        batch.push(s.id);
-      }
-      if (++inBatch >= chunk || performance.now() - sliceStart >= sliceMs) {
-        flush();
-        yield total;
-        sliceStart = performance.now();
-      }
+      if (next < list.length) yield total;
     }
-    flush();
     return total;
   }
 
   /** Re-plans the given screens (default: every screen) at once, storing only what changed. */
   function replan(filter: ReplanFilter = {}): ReplanResult {
-    const it = work(filter, Infinity);
+    // Committed every 500 screens: the ingest writer's thread waits at most one such commit.
+    const it = work(filter, 500);
     for (;;) {
       const step = it.next();
       if (step.done) return step.value;

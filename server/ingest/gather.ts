@@ -55,7 +55,7 @@ export class Gatherer {
     this.schedule();
   }
 
-  get idle(): boolean {
+  isIdle(): boolean {
     return this.jobs.length === 0 && this.ops.length === 0;
   }
 
@@ -66,7 +66,7 @@ export class Gatherer {
   /** Commits everything waiting, group after group (stops early if a group fails). */
   drain(): void {
     let failedBefore = this.failures;
-    while (!this.idle) {
+    while (!this.isIdle()) {
       this.commitNow();
       if (this.failures !== failedBefore) return;
       failedBefore = this.failures;
@@ -79,7 +79,7 @@ export class Gatherer {
   commitNow(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.idle) return;
+    if (this.isIdle()) return;
     // A group is capped at maxRecords (plus the batch that crosses it): one transaction never
     // holds the write lock for long, and what is left goes in the next group at once.
     const jobs: PlaysJob[] = [];
@@ -110,13 +110,13 @@ export class Gatherer {
       this.failedInRow++;
       this.failed(jobs, err as Error);
     }
-    if (this.failedInRow > 0 && !this.idle) {
+    if (this.failedInRow > 0 && !this.isIdle()) {
       // Back off: a lock held elsewhere is not retried every few milliseconds.
       const wait = RETRY_DELAYS_MS[Math.min(this.failedInRow, RETRY_DELAYS_MS.length) - 1] ?? 1000;
       this.timer ??= setTimeout(() => this.commitNow(), wait);
       return;
     }
-    if (!this.idle) {
+    if (!this.isIdle()) {
       if (this.records >= this.opts.maxRecords) setImmediate(() => this.commitNow());
       else this.schedule();
     }

@@ -7,14 +7,22 @@
  */
 import type { Db } from '../db/database.ts';
 import { isEnvironmentError } from '../db/errors.ts';
-import { pairingRepository } from '../repositories/pairing.ts';
+import { screenLiveness } from '../repositories/pairing.ts';
 import { playsRepository, type IngestJob, type IngestResult } from '../repositories/plays.ts';
 import { screenSessionsRepository, type SessionEndReason } from '../repositories/screen-sessions.ts';
 
 /** A connection-status write: what the gateway records about a screen's sockets. */
 export type StatusOp =
   | { op: 'seen'; screenId: string; now: number; playerVersion?: string }
-  | { op: 'status'; screenId: string; now: number; playerVersion: string; statusJson: string }
+  | {
+      op: 'status';
+      screenId: string;
+      now: number;
+      playerVersion: string;
+      statusJson: string;
+      /** The player reported no backlog: everything it played up to here is stored. */
+      settledAt?: number;
+    }
   | { op: 'offline'; screenId: string }
   | { op: 'session_open'; screenId: string; now: number }
   | { op: 'session_close'; screenId: string; now: number; reason: SessionEndReason };
@@ -35,7 +43,7 @@ export interface GroupResult {
 
 export function createGroupCommitter(db: Db) {
   const plays = playsRepository(db);
-  const pairing = pairingRepository(db);
+  const pairing = screenLiveness(db);
   const sessions = screenSessionsRepository(db);
 
   function apply(op: StatusOp): void {
@@ -45,6 +53,7 @@ export function createGroupCommitter(db: Db) {
         return;
       case 'status':
         pairing.status(op.screenId, op.now, op.playerVersion, op.statusJson);
+        if (op.settledAt !== undefined) pairing.settle(op.screenId, op.settledAt);
         return;
       case 'offline':
         pairing.offline(op.screenId);

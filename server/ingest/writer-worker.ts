@@ -80,7 +80,7 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'barrier':
       barriers.push(m.id);
-      if (gatherer.idle) release();
+      if (gatherer.isIdle()) release();
       return;
     case 'flush':
       gatherer.drain();

@@ -30,7 +30,7 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'up' }
   | { t: 'done'; outcomes: JobOutcome[]; records: number; statusOps: number; commitMs: number }
-  | { t: 'failed'; ids: number[]; error: string; code?: string }
+  | { t: 'failed'; ids: number[]; error: string; code?: string | undefined }
   | { t: 'flushed'; id: number }
   | { t: 'barrier'; ids: number[] }
   | { t: 'closed' };
@@ -159,6 +159,10 @@ export function startIngestWriter(db: Db, options: WriterOptions = {}): IngestWr
     };
   }
 
+  // The writer's thread checkpoints the WAL every `checkpointMs`; the server's own connection
+  // no longer does it as a side effect of whichever commit crosses 1,000 pages (a plan
+  // service slice, a settings write), which copied pages and fsynced on the event loop.
+  db.pragma('wal_autocheckpoint = 0');
   let worker: Worker | null = null;
   let closed = false;
   let ops: StatusOp[] = [];
@@ -274,6 +278,8 @@ export function startIngestWriter(db: Db, options: WriterOptions = {}): IngestWr
       if (closed) return;
       sendOps();
       closed = true;
+      // Whoever keeps using the connection (a tool, a test) checkpoints as SQLite does by default.
+      if (db.open) db.pragma('wal_autocheckpoint = 1000');
       const w = worker;
       if (!w) return;
       await new Promise<void>((resolve) => {

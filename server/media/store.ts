@@ -58,7 +58,10 @@ export class MediaStore {
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
-        if (bytes > limitBytes) return done(new UploadTooLarge(limitBytes));
+        if (bytes > limitBytes) {
+          done(new UploadTooLarge(limitBytes));
+          return;
+        }
         hash.update(chunk);
         done(null, chunk);
       },

@@ -175,13 +175,13 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
   };
 
   /** Writes an object when its file values changed since the last load; audits what changed. */
-  const sync = <Row extends object>(
+  const sync = (
     type: 'region' | 'site' | 'screen' | 'campaign',
     id: string,
     file: string,
     fileValues: unknown,
     c: LoadCounts,
-    read: () => Row | undefined,
+    read: () => object | undefined,
     write: () => void,
     columns: string[],
   ): boolean => {
@@ -302,7 +302,6 @@ export async function loadPlaylists(opts: LoadOptions): Promise<LoadReport> {
     const peakProfiles: Record<string, unknown> = {};
     const venueDefaults: Record<string, unknown> = {};
     for (const [type, d] of Object.entries(c.venueTypes)) {
-      if (!d) continue;
       peakProfiles[type] = d.peakProfile;
       venueDefaults[type] = { openingHours: d.openingHours };
     }

@@ -53,10 +53,10 @@ declare module 'fastify' {
   // when one does not.
   interface FastifyContextConfig {
     access?: AccessDeclaration['access'];
-    roles?: AccessDeclaration['roles'];
-    screens?: AccessDeclaration['screens'];
-    beforePasswordChange?: AccessDeclaration['beforePasswordChange'];
-    bodyTypes?: AccessDeclaration['bodyTypes'];
+    roles?: NonNullable<AccessDeclaration['roles']>;
+    screens?: NonNullable<AccessDeclaration['screens']>;
+    beforePasswordChange?: NonNullable<AccessDeclaration['beforePasswordChange']>;
+    bodyTypes?: NonNullable<AccessDeclaration['bodyTypes']>;
   }
   interface FastifyRequest {
     user: AuthUser | null;

@@ -1,3 +1,4 @@
+import type { FastifyError, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, problemOf } from '../errors.ts';
@@ -86,7 +87,9 @@ export default fp(
         appErr = err;
       } else if (hasZodFastifySchemaValidationErrors(err)) {
         const context = err.validationContext ?? 'body';
-        const fieldErrors = err.validation.map((v) =>
+        // The guard's own type names fastify/types/schema, which fastify's exports map hides.
+        const validation: readonly FastifySchemaValidationError[] = (err as FastifyError).validation ?? [];
+        const fieldErrors = validation.map((v) =>
           describeIssue(context, {
             keyword: v.keyword,
             instancePath: v.instancePath,

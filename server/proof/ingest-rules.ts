@@ -47,6 +47,9 @@ export interface RejectedRecord {
   record: unknown;
 }
 
+/** Issued loop media are listed among the issued items under this prefix and their sha256. */
+export const LOOP_MEDIA_KEY = 'loop-media:';
+
 export interface IssuedItem {
   campaignId: string | null;
   mediaSha256: string;
@@ -151,6 +154,13 @@ export function checkPlays(
     // Campaigns and communications (issue 15) both reach a screen only as plan items, so the
     // screen's issued items are what says which campaigns it knows.
     const items = issued(localDateOf(started, screen.timeZone));
+    if (r.kind === 'loop') {
+      // A loop play names the player's own showing id; its media must be in an issued loop.
+      if (!items.has(`${LOOP_MEDIA_KEY}${r.mediaSha256}`))
+        return reject('unknown_plan_item', `${r.mediaSha256} is in no loop of this screen for that day`);
+      accepted.push(r);
+      return;
+    }
     if (r.planItemId !== null) {
       const item = items.get(r.planItemId);
       if (!item)

@@ -22,7 +22,7 @@
  *   A player journals while disconnected and uploads later, so a play made offline still counts
  *   as achieved and leaves no shortfall to attribute.
  */
-import { OpeningHours, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
+import { venueTypeLabel, type OpeningHours, type VenueType } from '#shared/schemas/domain.ts';
 import type { ReportGroup, ReportGroupRow, ReportQuery, ReportResult } from '#shared/schemas/reports.ts';
 import { eachDate } from '#shared/time.ts';
 import { openIntervals, dayEnd, dayStart, hourSlices } from '../scheduler/day.ts';
@@ -31,6 +31,8 @@ import type { PlanCampaign, PlanSite } from '../scheduler/types.ts';
 import { notFound } from '../errors.ts';
 import { countInside, offlineIntervals, overlapMs, type Span } from './offline.ts';
 import type { Repositories } from '../repositories/index.ts';
+import { siteJson } from '../repositories/sites.ts';
+import { planCampaignOf } from '../services/plan-inputs.ts';
 import type {
   ReportCampaignRow,
   ReportRegionRow,
@@ -51,7 +53,10 @@ export interface ReportContext {
   campaign: ReportCampaignRow;
   sites: Map<string, SiteInfo>;
   regions: Map<string, ReportRegionRow>;
+  /** Each site's screens, including screens moved away from it (see `atSiteWhenDayEnds`). */
   screensBySite: Map<string, ReportScreenRow[]>;
+  /** Moved screens only: the sites they were at, each from a time until a time (ms). */
+  siteSpans: Map<string, { siteId: string; fromMs: number; untilMs: number }[]>;
   screens: Map<string, ReportScreenRow>;
   overridesBySite: Map<string, OverrideRow[]>;
   plan: PlanCampaign;
@@ -74,12 +79,7 @@ export function loadContext(repos: Repositories, campaignId: string, nowMs: numb
   const regions = new Map(repos.reports.regions().map((r) => [r.id, r]));
   const sites = new Map<string, SiteInfo>();
   for (const row of repos.reports.sites()) {
-    let hours: OpeningHours;
-    try {
-      hours = OpeningHours.parse(JSON.parse(row.opening_hours));
-    } catch {
-      hours = OpeningHours.parse({});
-    }
+    const hours = siteJson.openingHours(row.opening_hours, row.id);
     const { district, ward } = districtOf(regions, row.region_id);
     sites.set(row.id, {
       row,
@@ -97,6 +97,23 @@ export function loadContext(repos: Repositories, campaignId: string, nowMs: numb
     list.push(s);
     screensBySite.set(s.site_id, list);
   }
+  // A moved screen is listed under every site it was at; which one a day counts at is decided
+  // per day by its spans.
+  const siteSpans = new Map<string, { siteId: string; fromMs: number; untilMs: number }[]>();
+  for (const m of repos.reports.moves()) {
+    const spans = siteSpans.get(m.screen_id) ?? [];
+    const last = spans.at(-1);
+    if (last) last.untilMs = m.moved_at_ms;
+    else spans.push({ siteId: m.from_site_id, fromMs: -Infinity, untilMs: m.moved_at_ms });
+    spans.push({ siteId: m.to_site_id, fromMs: m.moved_at_ms, untilMs: Infinity });
+    siteSpans.set(m.screen_id, spans);
+    const screen = screens.get(m.screen_id);
+    const list = screensBySite.get(m.from_site_id) ?? [];
+    if (screen && !list.includes(screen)) {
+      list.push(screen);
+      screensBySite.set(m.from_site_id, list);
+    }
+  }
   const overridesBySite = new Map<string, OverrideRow[]>();
   for (const o of repos.reports.overrides(campaignId)) {
     const list = overridesBySite.get(o.site_id) ?? [];
@@ -108,9 +125,14 @@ export function loadContext(repos: Repositories, campaignId: string, nowMs: numb
     sites,
     regions,
     screensBySite,
+    siteSpans,
     screens,
     overridesBySite,
-    plan: planCampaignOf(campaign),
+    // Reports count targets, which do not depend on the video; a campaign without one still has them.
+    plan: planCampaignOf(campaign, {
+      sha256: campaign.media_sha256 ?? '',
+      durationMs: campaign.media_duration_ms ?? 30_000,
+    }),
     operatingDays: new Map(),
     participating: new Set(repos.campaigns.participatingSiteIds(campaignId)),
     nowMs,
@@ -161,22 +183,6 @@ export function sitesFor(
     out.push(site);
   }
   return out;
-}
-
-/** The campaign as the scheduler sees it, so reports count targets exactly as plans do. */
-export function planCampaignOf(c: ReportCampaignRow): PlanCampaign {
-  return {
-    id: c.id,
-    mediaSha256: c.media_sha256 ?? '',
-    mediaDurationMs: c.media_duration_ms ?? 30_000,
-    firstDay: c.first_day,
-    lastDay: c.last_day,
-    timeZone: c.time_zone,
-    targetPerDay: c.target_per_day,
-    averageBasis: c.average_basis === 'calendar_day' ? 'calendar_day' : 'operating_day',
-    peakProfiles: JSON.parse(c.peak_profiles) as PlanCampaign['peakProfiles'],
-    makeGoodCapPct: c.make_good_cap_pct,
-  };
 }
 
 /** The site as the plan service sees it: the same raise history, read by the same function. */
@@ -295,12 +301,28 @@ export function offlineShare(
 }
 
 /** Screens that count toward a site's target on a day: paired by its end, not revoked before it began. */
+/**
+ * Whether a screen counts at `siteId` for the day ending at `dayEndMs`: the site it was at when
+ * the day ended. Screens never moved count at their one site.
+ */
+export function atSiteWhenDayEnds(
+  ctx: ReportContext,
+  screenId: string,
+  siteId: string,
+  dayEndMs: number,
+): boolean {
+  const spans = ctx.siteSpans.get(screenId);
+  if (!spans) return true;
+  return spans.some((s) => s.siteId === siteId && s.fromMs < dayEndMs && dayEndMs <= s.untilMs);
+}
+
 export function screensOn(ctx: ReportContext, site: SiteInfo, date: string): ReportScreenRow[] {
   const zone = site.row.time_zone;
   const start = dayStart(date, zone);
   const end = dayEnd(date, zone);
   return (ctx.screensBySite.get(site.row.id) ?? []).filter(
     (s) =>
+      atSiteWhenDayEnds(ctx, s.id, site.row.id, end) &&
       s.paired_at_ms !== null &&
       s.paired_at_ms < end &&
       (s.revoked_at_ms === null || s.revoked_at_ms > start),
@@ -375,7 +397,7 @@ export function screenDayRows(
     const seen = new Set(listed.map((s) => s.id));
     // A screen revoked earlier may still have uploaded plays for this day: they count too.
     const extra = (ctx.screensBySite.get(site.row.id) ?? []).filter(
-      (s) => !seen.has(s.id) && counts.has(s.id),
+      (s) => !seen.has(s.id) && counts.has(s.id) && atSiteWhenDayEnds(ctx, s.id, site.row.id, frame.end),
     );
     for (const screen of [...listed, ...extra]) {
       const c = counts.get(screen.id);
@@ -511,7 +533,7 @@ export function groupKey(r: ScreenDayRow, by: ReportGroup): [string, string] {
       return [r.site.districtId, r.site.districtName];
     case 'venue_type': {
       const t = r.site.row.venue_type as VenueType;
-      return [t, VENUE_TYPES[t]?.vi ?? t];
+      return [t, venueTypeLabel(t)];
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Clock } from '#shared/clock.ts';
-import { DEFAULT_TIME_ZONE, VENUE_TYPES, type VenueType } from '#shared/schemas/domain.ts';
+import { DEFAULT_TIME_ZONE, venueTypeLabel, type VenueType } from '#shared/schemas/domain.ts';
 import type { ExportKind } from '#shared/schemas/reports.ts';
 import { eachDate, formatDate, formatDateTime, startOfLocalDay, startOfNextLocalDay } from '#shared/time.ts';
 import type { Db } from '../db/database.ts';
@@ -52,7 +52,7 @@ export const TITLES: Record<ExportKind, string> = {
 };
 
 const pct = (num: number, den: number): Cell => (den > 0 ? Math.round((num / den) * 1000) / 10 : null);
-const venueLabel = (t: string) => VENUE_TYPES[t as VenueType]?.vi ?? t;
+const venueLabel = venueTypeLabel;
 
 function filtersText(ctx: ReportContext | null, q: ExportQuery, scope: SiteScope): string {
   const parts: string[] = [];
@@ -130,7 +130,7 @@ export const COMPLIANCE_HEADER =
   'Tỷ lệ đạt % (không tính lượt chưa xác minh) / Compliance % (unverified plays excluded)';
 
 const DAILY_COLUMNS: ExportColumn[] = [
-  { header: 'Ngày / Date', width: 12 },
+  { header: 'Ngày / Date', width: 12, type: 'date' },
   { header: 'Quận/huyện / District', width: 18 },
   { header: 'Phường/xã / Ward', width: 18 },
   { header: 'Mã điểm đặt / Site id', width: 28 },
@@ -199,7 +199,7 @@ async function* dailyBatches(
 }
 
 const HOURLY_COLUMNS: ExportColumn[] = [
-  { header: 'Ngày / Date', width: 12 },
+  { header: 'Ngày / Date', width: 12, type: 'date' },
   { header: 'Giờ / Hour', width: 8 },
   { header: 'Quận/huyện / District', width: 18 },
   { header: 'Mã điểm đặt / Site id', width: 28 },
@@ -245,7 +245,7 @@ const EVIDENCE_COLUMNS: ExportColumn[] = [
   { header: 'Màn hình / Screen', width: 20 },
   { header: 'Mã điểm đặt / Site id', width: 28 },
   { header: 'Điểm đặt / Site', width: 36 },
-  { header: 'Ngày / Date', width: 12 },
+  { header: 'Ngày / Date', width: 12, type: 'date' },
   { header: 'Giờ / Hour', width: 8 },
   { header: 'Bắt đầu / Started at', width: 26 },
   { header: 'Kết thúc / Ended at', width: 26 },
@@ -334,7 +334,7 @@ async function* evidenceBatches(
 }
 
 const AUDIT_COLUMNS: ExportColumn[] = [
-  { header: 'Thời điểm / Time', width: 18 },
+  { header: 'Thời điểm / Time', width: 18, type: 'datetime' },
   { header: 'Người thực hiện / Actor', width: 28 },
   { header: 'Thao tác / Action', width: 22 },
   { header: 'Loại đối tượng / Object type', width: 16 },
@@ -396,7 +396,7 @@ export function prepareExport(
           names,
         ),
       },
-      close: reader.close,
+      close: () => reader.close(),
     };
   }
   if (!q.campaignId)
@@ -413,7 +413,7 @@ export function prepareExport(
     return {
       fileBase,
       table: { meta, columns: EVIDENCE_COLUMNS, batches: evidenceBatches(reader.db, ctx, q, scope) },
-      close: reader.close,
+      close: () => reader.close(),
     };
   }
   return {

@@ -31,6 +31,12 @@ export interface ExportColumn {
   header: string;
   /** Column width in characters for XLSX. */
   width?: number;
+  /**
+   * The cells hold 'dd/mm/yyyy' (date) or 'dd/mm/yyyy HH:mm' (datetime, the wall time already
+   * in the report's zone). The CSV keeps that text; the XLSX writes a real date cell (a serial
+   * day number in a dd/mm/yyyy style), so Excel sorts and filters it as a date.
+   */
+  type?: 'date' | 'datetime';
 }
 
 export interface ExportTable {
@@ -140,6 +146,8 @@ export async function writeCsv(table: ExportTable, out: Writable): Promise<Expor
   return { rows, checksum };
 }
 
+// XML 1.0 forbids these characters outright, so the pattern has to name control characters.
+// eslint-disable-next-line no-control-regex
 const XML_BAD = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 function xmlText(s: string): string {
   return s
@@ -156,11 +164,44 @@ function colName(i: number): string {
   return s;
 }
 
-function xlsxRow(r: number, cells: Cell[], style?: number): string {
+/** Style ids in styles.xml below. */
+const STYLE_BOLD = 1;
+const STYLE_DATE = 2;
+const STYLE_DATETIME = 3;
+
+/**
+ * Excel's serial day number for 'dd/mm/yyyy' or 'dd/mm/yyyy HH:mm' (days since 30/12/1899,
+ * the time of day as the fraction), or null when the text is not a real date. Pure calendar
+ * arithmetic: the text is already the wall time in the report's zone.
+ */
+export function excelSerial(text: string, withTime: boolean): number | null {
+  const m = withTime
+    ? /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2})$/.exec(text)
+    : /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(text);
+  if (!m) return null;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const hh = withTime ? Number(m[4]) : 0;
+  const mi = withTime ? Number(m[5]) : 0;
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return null;
+  if (hh > 23 || mi > 59) return null;
+  return ms / 86_400_000 + 25_569 + (hh * 60 + mi) / 1440;
+}
+
+function xlsxRow(r: number, cells: Cell[], style?: number, types?: ExportColumn['type'][]): string {
   let x = `<row r="${r}">`;
   cells.forEach((v, i) => {
     if (v === null || v === '') return;
     const ref = `${colName(i)}${r}`;
+    const type = types?.[i];
+    if (type && typeof v === 'string') {
+      const serial = excelSerial(v, type === 'datetime');
+      if (serial !== null) {
+        x += `<c r="${ref}" s="${type === 'date' ? STYLE_DATE : STYLE_DATETIME}"><v>${serial}</v></c>`;
+        return;
+      }
+    }
     const s = style ? ` s="${style}"` : '';
     if (typeof v === 'number') {
       if (Number.isFinite(v)) x += `<c r="${ref}"${s}><v>${v}</v></c>`;
@@ -191,7 +232,11 @@ const CT_WS = 'application/vnd.openxmlformats-officedocument.spreadsheetml.works
 export async function writeXlsx(
   table: ExportTable,
   out: Writable,
-  opts: { maxRowsPerSheet?: number } = {},
+  opts: {
+    maxRowsPerSheet?: number;
+    /** Small tables of their own, each on a sheet after the data (not in the checksum). */
+    extraSheets?: ReadonlyArray<{ name: string; rows: Cell[][] }>;
+  } = {},
 ): Promise<ExportResult> {
   const perSheet = Math.min(opts.maxRowsPerSheet ?? XLSX_MAX_DATA_ROWS, XLSX_MAX_DATA_ROWS);
   const zip = archiver('zip', { zlib: { level: 6 } });
@@ -207,8 +252,12 @@ export async function writeXlsx(
   const headerRow = xlsxRow(
     1,
     table.columns.map((c) => c.header),
-    1,
+    STYLE_BOLD,
   );
+  const types = table.columns.map((c) => c.type);
+  const lastCol = colName(Math.max(0, table.columns.length - 1));
+  /** Data rows per sheet, for each sheet's autofilter range. */
+  const sheetRows: number[] = [];
   const sheetNames: string[] = [];
   let sheet: PassThrough | null = null;
   let inSheet = 0;
@@ -222,8 +271,10 @@ export async function writeXlsx(
       `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${headerRow}`,
     );
   };
+  // The autofilter covers the header and every data row of the sheet (Excel's filter arrows).
   const closeSheet = () => {
-    sheet?.end('</sheetData></worksheet>');
+    sheetRows.push(inSheet);
+    sheet?.end(`</sheetData><autoFilter ref="A1:${lastCol}${inSheet + 1}"/></worksheet>`);
     sheet = null;
   };
 
@@ -240,7 +291,7 @@ export async function writeXlsx(
       hash.update(csvLine(r), 'utf8');
       rows++;
       inSheet++;
-      buf += xlsxRow(inSheet + 1, r);
+      buf += xlsxRow(inSheet + 1, r, undefined, types);
     }
     if (buf) await Promise.race([write(sheet!, buf), failed]);
     // archiver keeps reading its sources while the destination is full, so wait for the
@@ -250,6 +301,16 @@ export async function writeXlsx(
   }
   closeSheet();
   const checksum = hash.digest('hex');
+
+  for (const extra of opts.extraSheets ?? []) {
+    sheetNames.push(extra.name);
+    zip.append(
+      `${SHEET_HEAD}<sheetData>` +
+        extra.rows.map((r, i) => xlsxRow(i + 1, r, i === 0 ? 1 : undefined)).join('') +
+        '</sheetData></worksheet>',
+      { name: `xl/worksheets/sheet${sheetNames.length}.xml` },
+    );
+  }
 
   const about = [...metaRows(table.meta), ['Số dòng dữ liệu / Data rows', rows], ['SHA-256', checksum]];
   sheetNames.push('Thông tin - About');
@@ -285,7 +346,15 @@ export async function writeXlsx(
       sheetNames
         .map((name, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
         .join('') +
-      '</sheets></workbook>',
+      '</sheets><definedNames>' +
+      // Excel keeps each sheet's filter range under this hidden name.
+      sheetRows
+        .map(
+          (count, i) =>
+            `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">'${xmlText(sheetNames[i]!).replace(/'/g, "''")}'!$A$1:$${lastCol}$${count + 1}</definedName>`,
+        )
+        .join('') +
+      '</definedNames></workbook>',
   );
   part(
     'xl/_rels/workbook.xml.rels',
@@ -296,15 +365,17 @@ export async function writeXlsx(
       `<Relationship Id="rId${n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
       '</Relationships>',
   );
-  // Style 1 = bold, for header rows.
+  // Style 1 = bold, for header rows; 2 = a date, 3 = a date and time, written the Vietnamese way.
   part(
     'xl/styles.xml',
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+      '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/><numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/></numFmts>' +
       '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>' +
       '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
       '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
       '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-      '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' +
+      '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>' +
+      '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' +
       '</styleSheet>',
   );
   const done = new Promise<void>((resolve, reject) => {

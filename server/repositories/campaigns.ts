@@ -1,8 +1,26 @@
+import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '#shared/clock.ts';
-import type { Participants } from '#shared/schemas/domain.ts';
+import { OpeningHours, Participants, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import type { AuditRepository } from './audit.ts';
+import { jsonColumn } from './json-column.ts';
 import { diff } from './sites.ts';
+
+/** The campaigns table's JSON columns, each read through its one checked mapper. */
+export const campaignJson = {
+  /** The peak profile of each venue type. */
+  peakProfiles: jsonColumn('campaigns.peak_profiles', z.partialRecord(VenueType, PeakProfile)),
+  /** Each venue type's defaults from the playlist file (opening hours). */
+  venueDefaults: jsonColumn(
+    'campaigns.venue_defaults',
+    z.partialRecord(VenueType, z.object({ openingHours: OpeningHours.optional() })),
+  ),
+  participants: jsonColumn('campaigns.participants', Participants),
+};
+export type PeakProfiles = ReturnType<typeof campaignJson.peakProfiles>;
+
+/** The region ids up a site's region tree, as the participation query gathers them. */
+const regionPath = jsonColumn('sites.region_path (query)', z.array(z.string()));
 
 export interface CampaignRow {
   id: string;
@@ -111,7 +129,7 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
         siteTakesPart(p, {
           id: s.id,
           venue_type: s.venue_type,
-          regionPath: s.region_path ? (JSON.parse(s.region_path) as string[]) : [],
+          regionPath: regionPath.nullable(s.region_path, s.id) ?? [],
         }),
       )
       .map((s) => s.id);
@@ -163,7 +181,7 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
     participatingSiteIds: (id: string): string[] => {
       const c = byId.get(id);
       if (!c) return [];
-      return siteIdsFor(JSON.parse(c.participants) as Participants);
+      return siteIdsFor(campaignJson.participants(c.participants, c.id));
     },
     /** Ids of the sites a participants value would take in; the console's preview asks before saving. */
     siteIdsFor,

@@ -2,8 +2,16 @@
  * Communications and urgent warnings (migration 090): the items, their proof of display per
  * screen, and the region/site/screen look-ups the level and no-resend rules need.
  */
+import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import type { CommLevel, CommStatus, WarningDisplay, WarningStatus } from '#shared/schemas/comms.ts';
+import { jsonColumn } from './json-column.ts';
+
+/** The warnings table's JSON column, read through its one checked mapper. */
+export const warningJson = {
+  /** The regions a warning covers (a CAP alert may name several areas). */
+  scopeRegionIds: jsonColumn('warnings.scope_region_ids', z.array(z.string())),
+};
 
 export interface CommunicationRow {
   id: string;

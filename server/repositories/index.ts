@@ -12,6 +12,8 @@ import { regionsRepository } from './regions.ts';
 import { sitesRepository } from './sites.ts';
 import { screensRepository } from './screens.ts';
 import { mediaRepository } from './media.ts';
+import { loopsRepository } from './loops.ts';
+import { thirdPartyPlaysRepository } from './third-party-plays.ts';
 import { campaignsRepository } from './campaigns.ts';
 import { overridesRepository } from './overrides.ts';
 import { playlistObjectsRepository } from './playlist-objects.ts';
@@ -20,6 +22,8 @@ import { planMessagesRepository } from './plan-messages.ts';
 import { screenSessionsRepository } from './screen-sessions.ts';
 import { communicationsRepository } from './communications.ts';
 import { notificationsRepository } from './notifications.ts';
+import { pairingRepository } from './pairing.ts';
+import { playsRepository } from './plays.ts';
 
 export function createRepositories(db: Db, clock: Clock) {
   const audit = auditRepository(db, clock);
@@ -31,6 +35,8 @@ export function createRepositories(db: Db, clock: Clock) {
     sites: sitesRepository(db, clock, audit),
     screens: screensRepository(db, clock, audit),
     media: mediaRepository(db, clock, audit),
+    loops: loopsRepository(db, clock, audit),
+    thirdPartyPlays: thirdPartyPlaysRepository(db, clock, audit),
     campaigns: campaignsRepository(db, clock, audit),
     overrides: overridesRepository(db, clock, audit),
     playlistObjects: playlistObjectsRepository(db, clock),
@@ -40,6 +46,8 @@ export function createRepositories(db: Db, clock: Clock) {
     screenSessions: screenSessionsRepository(db),
     communications: communicationsRepository(db),
     notifications: notificationsRepository(db),
+    pairing: pairingRepository(db, audit),
+    plays: playsRepository(db),
     // @repos-end (add repositories above this line)
   };
 }

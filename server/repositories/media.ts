@@ -124,7 +124,7 @@ export function mediaRepository(db: Db, clock: Clock, audit: AuditRepository) {
     update: db.transaction(
       (
         sha256: string,
-        change: { name?: string; durationMs?: number },
+        change: { name?: string | undefined; durationMs?: number | undefined },
         actor: string,
       ): MediaRow | undefined => {
         const before = byId.get(sha256);

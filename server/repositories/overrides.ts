@@ -17,7 +17,7 @@ export interface OverrideRow {
 /** Frequency raises, kept as history: the site's current value is its newest row. */
 export function overridesRepository(db: Db, clock: Clock, audit: AuditRepository) {
   const select =
-    'SELECT o.*, u.username AS set_by_name FROM frequency_overrides o JOIN users u ON u.id = o.set_by';
+    'SELECT o.*, u.display_name AS set_by_name FROM frequency_overrides o JOIN users u ON u.id = o.set_by';
   const history = db.prepare<[{ c: string | null; s: string | null }], OverrideRow>(
     `${select} WHERE (@c IS NULL OR o.campaign_id = @c) AND (@s IS NULL OR o.site_id = @s) ORDER BY o.set_at_ms DESC, o.id DESC`,
   );
@@ -34,7 +34,7 @@ export function overridesRepository(db: Db, clock: Clock, audit: AuditRepository
      VALUES (@campaign_id, @site_id, @plays_per_day, @reason, @set_by, @now, @now)`,
   );
   return {
-    history: (filter: { campaignId?: string; siteId?: string }) =>
+    history: (filter: { campaignId?: string | undefined; siteId?: string | undefined }) =>
       history.all({ c: filter.campaignId ?? null, s: filter.siteId ?? null }),
     current: (campaignId: string, siteId: string) => current.get(campaignId, siteId),
     /** The value in force at every site of a campaign that has one. */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import type { AuditRepository } from './audit.ts';
 
 export interface PlayerScreenRow {
   id: string;
@@ -13,6 +14,8 @@ export interface PlayerScreenRow {
   status: string;
   token_hash: string | null;
   plan_version: number;
+  /** The earliest past day its plans presume played (not settled yet), or null. */
+  unsettled_from: string | null;
   site_name: string;
   time_zone: string;
 }
@@ -26,6 +29,10 @@ export interface PairingCodeRow {
   claimed_by: string | null;
   claimed_at_ms: number | null;
   delivered_at_ms: number | null;
+  /** The credential handed to the waiting player, until it says hello with it. */
+  pending_token_hash: string | null;
+  /** That credential sealed under the pairing secret (server/auth/seal.ts), for a resume. */
+  pending_token_box: string | null;
 }
 
 export interface EnrolmentRow {
@@ -34,6 +41,7 @@ export interface EnrolmentRow {
   name_prefix: string;
   uses_total: number;
   uses_left: number;
+  created_by: string;
   expires_at_ms: number;
 }
 
@@ -54,8 +62,40 @@ export type ClaimResult =
   | { ok: true; screenId: string; name: string; existing: boolean }
   | { ok: false; reason: 'unknown' | 'expired' | 'claimed' | 'name_taken' | 'site_unknown' };
 
-export function pairingRepository(db: Db) {
-  const screenCols = `s.id, s.site_id, s.name, s.status, s.token_hash, s.plan_version, si.name AS site_name, si.time_zone`;
+/**
+ * A screen's liveness as its sockets report it. Not audited (no person changed anything); the
+ * ingest writer's thread runs these on its own connection.
+ */
+export interface ScreenLiveness {
+  seen(id: string, now: number, playerVersion?: string): void;
+  status(id: string, now: number, playerVersion: string, statusJson: string): void;
+  /** Everything the player played up to `at` is stored (it reported no backlog). */
+  settle(id: string, at: number): void;
+  offline(id: string): void;
+}
+
+export function screenLiveness(db: Db): ScreenLiveness {
+  const seenStmt = db.prepare(
+    `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = COALESCE(?, player_version) WHERE id = ? AND status != 'revoked'`,
+  );
+  const statusUpdate = db.prepare(
+    `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = ?, status_json = ? WHERE id = ? AND status != 'revoked'`,
+  );
+  const offlineStmt = db.prepare(`UPDATE screens SET status = 'offline' WHERE id = ? AND status = 'online'`);
+  const settleStmt = db.prepare(
+    'UPDATE screens SET settled_ms = MAX(COALESCE(settled_ms, 0), ?) WHERE id = ?',
+  );
+  return {
+    seen: (id, now, playerVersion) => void seenStmt.run(now, playerVersion ?? null, id),
+    status: (id, now, playerVersion, statusJson) => void statusUpdate.run(now, playerVersion, statusJson, id),
+    settle: (id, at) => void settleStmt.run(at, id),
+    offline: (id) => void offlineStmt.run(id),
+  };
+}
+
+/** Every change a person (or a provisioning file they issued) makes here is audited in its transaction. */
+export function pairingRepository(db: Db, audit: AuditRepository) {
+  const screenCols = `s.id, s.site_id, s.name, s.status, s.token_hash, s.plan_version, s.unsettled_from, si.name AS site_name, si.time_zone`;
   const screenById = db.prepare<[string], PlayerScreenRow>(
     `SELECT ${screenCols} FROM screens s JOIN sites si ON si.id = s.site_id WHERE s.id = ?`,
   );
@@ -83,23 +123,34 @@ export function pairingRepository(db: Db) {
   const markClaimed = db.prepare(
     'UPDATE pairing_codes SET claimed_screen_id = ?, claimed_by = ?, claimed_at_ms = ? WHERE code = ? AND claimed_screen_id IS NULL',
   );
+  // The credential goes to the screen only at the player's first hello with it; before that the
+  // screen has no credential, so a claim under its name takes it over (no 409 for a credential
+  // that never arrived) and the console never shows it online.
   const setCredential = db.prepare(
-    `UPDATE screens SET token_hash = ?, paired_at_ms = ?, status = 'online', last_seen_ms = ? WHERE id = ? AND status != 'revoked'`,
+    `UPDATE screens SET token_hash = ?, paired_at_ms = ? WHERE id = ? AND status != 'revoked' AND token_hash IS NULL`,
   );
-  const markDelivered = db.prepare('UPDATE pairing_codes SET delivered_at_ms = ? WHERE code = ?');
+  const stagePending = db.prepare(
+    `UPDATE pairing_codes SET pending_token_hash = ?, pending_token_box = ?
+     WHERE code = ? AND delivered_at_ms IS NULL
+       AND claimed_screen_id IN (SELECT id FROM screens WHERE status != 'revoked')`,
+  );
+  const pendingFor = db.prepare<[string, string], { code: string }>(
+    'SELECT code FROM pairing_codes WHERE claimed_screen_id = ? AND pending_token_hash = ? AND delivered_at_ms IS NULL',
+  );
+  const markDelivered = db.prepare(
+    'UPDATE pairing_codes SET delivered_at_ms = ?, pending_token_box = NULL WHERE code = ?',
+  );
+  // Another code claimed for the same screen and never delivered loses its claim (its player
+  // asks for a fresh code on resume), so two players never hold credentials for one screen.
+  const dropOtherUndelivered = db.prepare(
+    'DELETE FROM pairing_codes WHERE claimed_screen_id = ? AND delivered_at_ms IS NULL AND code != ?',
+  );
   const revokedToken = db.prepare<[string], { revoked_token_hash: string | null }>(
     "SELECT revoked_token_hash FROM screens WHERE id = ? AND status = 'revoked'",
   );
   const screenByTokenHash = db.prepare<[string], PlayerScreenRow>(
     `SELECT ${screenCols} FROM screens s JOIN sites si ON si.id = s.site_id WHERE s.token_hash = ?`,
   );
-  const seen = db.prepare(
-    `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = COALESCE(?, player_version) WHERE id = ? AND status != 'revoked'`,
-  );
-  const statusUpdate = db.prepare(
-    `UPDATE screens SET status = 'online', last_seen_ms = ?, player_version = ?, status_json = ? WHERE id = ? AND status != 'revoked'`,
-  );
-  const offline = db.prepare(`UPDATE screens SET status = 'offline' WHERE id = ? AND status = 'online'`);
 
   const insertEnrolment = db.prepare(
     `INSERT INTO enrolment_tokens (token_hash, site_id, name_prefix, uses_total, uses_left, created_by, created_at_ms, expires_at_ms)
@@ -123,6 +174,15 @@ export function pairingRepository(db: Db) {
   const campaignsByMedia = db.prepare<[string], { id: string }>(
     `SELECT id FROM campaigns WHERE media_sha256 = ? ORDER BY (status = 'active') DESC, updated_at_ms DESC`,
   );
+
+  const auditPair = (actor: string, screenId: string, siteId: string, name: string, existing: boolean) =>
+    audit.record({
+      actor,
+      action: 'screen.pair',
+      objectType: 'screen',
+      objectId: screenId,
+      detail: { siteId, name, existingScreen: existing },
+    });
 
   function uniqueName(siteId: string, wanted: string): string {
     if (nameTaken.get(siteId, wanted)!.n === 0) return wanted;
@@ -162,6 +222,8 @@ export function pairingRepository(db: Db) {
           if (existing.token_hash) return { ok: false, reason: 'name_taken' };
           reopen.run(existing.id);
           markClaimed.run(existing.id, userId, now, code);
+          dropOtherUndelivered.run(existing.id, code);
+          auditPair(userId, existing.id, siteId, screenName, true);
           return { ok: true, screenId: existing.id, name: screenName, existing: true };
         }
         const screenId = `scr-${randomUUID()}`;
@@ -175,28 +237,53 @@ export function pairingRepository(db: Db) {
           pairedAt: null,
         });
         markClaimed.run(screenId, userId, now, code);
+        auditPair(userId, screenId, siteId, screenName, false);
         return { ok: true, screenId, name: screenName, existing: false };
       },
     ),
 
-    /** The waiting player collects its credential; only the hash is written. */
-    deliver: db.transaction((code: string, screenId: string, tokenHash: string, now: number): boolean => {
-      if (setCredential.run(tokenHash, now, now, screenId).changes !== 1) return false;
-      markDelivered.run(now, code);
+    /**
+     * The credential about to be sent to the waiting player: its hash and its sealed form are
+     * kept on the claimed code until the player says hello with it. False when the code is not
+     * claimed, already delivered, or its screen was revoked.
+     */
+    stage: (code: string, tokenHash: string, box: string): boolean =>
+      stagePending.run(tokenHash, box, code).changes === 1,
+
+    /**
+     * The player said hello with the credential staged for this screen: now it is delivered.
+     * The screen takes the hash and its pairing instant; the sealed copy is dropped.
+     */
+    confirm: db.transaction((screenId: string, tokenHash: string, now: number): boolean => {
+      const row = pendingFor.get(screenId, tokenHash);
+      if (!row) return false;
+      if (setCredential.run(tokenHash, now, screenId).changes !== 1) return false;
+      markDelivered.run(now, row.code);
+      dropOtherUndelivered.run(screenId, row.code);
       return true;
     }),
 
-    createEnrolment(
-      tokenHash: string,
-      siteId: string,
-      namePrefix: string,
-      uses: number,
-      userId: string,
-      now: number,
-      expiresAt: number,
-    ) {
-      insertEnrolment.run(tokenHash, siteId, namePrefix, uses, uses, userId, now, expiresAt);
-    },
+    /** A provisioning file's one-time token (only its hash), audited as the person's change. */
+    createEnrolment: db.transaction(
+      (
+        tokenHash: string,
+        siteId: string,
+        namePrefix: string,
+        uses: number,
+        userId: string,
+        now: number,
+        expiresAt: number,
+      ): void => {
+        insertEnrolment.run(tokenHash, siteId, namePrefix, uses, uses, userId, now, expiresAt);
+        audit.record({
+          actor: userId,
+          action: 'screen.provision',
+          objectType: 'site',
+          objectId: siteId,
+          detail: { count: uses, namePrefix, expiresAt },
+        });
+      },
+    ),
 
     /** One use of a provisioning file: a new screen with its credential, or why not. */
     enrol: db.transaction(
@@ -219,19 +306,25 @@ export function pairingRepository(db: Db) {
           id: screenId,
           siteId: row.site_id,
           name,
-          status: 'online',
+          // Online only between hello and close: the player has not said hello yet.
+          status: 'offline',
           tokenHash,
           now,
           pairedAt: now,
+        });
+        // The player enrols itself; the person who issued the file is the one accountable.
+        audit.record({
+          actor: row.created_by,
+          action: 'screen.enrol',
+          objectType: 'screen',
+          objectId: screenId,
+          detail: { siteId: row.site_id, name, via: 'provisioning' },
         });
         return { ok: true, screenId, siteId: row.site_id };
       },
     ),
 
-    seen: (id: string, now: number, playerVersion?: string) => void seen.run(now, playerVersion ?? null, id),
-    status: (id: string, now: number, playerVersion: string, statusJson: string) =>
-      void statusUpdate.run(now, playerVersion, statusJson, id),
-    offline: (id: string) => void offline.run(id),
+    ...screenLiveness(db),
 
     plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
     planVersion: (screenId: string) => planVersion.get(screenId)?.v ?? 0,

@@ -3,9 +3,59 @@
  * (campaign, site, raise, achieved plays), the plans issued (screen_plans, with the per-screen
  * monotonic version), the cron_runs ledger, and the heartbeat sweep.
  */
+import { z } from 'zod';
+import { PlanLoop } from '#shared/schemas/protocol.ts';
 import type { Db } from '../db/database.ts';
 import type { CampaignRow } from './campaigns.ts';
+import { jsonColumn } from './json-column.ts';
 import type { SiteRow } from './sites.ts';
+
+const StoredItem = z.object({
+  id: z.string(),
+  /** Absent only in plans stored before several campaigns could share a day. */
+  campaignId: z.string().optional(),
+  mediaSha256: z.string(),
+  start: z.number(),
+  end: z.number(),
+  peak: z.boolean().default(false),
+});
+
+/** Each campaign's plan facts for the day (the scheduler's DayPlan without its items). */
+const StoredFacts = z.object({
+  campaignId: z.string(),
+  target: z.number(),
+  baseTarget: z.number(),
+  makeGood: z.number(),
+  alreadyPlayed: z.number(),
+  shortfall: z.number(),
+  peakRequired: z.number(),
+  inputsHash: z.string(),
+});
+
+/**
+ * screen_plans.plan: one day of one screen, the merged items plus each campaign's facts, and the
+ * venue's loop with the site's open intervals when the screen has a loop or goes dark outside
+ * hours (docs/decisions/012-venue-loops.md).
+ */
+const StoredDayObject = z.object({
+  items: z.array(StoredItem).default([]),
+  campaigns: z.array(StoredFacts).default([]),
+  loop: PlanLoop.optional(),
+  open: z.array(z.tuple([z.number(), z.number()])).optional(),
+});
+const StoredDaySchema = z.union([
+  StoredDayObject,
+  // The first format: the day's items alone.
+  z.array(StoredItem).transform((items): z.output<typeof StoredDayObject> => ({ items, campaigns: [] })),
+]);
+export type StoredDay = z.output<typeof StoredDaySchema>;
+export type StoredLoop = PlanLoop;
+
+/** The screen_plans table's JSON column, read through its one checked mapper. */
+export const planJson = {
+  /** `rowKey` names the row in the error if the text is corrupt ("screen/date"). */
+  day: jsonColumn('screen_plans.plan', StoredDaySchema),
+};
 
 /** The campaign columns planning reads, with its video's duration joined in. */
 export type PlanCampaignRow = Pick<
@@ -30,6 +80,10 @@ export interface PlanScreenRow {
   status: string;
   plan_version: number;
   paired_at_ms: number | null;
+  /** Up to when the player has uploaded everything it played (its last report of no backlog). */
+  settled_ms: number | null;
+  /** The earliest past day the last re-plan presumed played as planned (not settled yet). */
+  unsettled_from: string | null;
 }
 
 export interface StoredPlanRow {
@@ -59,10 +113,10 @@ export function plansRepository(db: Db) {
     'SELECT id, venue_type, time_zone, opening_hours, peak_profile FROM sites WHERE id = ?',
   );
   const screens = db.prepare<[], PlanScreenRow>(
-    `SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE status != 'revoked' ORDER BY id`,
+    `SELECT id, site_id, status, plan_version, paired_at_ms, settled_ms, unsettled_from FROM screens WHERE status != 'revoked' ORDER BY id`,
   );
   const screen = db.prepare<[string], PlanScreenRow>(
-    `SELECT id, site_id, status, plan_version, paired_at_ms FROM screens WHERE id = ? AND status != 'revoked'`,
+    `SELECT id, site_id, status, plan_version, paired_at_ms, settled_ms, unsettled_from FROM screens WHERE id = ? AND status != 'revoked'`,
   );
   const achieved = db.prepare<[string, string], { local_date: string; n: number }>(
     // `+campaign_id` keeps SQLite on the per-screen index: without statistics it would otherwise
@@ -84,6 +138,10 @@ export function plansRepository(db: Db) {
        plan = excluded.plan, computed_at_ms = excluded.computed_at_ms`,
   );
   const setPlanVersion = db.prepare('UPDATE screens SET plan_version = ? WHERE id = ?');
+  const setUnsettled = db.prepare('UPDATE screens SET unsettled_from = ? WHERE id = ?');
+  const settle = db.prepare<[number, string], { unsettled_from: string | null }>(
+    'UPDATE screens SET settled_ms = MAX(COALESCE(settled_ms, 0), ?) WHERE id = ? RETURNING unsettled_from',
+  );
   const hasRun = db.prepare<[string, string], { n: number }>(
     'SELECT COUNT(*) AS n FROM cron_runs WHERE job = ? AND period_key = ?',
   );
@@ -104,8 +162,7 @@ export function plansRepository(db: Db) {
 
   return {
     /** Every play of a campaign, streamed (the simulator's and auditors' whole-campaign checks). */
-    playsOfCampaign: (campaignId: string) =>
-      playsOfCampaign.iterate(campaignId) as IterableIterator<CampaignPlayRow>,
+    playsOfCampaign: (campaignId: string) => playsOfCampaign.iterate(campaignId),
     campaigns: () => campaigns.all(),
     site: (id: string) => site.get(id),
     screens: () => screens.all(),
@@ -129,6 +186,14 @@ export function plansRepository(db: Db) {
         setPlanVersion.run(version, screenId);
       },
     ),
+    /** The earliest day the plan presumed played as planned, or null when every day is settled. */
+    setUnsettled: (screenId: string, from: string | null) => void setUnsettled.run(from, screenId),
+    /**
+     * The player has uploaded everything it played up to `at` (the gateway records this from a
+     * status without backlog; the simulator's lightweight screens call it after an upload).
+     * Returns the day the plans still presume played, if any.
+     */
+    settle: (screenId: string, at: number): string | null => settle.get(at, screenId)?.unsettled_from ?? null,
     hasRun: (job: string, periodKey: string) => hasRun.get(job, periodKey)!.n > 0,
     /** True if this call recorded the run (false: it was already recorded). */
     recordRun: (job: string, periodKey: string, now: number) =>

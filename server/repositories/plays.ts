@@ -3,12 +3,17 @@
  * gateway acks: the batch is one transaction committed with synchronous=FULL, so an acked play
  * survives a power cut, and a batch sent twice is counted once.
  */
-import type { PeakProfile } from '#shared/schemas/domain.ts';
+import type { PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import { isPeakAtLocal } from '#shared/peak.ts';
 import type { PlayRecord } from '#shared/schemas/protocol.ts';
 import { instantToZoned, parseIsoInstant } from '#shared/time.ts';
 import type { Db } from '../db/database.ts';
+import { campaignJson } from './campaigns.ts';
+import { CorruptColumnError } from './json-column.ts';
+import { planJson } from './plans.ts';
+import { siteJson } from './sites.ts';
 import { isEnvironmentError } from '../db/errors.ts';
+import { LOOP_MEDIA_KEY } from '../proof/ingest-rules.ts';
 import { linkStatus, type ChainStatus } from '../proof/chain.ts';
 import { rejection, type IngestLookup, type IssuedItem, type RejectedRecord } from '../proof/ingest-rules.ts';
 
@@ -37,6 +42,8 @@ export interface PlayRow {
   local_hour: number;
   in_peak: number;
   received_at_ms: number;
+  /** 'loop' for the venue's own loop (campaign_id ''), 'spot' for a campaign play (the default). */
+  kind?: 'spot' | 'loop';
 }
 
 export interface IngestContext {
@@ -53,7 +60,7 @@ export interface IngestJob {
   ctx: IngestContext;
   records: readonly PlayRecord[];
   /** Refused by the rules (server/proof/ingest-rules.ts); stored in the quarantine. */
-  rejected?: readonly RejectedRecord[];
+  rejected?: readonly RejectedRecord[] | undefined;
 }
 
 export interface AckRejection {
@@ -87,9 +94,9 @@ export interface QuarantineRow {
 }
 
 export interface QuarantineQuery {
-  from?: number;
-  to?: number;
-  screenId?: string;
+  from?: number | undefined;
+  to?: number | undefined;
+  screenId?: string | undefined;
   limit: number;
   offset: number;
 }
@@ -98,7 +105,7 @@ export function rowToRecord(r: PlayRow): PlayRecord {
   return {
     playId: r.play_id,
     screenId: r.screen_id,
-    campaignId: r.campaign_id,
+    campaignId: r.kind === 'loop' ? null : r.campaign_id,
     mediaSha256: r.media_sha256,
     planItemId: r.plan_item_id,
     plannedAt: r.planned_at,
@@ -111,6 +118,7 @@ export function rowToRecord(r: PlayRow): PlayRecord {
     seq: r.seq,
     prevHash: r.prev_hash,
     hash: r.hash,
+    ...(r.kind === 'loop' ? { kind: 'loop' as const } : {}),
   };
 }
 
@@ -118,10 +126,10 @@ export function playsRepository(db: Db) {
   const insert = db.prepare(
     `INSERT INTO plays (play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, planned_ms,
        started_at, started_ms, ended_at, ended_ms, seconds_shown, outcome, reason, player_version, seq, prev_hash, hash,
-       chain_status, local_date, local_hour, in_peak, received_at_ms)
+       chain_status, local_date, local_hour, in_peak, received_at_ms, kind)
      VALUES (@playId, @screenId, @siteId, @campaignId, @mediaSha256, @planItemId, @plannedAt, @plannedMs,
        @startedAt, @startedMs, @endedAt, @endedMs, @secondsShown, @outcome, @reason, @playerVersion, @seq, @prevHash, @hash,
-       @chainStatus, @localDate, @localHour, @inPeak, @receivedAt)
+       @chainStatus, @localDate, @localHour, @inPeak, @receivedAt, @kind)
      ON CONFLICT (play_id) DO NOTHING`,
   );
   const bySeq = db.prepare<[string, number], { seq: number; hash: string }>(
@@ -191,14 +199,13 @@ export function playsRepository(db: Db) {
     const key = `${siteId}\u0000${campaignId}`;
     if (profileCache.has(key)) return profileCache.get(key)!;
     const row = profileOf.get(campaignId, siteId);
+    // A corrupt profile fails the batch with the column named (its records go to the quarantine
+    // with that reason) rather than storing plays with a peak flag worked out from nothing.
     let profile: PeakProfile | null = null;
-    try {
-      if (row?.site_profile) profile = JSON.parse(row.site_profile) as PeakProfile;
-      else if (row?.campaign_profiles)
-        profile = (JSON.parse(row.campaign_profiles) as Record<string, PeakProfile>)[row.venue_type] ?? null;
-    } catch {
-      profile = null;
-    }
+    if (row?.site_profile) profile = siteJson.peakProfile(row.site_profile, siteId);
+    else if (row?.campaign_profiles)
+      profile =
+        campaignJson.peakProfiles(row.campaign_profiles, campaignId)[row.venue_type as VenueType] ?? null;
     profileCache.set(key, profile);
     return profile;
   }
@@ -211,7 +218,10 @@ export function playsRepository(db: Db) {
     for (const q of rejected) {
       let record: string;
       try {
-        record = JSON.stringify(q.record) ?? 'null';
+        // undefined (not a string) when the record itself was undefined
+        const text: string | undefined = JSON.stringify(q.record);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify(undefined) is undefined at run time
+        record = text ?? 'null';
       } catch {
         record = 'null';
       }
@@ -238,7 +248,7 @@ export function playsRepository(db: Db) {
     for (const r of sorted) {
       const startedMs = parseIsoInstant(r.startedAt)!;
       const local = localParts(startedMs, ctx.timeZone);
-      const profile = peakProfile(ctx.siteId, r.campaignId);
+      const profile = r.campaignId === null ? null : peakProfile(ctx.siteId, r.campaignId);
       // The same windows, at the same precision, as the planner's (shared/peak.ts).
       const inPeak = profile ? isPeakAtLocal(profile, local.weekday, local.hour * 60 + local.minute) : false;
       // The predecessor is usually the record just before it in the same batch.
@@ -250,7 +260,7 @@ export function playsRepository(db: Db) {
         playId: r.playId,
         screenId: ctx.screenId,
         siteId: ctx.siteId,
-        campaignId: r.campaignId,
+        campaignId: r.campaignId ?? '',
         mediaSha256: r.mediaSha256,
         planItemId: r.planItemId,
         plannedAt: r.plannedAt,
@@ -271,6 +281,7 @@ export function playsRepository(db: Db) {
         localHour: local.hour,
         inPeak: inPeak ? 1 : 0,
         receivedAt: ctx.now,
+        kind: r.kind ?? 'spot',
       }).changes;
       if (changes === 1) {
         result.inserted++;
@@ -314,20 +325,19 @@ export function playsRepository(db: Db) {
   function issuedItems(screenId: string, first: string, last: string): Map<string, IssuedItem> {
     const out = new Map<string, IssuedItem>();
     for (const { plan } of issuedPlans.all(screenId, first, last, screenId, first, last)) {
-      let parsed: unknown;
+      let day;
       try {
-        parsed = JSON.parse(plan);
-      } catch {
-        continue;
+        day = planJson.day(plan, screenId);
+      } catch (err) {
+        // A plan that cannot be read issued nothing: plays against it go to the quarantine.
+        if (err instanceof CorruptColumnError) continue;
+        throw err;
       }
-      const list = Array.isArray(parsed) ? parsed : (parsed as { items?: unknown } | null)?.items;
-      if (!Array.isArray(list)) continue;
-      for (const it of list as { id?: unknown; campaignId?: unknown; mediaSha256?: unknown }[]) {
-        if (typeof it?.id !== 'string' || typeof it.mediaSha256 !== 'string') continue;
-        out.set(it.id, {
-          campaignId: typeof it.campaignId === 'string' ? it.campaignId : null,
-          mediaSha256: it.mediaSha256,
-        });
+      // The venue's loop (v2): its media, under LOOP_MEDIA_KEY, for the loop plays' check.
+      for (const li of day.loop?.items ?? [])
+        out.set(`${LOOP_MEDIA_KEY}${li.mediaSha256}`, { campaignId: null, mediaSha256: li.mediaSha256 });
+      for (const it of day.items) {
+        out.set(it.id, { campaignId: it.campaignId ?? null, mediaSha256: it.mediaSha256 });
       }
     }
     return out;

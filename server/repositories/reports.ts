@@ -42,6 +42,13 @@ export interface ReportRegionRow {
   level: string;
 }
 
+export interface ScreenMoveRow {
+  screen_id: string;
+  from_site_id: string;
+  to_site_id: string;
+  moved_at_ms: number;
+}
+
 export interface ReportScreenRow {
   id: string;
   site_id: string;
@@ -122,6 +129,9 @@ export function reportsRepository(db: Db) {
     'SELECT id, name, venue_type, region_id, time_zone, opening_hours, peak_profile FROM sites ORDER BY id',
   );
   const regions = db.prepare<[], ReportRegionRow>('SELECT id, parent_id, name, level FROM regions');
+  const moves = db.prepare<[], ScreenMoveRow>(
+    'SELECT screen_id, from_site_id, to_site_id, moved_at_ms FROM screen_moves ORDER BY screen_id, moved_at_ms, id',
+  );
   const screens = db.prepare<[], ReportScreenRow>(
     `SELECT id, site_id, name, status, last_seen_ms, status_json, created_at_ms, paired_at_ms, revoked_at_ms
      FROM screens ORDER BY site_id, name`,
@@ -131,6 +141,8 @@ export function reportsRepository(db: Db) {
   );
   // Both read the counters kept at ingest (play_counts, migration 070): per day, a range of
   // the table's primary key, a few narrow rows per screen, no temporary B-tree for the groups.
+  // One day of one campaign: a range of plays_campaign_day. Without the hint SQLite takes
+  // plays_evidence for its screen order and walks the whole campaign's plays for every day.
   const screenDay = db.prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayCounts>(
     `SELECT screen_id, MIN(site_id) AS site_id,
             SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
@@ -138,7 +150,7 @@ export function reportsRepository(db: Db) {
             SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified,
             SUM(outcome <> 'completed') AS not_completed,
             group_concat(DISTINCT local_hour) AS hours
-     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+     FROM plays INDEXED BY plays_campaign_day WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY screen_id`,
   );
   const siteHourOfDay = db.prepare<{ campaign: string; date: string; sites: string | null }, SiteHourCounts>(
@@ -146,7 +158,7 @@ export function reportsRepository(db: Db) {
             SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
             SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
             SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified
-     FROM plays WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+     FROM plays INDEXED BY plays_campaign_day WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
      GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
   );
   // Raw plays in screen and journal order straight off plays_evidence (migration 070), so the
@@ -230,6 +242,8 @@ export function reportsRepository(db: Db) {
     sites: () => sites.all(),
     regions: () => regions.all(),
     screens: () => screens.all(),
+    /** Every screen move, oldest first per screen (migration 150). */
+    moves: () => moves.all(),
     overrides: (campaignId: string) => overrides.all(campaignId),
     screenDay: (campaignId: string, date: string, siteIds: ReadonlySet<string> | null) =>
       screenDay.all({ campaign: campaignId, date, sites: sitesParam(siteIds) }),

@@ -1,8 +1,19 @@
 import type { Db } from '../db/database.ts';
 import type { Clock } from '#shared/clock.ts';
 import type { ScreenStatus } from '#shared/schemas/domain.ts';
+import { Status } from '#shared/schemas/protocol.ts';
 import type { AuditRepository } from './audit.ts';
+import { jsonColumn } from './json-column.ts';
 import { diff } from './sites.ts';
+
+/** The screens table's JSON column, read through its one checked mapper. */
+export const screenJson = {
+  /**
+   * The player's last status message without its envelope. Older players send fewer fields,
+   * so each is optional; the types of those present are checked, and unknown ones are kept.
+   */
+  status: jsonColumn('screens.status_json', Status.omit({ type: true, v: true }).partial().loose()),
+};
 
 export interface ScreenRow {
   id: string;
@@ -50,10 +61,14 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
     'UPDATE screens SET site_id = @site_id, name = @name, resolution = @resolution, orientation = @orientation, source = @source WHERE id = @id',
   );
   const patchStmt = db.prepare(
-    `UPDATE screens SET name = COALESCE(@name, name), resolution = COALESCE(@resolution, resolution),
-       orientation = COALESCE(@orientation, orientation) WHERE id = @id`,
+    `UPDATE screens SET name = COALESCE(@name, name), site_id = COALESCE(@site_id, site_id),
+       resolution = COALESCE(@resolution, resolution), orientation = COALESCE(@orientation, orientation)
+       WHERE id = @id`,
   );
   const setStatus = db.prepare('UPDATE screens SET status = ? WHERE id = ?');
+  const recordMove = db.prepare(
+    'INSERT INTO screen_moves (screen_id, from_site_id, to_site_id, moved_at_ms, actor) VALUES (?, ?, ?, ?, ?)',
+  );
   const revoke = db.prepare(
     "UPDATE screens SET status = 'revoked', revoked_token_hash = token_hash, token_hash = NULL, revoked_at_ms = ? WHERE id = ?",
   );
@@ -78,7 +93,7 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
 
   return {
     get: (id: string) => byId.get(id),
-    list: (filter: { siteId?: string; status?: ScreenStatus } = {}) => {
+    list: (filter: { siteId?: string | undefined; status?: ScreenStatus | undefined } = {}) => {
       const rows = filter.siteId ? bySite.all(filter.siteId) : all.all();
       return filter.status ? rows.filter((r) => r.status === filter.status) : rows;
     },
@@ -102,22 +117,36 @@ export function screensRepository(db: Db, clock: Clock, audit: AuditRepository) 
       else insert.run(toInsert(s));
     },
     update: db.transaction(
-      (id: string, patch: { name?: string; resolution?: string; orientation?: string }, actor: string) => {
+      (
+        id: string,
+        patch: { name?: string; site_id?: string; resolution?: string; orientation?: string },
+        actor: string,
+        reason?: string,
+      ) => {
         const before = byId.get(id);
         if (!before) return undefined;
         patchStmt.run({
           id,
           name: patch.name ?? null,
+          site_id: patch.site_id ?? null,
           resolution: patch.resolution ?? null,
           orientation: patch.orientation ?? null,
         });
         const after = byId.get(id)!;
+        if (after.site_id !== before.site_id)
+          recordMove.run(id, before.site_id, after.site_id, clock.now(), actor);
         audit.record({
           actor,
-          action: 'screen.update',
+          // A move is its own action, so the log can say "moved … from … to …".
+          action:
+            patch.site_id !== undefined && patch.site_id !== before.site_id ? 'screen.move' : 'screen.update',
           objectType: 'screen',
           objectId: id,
-          detail: diff(before, after, Object.keys(patch)),
+          detail: {
+            ...diff(before, after, Object.keys(patch)),
+            siteId: after.site_id,
+            ...(reason ? { reason } : {}),
+          },
         });
         return after;
       },

@@ -1,6 +1,15 @@
 import type { Db } from '../db/database.ts';
 import type { AuditRepository } from './audit.ts';
 import type { Clock } from '#shared/clock.ts';
+import { OpeningHours, PeakProfile } from '#shared/schemas/domain.ts';
+import { jsonColumn } from './json-column.ts';
+
+/** The sites table's JSON columns, each read through its one checked mapper. */
+export const siteJson = {
+  openingHours: jsonColumn('sites.opening_hours', OpeningHours),
+  /** The site's own weekly profile; null means the campaign's profile for its venue type. */
+  peakProfile: jsonColumn('sites.peak_profile', PeakProfile),
+};
 
 export interface SiteRow {
   id: string;
@@ -67,7 +76,7 @@ export function sitesRepository(db: Db, clock: Clock, audit: AuditRepository) {
   );
 
   return {
-    list: (filter: { regionId?: string; venueType?: string } = {}) => {
+    list: (filter: { regionId?: string | undefined; venueType?: string | undefined } = {}) => {
       const rows = filter.regionId ? inRegion.all(filter.regionId) : all.all();
       return filter.venueType ? rows.filter((r) => r.venue_type === filter.venueType) : rows;
     },

@@ -9,7 +9,7 @@ import {
 } from '#shared/schemas/api.ts';
 import { Participants, type VenueType } from '#shared/schemas/domain.ts';
 import { AppError, fieldError, notFound } from '../errors.ts';
-import type { CampaignPatch, CampaignRow } from '../repositories/campaigns.ts';
+import { campaignJson, type CampaignPatch, type CampaignRow } from '../repositories/campaigns.ts';
 import { campaignView } from './views.ts';
 
 const TAGS = ['campaigns'];
@@ -150,7 +150,7 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       if (b.makeGoodCapPct !== undefined) patch.make_good_cap_pct = b.makeGoodCapPct;
       if (b.peakProfiles !== undefined) {
         patch.peak_profiles = JSON.stringify({
-          ...(JSON.parse(before.peak_profiles) as object),
+          ...campaignJson.peakProfiles(before.peak_profiles, before.id),
           ...b.peakProfiles,
         });
       }

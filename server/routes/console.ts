@@ -30,7 +30,7 @@ const consoleRoutes: FastifyPluginAsync<{ dist?: string }> = async (app, opts) =
         setHeaders: (res, path) => {
           res.setHeader(
             'cache-control',
-            path.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+            path.includes(join(dist, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
           );
         },
       }),

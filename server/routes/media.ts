@@ -3,7 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
 import {
   DEFAULT_IMAGE_DURATION_MS,
   Media,
@@ -194,9 +193,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       }
       const updated = app.repos.media.update(row.sha256, request.body, request.user!.id)!;
-      // Loop items that take the image's default time follow it; a rename changes no plan.
-      if (request.body.durationMs !== undefined && request.body.durationMs !== row.duration_ms)
-        app.events.emit('plan-inputs-changed', { reason: 'media.update' });
+      // A loop item keeps the time it was saved with, so neither change re-plans anything.
       return mediaEntryView(updated, app.repos.media.usage(row.sha256));
     },
   );
@@ -293,7 +290,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       if (declared > limitBytes) throw tooLarge();
       const body = request.body as Readable | undefined;
-      if (!body || typeof (body as Readable).pipe !== 'function') {
+      if (!body || typeof body.pipe !== 'function') {
         throw new AppError(
           'MEDIA_NOT_VIDEO',
           'Gửi tệp dưới dạng thân yêu cầu (video MP4/WebM hoặc ảnh JPEG/PNG/WebP). / Send the file as the request body: an MP4 or WebM video, or a JPEG, PNG or WebP image.',

@@ -78,7 +78,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: TAGS,
         summary: 'Set (or clear, with null) the e-mail address your alerts go to',
-        body: z.object({ email: z.string().trim().email().max(200).nullable() }),
+        body: z.object({ email: z.string().trim().pipe(z.email().max(200)).nullable() }),
         response: { 200: z.object({ ok: z.literal(true) }) },
       },
     },

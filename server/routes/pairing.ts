@@ -9,7 +9,7 @@ import { RateLimiter } from '../ws/rate-limit.ts';
 
 const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
   const failures = new RateLimiter(10, 15 * 60_000);
-  const { pairing } = app.playerGateway.repos;
+  const { pairing } = app.repos;
 
   app.post(
     '/api/v1/pairing/claim',
@@ -30,6 +30,7 @@ const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
           );
         }
       }
+      // The claim and its audit row are one transaction.
       const r = pairing.claim(code, siteId, screenName, request.user!.id, now);
       if (!r.ok) {
         for (const k of keys) failures.hit(k, now);
@@ -50,13 +51,6 @@ const pairingRoutes: FastifyPluginAsyncZod = async (app) => {
           throw new AppError('NOT_FOUND', text, [fieldError('body.siteId', rule(vi), rule(en))]);
         throw new AppError('PAIRING_CODE_INVALID', text, [fieldError('body.code', rule(vi), rule(en))]);
       }
-      app.repos.audit.record({
-        actor: request.user!.id,
-        action: 'screen.pair',
-        objectType: 'screen',
-        objectId: r.screenId,
-        detail: { siteId, name: r.name, existingScreen: r.existing },
-      });
       app.events.emit('pairing-claimed', { code, screenId: r.screenId });
       return reply.code(201).send({ screenId: r.screenId, siteId, name: r.name, existing: r.existing });
     },

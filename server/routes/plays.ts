@@ -71,7 +71,7 @@ const ChainReport = z.object({
 });
 
 const playsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { pairing, plays } = app.playerGateway.repos;
+  const { pairing, plays } = app.repos;
 
   // Records ingest refused, kept exactly as received (server/proof/ingest-rules.ts). Auditors and
   // campaign managers see every site's; the CSV export holds the whole selection.

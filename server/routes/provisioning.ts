@@ -10,7 +10,7 @@ import { hashToken, randomToken } from '../auth/passwords.ts';
 import { notFound } from '../errors.ts';
 
 const provisioningRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { pairing } = app.playerGateway.repos;
+  const { pairing } = app.repos;
 
   app.post(
     '/api/v1/screens/provision',
@@ -26,14 +26,8 @@ const provisioningRoutes: FastifyPluginAsyncZod = async (app) => {
       const now = app.clock.now();
       const expiresAt = now + validDays * 86_400_000;
       const token = randomToken(32);
+      // The token and its audit row are one transaction.
       pairing.createEnrolment(hashToken(token), siteId, namePrefix, count, request.user!.id, now, expiresAt);
-      app.repos.audit.record({
-        actor: request.user!.id,
-        action: 'screen.provision',
-        objectType: 'site',
-        objectId: siteId,
-        detail: { count, namePrefix, expiresAt },
-      });
       const host = request.headers.host ?? `${app.config.host}:${app.config.port}`;
       const file: ProvisioningFile = {
         kind: 'ihanoi-player-provisioning',

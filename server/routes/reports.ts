@@ -3,14 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { VirtualClock } from '#shared/clock.ts';
-import {
-  DEFAULT_TIME_ZONE,
-  LocalDate,
-  OpeningHours,
-  VenueType,
-  type PeakProfile,
-} from '#shared/schemas/domain.ts';
+import { DEFAULT_TIME_ZONE, LocalDate, VenueType } from '#shared/schemas/domain.ts';
 import {
   ExportFormat,
   ExportKind,
@@ -21,22 +14,14 @@ import {
   ReportResult,
   SavedReport,
 } from '#shared/schemas/reports.ts';
-import { formatDateTime, localDateOf, instantToZoned, toIsoWithOffset } from '#shared/time.ts';
+import { formatDateTime, toIsoWithOffset } from '#shared/time.ts';
 import { AppError, notFound } from '../errors.ts';
-import {
-  buildReport,
-  groupRows,
-  loadContext,
-  planCampaignOf,
-  screenDayRows,
-  sitesFor,
-  type SiteScope,
-} from '../reports/aggregate.ts';
+import { buildReport, type SiteScope } from '../reports/aggregate.ts';
 import { prepareExport } from '../reports/exports.ts';
 import { reportsDir } from '../reports/weekly.ts';
 import { writeCsv, writeXlsx } from '../reports/writers.ts';
-import { FLAT_PROFILE, hourSlices, isPeakWeight, openIntervals, profileSlices } from '../scheduler/day.ts';
-import { planDay } from '../scheduler/plan.ts';
+import { overviewService } from '../services/overview.ts';
+import { planPreview } from '../services/plan-preview.ts';
 
 const TAGS = ['reports'];
 
@@ -56,16 +41,6 @@ const MIME = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const;
 
-const DEFAULT_HOURS = OpeningHours.parse({
-  mon: [['07:00', '22:00']],
-  tue: [['07:00', '22:00']],
-  wed: [['07:00', '22:00']],
-  thu: [['07:00', '22:00']],
-  fri: [['07:00', '22:00']],
-  sat: [['07:00', '22:00']],
-  sun: [['07:00', '22:00']],
-});
-
 /**
  * Reports (báo cáo): the console's aggregates, streamed exports, the saved weekly reports and
  * the campaign editor's plan preview. Office heads and venue staff see only their sites' rows:
@@ -76,6 +51,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     request.scope.all ? null : request.scope.siteIds;
 
   const defaultCampaign = () => app.repos.reports.campaigns()[0];
+  const overview = overviewService(app.repos, app.clock);
 
   app.get(
     '/api/v1/reports/summary',
@@ -106,57 +82,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: OverviewResult },
       },
     },
-    async (request) => {
-      const scope = scopeOf(request);
-      const campaign = request.query.campaignId
-        ? app.repos.reports.campaign(request.query.campaignId)
-        : defaultCampaign();
-      const zone = campaign?.time_zone ?? DEFAULT_TIME_ZONE;
-      const date = localDateOf(app.clock.now(), zone);
-      const screens = app.repos.reports.screens().filter((s) => !scope || scope.has(s.site_id));
-      const counts = { online: 0, offline: 0, unpaired: 0, revoked: 0 };
-      for (const s of screens) if (s.status in counts) counts[s.status as keyof typeof counts]++;
-      if (!campaign) {
-        return {
-          date,
-          timeZone: zone,
-          campaignId: null,
-          screens: counts,
-          today: { plays: 0, planned: 0, due: 0, target: 0 },
-          byDistrict: [],
-          byVenueType: [],
-        };
-      }
-      const ctx = loadContext(app.repos, campaign.id, app.clock.now());
-      const sites = sitesFor(ctx, {}, scope);
-      const rows = screenDayRows(
-        app.repos,
-        ctx,
-        sites,
-        date,
-        scope === null && sites.length === ctx.sites.size,
-      );
-      // Planned beside achieved for the same screens: those that count today (paired, in scope).
-      const counted = new Set(rows.map((r) => r.screenId));
-      const planned = app.repos.reports
-        .plannedOn(date, campaign.id)
-        .reduce((n, p) => (counted.has(p.screen_id) ? n + p.planned : n), 0);
-      const byDistrict = groupRows(rows, 'district');
-      return {
-        date,
-        timeZone: zone,
-        campaignId: campaign.id,
-        screens: counts,
-        today: {
-          plays: byDistrict.totals.plays,
-          planned,
-          due: byDistrict.totals.due,
-          target: byDistrict.totals.target,
-        },
-        byDistrict: byDistrict.groups,
-        byVenueType: groupRows(rows, 'venue_type').groups,
-      };
-    },
+    async (request) => overview.overview(request.query.campaignId, scopeOf(request)),
   );
 
   app.get(
@@ -267,10 +193,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  /**
-   * What one screen of a venue type would play on a date with the given target and weights:
-   * the scheduler's own planDay, run as if the day had not started, then counted per hour.
-   */
+  // What one screen of a venue type would play on a date (server/services/plan-preview.ts).
   app.post(
     '/api/v1/reports/plan-preview',
     {
@@ -282,74 +205,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: PlanPreviewResult },
       },
     },
-    async (request) => {
-      const b = request.body;
-      const row = b.campaignId ? app.repos.reports.campaign(b.campaignId) : defaultCampaign();
-      const zone = row?.time_zone ?? DEFAULT_TIME_ZONE;
-      let hours = DEFAULT_HOURS;
-      let saved: PeakProfile | undefined;
-      if (row) {
-        const defaults = JSON.parse(row.venue_defaults) as Record<string, { openingHours?: unknown }>;
-        const parsed = OpeningHours.safeParse(defaults[b.venueType]?.openingHours);
-        if (parsed.success) hours = parsed.data;
-        saved = (JSON.parse(row.peak_profiles) as Record<string, PeakProfile>)[b.venueType];
-      }
-      const profile = b.profile ?? saved ?? FLAT_PROFILE;
-      const base = row ? planCampaignOf(row) : null;
-      const campaign = {
-        ...(base ?? {
-          id: 'preview',
-          mediaSha256: '',
-          mediaDurationMs: 30_000,
-          timeZone: zone,
-          averageBasis: 'operating_day' as const,
-          peakProfiles: {},
-          makeGoodCapPct: 50,
-        }),
-        firstDay: b.date,
-        lastDay: b.date,
-        targetPerDay: b.targetPerDay,
-        averageBasis: 'operating_day' as const,
-        peakProfiles: { [b.venueType]: profile },
-      };
-      const site = {
-        id: 'preview',
-        venueType: b.venueType,
-        timeZone: zone,
-        openingHours: hours,
-        peakProfile: null,
-      };
-      const open = openIntervals(hours, b.date, zone);
-      const slices = hourSlices(b.date, zone);
-      const out = Array.from({ length: 24 }, (_, hour) => ({ hour, plays: 0, peak: false, open: false }));
-      for (const s of slices) {
-        const z = instantToZoned(s.start, zone);
-        const slot = out[z.hour]!;
-        slot.open = slot.open || open.some(([a, e]) => a < s.end && e > s.start);
-      }
-      // An hour is drawn as peak when any part of it is (a 06:45–07:30 window marks 06 and 07).
-      for (const w of profileSlices(b.date, zone, profile)) {
-        if (!isPeakWeight(w.weight)) continue;
-        for (let t = w.start; t < w.end; t += 60_000) out[instantToZoned(t, zone).hour]!.peak = true;
-      }
-      const clock = new VirtualClock(slices[0]?.start ?? app.clock.now());
-      const plan = planDay({ campaign, site, screen: { id: 'preview' }, date: b.date, clock });
-      let peak = 0;
-      for (const item of plan.items) {
-        const z = instantToZoned(item.start, zone);
-        out[z.hour]!.plays++;
-        if (item.peak) peak++;
-      }
-      const total = plan.items.length;
-      return {
-        date: b.date,
-        venueType: b.venueType,
-        hours: out,
-        total,
-        peakShare: total ? Math.round((peak / total) * 1000) / 10 : 0,
-        source: 'scheduler' as const,
-      };
-    },
+    async (request) => planPreview(app.repos, app.clock, request.body),
   );
 
   app.get(
@@ -375,26 +231,7 @@ const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      const scope = scopeOf(request);
-      const campaign = request.query.campaignId
-        ? app.repos.reports.campaign(request.query.campaignId)
-        : defaultCampaign();
-      if (!campaign) return { date: localDateOf(app.clock.now(), DEFAULT_TIME_ZONE), items: [] };
-      const date = localDateOf(app.clock.now(), campaign.time_zone);
-      const ctx = loadContext(app.repos, campaign.id, app.clock.now());
-      const sites = sitesFor(ctx, {}, scope);
-      const planned = new Map(
-        app.repos.reports.plannedOn(date, campaign.id).map((p) => [p.screen_id, p.planned]),
-      );
-      const items = screenDayRows(app.repos, ctx, sites, date, false).map((r) => ({
-        screenId: r.screenId,
-        plays: r.plays,
-        planned: planned.get(r.screenId) ?? 0,
-        target: r.target,
-      }));
-      return { date, items };
-    },
+    async (request) => overview.screensToday(request.query.campaignId, scopeOf(request)),
   );
 
   // Exposed for the console's footer and exports: the server's own notion of now.

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IdParams, Screen, ScreenQuery, UpdateScreenBody, listOf } from '#shared/schemas/api.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldError, notFound } from '../errors.ts';
 import { screenView } from './views.ts';
 
 const TAGS = ['screens'];
@@ -60,29 +60,51 @@ const screenRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: 'write', roles: SCREEN_KEEPERS },
       schema: {
         tags: TAGS,
-        summary: 'Rename a screen or set its resolution/orientation',
+        summary:
+          'Rename a screen, move it to another site in your scope, or set its resolution/orientation. A move keeps its plays, plans and audit history (they stay under the screen id; plays already made stay counted at the site where they were made) and re-plans it for the new site from now on',
         params: IdParams,
         body: UpdateScreenBody,
         response: { 200: Screen },
       },
     },
     async (request) => {
-      screenInScope(request.params.id, request.scope);
+      const before = screenInScope(request.params.id, request.scope);
       const b = request.body;
+      const moving = b.siteId !== undefined && b.siteId !== before.site_id;
+      if (moving) {
+        if (!app.repos.sites.get(b.siteId!)) throw notFound('điểm đặt / site', b.siteId!);
+        request.scope.assertSite(b.siteId!);
+        if (before.status === 'revoked')
+          throw new AppError(
+            'CONFLICT',
+            'Màn hình đã thu hồi không chuyển được; hãy ghép nối lại tại điểm đặt mới. / A revoked screen cannot be moved; pair it again at the new site.',
+          );
+      }
       const patch = {
         ...(b.name !== undefined ? { name: b.name } : {}),
+        ...(moving ? { site_id: b.siteId! } : {}),
         ...(b.resolution !== undefined ? { resolution: b.resolution } : {}),
         ...(b.orientation !== undefined ? { orientation: b.orientation } : {}),
       };
       try {
         const row = screenView(app.repos.screens.update(request.params.id, patch, request.user!.id)!);
         app.events.emit('screen-changed', { screenId: row.id });
+        // The new site's hours, peak profile and frequency apply from now on.
+        if (moving) app.events.emit('plan-inputs-changed', { screenIds: [row.id], reason: 'screen.move' });
         return row;
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          const name = b.name ?? before.name;
           throw new AppError(
             'CONFLICT',
-            `Điểm đặt đã có màn hình tên "${b.name}". / The site already has a screen named "${b.name}"; choose another name.`,
+            `Điểm đặt đã có màn hình tên "${name}". / The site already has a screen named "${name}"; choose another name.`,
+            [
+              fieldError(
+                'body.name',
+                'điểm đặt đã có màn hình tên này',
+                'the site already has a screen with this name',
+              ),
+            ],
           );
         }
         throw err;

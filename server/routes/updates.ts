@@ -23,7 +23,9 @@ const updateRoutes: FastifyPluginAsync = async (app) => {
       list: false,
       dotfiles: 'deny',
       cacheControl: false,
-      setHeaders: (res) => res.setHeader('cache-control', 'no-cache'),
+      setHeaders: (res) => {
+        res.setHeader('cache-control', 'no-cache');
+      },
     }),
   );
 };

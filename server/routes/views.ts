@@ -4,14 +4,17 @@
  */
 import type { z } from 'zod';
 import type { Campaign, Media, MediaEntry, Override, Screen, Site, User } from '#shared/schemas/api.ts';
-import type { OpeningHours, Participants, PeakProfile, VenueType } from '#shared/schemas/domain.ts';
-import { formatDate, localDateOf } from '#shared/time.ts';
-import type { CampaignRow } from '../repositories/campaigns.ts';
+import type { VenueType } from '#shared/schemas/domain.ts';
+import { formatDate } from '#shared/time.ts';
+import { campaignJson, type CampaignRow } from '../repositories/campaigns.ts';
 import type { MediaRow, MediaUse } from '../repositories/media.ts';
 import type { OverrideRow } from '../repositories/overrides.ts';
-import type { ScreenRow } from '../repositories/screens.ts';
-import type { SiteWithCount } from '../repositories/sites.ts';
+import { screenJson, type ScreenRow } from '../repositories/screens.ts';
+import { siteJson, type SiteWithCount } from '../repositories/sites.ts';
 import type { UserRow, UserScope } from '../repositories/users.ts';
+import { campaignPhase } from '../services/campaign-phase.ts';
+
+export { campaignPhase, type CampaignPhase } from '../services/campaign-phase.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -25,8 +28,8 @@ export function siteView(r: SiteWithCount): z.infer<typeof Site> {
     regionId: r.region_id,
     timeZone: r.time_zone,
     moving: r.moving === 1,
-    openingHours: JSON.parse(r.opening_hours) as OpeningHours,
-    peakProfile: r.peak_profile ? (JSON.parse(r.peak_profile) as PeakProfile) : null,
+    openingHours: siteJson.openingHours(r.opening_hours, r.id),
+    peakProfile: siteJson.peakProfile.nullable(r.peak_profile, r.id),
     screenCount: r.screen_count,
     source: r.source,
     updatedAt: iso(r.updated_at_ms),
@@ -34,14 +37,7 @@ export function siteView(r: SiteWithCount): z.infer<typeof Site> {
 }
 
 export function screenView(r: ScreenRow): z.infer<typeof Screen> {
-  let lastStatus: unknown = null;
-  if (r.status_json) {
-    try {
-      lastStatus = JSON.parse(r.status_json);
-    } catch {
-      lastStatus = r.status_json;
-    }
-  }
+  const lastStatus = screenJson.status.nullable(r.status_json, r.id);
   return {
     id: r.id,
     siteId: r.site_id,
@@ -78,20 +74,6 @@ export function mediaView(r: MediaRow): z.infer<typeof Media> {
 
 export function mediaEntryView(r: MediaRow, usedBy: MediaUse[]): z.infer<typeof MediaEntry> {
   return { ...mediaView(r), usedBy };
-}
-
-export type CampaignPhase = 'upcoming' | 'running' | 'ended' | 'closed';
-
-/** Where the campaign stands at `now`, judged by the calendar date in the campaign's zone. */
-export function campaignPhase(
-  c: Pick<CampaignRow, 'status' | 'first_day' | 'last_day' | 'time_zone'>,
-  now: number,
-): CampaignPhase {
-  if (c.status === 'closed') return 'closed';
-  const today = localDateOf(now, c.time_zone);
-  if (today < c.first_day) return 'upcoming';
-  if (today > c.last_day) return 'ended';
-  return 'running';
 }
 
 export function campaignWindowText(c: Pick<CampaignRow, 'first_day' | 'last_day' | 'time_zone'>): string {
@@ -134,8 +116,8 @@ export function campaignView(
     targetPerDay: r.target_per_day,
     averageBasis: r.average_basis,
     makeGoodCapPct: r.make_good_cap_pct,
-    peakProfiles: JSON.parse(r.peak_profiles) as Partial<Record<VenueType, PeakProfile>>,
-    participants: JSON.parse(r.participants) as Participants,
+    peakProfiles: campaignJson.peakProfiles(r.peak_profiles, r.id),
+    participants: campaignJson.participants(r.participants, r.id),
     status: r.status,
     phase,
     runningNow: phase === 'running',

@@ -147,8 +147,8 @@ export function profileSlices(date: string, zone: string, profile: readonly numb
 
 /** Open intervals of the site on `date`, merged and sorted; [] on a closed day. */
 export function openIntervals(hours: OpeningHours, date: string, zone: string): Interval[] {
-  if (hours.closedDates?.includes(date)) return [];
-  const ranges = hours[WEEKDAYS[weekdayOf(date)]!] ?? [];
+  if (hours.closedDates.includes(date)) return [];
+  const ranges = hours[WEEKDAYS[weekdayOf(date)]!];
   const raw: Interval[] = [];
   for (const [from, to] of ranges) {
     const s = localInstant(date, minutesOfDay(from), zone);

@@ -34,7 +34,9 @@ export function stableHash(text: string, hexChars = 16): string {
 
 /** JSON with object keys sorted, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  // JSON.stringify gives undefined (not a string) for these; they hash like JSON's own null.
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../shared/clock.ts';
 import { addDays, localDateOf } from '../../shared/time.ts';
-import { DEFAULT_MAKE_GOOD_CAP_PCT, computeMakeGoods, type MakeGoodResult } from './makegood.ts';
+import { computeMakeGoods, type MakeGoodResult } from './makegood.ts';
 import { dayCapacity, dayInputsHash, planDay } from './plan.ts';
 import { campaignTargets, pairingDayTarget } from './targets.ts';
 import type { AlreadyPlayed, DayPlan, PlanCampaign, PlanScreen, PlanSite } from './types.ts';
@@ -34,6 +34,12 @@ export interface HorizonInput {
   pairedAt?: number | null;
   /** Plays done so far today. */
   alreadyPlayedToday?: AlreadyPlayed;
+  /**
+   * Up to when the player has uploaded everything it played (its last report of no backlog).
+   * When it covers every item of today that has started, today's count is complete and today
+   * may be re-planned with fresh make-goods; otherwise today's make-good share stays.
+   */
+  settledAt?: number | null;
   /** Plans already issued to this screen; unchanged days are returned as they are. */
   previous?: readonly DayPlan[];
   /**
@@ -92,7 +98,7 @@ export function planHorizon(input: HorizonInput): Horizon {
     achieved: input.achieved,
     asOf: from,
     ...(input.accountableFrom ? { accountableFrom: input.accountableFrom } : {}),
-    capPct: campaign.makeGoodCapPct ?? DEFAULT_MAKE_GOOD_CAP_PCT,
+    capPct: campaign.makeGoodCapPct,
   });
 
   const plans: DayPlan[] = [];
@@ -103,8 +109,13 @@ export function planHorizon(input: HorizonInput): Horizon {
     // hold: a rollover that runs late (the server was down at midnight) must not re-plan the
     // rest of a day whose morning plays may not be uploaded yet. Only a real input change does.
     const now = clock.now();
-    const underway = prev !== undefined && t.date === today && prev.items.some((i) => i.start <= now);
-    const extra = underway ? prev.makeGood : (makeGoods.extra[t.date] ?? 0);
+    const started = prev !== undefined && t.date === today ? prev.items.filter((i) => i.start <= now) : [];
+    const settled = input.settledAt != null && started.every((i) => i.end <= input.settledAt!);
+    const underway = started.length > 0 && !settled;
+    // A day under way whose plays so far are all in may lose make-goods the late plays made
+    // unnecessary, but never gains any mid-day from a re-plan it did not ask for.
+    const fresh = makeGoods.extra[t.date] ?? 0;
+    const extra = underway ? prev!.makeGood : started.length > 0 ? Math.min(prev!.makeGood, fresh) : fresh;
     if (
       prev &&
       prev.inputsHash === dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0)

@@ -31,6 +31,7 @@ import {
   eachDate,
   formatDate,
   instantToZoned,
+  localDateOf,
   minutesOfDay,
   startOfLocalDay,
   startOfNextLocalDay,
@@ -48,7 +49,8 @@ import { testConfig } from '../config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
 import { loadPlaylists } from '../playlists/load.ts';
 import type { PlaysRepository } from '../repositories/plays.ts';
-import { parseStoredDay, toPlanCampaign, toPlanSite, type StoredDay } from '../cron/plan-service.ts';
+import { planJson, type StoredDay } from '../repositories/plans.ts';
+import { toPlanCampaign, toPlanSite } from '../services/plan-inputs.ts';
 import {
   DEFAULT_SPREAD_DAYS,
   checkFeasible,
@@ -81,6 +83,41 @@ export interface SimOptions {
   cores?: boolean;
   /** Extra screens that enrol with a provisioning file and run a real player core. Default 0. */
   players?: number;
+  /**
+   * Faults at chosen times (`--faults FILE`, see simulate/faults/): they replace the built-in
+   * 3 days off, 14:00 raise and server restart, and the random outages unless outageRate is set.
+   */
+  faults?: FaultSpec[];
+}
+
+/** One fault of a fault file. Times are ISO 8601 with an offset. */
+export type FaultSpec =
+  | { kind: 'outage'; screen: string; from: string; to: string }
+  | { kind: 'raise' | 'lower'; site: string; at: string; perDay: number }
+  | { kind: 'restart'; down: string; up: string };
+
+/** Reads and checks a fault file's JSON (a list of FaultSpec). */
+export function parseFaults(json: unknown): FaultSpec[] {
+  if (!Array.isArray(json)) throw new Error('a fault file is a JSON list');
+  const time = (v: unknown, what: string): string => {
+    if (typeof v !== 'string' || !/[+-]\d\d:\d\d$|Z$/.test(v) || Number.isNaN(Date.parse(v)))
+      throw new Error(`${what}: an ISO 8601 time with an offset, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  return json.map((f: unknown, i): FaultSpec => {
+    const o = (f ?? {}) as Record<string, unknown>;
+    const at = `fault ${i + 1}`;
+    if (o['kind'] === 'outage' && typeof o['screen'] === 'string')
+      return { kind: 'outage', screen: o['screen'], from: time(o['from'], at), to: time(o['to'], at) };
+    if ((o['kind'] === 'raise' || o['kind'] === 'lower') && typeof o['site'] === 'string') {
+      const perDay = o['perDay'];
+      if (typeof perDay !== 'number' || !Number.isInteger(perDay) || perDay < 1)
+        throw new Error(`${at}: perDay must be a whole number of plays`);
+      return { kind: o['kind'], site: o['site'], at: time(o['at'], at), perDay };
+    }
+    if (o['kind'] === 'restart') return { kind: 'restart', down: time(o['down'], at), up: time(o['up'], at) };
+    throw new Error(`${at}: kind must be outage, raise, lower or restart (with its fields)`);
+  });
 }
 
 export interface GroupFigures {
@@ -115,6 +152,12 @@ export interface SimSummary {
   last: string;
   byVenueType: Record<string, GroupFigures>;
   overall: GroupFigures;
+  /**
+   * Per screen: plays owed (the day targets from the raise history), planned (the plans' day
+   * targets, make-goods included, as the day ended) and delivered (completed plays stored).
+   */
+  perScreen: Array<{ screenId: string; owed: number; planned: number; makeGoods: number; delivered: number }>;
+  totals: { owed: number; planned: number; makeGoods: number; delivered: number };
   faults: string[];
   /** Screens that ran a real player core, and how often a core was stopped and started again. */
   coreScreens: number;
@@ -205,7 +248,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     await app.listen({ host: '127.0.0.1', port });
     const addr = app.server.address();
     if (addr && typeof addr === 'object') port = addr.port;
-    return { url: `http://127.0.0.1:${port}`, app, db, plays: app.playerGateway.repos.plays };
+    return { url: `http://127.0.0.1:${port}`, app, db, plays: app.repos.plays };
   }
   let server: Running | null = await startServer();
   const srv = (): Running => {
@@ -318,7 +361,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       const site = picked[i % picked.length]!;
       const token = randomToken(32);
       const now = clock.now();
-      srv().app.playerGateway.repos.pairing.createEnrolment(
+      srv().app.repos.pairing.createEnrolment(
         hashToken(token),
         site.id,
         'Máy phát mô phỏng',
@@ -388,6 +431,24 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         );
   };
   const advanceTo = (t: number) => clock.set(Math.max(clock.now(), t));
+  /**
+   * Real cores that just came back report their backlog empty; that status settles their past
+   * days and may re-plan them (server/cron/plan-service.ts, settled days). Waits for that to be
+   * stored and planned, then for the cores to hold the new plans, and takes them as held.
+   */
+  const settledAndSynced = async (which: SimScreen[], date: string) => {
+    const up = which.filter((s) => s.player && !s.playerDown);
+    const now = clock.now();
+    for (const s of up)
+      await waitUntil(
+        `player ${s.id} to report its backlog empty`,
+        () => (repos().plans.screen(s.id)?.settled_ms ?? 0) >= now,
+      );
+    await srv().app.playerGateway.writer.barrier();
+    await srv().app.plans.idle();
+    await playersSynced(up);
+    for (const s of up) pull(s, date);
+  };
   let coreRestarts = 0;
   const stopCore = async (s: SimScreen) => {
     s.player!.display.close();
@@ -413,8 +474,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
    * a step is the cores' own work (journal, upload), not a timer.
    */
   const stepPlayers = async (date: string, a: number, b: number) => {
-    const events: CoreEvent[] = [];
-    for (const s of playerScreens) {
+    const eventsOf = (s: SimScreen, a: number): CoreEvent[] => {
+      const events: CoreEvent[] = [];
       // A core that comes back inside an item's slot would start it late; it comes back at the
       // slot's end instead, so the plays the loop expects are exactly the ones the core plays.
       const items = s.held.get(date)?.items ?? [];
@@ -433,8 +494,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         events.push({ at: it.start, kind: 'start', s, itemId: it.id, fail });
         if (!fail) events.push({ at: it.end, kind: 'end', s, itemId: it.id });
       }
-    }
-    events.sort((x, y) => x.at - y.at || ORDER[x.kind] - ORDER[y.kind]);
+      return events;
+    };
+    const byTime = (x: CoreEvent, y: CoreEvent) => x.at - y.at || ORDER[x.kind] - ORDER[y.kind];
+    const events = playerScreens.flatMap((s) => eventsOf(s, a)).sort(byTime);
     for (let i = 0; i < events.length;) {
       const at = events[i]!.at;
       const group: CoreEvent[] = [];
@@ -444,9 +507,17 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         if (e.kind === 'down' && !e.s.playerDown) await stopCore(e.s);
         if (e.kind === 'up' && e.s.playerDown) {
           await startCore(e.s);
-          if (server) await playersSynced([e.s]);
+          if (server) await settledAndSynced([e.s], date);
         }
         if (e.kind === 'start' && e.fail) e.s.player!.display.failNext(e.itemId);
+      }
+      // A core that came back may have been re-planned (its settled days): its remaining events
+      // follow the plan it now holds.
+      const back = group.filter((e) => e.kind === 'up').map((e) => e.s);
+      if (back.length > 0) {
+        const rest = events.splice(i).filter((e) => !back.includes(e.s));
+        for (const s of back) rest.push(...eventsOf(s, at + 1));
+        events.push(...rest.sort(byTime));
       }
       for (const e of group) if (e.kind === 'start' || e.kind === 'end') e.s.player!.display.act();
       for (const e of group) {
@@ -481,28 +552,55 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const faults: string[] = [];
   const zone = campaign.timeZone;
   const inRange = (d: string) => d >= first && d <= last;
+  const file = opts.faults;
   // One screen off for 3 whole days (an office screen, so its misses fall on operating days).
   const longOff = fleet.find((s) => s.venueType === 'citizen_reception') ?? fleet[0]!;
-  const longOffDays = new Set(['2024-09-09', '2024-09-10', '2024-09-11'].filter(inRange));
+  const longOffDays = new Set(file ? [] : ['2024-09-09', '2024-09-10', '2024-09-11'].filter(inRange));
   if (longOffDays.size > 0)
     faults.push(
       `${longOff.id}: tắt 3 ngày / off 3 days ${[...longOffDays].map((d) => formatDate(d, zone)).join(', ')}`,
     );
   // A site raising its frequency at 14:00 on a Monday.
-  const raiseSite =
+  const defaultRaiseSite =
     [...siteRows.values()].find((s) => s.venueType === 'government_office') ?? [...siteRows.values()][0]!;
-  const raiseAt = zonedToInstant('2024-09-16', '14:00', zone);
-  const raiseTo = 15;
-  const raiseDay = '2024-09-16';
+  const raises: Array<{ site: PlanSite; at: number; perDay: number; kind: 'raise' | 'lower' }> = file
+    ? file.flatMap((f) => {
+        if (f.kind !== 'raise' && f.kind !== 'lower') return [];
+        const site = siteRows.get(f.site);
+        if (!site) throw new Error(`fault file: no site ${f.site} takes part in the campaign`);
+        return [{ site, at: Date.parse(f.at), perDay: f.perDay, kind: f.kind }];
+      })
+    : [
+        {
+          site: defaultRaiseSite,
+          at: zonedToInstant('2024-09-16', '14:00', zone),
+          perDay: 15,
+          kind: 'raise',
+        },
+      ];
   // The server is down from Thursday 12:00 (before the 14:00 report) to Friday 09:00.
-  const downAt = zonedToInstant('2024-09-19', '12:00', zone);
-  const upAt = zonedToInstant('2024-09-20', '09:00', zone);
-  if (inRange(raiseDay))
+  const restarts: Array<{ down: number; up: number }> = file
+    ? file.flatMap((f) => (f.kind === 'restart' ? [{ down: Date.parse(f.down), up: Date.parse(f.up) }] : []))
+    : [
+        {
+          down: zonedToInstant('2024-09-19', '12:00', zone),
+          up: zonedToInstant('2024-09-20', '09:00', zone),
+        },
+      ];
+  for (const r of raises)
+    if (inRange(localDateOf(r.at, zone)))
+      faults.push(
+        `${r.site.id}: ${r.kind === 'raise' ? 'tăng / raise' : 'hạ / lowering attempt'} → ${r.perDay} lượt/ngày / plays/day, ${toIsoWithOffset(r.at, zone)}`,
+      );
+  for (const r of restarts)
     faults.push(
-      `${raiseSite.id}: tăng lên ${raiseTo} lượt/ngày lúc 14:00 ${formatDate(raiseDay, zone)} / raised to ${raiseTo} plays/day at 14:00`,
+      `máy chủ khởi động lại / server restart: down ${toIsoWithOffset(r.down, zone)} – up ${toIsoWithOffset(r.up, zone)}`,
     );
-  if (inRange('2024-09-20'))
-    faults.push(`máy chủ khởi động lại / server restart: down 12:00 19/09/2024 – 09:00 20/09/2024`);
+  const fileOutages = (file ?? []).flatMap((f) => (f.kind === 'outage' ? [f] : []));
+  for (const f of fileOutages) {
+    if (!fleet.some((s) => s.id === f.screen)) throw new Error(`fault file: no screen ${f.screen}`);
+    faults.push(`${f.screen}: tắt / off ${f.from} – ${f.to}`);
+  }
 
   const outages = new Map<string, Array<[number, number]>>();
   let randomOutages = 0;
@@ -512,6 +610,13 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         outages.set(`${s.id}|${date}`, [[startOfLocalDay(date, s.zone), startOfNextLocalDay(date, s.zone)]]);
         continue;
       }
+      for (const f of fileOutages) {
+        if (f.screen !== s.id) continue;
+        const x = Math.max(Date.parse(f.from), startOfLocalDay(date, s.zone));
+        const y = Math.min(Date.parse(f.to), startOfNextLocalDay(date, s.zone));
+        if (x < y) outages.set(`${s.id}|${date}`, [...(outages.get(`${s.id}|${date}`) ?? []), [x, y]]);
+      }
+      if (file && opts.outageRate === undefined) continue;
       if (rand() < outageRate) {
         const day0 = startOfLocalDay(date, s.zone);
         // Whole milliseconds: a core is stopped at this instant and the clock is set to it.
@@ -552,7 +657,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
 
   const pull = (s: SimScreen, from: string) => {
     for (const row of repos().plans.plansFrom(s.id, from))
-      s.held.set(row.local_date, parseStoredDay(row.plan));
+      s.held.set(row.local_date, planJson.day(row.plan, `${s.id}/${row.local_date}`));
   };
   /** The lightweight screens upload what they played, as one group commit (as the gateway does). */
   const uploadAll = (now: number) => {
@@ -569,10 +674,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       if (r.flagged.length > 0)
         throw new Error(`ingest flagged the chain of ${batch[i]!.id}: ${JSON.stringify(r.flagged[0])}`);
     });
+    // Each lightweight player then reports its backlog empty, as a real core's status does: the
+    // days behind it are settled, and a plan that presumed one of them played is redone.
+    const presumed: string[] = [];
     for (const s of batch) {
       s.backlog = [];
       repos().screens.touchSeen(s.id);
+      if (repos().plans.settle(s.id, now)) presumed.push(s.id);
     }
+    if (presumed.length > 0) srv().app.plans.replan({ screenIds: presumed });
   };
   /** The player plays what it holds for [a, b). */
   const play = (s: SimScreen, date: string, a: number, b: number) => {
@@ -581,6 +691,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     const out = outages.get(`${s.id}|${date}`) ?? [];
     for (const it of day.items) {
       if (it.start < a || it.start >= b) continue;
+      // The plan service always names the campaign; an item without one is not ours to play.
+      if (it.campaignId === undefined) continue;
       if (out.some(([x, y]) => it.start < y && it.end > x)) continue;
       const failed = rand() < failRate;
       if (failed) failedPlays.set(`${s.id}|${date}`, (failedPlays.get(`${s.id}|${date}`) ?? 0) + 1);
@@ -617,56 +729,73 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     const dayEnd = startOfNextLocalDay(date, zone);
     // Midnight: the server's jobs (rollover with make-goods, reports, closing) if it is up.
     advanceTo(dayStart + 5_000);
-    if (server) await srv().app.cron.runDue();
-    if (server) for (const s of fleet) pull(s, date);
-    if (server) await playersSynced();
+    if (server) {
+      // Re-plans a player's report of settled days asked for come first, then the rollover.
+      await srv().app.playerGateway.writer.barrier();
+      await srv().app.plans.idle();
+      await srv().app.cron.runDue();
+      await srv().app.plans.idle();
+      for (const s of fleet) pull(s, date);
+      await playersSynced();
+    }
 
     // Moments inside the day at which something happens, in order.
     const marks = [dayStart];
-    if (date === raiseDay) marks.push(raiseAt);
-    if (downAt >= dayStart && downAt < dayEnd) marks.push(downAt);
-    if (upAt >= dayStart && upAt < dayEnd) marks.push(upAt);
+    const inDay = (t: number) => t > dayStart && t < dayEnd;
+    for (const r of raises) if (inDay(r.at)) marks.push(r.at);
+    for (const r of restarts) marks.push(...[r.down, r.up].filter(inDay));
     marks.push(dayEnd);
+    const raiseMarks = new Set(raises.map((r) => r.at));
     marks.sort((x, y) => x - y);
+    for (let k = marks.length - 1; k > 0; k--) if (marks[k] === marks[k - 1]) marks.splice(k, 1);
     for (let k = 0; k < marks.length - 1; k++) {
       const a = marks[k]!;
       const b = marks[k + 1]!;
-      if (a === downAt && server) {
+      if (restarts.some((r) => r.down === a) && server) {
         advanceTo(a);
         await server.app.close();
         server.db.close();
         server = null;
       }
-      if (a === upAt && !server) {
+      if (restarts.some((r) => r.up === a) && !server) {
         advanceTo(a);
         server = await startServer();
         // What a restarted server does first: catch up missed jobs; players reconnect and upload.
         await srv().app.cron.runDue();
         uploadAll(a);
         await playersUploaded();
+        await settledAndSynced(playerScreens, date);
         for (const s of fleet) pull(s, date);
         await playersSynced();
       }
-      if (a === raiseAt && server) {
+      for (const r of raises) {
+        if (r.at !== a || !server) continue;
         advanceTo(a);
-        const ok = checkFeasible(campaign, raiseSite, raiseTo, date);
+        // What the override route allows: never below the city's average.
+        if (r.perDay < campaign.targetPerDay) {
+          faults.push(
+            `${r.site.id}: hạ xuống ${r.perDay} bị từ chối (dưới mức của thành phố) / lowering to ${r.perDay} refused (below the city's ${campaign.targetPerDay})`,
+          );
+          continue;
+        }
+        const ok = checkFeasible(campaign, r.site, r.perDay, date);
         if (!ok.ok) throw new Error(ok.messageEn);
         ensureHead(srv().app);
         const current =
-          repos().overrides.current(campaign.id, raiseSite.id)?.plays_per_day ?? campaign.targetPerDay;
+          repos().overrides.current(campaign.id, r.site.id)?.plays_per_day ?? campaign.targetPerDay;
         repos().overrides.add(
           {
             campaignId: campaign.id,
-            siteId: raiseSite.id,
-            playsPerDay: raiseTo,
+            siteId: r.site.id,
+            playsPerDay: r.perDay,
             reason: 'mô phỏng / simulation',
             setBy: 'sim-head',
           },
           current,
         );
         // What the override route's event makes the plan service do.
-        srv().app.plans.replan({ siteIds: [raiseSite.id] });
-        for (const s of fleet) if (s.siteId === raiseSite.id) pull(s, date);
+        srv().app.plans.replan({ siteIds: [r.site.id] });
+        for (const s of fleet) if (s.siteId === r.site.id) pull(s, date);
         await playersSynced();
       }
       for (const s of fleet) play(s, date, a, b);
@@ -674,9 +803,23 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       advanceTo(b - 1);
       // Players upload continuously; batching a day per screen keeps the run fast. Before a
       // mid-day raise the morning's plays must be in, since they count toward the new target.
-      if (b === dayEnd || b === raiseAt) {
+      if (b === dayEnd || raiseMarks.has(b)) {
         uploadAll(b - 1);
         if (server) await playersUploaded();
+      }
+      // The cores say their backlog is empty before midnight, so the rollover counts the day
+      // at what they played (settled), not presumed, and no re-plan lands mid-day after it.
+      if (b === dayEnd && server) {
+        const up = playerScreens.filter((s) => !s.playerDown);
+        for (const s of up) s.player!.core.reportStatus();
+        const at = clock.now();
+        for (const s of up)
+          await waitUntil(
+            `player ${s.id} to settle the day`,
+            () => (repos().plans.screen(s.id)?.settled_ms ?? 0) >= at,
+          );
+        await srv().app.playerGateway.writer.barrier();
+        await srv().app.plans.idle();
       }
     }
 
@@ -790,8 +933,8 @@ function ensureHead(app: FastifyInstance): void {
 
 /** Open intervals of a site on a date, straight from its hours (independent of the scheduler). */
 function openOn(hours: OpeningHours, date: string, zone: string): Array<[number, number]> {
-  if (hours.closedDates?.includes(date)) return [];
-  return (hours[WEEKDAYS[weekdayOf(date)]!] ?? []).map(([a, b]) => [
+  if (hours.closedDates.includes(date)) return [];
+  return hours[WEEKDAYS[weekdayOf(date)]!].map(([a, b]) => [
     zonedToInstant(date, minutesOfDay(a), zone),
     zonedToInstant(date, minutesOfDay(b), zone),
   ]);
@@ -805,7 +948,13 @@ function figures(
   app: FastifyInstance,
   first: string,
   last: string,
-): { byVenueType: Record<string, GroupFigures>; overall: GroupFigures } {
+): {
+  byVenueType: Record<string, GroupFigures>;
+  overall: GroupFigures;
+  perScreen: SimSummary['perScreen'];
+  totals: SimSummary['totals'];
+} {
+  const perScreen: SimSummary['perScreen'] = [];
   const windowStart = startOfLocalDay(first, campaign.timeZone);
   const screenOf = new Map(fleet.map((s) => [s.id, s]));
   const outsideWindow = new Map<string, number>();
@@ -887,12 +1036,16 @@ function figures(
     const operating = new Set(operatingDays(campaign, site).filter((d) => d <= last));
     let achieved = 0;
     let owed = 0;
+    let planned = 0;
+    let makeGoods = 0;
     const gs = [group(s.venueType), group('overall'), ...(s.player ? [group('~ player core')] : [])];
     for (const date of eachDate(first, last)) {
       const d = days.get(`${s.id}|${date}`);
       if (!d || d.target === 0) continue;
       achieved += d.played;
       owed += d.baseTarget;
+      planned += d.target;
+      makeGoods += d.makeGood;
       for (const g of gs) {
         g.screenDays++;
         if (d.played === d.target) g.allOnTarget++;
@@ -905,6 +1058,7 @@ function figures(
         g._required += d.played * shareOf(site, date);
       }
     }
+    perScreen.push({ screenId: s.id, owed, planned, makeGoods, delivered: achieved });
     // The campaign average per operating day, against the day targets it was given.
     const average = operating.size > 0 ? achieved / operating.size : 0;
     const targetAverage = operating.size > 0 ? owed / operating.size : 0;
@@ -956,7 +1110,16 @@ function figures(
     };
   }
   const { overall, ...byVenueType } = out;
-  return { byVenueType, overall: overall! };
+  const totals = perScreen.reduce(
+    (t, x) => ({
+      owed: t.owed + x.owed,
+      planned: t.planned + x.planned,
+      makeGoods: t.makeGoods + x.makeGoods,
+      delivered: t.delivered + x.delivered,
+    }),
+    { owed: 0, planned: 0, makeGoods: 0, delivered: 0 },
+  );
+  return { byVenueType, overall: overall!, perScreen, totals };
 }
 
 export function formatSummary(s: SimSummary): string[] {
@@ -1011,6 +1174,16 @@ export function formatSummary(s: SimSummary): string[] {
     `  Chiến dịch đã đóng / campaign closed at its end: ${s.campaignClosed ? 'có / yes' : 'không / no'}`,
   );
   lines.push(`  Màn có TB thấp nhất / lowest average: ${s.overall.minAverageScreen}`);
+  lines.push(
+    `  ${'màn hình / screen'.padEnd(44)} ${'nợ / owed'.padStart(10)} ${'đã phát / delivered'.padStart(20)} ${'chênh / difference'.padStart(19)}`,
+  );
+  for (const x of s.perScreen)
+    lines.push(
+      `  ${x.screenId.padEnd(44)} ${String(x.owed).padStart(10)} ${String(x.delivered).padStart(20)} ${String(x.delivered - x.owed).padStart(19)}`,
+    );
+  lines.push(
+    `  Tổng chiến dịch / campaign totals: kế hoạch / planned ${s.totals.planned} (= nợ / owed ${s.totals.planned - s.totals.makeGoods} + bù / make-goods ${s.totals.makeGoods} cho lượt lỡ / for missed plays), nợ / owed ${s.totals.owed}, đã phát / delivered ${s.totals.delivered}`,
+  );
   lines.push(
     `  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`,
   );

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatSummary, simulate } from './engine.ts';
+import { readFileSync } from 'node:fs';
+import { formatSummary, parseFaults, simulate } from './engine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'outage-rate': { type: 'string' },
     'playlists-dir': { type: 'string' },
     'keep-data': { type: 'boolean' },
+    faults: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -37,7 +39,11 @@ if (values.help) {
   --real-cores    run generated screens through real player cores too (slower).
   --lightweight   run the playlist's screens on the lightweight path.
   --players N     add N screens that enrol with a provisioning file (real cores).
-  --csv FILE      one line per screen-day.`);
+  --csv FILE      one line per screen-day.
+  --faults FILE   a JSON list of faults at chosen times, instead of the built-in ones:
+                  {"kind":"outage","screen":ID,"from":ISO,"to":ISO}, {"kind":"raise"|"lower",
+                  "site":ID,"at":ISO,"perDay":N}, {"kind":"restart","down":ISO,"up":ISO}
+                  (examples in simulate/faults/).`);
   process.exit(0);
 }
 
@@ -63,6 +69,9 @@ const summary = await simulate({
   ...(values.csv ? { csv: resolve(values.csv) } : {}),
   ...(values.until ? { until: values.until } : {}),
   keepData: values['keep-data'] ?? false,
+  ...(values.faults
+    ? { faults: parseFaults(JSON.parse(readFileSync(resolve(values.faults), 'utf8')) as unknown) }
+    : {}),
 });
 for (const line of formatSummary(summary)) console.log(line);
 if (values.csv) console.log(`  CSV: ${resolve(values.csv)}`);

@@ -13,9 +13,10 @@
 import { mkdirSync } from 'node:fs';
 import WebSocket from 'ws';
 import { realClock, type Clock } from '#shared/clock.ts';
-import type { CoreToDisplay, ScheduleItem } from '#shared/schemas/display.ts';
+import { CoreToDisplay, type ScheduleItem } from '#shared/schemas/display.ts';
 import type { ProvisioningFile } from '#shared/schemas/protocol.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
+import { frameText } from '#player/core/frame-text.ts';
 
 /**
  * Waits (in real time) until `probe` holds. It polls on the event loop's check phase first, so
@@ -52,7 +53,10 @@ export class DisplayStub {
     const base = displayUrl.replace(/\/$/, '');
     this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/display`, { origin: base });
     this.ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as CoreToDisplay;
+      // The same check the display page makes of what the core sends it: it ignores the rest.
+      const parsed = CoreToDisplay.safeParse(JSON.parse(frameText(data)));
+      if (!parsed.success) return;
+      const msg = parsed.data;
       if (msg.type === 'schedule') this.schedule = msg.items;
       this.act();
     });
@@ -65,7 +69,10 @@ export class DisplayStub {
 
   opened(): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.ws.readyState === WebSocket.OPEN) return resolve();
+      if (this.ws.readyState === WebSocket.OPEN) {
+        resolve();
+        return;
+      }
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);
     });

@@ -9,23 +9,13 @@ import { join } from 'node:path';
 import type { ScreenHealth, ScreenWarning } from '#shared/schemas/api.ts';
 import { localDateOf } from '#shared/time.ts';
 import type { Repositories } from '../repositories/index.ts';
-import type { ScreenRow } from '../repositories/screens.ts';
+import { screenJson, type ScreenRow } from '../repositories/screens.ts';
 import { loadContext, screenDayRows, sitesFor } from '../reports/aggregate.ts';
 
 /** Beyond this the PC's clock is called wrong (docs/protocol.md). */
 export const CLOCK_WARN_MS = 30_000;
 /** Below this much free disk a week of cached media and the journal may not fit. */
 export const LOW_DISK_BYTES = 1024 ** 3;
-
-interface PlayerStatus {
-  playerVersion?: string;
-  currentItem?: { itemId: string; startedAt: number; campaignId?: string; mediaSha256?: string } | null;
-  cache?: { ready: number; needed: number; bytesDone: number; bytesTotal: number; error?: string };
-  freeDiskBytes?: number;
-  clockOffsetMs?: number;
-  backlog?: number;
-  displayConnected?: boolean;
-}
 
 /** Compares dotted versions numerically: 0.10.0 is newer than 0.9.3. */
 export function compareVersions(a: string, b: string): number {
@@ -101,14 +91,7 @@ export function todayRows(
 }
 
 export function screenHealth(row: ScreenRow, hc: HealthContext): ScreenHealth {
-  let st: PlayerStatus = {};
-  if (row.status_json) {
-    try {
-      st = JSON.parse(row.status_json) as PlayerStatus;
-    } catch {
-      st = {};
-    }
-  }
+  const st = screenJson.status.nullable(row.status_json, row.id) ?? {};
   const online = row.status === 'online';
   const warnings: ScreenWarning[] = [];
   const fresh = row.status === 'online' || row.status === 'offline';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { WebSocket } from '@fastify/websocket';
 import {
   FEATURE_PLAN_PUSH,
   HEARTBEAT_INTERVAL_MS,
@@ -17,6 +17,8 @@ import {
   PAIRING_ALPHABET,
   PLAYER_WS_PATH,
   PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type ProtocolVersion,
   PlayerMessage,
   PlaysBatch,
   MAX_PLAYS_PER_BATCH,
@@ -24,21 +26,21 @@ import {
   type ServerMessage,
 } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '../auth/passwords.ts';
-import { pairingRepository, type PairingRepository, type PlayerScreenRow } from '../repositories/pairing.ts';
-import {
-  playsRepository,
-  type IngestJob as StoredJob,
-  type IngestResult,
-  type PlaysRepository,
-} from '../repositories/plays.ts';
+import { openWithSecret, sealWithSecret } from '../auth/seal.ts';
+import { startOfNextLocalDay } from '#shared/time.ts';
+import type { PlayerScreenRow } from '../repositories/pairing.ts';
+import type { IngestJob as StoredJob, IngestResult } from '../repositories/plays.ts';
 import { checkPlays } from '../proof/ingest-rules.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
 import { planMessage } from './plan.ts';
+import type { PlanMessageRow } from '../repositories/plan-messages.ts';
 import { startIngestWriter, type IngestWriter } from '../ingest/writer.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { environmentReason, isEnvironmentError } from '../db/errors.ts';
 import { jsonDepthExceeds } from './frame-guard.ts';
 import playerMediaRoutes from './media.ts';
+import { warningRelay } from './warnings.ts';
+import { frameText } from './frame-text.ts';
 
 export const PAIRING_TTL_MS = 15 * 60_000;
 const PlaysEnvelope = PlaysBatch.pick({ type: true, batchId: true });
@@ -48,6 +50,7 @@ const PUSH_SLICE_SCREENS = 256;
 const PUSH_SLICE_MS = 10;
 
 export interface GatewayOptions {
+  /** 0: no heartbeat timer; the caller beats by hand with `playerGateway.heartbeat()` (tests). */
   heartbeatMs?: number;
 }
 
@@ -67,6 +70,8 @@ interface PlayerConnection {
   ip: string;
   screenId: string | null;
   pairingCode: string | null;
+  /** The secret of that code, in memory only: it seals the credential until hello confirms it. */
+  pairingSecret: string | null;
   missed: number;
   /** Set when hello arrives; a socket that said hello but was never welcomed is closed. */
   helloSeen: boolean;
@@ -78,6 +83,11 @@ interface PlayerConnection {
   clockOffsetMs: number;
   /** The player said `hello` with the `plan_push` feature: send it new plans, not `plan_changed`. */
   pushPlans: boolean;
+  /** The protocol version of the player's first message; every answer is in it. */
+  version: ProtocolVersion;
+  versionFixed: boolean;
+  /** Its `welcome` has left: plan pushes reach it only from then on (the welcome comes first). */
+  welcomed: boolean;
   /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
   endReason?: SessionEndReason;
 }
@@ -85,7 +95,12 @@ interface PlayerConnection {
 export interface PlayerGateway {
   /** Screens with at least one authenticated socket. */
   connectedScreens(): number;
-  repos: { pairing: PairingRepository; plays: PlaysRepository };
+  /** Open player sockets, authenticated or not. */
+  connectedSockets(): number;
+  /** One heartbeat now: ping every socket, drop those that missed too many pongs. */
+  heartbeat(): void;
+  /** Pongs handled since start; a test beating by hand waits on it instead of on a timer. */
+  pongsReceived(): number;
   /** The one writer of plays and connection status (group commits in its own thread). */
   writer: IngestWriter;
 }
@@ -98,14 +113,13 @@ declare module 'fastify' {
 
 export function newPairingCode(): string {
   let code = '';
-  for (let i = 0; i < 6; i++) code += PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)];
+  for (let i = 0; i < 6; i++) code += PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)]!;
   return code;
 }
 
 async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
-  const pairing = pairingRepository(app.db);
-  const plays = playsRepository(app.db);
+  const { pairing, plays } = app.repos;
   const sessions = app.repos.screenSessions;
   // Only one process serves a database, so any session still open was left by one that died.
   const dangling = sessions.closeDangling();
@@ -124,6 +138,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   let strangers = 0;
   const cfg = app.config;
   let closing = false;
+  let pongs = 0;
 
   function unstranger(conn: PlayerConnection): void {
     if (!conn.stranger) return;
@@ -176,7 +191,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
 
   app.decorate('playerGateway', {
     connectedScreens: () => byScreen.size,
-    repos: { pairing, plays },
+    connectedSockets: () => all.size,
+    heartbeat: () => beat(),
+    pongsReceived: () => pongs,
     writer,
   } satisfies PlayerGateway);
 
@@ -185,9 +202,24 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   }
   await app.register(playerMediaRoutes, { pairing });
 
+  const siteOfScreen = new Map<string, string>();
+  const warnings = warningRelay(app, {
+    sendText: (screenId, text) => {
+      let sent = false;
+      for (const conn of byScreen.get(screenId) ?? []) {
+        if (conn.socket.readyState !== conn.socket.OPEN) continue;
+        conn.socket.send(text);
+        sent = true;
+      }
+      return sent;
+    },
+    connectedScreenIds: () => byScreen.keys(),
+    siteOf: (screenId) => siteOfScreen.get(screenId),
+  });
+
   function send(conn: PlayerConnection, msg: Out): void {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
-    conn.socket.send(JSON.stringify({ ...msg, v: PROTOCOL_VERSION }));
+    conn.socket.send(JSON.stringify({ ...msg, v: conn.version }));
   }
 
   function fail(conn: PlayerConnection, code: ProtocolErrorCode, message: string, fatal: boolean): void {
@@ -216,6 +248,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     set?.delete(conn);
     if (set && set.size === 0) {
       byScreen.delete(conn.screenId);
+      siteOfScreen.delete(conn.screenId);
       // Sockets close after the database when the server shuts down; onClose marked them.
       if (!closing) {
         const id = conn.screenId;
@@ -230,14 +263,24 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
   }
 
-  function deliverCredential(conn: PlayerConnection, code: string, screenId: string): void {
-    const token = randomToken(32);
-    if (!pairing.deliver(code, screenId, hashToken(token), app.clock.now())) {
-      fail(conn, 'pairing_unknown', 'Màn hình này đã bị thu hồi. / This screen was revoked.', true);
-      return;
+  /**
+   * Sends the claimed screen's credential to the waiting player. It is not delivered yet: the
+   * screen takes it only when the player says hello with it (a socket can die silently with the
+   * `paired` frame in it), and until then a resume with the code's secret gets the same one.
+   */
+  function deliverCredential(conn: PlayerConnection, code: string, screenId: string, secret: string): void {
+    const row = pairing.code(code);
+    let token = row?.pending_token_box ? openWithSecret(row.pending_token_box, secret) : null;
+    if (!token || hashToken(token) !== row?.pending_token_hash) {
+      token = randomToken(32);
+      if (!pairing.stage(code, hashToken(token), sealWithSecret(token, secret))) {
+        fail(conn, 'pairing_unknown', 'Màn hình này đã bị thu hồi. / This screen was revoked.', true);
+        return;
+      }
     }
     const screen = pairing.screen(screenId)!;
     conn.pairingCode = null;
+    conn.pairingSecret = null;
     waitingByCode.delete(code);
     send(conn, {
       type: 'paired',
@@ -254,6 +297,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       const code = newPairingCode();
       if (pairing.createCode(code, hashToken(secret), now, PAIRING_TTL_MS)) {
         conn.pairingCode = code;
+        conn.pairingSecret = secret;
         waitingByCode.set(code, conn);
         send(conn, { type: 'pairing', code, secret, expiresAt: now + PAIRING_TTL_MS, serverTime: now });
         return;
@@ -276,7 +320,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       conn.socket.close(4003, 'revoked');
       return;
     }
-    if (!screen || !screen.token_hash || screen.token_hash !== hashToken(msg.token)) {
+    const tokenHash = hashToken(msg.token);
+    // The first hello with a credential sent at pairing is what delivers it.
+    const firstHello =
+      !!screen && screen.token_hash !== tokenHash && pairing.confirm(screen.id, tokenHash, app.clock.now());
+    if (!screen || (!firstHello && screen.token_hash !== tokenHash)) {
       fail(
         conn,
         'unauthenticated',
@@ -286,15 +334,6 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       return;
     }
     const now = app.clock.now();
-    const welcome = {
-      type: 'welcome' as const,
-      screenId: screen.id,
-      serverTime: now,
-      planVersion:
-        planMessages.get(screen.id)?.version ?? Math.max(screen.plan_version, pairing.planVersion(screen.id)),
-      heartbeatMs,
-      lastSeq: plays.lastSeq(screen.id),
-    };
     attach(conn, screen.id);
     conn.pushPlans = msg.features?.includes(FEATURE_PLAN_PUSH) ?? false;
     conn.clockOffsetMs = now - msg.clock;
@@ -303,10 +342,29 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     // (many hellos share one group).
     writer.status({ op: 'seen', screenId: screen.id, now, playerVersion: msg.playerVersion });
     writer.status({ op: 'session_open', screenId: screen.id, now });
+    siteOfScreen.set(screen.id, screen.site_id);
     void writer.barrier().then(() => {
-      send(conn, welcome);
+      // Read when it leaves, not at hello: a plan stored while the group committed is in this
+      // version (pushes skip a socket until it is welcomed, so the welcome is its first frame).
+      send(conn, {
+        type: 'welcome',
+        screenId: screen.id,
+        serverTime: app.clock.now(),
+        planVersion:
+          planMessages.get(screen.id)?.version ??
+          Math.max(screen.plan_version, pairing.planVersion(screen.id)),
+        // Beaten by hand (0): the player is told the usual interval.
+        heartbeatMs: heartbeatMs || HEARTBEAT_INTERVAL_MS,
+        lastSeq: plays.lastSeq(screen.id),
+      });
+      conn.welcomed = true;
+      // Warnings in force for its site follow the welcome (a screen back online shows them).
+      warnings.onHello(screen.id, screen.site_id);
       app.events.emit('screen-changed', { screenId: screen.id });
     });
+    // Its pairing instant is now: the fair first day (pairingDayTarget) counts from it.
+    if (firstHello)
+      app.events.emit('plan-inputs-changed', { screenIds: [screen.id], reason: 'screen paired' });
   }
 
   function authedScreen(conn: PlayerConnection): PlayerScreenRow | undefined {
@@ -356,9 +414,25 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       badFrame(conn, 'Not JSON');
       return;
     }
-    if (json && typeof json === 'object' && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
-      fail(conn, 'unsupported_version', `This server speaks protocol v${PROTOCOL_VERSION}`, true);
-      return;
+    if (json && typeof json === 'object' && 'v' in json) {
+      const v = json.v;
+      if (!SUPPORTED_PROTOCOL_VERSIONS.includes(v as ProtocolVersion)) {
+        fail(
+          conn,
+          'unsupported_version',
+          `This server speaks protocol v${SUPPORTED_PROTOCOL_VERSIONS.join(' and v')}`,
+          true,
+        );
+        return;
+      }
+      // A socket keeps the version it started with; a player does not switch mid-connection.
+      if (!conn.versionFixed) {
+        conn.version = v as ProtocolVersion;
+        conn.versionFixed = true;
+      } else if (v !== conn.version) {
+        fail(conn, 'unsupported_version', `This socket speaks protocol v${conn.version}`, true);
+        return;
+      }
     }
     const parsed = PlayerMessage.safeParse(json);
     if (!parsed.success) {
@@ -404,11 +478,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           const row = pairing.code(msg.resume.code);
           if (row && row.secret_hash === hashToken(msg.resume.secret)) {
             if (row.claimed_screen_id && !row.delivered_at_ms) {
-              deliverCredential(conn, row.code, row.claimed_screen_id);
+              deliverCredential(conn, row.code, row.claimed_screen_id, msg.resume.secret);
               return;
             }
             if (!row.claimed_screen_id && row.expires_at_ms > app.clock.now()) {
               conn.pairingCode = row.code;
+              conn.pairingSecret = msg.resume.secret;
               waitingByCode.set(row.code, conn);
               send(conn, {
                 type: 'pairing',
@@ -470,11 +545,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       case 'pull': {
         const screen = authedScreen(conn);
         if (!screen) return;
-        const plan = planMessage(planMessages, screen.id, app.clock.now());
+        const plan = planMessage(planMessages, screen.id, app.clock.now(), conn.version);
         if (plan && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(plan.message);
         return;
       }
       case 'pong': {
+        pongs++;
         const id = conn.screenId;
         const at = app.clock.now();
         if (id) writer.status({ op: 'seen', screenId: id, now: at });
@@ -487,14 +563,28 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         conn.clockOffsetMs = msg.clockOffsetMs;
         const at = app.clock.now();
         const json = JSON.stringify(status);
+        // No backlog: every play that ended before now (or before the one on screen) is stored,
+        // so the days before it are settled for make-goods (docs/protocol.md, section 9).
+        const settledAt = msg.backlog === 0 ? Math.min(at, msg.currentItem?.startedAt ?? at) : undefined;
         writer.status({
           op: 'status',
           screenId: screen.id,
           now: at,
           playerVersion: msg.playerVersion,
           statusJson: json,
+          ...(settledAt !== undefined ? { settledAt } : {}),
         });
-        void writer.barrier().then(() => app.events.emit('screen-changed', { screenId: screen.id }));
+        // Its plans presumed a past day played as planned: now its real count is in.
+        const presumed = screen.unsettled_from;
+        const replan =
+          settledAt !== undefined &&
+          presumed !== null &&
+          settledAt >= startOfNextLocalDay(presumed, screen.time_zone);
+        void writer.barrier().then(() => {
+          app.events.emit('screen-changed', { screenId: screen.id });
+          if (replan)
+            app.events.emit('plan-inputs-changed', { screenIds: [screen.id], reason: 'plays settled' });
+        });
         return;
       }
       case 'screenshot': {
@@ -509,6 +599,18 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           ...(msg.height ? { height: msg.height } : {}),
           ...(msg.what ? { what: msg.what } : {}),
           ...(msg.error || !msg.data ? { error: msg.error ?? 'no image' } : {}),
+        });
+        return;
+      }
+      case 'warning_shown':
+      case 'warning_cleared': {
+        if (!conn.screenId) return void authedScreen(conn);
+        warnings.report({
+          warningId: msg.warningId,
+          screenId: conn.screenId,
+          kind: msg.type === 'warning_shown' ? 'shown' : 'cleared',
+          at: app.clock.now(),
+          ...(msg.type === 'warning_cleared' ? { reason: msg.reason } : {}),
         });
         return;
       }
@@ -624,21 +726,28 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         ip: request.ip,
         screenId: null,
         pairingCode: null,
+        pairingSecret: null,
         missed: 0,
         helloSeen: false,
         deadline: null,
         stranger: true,
         clockOffsetMs: 0,
         pushPlans: false,
+        version: PROTOCOL_VERSION,
+        versionFixed: false,
+        welcomed: false,
       };
       all.add(conn);
       strangers++;
       strangersByIp.set(conn.ip, (strangersByIp.get(conn.ip) ?? 0) + 1);
       setDeadline(conn, cfg.wsHandshakeTimeoutMs, 4008, 'no hello');
       socket.on('message', (data, isBinary) => {
-        if (isBinary) return guarded('player frame', () => badFrame(conn, 'Text frames only'));
+        if (isBinary) {
+          guarded('player frame', () => badFrame(conn, 'Text frames only'));
+          return;
+        }
         try {
-          onMessage(conn, data.toString());
+          onMessage(conn, frameText(data));
         } catch (err) {
           const env = isEnvironmentError(err);
           if (env) app.dbHealth.failed(err);
@@ -692,17 +801,25 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
           const plan = planMessage(planMessages, id, now);
           if (!plan) return;
           let changed: string | undefined;
+          let older: PlanMessageRow | undefined;
           for (const conn of set) {
-            if (conn.socket.readyState !== conn.socket.OPEN) continue;
-            if (conn.pushPlans) conn.socket.send(plan.message);
-            else
-              conn.socket.send(
-                (changed ??= JSON.stringify({
-                  type: 'plan_changed',
-                  version: plan.version,
-                  v: PROTOCOL_VERSION,
-                })),
-              );
+            if (conn.socket.readyState !== conn.socket.OPEN || !conn.welcomed) continue;
+            if (!conn.pushPlans) {
+              if (conn.version === PROTOCOL_VERSION)
+                conn.socket.send(
+                  (changed ??= JSON.stringify({
+                    type: 'plan_changed',
+                    version: plan.version,
+                    v: PROTOCOL_VERSION,
+                  })),
+                );
+              else send(conn, { type: 'plan_changed', version: plan.version });
+            } else if (conn.version === PROTOCOL_VERSION) conn.socket.send(plan.message);
+            else {
+              // An older player: the stored bytes while they are in its version, else its own.
+              const own = (older ??= planMessage(planMessages, id, now, conn.version));
+              if (own) conn.socket.send(own.message);
+            }
           }
         },
         { screenId: id },
@@ -734,13 +851,15 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   });
   const offClaimed = app.events.on('pairing-claimed', ({ code, screenId }) => {
     const conn = waitingByCode.get(code);
-    // Not delivered now (database unavailable): the player's resume collects it later.
-    if (conn) guarded('pairing delivery', () => deliverCredential(conn, code, screenId), { screenId });
+    const secret = conn?.pairingSecret;
+    // Not delivered now (database unavailable, or no socket waits): the player's resume collects it.
+    if (conn && secret)
+      guarded('pairing delivery', () => deliverCredential(conn, code, screenId, secret), { screenId });
   });
 
   // Counting missed pongs instead of comparing timestamps keeps liveness independent of the
   // (possibly virtual) domain clock.
-  const heartbeat = setInterval(() => {
+  function beat(): void {
     const now = app.clock.now();
     for (const conn of all) {
       // Screens and players waiting for their code to be claimed: a dead waiting socket would
@@ -761,8 +880,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         { screenId: conn.screenId },
       );
     }
-  }, heartbeatMs);
-  heartbeat.unref();
+  }
+  const heartbeat = heartbeatMs > 0 ? setInterval(beat, heartbeatMs) : undefined;
+  heartbeat?.unref();
 
   app.addHook('onClose', async () => {
     closing = true;
@@ -775,6 +895,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     await writer.close();
     for (const conn of all) clearDeadline(conn);
     clearInterval(heartbeat);
+    warnings.close();
     offPlans();
     offRevoked();
     offClaimed();

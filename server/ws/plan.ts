@@ -5,32 +5,33 @@
  * plan (plan_messages); the gateway pushes those bytes on a change and answers `pull` with
  * them, building and storing them only when no current row exists.
  */
-import { PROTOCOL_VERSION, type Plan, type PlanItem, type PlanMedia } from '#shared/schemas/protocol.ts';
+import {
+  PROTOCOL_VERSION,
+  type Plan,
+  type PlanDay,
+  type PlanItem,
+  type PlanMedia,
+  type ProtocolVersion,
+} from '#shared/schemas/protocol.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
 import type { PlanMessageRow, PlanMessagesRepository } from '../repositories/plan-messages.ts';
+import { planJson } from '../repositories/plans.ts';
 
 export const PLAYER_MEDIA_PREFIX = '/player/v1/media/';
 
-interface StoredItem {
-  id: string;
-  mediaSha256: string;
-  start: number;
-  end: number;
-  peak?: boolean;
-  campaignId?: string;
-}
-
-function storedItems(json: string): StoredItem[] {
-  const parsed = JSON.parse(json) as unknown;
-  if (Array.isArray(parsed)) return parsed as StoredItem[];
-  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { items?: unknown }).items)) {
-    return (parsed as { items: StoredItem[] }).items;
-  }
-  return [];
-}
-
-/** The screen's plan as a message object; undefined for a screen (or site) that does not exist. */
-export function buildPlan(repo: PlanMessagesRepository, screenId: string, now: number): Plan | undefined {
+/**
+ * The plan for a player speaking `version`: v2 adds each day's loop and open intervals (and the
+ * loop's media); a v1 player gets exactly the v1 plan, spots only. Without `version`, the
+ * message is in the lowest version that carries it: v1 while no day has a loop (byte for byte
+ * what v1 players always got, and v2 players take v1 plans), v2 once one does. Undefined for a
+ * screen (or site) that does not exist.
+ */
+export function buildPlan(
+  repo: PlanMessagesRepository,
+  screenId: string,
+  now: number,
+  version?: ProtocolVersion,
+): Plan | undefined {
   const screen = repo.screen(screenId);
   if (!screen) return undefined;
   // Yesterday too: an item planned just before midnight may still be running after it.
@@ -38,9 +39,22 @@ export function buildPlan(repo: PlanMessagesRepository, screenId: string, now: n
   const rows = repo.plansFrom(screen.id, from);
   const campaignOf = new Map<string, string | undefined>();
   const media = new Map<string, PlanMedia>();
-  const days = rows.map((row) => {
+  const addMedia = (sha256: string): boolean => {
+    if (media.has(sha256)) return true;
+    const m = repo.media(sha256);
+    if (!m) return false;
+    media.set(sha256, {
+      sha256: m.sha256,
+      url: `${PLAYER_MEDIA_PREFIX}${m.sha256}`,
+      bytes: m.bytes,
+      mimeType: m.mime_type,
+    });
+    return true;
+  };
+  const days = rows.map((row): PlanDay => {
     const items: PlanItem[] = [];
-    for (const it of storedItems(row.plan)) {
+    const stored = planJson.day(row.plan, `${screen.id}/${row.local_date}`);
+    for (const it of stored.items) {
       let campaignId = it.campaignId;
       if (!campaignId) {
         if (!campaignOf.has(it.mediaSha256))
@@ -48,30 +62,24 @@ export function buildPlan(repo: PlanMessagesRepository, screenId: string, now: n
         campaignId = campaignOf.get(it.mediaSha256);
       }
       if (!campaignId) continue;
-      if (!media.has(it.mediaSha256)) {
-        const m = repo.media(it.mediaSha256);
-        if (!m) continue;
-        media.set(it.mediaSha256, {
-          sha256: m.sha256,
-          url: `${PLAYER_MEDIA_PREFIX}${m.sha256}`,
-          bytes: m.bytes,
-          mimeType: m.mime_type,
-        });
-      }
+      if (!addMedia(it.mediaSha256)) continue;
       items.push({
         id: it.id,
         campaignId,
         mediaSha256: it.mediaSha256,
         start: it.start,
         end: it.end,
-        peak: it.peak ?? false,
+        peak: it.peak,
       });
     }
-    return { date: row.local_date, items };
+    if (version === 1 || !stored.loop) return { date: row.local_date, items };
+    const loop = { ...stored.loop, items: stored.loop.items.filter((i) => addMedia(i.mediaSha256)) };
+    return { date: row.local_date, items, open: stored.open ?? [], loop };
   });
+  const hasLoop = days.some((d) => d.loop);
   return {
     type: 'plan',
-    v: PROTOCOL_VERSION,
+    v: version ?? (hasLoop ? PROTOCOL_VERSION : 1),
     version: Math.max(screen.plan_version, screen.stored_version ?? 0),
     serverTime: now,
     site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone },
@@ -96,11 +104,20 @@ export function storePlanMessage(
   return row;
 }
 
-/** The screen's current message: the stored bytes (one lookup), else built and stored now. */
+/**
+ * The screen's current message for a player speaking `version`: the stored bytes (one lookup),
+ * else built and stored now. The stored message is v1 while the screen has no loop, so every
+ * player takes it; once it carries a loop (v2), a v1 player gets its own v1 message, built for
+ * it each time (and never stored over the current one).
+ */
 export function planMessage(
   repo: PlanMessagesRepository,
   screenId: string,
   now: number,
+  version: ProtocolVersion = PROTOCOL_VERSION,
 ): PlanMessageRow | undefined {
-  return repo.get(screenId) ?? storePlanMessage(repo, screenId, now);
+  const row = repo.get(screenId) ?? storePlanMessage(repo, screenId, now);
+  if (!row || version >= 2 || !row.message.startsWith('{"type":"plan","v":2,')) return row;
+  const plan = buildPlan(repo, screenId, now, version);
+  return plan && { version: plan.version, message: JSON.stringify(plan) };
 }

@@ -110,7 +110,10 @@ export const UpdateUserBody = z
     scopes: z.array(UserScopeRef).max(1000).optional(),
     disabled: z.boolean().optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+  .refine(
+    (b) => Object.values<unknown>(b).some((v) => v !== undefined),
+    'expected at least one field to change',
+  );
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
 export const UserWithPassword = z.object({
@@ -140,7 +143,7 @@ export const Region = z.object({
 export type Region = z.infer<typeof Region>;
 export const RegionTree: z.ZodType<RegionNode> = z.lazy(() =>
   Region.extend({ children: z.array(RegionTree) }),
-) as z.ZodType<RegionNode>;
+);
 
 export const RegionQuery = z.object({
   /** Only the subtree under this region (included). */
@@ -182,7 +185,10 @@ export const UpdateSiteBody = z
     /** null returns the site to its venue type's default profile. */
     peakProfile: PeakProfile.nullable().optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+  .refine(
+    (b) => Object.values<unknown>(b).some((v) => v !== undefined),
+    'expected at least one field to change',
+  );
 export type UpdateSiteBody = z.infer<typeof UpdateSiteBody>;
 
 // ---------------------------------------------------------------------------------------------
@@ -250,10 +256,15 @@ export const ScreenQuery = z.object({
 export const UpdateScreenBody = z
   .object({
     name: Text.max(200).optional(),
+    /** Move the screen to another site in the caller's scope; its plays, plans and audit stay with it. */
+    siteId: Text.max(200).optional(),
     resolution: Resolution.optional(),
     orientation: Orientation.optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+  .refine(
+    (b) => Object.values<unknown>(b).some((v) => v !== undefined),
+    'expected at least one field to change',
+  );
 export type UpdateScreenBody = z.infer<typeof UpdateScreenBody>;
 
 // ---------------------------------------------------------------------------------------------
@@ -318,7 +329,10 @@ export const UpdateMediaBody = z
     /** Images only: the default display time. */
     durationMs: z.number().int().min(1000).max(MAX_IMAGE_DURATION_MS).optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change');
+  .refine(
+    (b) => Object.values<unknown>(b).some((v) => v !== undefined),
+    'expected at least one field to change',
+  );
 export type UpdateMediaBody = z.infer<typeof UpdateMediaBody>;
 
 export const MediaParams = z.object({ sha256: Sha256 });
@@ -372,10 +386,13 @@ export const UpdateCampaignBody = z
     mediaSha256: Sha256.optional(),
     status: z.enum(['active', 'closed']).optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'expected at least one field to change')
+  .refine(
+    (b) => Object.values<unknown>(b).some((v) => v !== undefined),
+    'expected at least one field to change',
+  )
   .refine((b) => !(b.firstDay && b.lastDay) || b.firstDay <= b.lastDay, {
     path: ['lastDay'],
-    message: 'expected lastDay on or after firstDay',
+    error: 'expected lastDay on or after firstDay',
   });
 export type UpdateCampaignBody = z.infer<typeof UpdateCampaignBody>;
 
@@ -453,6 +470,12 @@ export type OverrideState = z.infer<typeof OverrideState>;
 export const AuditQuery = z.object({
   from: IsoInstant.optional(),
   to: IsoInstant.optional(),
+  /** Only this person's (or system actor's) entries. */
+  actor: z.string().min(1).max(200).optional(),
+  /** Only this action, e.g. override.raise. */
+  action: z.string().min(1).max(100).optional(),
+  /** Only entries about this site, its screens included. */
+  siteId: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -463,12 +486,28 @@ export const AuditEntry = z.object({
   actor: z.string(),
   /** The user name when the actor is a user. */
   actorName: z.string().nullable(),
+  /** The person's name as people know them ("Nguyễn Thị Lan"), when the actor is a user. */
+  actorDisplayName: z.string().nullable(),
+  /** The entry as a sentence: people, sites and screens by name. */
+  text: z.object({ vi: z.string(), en: z.string() }),
+  /** The site the entry concerns, if any, and its name. */
+  siteId: z.string().nullable(),
+  siteName: z.string().nullable(),
+  /** When, as dd/mm/yyyy HH:mm in `zone` (the site's, else the campaign's). */
+  when: z.string(),
+  zone: z.string(),
   action: z.string(),
   objectType: z.string(),
   objectId: z.string(),
   detail: z.unknown(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditFacets = z.object({
+  actors: z.array(z.object({ id: z.string(), name: z.string() })),
+  actions: z.array(z.object({ id: z.string(), vi: z.string(), en: z.string() })),
+});
+export type AuditFacets = z.infer<typeof AuditFacets>;
 
 export const AuditPage = z.object({
   items: z.array(AuditEntry),
@@ -477,3 +516,55 @@ export const AuditPage = z.object({
 });
 
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+// ---------------------------------------------------------------------------------------------
+// The venue's loop (danh sách phát của điểm đặt)
+
+export const LoopResume = z.enum(['next', 'resume']);
+export const OutsideHours = z.enum(['idle', 'dark']);
+export const MAX_LOOP_ITEMS = 200;
+
+export const LoopItem = z.object({
+  mediaSha256: Sha256,
+  /** How long it shows: an image's own time; for a video, always the video's length. */
+  durationMs: z.number().int().positive(),
+  kind: MediaKind,
+  mimeType: z.string(),
+  name: z.string(),
+  thumbnailUrl: z.string().nullable(),
+});
+export type LoopItem = z.infer<typeof LoopItem>;
+
+export const Loop = z.object({
+  siteId: z.string(),
+  /** Null for the site's loop; a screen id for a screen's own. */
+  screenId: z.string().nullable(),
+  /** A screen without a loop of its own shows its site's (then this is true and items are the site's). */
+  inherited: z.boolean(),
+  items: z.array(LoopItem),
+  /** One pass of the loop, in ms. */
+  cycleMs: z.number().int().nonnegative(),
+  /** After a spot: the next item ('next') or the interrupted one from where it stopped ('resume'). */
+  resume: LoopResume,
+  /** Outside opening hours: the idle page (QR, clock) or a dark screen. */
+  outsideHours: OutsideHours,
+  updatedAt: Instant.nullable(),
+  updatedBy: z.string().nullable(),
+});
+export type Loop = z.infer<typeof Loop>;
+
+export const PutLoopBody = z.object({
+  items: z
+    .array(
+      z.object({
+        mediaSha256: Sha256,
+        /** Images: seconds × 1000 to show it (default: the image's own time). Ignored for videos. */
+        durationMs: z.number().int().min(1000).max(MAX_IMAGE_DURATION_MS).optional(),
+      }),
+    )
+    .max(MAX_LOOP_ITEMS, `a loop holds at most ${MAX_LOOP_ITEMS} items`),
+  /** Site settings (a screen's loop takes its site's). */
+  resume: LoopResume.optional(),
+  outsideHours: OutsideHours.optional(),
+});
+export type PutLoopBody = z.infer<typeof PutLoopBody>;

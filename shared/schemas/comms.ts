@@ -42,11 +42,11 @@ export const CreateCommunicationBody = z
     playsPerDay: z.number().int().min(1).max(200),
   })
   .refine((b) => b.firstDay <= b.lastDay, {
-    message: 'firstDay must not be after lastDay',
+    error: 'firstDay must not be after lastDay',
     path: ['lastDay'],
   })
   .refine((b) => b.mediaSha256 !== null || b.body.trim() !== '', {
-    message: 'a communication is a media item or a text: give mediaSha256 or body',
+    error: 'a communication is a media item or a text: give mediaSha256 or body',
     path: ['body'],
   });
 export type CreateCommunicationBody = z.input<typeof CreateCommunicationBody>;

@@ -26,7 +26,7 @@ export const DisplayPairing = z.object({
   code: z.string().min(1).max(32),
   expiresAt: EpochMs,
   /** A console URL that pre-fills the code; the QR code encodes it when present. */
-  claimUrl: z.string().url().optional(),
+  claimUrl: z.url().optional(),
 });
 export type DisplayPairing = z.infer<typeof DisplayPairing>;
 
@@ -56,8 +56,19 @@ export const StateMessage = z.object({
   offline: z.boolean(),
   /** An urgent message shown over everything (including video) until a state without it. */
   message: z.string().max(2000).optional(),
+  /** Outside opening hours at a site that goes dark: the page shows black instead of the idle screen. */
+  dark: z.boolean().optional(),
+  /** An approved urgent warning (cảnh báo khẩn), full screen or as a band, until a state without it. */
+  urgent: z
+    .object({
+      id: z.string().min(1),
+      headline: z.string().max(200),
+      body: z.string().max(4000),
+      display: z.enum(['fullscreen', 'band']),
+    })
+    .optional(),
   /** Where the idle screen's iHanoi QR code points; the page has a default. */
-  appUrl: z.string().url().optional(),
+  appUrl: z.url().optional(),
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
@@ -70,6 +81,10 @@ export const ScheduleItem = z.object({
   mediaUrl: z.string().min(1),
   startAt: EpochMs,
   durationMs: z.number().int().positive(),
+  /** A still image shows for durationMs; absent means a video. */
+  mediaKind: z.enum(['video', 'image']).optional(),
+  /** Start this far into the video (a loop item resumed after a spot), in ms. */
+  offsetMs: z.number().int().nonnegative().optional(),
 });
 export type ScheduleItem = z.infer<typeof ScheduleItem>;
 
@@ -167,7 +182,17 @@ export const FrameMessage = z.object({
 });
 export type FrameMessage = z.infer<typeof FrameMessage>;
 
+/** Proof of display: the page has drawn (or removed) the urgent warning `id`. */
+export const UrgentShownMessage = z.object({
+  type: z.literal('urgent_shown'),
+  v: V,
+  id: z.string().min(1),
+  at: EpochMs,
+});
+export type UrgentShownMessage = z.infer<typeof UrgentShownMessage>;
+
 export const DisplayToCore = z.discriminatedUnion('type', [
+  UrgentShownMessage,
   StartedMessage,
   EndedMessage,
   ErrorMessage,

@@ -88,6 +88,11 @@ export const VENUE_TYPES = {
   },
 } as const;
 
+/** The Vietnamese name of a venue type; a type this build does not know shows as its key. */
+export function venueTypeLabel(type: string): string {
+  return Object.hasOwn(VENUE_TYPES, type) ? VENUE_TYPES[type as keyof typeof VENUE_TYPES].vi : type;
+}
+
 export const VenueType = z.enum(
   Object.keys(VENUE_TYPES) as [keyof typeof VENUE_TYPES, ...(keyof typeof VENUE_TYPES)[]],
 );

@@ -148,7 +148,7 @@ export const PeakWindow = z
   })
   .refine((w) => w.from < w.to, {
     path: ['to'],
-    message: 'expected "to" to be later than "from" (same day)',
+    error: 'expected "to" to be later than "from" (same day)',
   });
 export type PeakWindow = z.infer<typeof PeakWindow>;
 
@@ -254,7 +254,7 @@ export const ClosureFile = z
     regions: z.array(Slug).default([]),
     sites: z.array(Slug).default([]),
   })
-  .refine((c) => c.from <= c.to, { path: ['to'], message: 'expected "to" on or after "from"' });
+  .refine((c) => c.from <= c.to, { path: ['to'], error: 'expected "to" on or after "from"' });
 export type ClosureFile = z.infer<typeof ClosureFile>;
 
 /** Relative to the playlists/ directory, forward slashes, never leaving it. */

@@ -1,5 +1,5 @@
 /**
- * The player protocol, version 1: every JSON message between a screen's player core and the
+ * The player protocol, version 2 (version 1 still answered): every JSON message between a screen's player core and the
  * server over the WebSocket at /ws/player. docs/protocol.md explains the lifecycle; this file
  * is the contract both sides validate against. Every message carries `v` so either side can
  * refuse a version it does not speak instead of misreading it.
@@ -10,9 +10,16 @@ import { IsoInstant, LocalDate, Sha256 } from './domain.ts';
 
 export { IsoInstant };
 
-export const PROTOCOL_VERSION = 1 as const;
+/**
+ * 2 added the venue's loop: plan days carry the loop and the open intervals, and play records
+ * may be loop plays (`kind: 'loop'`, no campaign). A server answers each player in the
+ * version of that player's first message, so v1 players get exactly what they always got.
+ */
+export const PROTOCOL_VERSION = 2 as const;
+export const SUPPORTED_PROTOCOL_VERSIONS = [1, 2] as const;
+export type ProtocolVersion = (typeof SUPPORTED_PROTOCOL_VERSIONS)[number];
 export const PLAYER_WS_PATH = '/ws/player';
-const V = z.literal(PROTOCOL_VERSION);
+const V = z.union([z.literal(1), z.literal(2)]);
 
 /** Milliseconds since the Unix epoch. */
 const EpochMs = z.number().int().nonnegative();
@@ -36,25 +43,37 @@ export const MAX_PLAYS_PER_BATCH = 500;
 export const PlayOutcome = z.enum(['completed', 'interrupted', 'failed']);
 export type PlayOutcome = z.infer<typeof PlayOutcome>;
 
+/** A campaign spot, or an item of the venue's own loop (v2; never counted toward a campaign). */
+export const PlayKind = z.enum(['spot', 'loop']);
+export type PlayKind = z.infer<typeof PlayKind>;
+
 /** One play as the player journals it. `hash` chains it to the screen's previous record. */
-export const PlayRecord = z.object({
-  playId: z.string().uuid(),
-  screenId: z.string().min(1),
-  campaignId: z.string().min(1),
-  mediaSha256: Sha256,
-  planItemId: z.string().min(1).nullable(),
-  plannedAt: IsoInstant.nullable(),
-  startedAt: IsoInstant,
-  endedAt: IsoInstant,
-  secondsShown: z.number().nonnegative(),
-  outcome: PlayOutcome,
-  reason: z.string().max(500).nullable(),
-  playerVersion: z.string().min(1).max(64),
-  /** 1, 2, 3… per screen, never reused, even across reinstalls of the same credential. */
-  seq: z.number().int().positive(),
-  prevHash: Sha256,
-  hash: Sha256,
-});
+export const PlayRecord = z
+  .object({
+    playId: z.uuid(),
+    screenId: z.string().min(1),
+    /** Null for a loop play, which belongs to no campaign. */
+    campaignId: z.string().min(1).nullable(),
+    mediaSha256: Sha256,
+    planItemId: z.string().min(1).nullable(),
+    plannedAt: IsoInstant.nullable(),
+    startedAt: IsoInstant,
+    endedAt: IsoInstant,
+    secondsShown: z.number().nonnegative(),
+    outcome: PlayOutcome,
+    reason: z.string().max(500).nullable(),
+    playerVersion: z.string().min(1).max(64),
+    /** 1, 2, 3… per screen, never reused, even across reinstalls of the same credential. */
+    seq: z.number().int().positive(),
+    prevHash: Sha256,
+    hash: Sha256,
+    /** v2: 'loop' for the venue's loop; absent (or 'spot') for a campaign play. */
+    kind: PlayKind.optional(),
+  })
+  .refine((r) => (r.kind === 'loop') === (r.campaignId === null), {
+    path: ['campaignId'],
+    error: 'a loop play has campaignId null, a spot its campaign',
+  });
 export type PlayRecord = z.infer<typeof PlayRecord>;
 
 /** The fields that the hash covers, in this fixed order (see docs/protocol.md "Hash chain"). */
@@ -82,6 +101,8 @@ export const CHAINED_FIELDS = [
 export function canonicalPlayJson(record: Omit<PlayRecord, 'hash'>): string {
   const ordered: Record<string, unknown> = {};
   for (const f of CHAINED_FIELDS) ordered[f] = record[f] ?? null;
+  // A loop play's kind is covered too, after prevHash; a spot's text is exactly v1's.
+  if (record.kind === 'loop') ordered['kind'] = 'loop';
   return JSON.stringify(ordered);
 }
 
@@ -96,9 +117,23 @@ export const PlanItem = z.object({
 });
 export type PlanItem = z.infer<typeof PlanItem>;
 
+/** v2: the venue's loop, played in the open intervals between the spots. */
+export const PlanLoop = z.object({
+  items: z.array(z.object({ mediaSha256: Sha256, durationMs: z.number().int().positive() })).max(200),
+  /** After a spot: the next loop item, or the interrupted one from where it stopped. */
+  resume: z.enum(['next', 'resume']),
+  /** Outside the open intervals: the idle page, or a dark screen. */
+  outsideHours: z.enum(['idle', 'dark']),
+});
+export type PlanLoop = z.infer<typeof PlanLoop>;
+
 export const PlanDay = z.object({
   date: LocalDate,
   items: z.array(PlanItem),
+  /** v2: the site's open intervals that day, [start, end) in epoch ms (with `loop`). */
+  open: z.array(z.tuple([EpochMs, EpochMs])).optional(),
+  /** v2: the loop to play that day; absent when the screen has none. */
+  loop: PlanLoop.optional(),
 });
 export type PlanDay = z.infer<typeof PlanDay>;
 
@@ -238,6 +273,27 @@ export const PlaysBatch = z.object({
   records: z.array(z.unknown()).min(1),
 });
 
+/** Proof of display: the display page drew the urgent warning (full screen or band). */
+export const WarningShown = z.object({
+  type: z.literal('warning_shown'),
+  v: V,
+  warningId: z.string().min(1).max(64),
+  /** The player's clock when the page reported it drawn. */
+  at: EpochMs,
+});
+
+export const WarningClearReason = z.enum(['cancelled', 'expired', 'replaced']);
+export type WarningClearReason = z.infer<typeof WarningClearReason>;
+
+/** The warning is off the screen (cancelled by the server, or past its expiry on the player's clock). */
+export const WarningCleared = z.object({
+  type: z.literal('warning_cleared'),
+  v: V,
+  warningId: z.string().min(1).max(64),
+  at: EpochMs,
+  reason: WarningClearReason,
+});
+
 export const PlayerMessage = z.discriminatedUnion('type', [
   Hello,
   PairRequest,
@@ -247,6 +303,8 @@ export const PlayerMessage = z.discriminatedUnion('type', [
   Status,
   PlaysBatch,
   Screenshot,
+  WarningShown,
+  WarningCleared,
 ]);
 export type PlayerMessage = z.infer<typeof PlayerMessage>;
 export type PlayerMessageInput = z.input<typeof PlayerMessage>;
@@ -353,7 +411,6 @@ export const ErrorCode = z.enum([
   'bad_message',
   'unsupported_version',
   'unauthenticated',
-  'pairing_expired',
   'pairing_unknown',
   'enrolment_invalid',
   'rate_limited',
@@ -373,7 +430,39 @@ export const ProtocolError = z.object({
   batchId: z.string().optional(),
 });
 
+/** An approved urgent warning (cảnh báo khẩn) for this screen's area. */
+export const UrgentWarning = z.object({
+  id: z.string().min(1).max(64),
+  headline: z.string().min(1).max(200),
+  body: z.string().max(4000),
+  /** 'fullscreen' covers everything; 'band' is a strip over the content, which keeps playing. */
+  display: z.enum(['fullscreen', 'band']),
+  /** Server clock; the player clears it on its own at this instant. */
+  expiresAt: EpochMs,
+});
+export type UrgentWarning = z.infer<typeof UrgentWarning>;
+
+/**
+ * Show this warning now, over whatever plays, until `expiresAt` or a `warning_clear`. Sent to
+ * every connected screen in scope on approval, and after `welcome` to a screen that (re)connects
+ * while the warning is on air.
+ */
+export const WarningOn = z.object({
+  type: z.literal('warning'),
+  v: V,
+  warning: UrgentWarning,
+});
+
+export const WarningOff = z.object({
+  type: z.literal('warning_clear'),
+  v: V,
+  warningId: z.string(),
+  reason: WarningClearReason,
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
+  WarningOn,
+  WarningOff,
   Welcome,
   Pairing,
   Paired,
@@ -418,7 +507,7 @@ export type ProvisionRequest = z.input<typeof ProvisionRequest>;
 export const ProvisioningFile = z.object({
   kind: z.literal('ihanoi-player-provisioning'),
   v: V,
-  serverUrl: z.string().url(),
+  serverUrl: z.url(),
   siteId: z.string(),
   siteName: z.string(),
   enrolmentToken: z.string().min(16),

@@ -21,7 +21,7 @@ export const ReportQuery = z
     groupBy: ReportGroup.default('site'),
   })
   .refine((q) => q.from <= q.to, {
-    message: 'the first day of the period must not be after the last',
+    error: 'the first day of the period must not be after the last',
     path: ['to'],
   });
 export type ReportQuery = z.infer<typeof ReportQuery>;

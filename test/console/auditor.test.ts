@@ -50,7 +50,7 @@ it('auditor exports CSV and XLSX from the reports page; both parse back with the
   await page.click('#rep-show');
   await page.waitForFunction(
     (n) =>
-      document.querySelector('#rep-table tfoot td[data-col="plays"]')?.textContent?.replace(/\D/g, '') ===
+      document.querySelector('#rep-table tfoot td[data-col="plays"]')?.textContent.replace(/\D/g, '') ===
       String(n),
     totalPlays,
   );
@@ -70,12 +70,12 @@ it('auditor exports CSV and XLSX from the reports page; both parse back with the
   sheet.eachRow((row, n) => {
     if (n === 1) return;
     sum += Number(row.getCell(playsCol + 1).value);
-    names.add(String(row.getCell(5).value));
+    names.add(row.getCell(5).text);
   });
   expect(sum).toBe(totalPlays);
   expect(names).toEqual(new Set(['UBND phường Bách Khoa', 'Bộ phận một cửa phường Bách Khoa', 'Ga Hà Nội']));
   const about = new Map<string, unknown>();
-  wb.worksheets[1]!.eachRow((row) => about.set(String(row.getCell(1).value), row.getCell(2).value));
+  wb.worksheets[1]!.eachRow((row) => about.set(row.getCell(1).text, row.getCell(2).value));
   expect(about.get('SHA-256')).toBe(csv.checksum);
 
   // The auditor reads but cannot change anything: the campaign page is not offered, and writes are refused.

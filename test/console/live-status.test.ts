@@ -102,7 +102,7 @@ it('shows a paired screen online with a clock warning, then offline, live and wi
   const shot = `figure.shot[data-shot-for="${pair.screenId}"]`;
   await page.waitForSelector(`${shot} img.shot-img`);
   await page.waitForFunction(
-    (sel) => ((document.querySelector(sel) as HTMLImageElement | null)?.naturalWidth ?? 0) > 0,
+    (sel) => (document.querySelector<HTMLImageElement>(sel)?.naturalWidth ?? 0) > 0,
     `${shot} img.shot-img`,
   );
   const width = await page.evaluate(

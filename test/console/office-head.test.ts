@@ -48,6 +48,9 @@ it('office head raises their own site, is refused when lowering, and never sees 
   // The raise was made at 07:55 Hà Nội time (the server's clock); the browser sits in New York,
   // where it was still 04/09 20:55, yet the history shows the site's own date and 24-hour time.
   await expect(page.textContent('#freq-history tbody tr td')).resolves.toBe('05/09/2024 07:55');
+  // Who by name (not the login), and the value before the change (the city's 10).
+  await expect(page.textContent('#freq-history tbody tr td:nth-child(2)')).resolves.toBe('Trần Trưởng Ga');
+  await expect(page.textContent('#freq-history tbody tr td[data-col="previous"]')).resolves.toBe('10');
   expect(t.app.repos.overrides.current(CAMPAIGN, OWN.id)!.plays_per_day).toBe(15);
 
   // Lowering is refused, and the page shows the server's own explanation.

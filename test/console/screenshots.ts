@@ -13,7 +13,7 @@ import { OpeningHours, type VenueType } from '#shared/schemas/domain.ts';
 import { addDays, eachDate, localDateOf, toIsoWithOffset, zonedToInstant } from '#shared/time.ts';
 import { VirtualClock } from '#shared/clock.ts';
 import { loadPlaylists } from '#server/playlists/load.ts';
-import { planCampaignOf } from '#server/reports/aggregate.ts';
+import { planCampaignOf } from '#server/services/plan-inputs.ts';
 import { generateWeeklyReport } from '#server/reports/weekly.ts';
 import type { PlayInsert } from '#server/repositories/reports.ts';
 import { planDay } from '#server/scheduler/plan.ts';
@@ -48,7 +48,10 @@ async function main(): Promise<void> {
     });
     const repos = t.app.repos;
     const campaignRow = repos.reports.campaigns()[0]!;
-    const plan = planCampaignOf(campaignRow);
+    const plan = planCampaignOf(campaignRow, {
+      sha256: campaignRow.media_sha256 ?? '',
+      durationMs: campaignRow.media_duration_ms ?? 30_000,
+    });
     const rand = prng(2024);
     const sites = repos.reports.sites();
     const screens: { id: string; site: (typeof sites)[number] }[] = [];

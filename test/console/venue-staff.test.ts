@@ -90,7 +90,7 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   await page.fill('#pair-code', `${code.slice(0, 3).toLowerCase()}-${code.slice(3)}`);
   await page.click('#pair-submit');
   await page.waitForSelector(`section.site[data-site="${SITE.id}"] tr:has-text("Màn hình quầy 2")`);
-  const claimed = t.app.playerGateway.repos.pairing.code(code)!;
+  const claimed = t.app.repos.pairing.code(code)!;
   expect(claimed.claimed_screen_id).toBeTruthy();
   expect(t.app.repos.screens.get(claimed.claimed_screen_id!)!.site_id).toBe(SITE.id);
   // The player collects its credential and connects as that screen.
@@ -161,7 +161,7 @@ it('venue staff download a provisioning file for mass installs of their site', a
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#provision-submit')]);
   expect(download.suggestedFilename()).toBe(`ihanoi-provision-${SITE.id.replace(/\//g, '_')}.json`);
   const path = await download.path();
-  const file = JSON.parse(readFileSync(path!, 'utf8'));
+  const file = JSON.parse(readFileSync(path, 'utf8'));
   expect(file).toMatchObject({
     kind: 'ihanoi-player-provisioning',
     siteId: SITE.id,

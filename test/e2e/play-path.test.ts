@@ -107,6 +107,8 @@ beforeAll(async () => {
   page = browser.page;
 });
 
+// `?.`: a failed beforeAll leaves these unassigned, and cleanup must not hide its error.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await core?.stop();
@@ -114,6 +116,7 @@ afterAll(async () => {
   if (playerDir) rmSync(playerDir, { recursive: true, force: true });
   if (shotDir) rmSync(shotDir, { recursive: true, force: true });
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 describe('end to end: server → player core → display page in Chromium', () => {
   it('pairs, plays the planned video on time, then the next one, and the play reaches the report', async () => {

@@ -23,7 +23,12 @@ export interface TestServer {
 export const CAMPAIGN_INSTANT = Date.parse('2024-09-05T07:55:00+07:00');
 
 export async function startTestServer(
-  opts: { clockAt?: number; clockRate?: number; config?: Partial<Config>; listen?: boolean } = {},
+  opts: {
+    clockAt?: number | undefined;
+    clockRate?: number | undefined;
+    config?: Partial<Config> | undefined;
+    listen?: boolean | undefined;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ihanoi-test-'));
   // Rate 0 (default) stands still for unit tests; end-to-end tests run it at real speed (1).

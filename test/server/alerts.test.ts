@@ -59,7 +59,7 @@ describe('alerts', () => {
   });
 
   it('an offline screen past the threshold is told in the list and by e-mail, once', async () => {
-    const pairing = s.app.playerGateway.repos.pairing;
+    const pairing = s.app.repos.pairing;
     pairing.seen('ga-ha-noi/1', CAMPAIGN_INSTANT, '0.1.0');
     pairing.offline('ga-ha-noi/1');
     s.clock.set(CAMPAIGN_INSTANT + 20 * 60_000);

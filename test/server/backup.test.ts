@@ -17,6 +17,7 @@ import { backupCli } from '#server/cli/backup.ts';
 import { openDatabase } from '#server/db/database.ts';
 import { hashRecord } from '#player/core/journal.ts';
 import { RestartableServer, seedCampaign, seedMedia, seedSite, storePlan, T0 } from './ws/fixtures.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SCREENS = 3;
@@ -73,7 +74,7 @@ async function uploader(screenId: string, onAck: (ids: string[]) => void): Promi
   const answers: Record<string, unknown>[] = [];
   let wake: (() => void) | null = null;
   ws.on('message', (d) => {
-    answers.push(JSON.parse(d.toString()) as Record<string, unknown>);
+    answers.push(JSON.parse(frameText(d)) as Record<string, unknown>);
     wake?.();
   });
   const next = async () => {

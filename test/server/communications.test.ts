@@ -3,7 +3,8 @@ import { ADMIN_PASSWORD, Client, login, startSeededServer, userClient } from '..
 import type { TestServer } from '../helpers/server.ts';
 import { sourceDocKey } from '#shared/schemas/comms.ts';
 import { cadence } from '#server/comms/cadence.ts';
-import { generateWeeklyReport, reportsDir } from '#server/reports/weekly.ts';
+import { CADENCE_SHEET, generateWeeklyReport, reportsDir } from '#server/reports/weekly.ts';
+import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -232,6 +233,23 @@ describe('communications: levels, approval, no re-send, cadence, audit', () => {
     expect(csv).toContain('chưa có tin / never');
     // The city aired today: not flagged.
     expect(csv).not.toMatch(/^Thành phố \/ city,ha-noi,/m);
+
+    // The same flags are a sheet of the XLSX report people download from the Reports page.
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(reportsDir(s.app.config), row.file_name));
+    const sheet = book.getWorksheet(CADENCE_SHEET);
+    expect(sheet).toBeDefined();
+    const rows = sheet!.getSheetValues().slice(1) as unknown[][];
+    expect(rows[0]!.slice(1)).toEqual(
+      expect.arrayContaining(['Địa bàn / Region id', 'Số ngày / Days since']),
+    );
+    const byRegion = new Map(rows.slice(1).map((r) => [r[2], r]));
+    expect(byRegion.get('ha-noi/hai-ba-trung/minh-khai')?.[6]).toBe('chưa có tin / never');
+    expect(byRegion.has('ha-noi')).toBe(false);
+    // The sheet and the CSV list the same offices.
+    const csvRegions = csv.split('\n').filter((l) => /(^|,)"?ha-noi[/,"]/.test(l)).length;
+    expect(rows.length - 1).toBe(csvRegions);
+    for (const r of rows.slice(1)) expect(csv).toContain(String(r[2]));
   });
 
   it('the cron job ends items after their last day', async () => {

@@ -23,6 +23,7 @@ import {
   T0,
   waitFor,
 } from './ws/fixtures.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 let server: RestartableServer;
 let sha: string;
@@ -73,7 +74,7 @@ class Client {
   constructor() {
     this.ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     this.ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Msg;
+      const m = JSON.parse(frameText(d)) as Msg;
       const w = this.waiters.shift();
       if (w) w(m);
       else this.queue.push(m);
@@ -251,7 +252,7 @@ describe('a database that cannot be written', () => {
   });
 
   it('a hello that fails on the database closes the socket, so the player reconnects', async () => {
-    const pairing = server.app!.playerGateway.repos.pairing;
+    const pairing = server.app!.repos.pairing;
     const real = pairing.screen;
     pairing.screen = () => {
       throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });

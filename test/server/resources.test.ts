@@ -256,7 +256,7 @@ describe('REST resources and role scoping', () => {
         participants: { regions: ['ha-noi'], venueTypes: ['airport'] },
       });
       expect(r.status).toBe(200);
-      expect(r.body.version).toBe(before.version + 1);
+      expect(r.body.version).toBe(Number(before.version) + 1);
       expect(r.body.targetPerDay).toBe(12);
       expect(r.body.participants).toEqual({ regions: ['ha-noi'], sites: [], venueTypes: ['airport'] });
       expect(events).toContainEqual({

@@ -56,7 +56,7 @@ function spellings(path: string): { name: string; path: string; mustRoute: boole
     { name: 'first letter encoded', path: '/' + hex(first[0]!) + path.slice(2), mustRoute: true },
     {
       name: 'every letter of the last segment encoded',
-      path: '/' + [...segs.slice(0, -1), [...segs.at(-1)!].map(hex).join('')].join('/'),
+      path: '/' + [...segs.slice(0, -1), Array.from(segs.at(-1)!, hex).join('')].join('/'),
       mustRoute: true,
     },
     {
@@ -88,7 +88,7 @@ async function call(base: string, method: string, path: string, token?: string) 
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(unsafe ? { 'content-type': 'application/json' } : {}),
     },
-    body: unsafe ? '{}' : undefined,
+    body: unsafe ? '{}' : null,
     redirect: 'manual',
   });
   const text = await res.text();

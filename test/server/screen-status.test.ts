@@ -24,7 +24,7 @@ describe('live screen status', () => {
   it('names what plays and warns about clock, disk, media and version', async () => {
     const campaign = s.app.repos.campaigns.list()[0]!;
     const media = s.app.repos.media.get(campaign.media_sha256!)!;
-    const pairing = s.app.playerGateway.repos.pairing;
+    const pairing = s.app.repos.pairing;
     mkdirSync(join(s.dataDir, 'updates'), { recursive: true });
     writeFileSync(join(s.dataDir, 'updates', 'latest.yml'), 'version: 0.2.0\npath: x.exe\n');
     pairing.status(
@@ -116,9 +116,9 @@ describe('live screen status', () => {
       }
     };
     await wait('ready', () => [mine, all, other].every((x) => x.events.some((e) => e.event === 'ready')));
-    s.app.playerGateway.repos.pairing.seen('ga-ha-noi/1', CAMPAIGN_INSTANT + 1000, '0.1.0');
+    s.app.repos.pairing.seen('ga-ha-noi/1', CAMPAIGN_INSTANT + 1000, '0.1.0');
     s.app.events.emit('screen-changed', { screenId: 'ga-ha-noi/1' });
-    s.app.playerGateway.repos.pairing.seen('noi-bai-t1/1', CAMPAIGN_INSTANT + 1000, '0.1.0');
+    s.app.repos.pairing.seen('noi-bai-t1/1', CAMPAIGN_INSTANT + 1000, '0.1.0');
     s.app.events.emit('screen-changed', { screenId: 'noi-bai-t1/1' });
     await wait('staff event', () => mine.events.some((e) => e.event === 'screen'));
     await wait('admin events', () => all.events.filter((e) => e.event === 'screen').length >= 2);

@@ -189,10 +189,10 @@ describe('the committed playlists/ files', () => {
     const entries = Object.entries(venueTypes);
     expect(entries.length).toBeGreaterThanOrEqual(6);
     for (const [type, d] of entries) {
-      expect(d!.peakProfile.length % HOURS_PER_WEEK, type).toBe(0);
-      expect(PeakProfile.safeParse(d!.peakProfile).success, type).toBe(true);
+      expect(d.peakProfile.length % HOURS_PER_WEEK, type).toBe(0);
+      expect(PeakProfile.safeParse(d.peakProfile).success, type).toBe(true);
       expect(
-        d!.peakProfile.every((w) => Number.isFinite(w) && w >= 0),
+        d.peakProfile.every((w) => Number.isFinite(w) && w >= 0),
         type,
       ).toBe(true);
     }

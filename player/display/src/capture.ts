@@ -16,7 +16,7 @@ export interface Frame {
 }
 
 function text(id: string): string {
-  return document.getElementById(id)?.textContent?.trim() ?? '';
+  return document.getElementById(id)?.textContent.trim() ?? '';
 }
 
 function playingVideo(): HTMLVideoElement | null {

@@ -76,7 +76,7 @@ export class CoreConnection {
         this.events.onStatus(true);
       }),
       this.listeners.add(socket, 'message', (event) => {
-        const data = (event as MessageEvent).data;
+        const data = (event as MessageEvent<unknown>).data;
         if (typeof data !== 'string') return;
         let raw: unknown;
         try {

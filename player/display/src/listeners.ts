@@ -5,7 +5,7 @@
 export class ListenerRegistry {
   private live = 0;
 
-  add<T extends EventTarget>(target: T, type: string, handler: (event: Event) => void): () => void {
+  add(target: EventTarget, type: string, handler: (event: Event) => void): () => void {
     target.addEventListener(type, handler);
     this.live += 1;
     let removed = false;

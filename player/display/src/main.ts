@@ -89,6 +89,7 @@ function handle(message: CoreToDisplay): void {
       screens.setOffline(serverOffline || !connection.connected);
       screens.apply(message, clock.now());
       reportShown();
+      reportUrgent();
       break;
     case 'schedule':
       playback.setSchedule(message.items);
@@ -118,6 +119,24 @@ function handle(message: CoreToDisplay): void {
   }
 }
 
+/**
+ * Proof of display for urgent warnings: once a warning is on screen (after the next frame is
+ * drawn), the page tells the core, which tells the server. Reported once per warning id.
+ */
+let urgentReported: string | null = null;
+function reportUrgent(): void {
+  const id = screens.urgentId;
+  if (id === urgentReported) return;
+  urgentReported = id;
+  if (id === null) return;
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      if (screens.urgentId !== id) return;
+      connection.send({ type: 'urgent_shown', v: DISPLAY_PROTOCOL_VERSION, id, at: Math.round(clock.now()) });
+    }),
+  );
+}
+
 function countMedia(): number {
   return document.querySelectorAll('video, audio').length;
 }
@@ -145,6 +164,7 @@ Object.defineProperty(window, '__displayStats', {
     queued: connection.queued,
     rejectedMessages: connection.rejected,
     screen: screens.current,
+    urgent: screens.urgentId,
     videoVisible: screens.showingVideo,
     clockSynced: clock.isSynced,
     now: clock.now(),

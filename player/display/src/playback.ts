@@ -1,5 +1,7 @@
 /**
- * Gapless, on-time playback with two <video> elements (A/B) created once and reused forever.
+ * Gapless, on-time playback with two slots (A/B) created once and reused forever; each slot has
+ * a <video> and an <img>, and uses whichever its item needs (the venue's loop mixes still
+ * images with videos, and the spots cut in between).
  *
  * - The next item is preloaded into the element that is not on screen.
  * - At its start time the hidden element starts playing *underneath* the one on screen (or
@@ -19,6 +21,9 @@ type Phase = 'empty' | 'loading' | 'ready' | 'starting' | 'live';
 interface Slot {
   name: 'a' | 'b';
   el: HTMLVideoElement;
+  img: HTMLImageElement;
+  /** The item is a still image (shown by `img`), not a video. */
+  still: boolean;
   item: ScheduleItem | null;
   phase: Phase;
   /** Bumped on every (re)assignment; stale callbacks compare against it. */
@@ -95,12 +100,19 @@ export class Playback {
     return this.live?.item?.playId ?? null;
   }
 
-  describeSlots(): Array<{ name: string; playId: string | null; phase: Phase; live: boolean }> {
+  describeSlots(): Array<{
+    name: string;
+    playId: string | null;
+    phase: Phase;
+    live: boolean;
+    still: boolean;
+  }> {
     return this.slots.map((s) => ({
       name: s.name,
       playId: s.item?.playId ?? null,
       phase: s.phase,
       live: s === this.live,
+      still: s.still,
     }));
   }
 
@@ -114,9 +126,16 @@ export class Playback {
     el.disablePictureInPicture = true;
     el.controls = false;
     stage.appendChild(el);
+    const img = document.createElement('img');
+    img.id = `image-${name}`;
+    img.alt = '';
+    img.decoding = 'async';
+    stage.appendChild(img);
     const slot: Slot = {
       name,
       el,
+      img,
+      still: false,
       item: null,
       phase: 'empty',
       token: 0,
@@ -145,8 +164,12 @@ export class Playback {
       slot.mediaEndedAt = this.clock.now();
       this.plan();
     });
+    this.listeners.add(img, 'error', () => {
+      if (!slot.item || !slot.still || slot.phase === 'empty') return;
+      this.fail(slot, `image could not be decoded (${slot.item.mediaUrl})`);
+    });
     this.listeners.add(el, 'error', () => {
-      if (!slot.item || slot.phase === 'empty') return;
+      if (!slot.item || slot.still || slot.phase === 'empty') return;
       const err = el.error;
       const reason = err
         ? `media error ${err.code}${err.message ? `: ${err.message}` : ''} (${slot.item.mediaUrl})`
@@ -161,9 +184,28 @@ export class Playback {
     slot.item = item;
     slot.phase = 'loading';
     slot.token += 1;
+    slot.still = item.mediaKind === 'image';
+    if (slot.still) {
+      slot.img.dataset['playId'] = item.playId;
+      slot.img.src = item.mediaUrl;
+      const token = slot.token;
+      // Decoded before it is raised, so the swap shows the whole picture at once.
+      slot.img.decode().then(
+        () => {
+          if (slot.token === token && slot.phase === 'loading') {
+            slot.phase = 'ready';
+            this.paint();
+          }
+        },
+        () => undefined, // the error event reports it
+      );
+      return;
+    }
     slot.el.dataset['playId'] = item.playId;
     slot.el.src = item.mediaUrl;
     slot.el.load();
+    // A loop video resumed after a spot starts where it was cut.
+    if (item.offsetMs) slot.el.currentTime = item.offsetMs / 1000;
   }
 
   /** Releases the decoder and the network connection; the element itself is kept. */
@@ -173,7 +215,11 @@ export class Playback {
     slot.phase = 'empty';
     slot.mediaEndedAt = null;
     delete slot.el.dataset['playId'];
+    delete slot.img.dataset['playId'];
     slot.el.classList.remove('live');
+    slot.img.classList.remove('live');
+    if (slot.img.hasAttribute('src')) slot.img.removeAttribute('src');
+    slot.still = false;
     if (slot.el.hasAttribute('src')) {
       slot.el.pause();
       slot.el.removeAttribute('src');
@@ -196,6 +242,12 @@ export class Playback {
       if (slot.phase === 'starting' && now - slot.startCalledAt > STALL_MS) {
         this.fail(slot, `did not start within ${STALL_MS / 1000} s`);
         return;
+      }
+      if (slot.phase === 'live' && slot.still && slot.mediaEndedAt === null && slot.item) {
+        // A still has no media clock: it is done when its time is.
+        const end = slot.item.startAt + slot.item.durationMs;
+        if (now >= end) slot.mediaEndedAt = end;
+        continue;
       }
       if (slot.phase === 'live' && slot.mediaEndedAt === null) {
         const pos = slot.el.currentTime;
@@ -341,9 +393,17 @@ export class Playback {
     slot.phase = 'starting';
     slot.startCalledAt = now;
     const late = now - item.startAt;
-    // Joining a running item (page reloaded mid-play): seek so what follows stays on time.
-    if (late > SEEK_IF_LATE_MS) slot.el.currentTime = late / 1000;
     const token = slot.token;
+    if (slot.still) {
+      // Raised now, on screen from the next frame the compositor draws.
+      slot.img.classList.add('live');
+      requestAnimationFrame(() => {
+        if (slot.token === token && slot.phase === 'starting') this.firstFrame(slot, performance.now());
+      });
+      return;
+    }
+    // Joining a running item (page reloaded mid-play): seek so what follows stays on time.
+    if (late > SEEK_IF_LATE_MS) slot.el.currentTime = ((item.offsetMs ?? 0) + late) / 1000;
     if (typeof slot.el.requestVideoFrameCallback === 'function') {
       slot.el.requestVideoFrameCallback((frameNow, meta) => {
         if (slot.token !== token || slot.phase !== 'starting') return;
@@ -377,7 +437,7 @@ export class Playback {
     slot.firstFrameAt = at;
     slot.lastPosition = slot.el.currentTime;
     slot.lastAdvanceAt = this.clock.now();
-    slot.el.classList.add('live');
+    (slot.still ? slot.img : slot.el).classList.add('live');
     const previous = this.live;
     this.live = slot;
     this.hooks.onVideoVisible(true);
@@ -448,6 +508,9 @@ export class Playback {
 
   /** Exposes each element's role for tests and for anyone inspecting the page. */
   private paint(): void {
-    for (const s of this.slots) s.el.dataset['phase'] = s.phase;
+    for (const s of this.slots) {
+      s.el.dataset['phase'] = s.still ? 'empty' : s.phase;
+      s.img.dataset['phase'] = s.still ? s.phase : 'empty';
+    }
   }
 }

@@ -37,6 +37,7 @@ export class Screens {
   private readonly idleDate = byId('idle-date');
   private readonly overlay = byId('overlay');
   private readonly overlayText = byId('overlay-text');
+  private readonly overlayTitle = byId('overlay-title');
   private readonly offlineMark = byId('offline');
 
   private screen: ScreenName = 'connecting';
@@ -58,7 +59,8 @@ export class Screens {
   apply(state: StateMessage, now: number): void {
     if (state.site) this.timeZone = state.site.timeZone;
     this.idleSite.textContent = state.site?.name ?? '';
-    this.setOverlay(state.message);
+    this.setOverlay(state.message, state.urgent);
+    this.body.classList.toggle('dark', state.dark === true && state.mode === 'idle');
 
     switch (state.mode) {
       case 'pairing':
@@ -122,10 +124,27 @@ export class Screens {
     this.screen = name;
   }
 
-  private setOverlay(message: string | undefined): void {
-    const text = message?.trim() ?? '';
+  /** The urgent warning on screen now, if any (its id is what the page reports as shown). */
+  get urgentId(): string | null {
+    return this.overlay.hidden ? null : (this.overlay.dataset['urgentId'] ?? null);
+  }
+
+  /**
+   * One overlay for the core's notes (e.g. enrolling) and for urgent warnings; a warning wins.
+   * A warning is either full screen (covers the content) or a band over it, as its author chose.
+   */
+  private setOverlay(message: string | undefined, urgent: StateMessage['urgent']): void {
+    const text = urgent
+      ? [urgent.headline, urgent.body].filter((t) => t.trim() !== '').join('\n')
+      : (message?.trim() ?? '');
     this.overlay.hidden = text === '';
     this.overlayText.textContent = text;
+    this.overlay.classList.toggle('urgent', !!urgent);
+    this.overlay.classList.toggle('fullscreen', urgent?.display === 'fullscreen');
+    this.overlay.classList.toggle('band', urgent?.display === 'band');
+    if (urgent) this.overlay.dataset['urgentId'] = urgent.id;
+    else delete this.overlay.dataset['urgentId'];
+    this.overlayTitle.textContent = urgent ? 'CẢNH BÁO KHẨN / URGENT WARNING' : 'THÔNG BÁO KHẨN / URGENT';
   }
 
   private showPairing(state: StateMessage): void {

@@ -40,14 +40,51 @@ export interface BarChartOptions {
   /** Legend entries for bars drawn with a `kind` class (e.g. below target, peak hours). */
   kindLabels?: { kind: string; label: string }[];
   valueLabel: string;
+  /** Drawing width in SVG units; by default narrower on a phone so the text stays readable. */
+  width?: number;
 }
 
+/** Text in the chart is 12 units high; a phone draws 360 units across ~340 px, so it stays ≥ 11 px. */
+const narrow = () => globalThis.innerWidth < 600;
+
 export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
-  const width = 720;
-  const height = o.height ?? 220;
+  const width = o.width ?? (narrow() ? 360 : 720);
   const padL = 44;
   const padB = 28;
-  const padT = 22;
+  // The legend first: its entries wrap onto more lines when the chart is narrow.
+  const entries: { mark: (x: number, y: number) => SVGElement; text: string }[] = [
+    { mark: (x, y) => s('rect', { x, y, width: 10, height: 10, class: 'bar' }), text: o.valueLabel },
+  ];
+  if (o.targetLabel)
+    entries.push({
+      mark: (x, y) => s('line', { x1: x, x2: x + 16, y1: y + 5, y2: y + 5, class: 'target-line' }),
+      text: o.targetLabel,
+    });
+  if (o.shadeLabel)
+    entries.push({
+      mark: (x, y) => s('rect', { x, y, width: 10, height: 10, class: 'shade' }),
+      text: o.shadeLabel,
+    });
+  for (const k of o.kindLabels ?? [])
+    entries.push({
+      mark: (x, y) => s('rect', { x, y, width: 10, height: 10, class: `bar ${k.kind}` }),
+      text: k.label,
+    });
+  const legend = s('g', { class: 'legend' });
+  let lx = 4;
+  let ly = 4;
+  for (const e of entries) {
+    const w = 22 + e.text.length * 6.6 + 14;
+    if (lx > 4 && lx + w > width) {
+      lx = 4;
+      ly += 16;
+    }
+    legend.appendChild(e.mark(lx, ly));
+    legend.appendChild(s('text', { x: lx + 20, y: ly + 10, class: 'axis' }, e.text));
+    lx += w;
+  }
+  const padT = ly + 22;
+  const height = (o.height ?? 220) + (ly - 4);
   const plotW = width - padL - 8;
   const plotH = height - padB - padT;
   const max = Math.max(1, ...bars.map((b) => Math.max(b.value, b.target ?? 0)));
@@ -70,7 +107,7 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
   const n = Math.max(1, bars.length);
   const step = plotW / n;
   const bw = Math.max(1, step * 0.72);
-  const every = o.labelEvery ?? Math.max(1, Math.ceil(n / 16));
+  const every = Math.max(o.labelEvery ?? 1, Math.ceil(n / (width < 600 ? 8 : 16)));
   const targetPts: string[] = [];
   bars.forEach((b, i) => {
     // Behind the grid lines: inserted right after the <title>.
@@ -104,22 +141,6 @@ export function barChart(bars: Bar[], o: BarChartOptions): SVGSVGElement {
     }
   });
   if (targetPts.length) svg.appendChild(s('polyline', { points: targetPts.join(' '), class: 'target-line' }));
-  const legend = s('g', { class: 'legend' });
-  legend.appendChild(s('rect', { x: padL, y: 4, width: 10, height: 10, class: 'bar' }));
-  legend.appendChild(s('text', { x: padL + 14, y: 13, class: 'axis' }, o.valueLabel));
-  if (o.targetLabel) {
-    legend.appendChild(s('line', { x1: padL + 150, x2: padL + 170, y1: 9, y2: 9, class: 'target-line' }));
-    legend.appendChild(s('text', { x: padL + 174, y: 13, class: 'axis' }, o.targetLabel));
-  }
-  if (o.shadeLabel) {
-    legend.appendChild(s('rect', { x: padL + 300, y: 4, width: 10, height: 10, class: 'shade' }));
-    legend.appendChild(s('text', { x: padL + 314, y: 13, class: 'axis' }, o.shadeLabel));
-  }
-  (o.kindLabels ?? []).forEach((k, i) => {
-    const x = padL + 450 + i * 160;
-    legend.appendChild(s('rect', { x, y: 4, width: 10, height: 10, class: `bar ${k.kind}` }));
-    legend.appendChild(s('text', { x: x + 14, y: 13, class: 'axis' }, k.label));
-  });
   svg.appendChild(legend);
   return svg;
 }

@@ -16,8 +16,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   if (attrs) {
     for (const [k, v] of Object.entries(attrs)) {
       if (v === null || v === undefined || v === false) continue;
-      if (k.startsWith('on') && typeof v === 'function')
-        el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
+      if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
       else if (k === 'class') el.className = String(v);
       else if (k === 'value' && 'value' in el) (el as HTMLInputElement).value = String(v);
       else el.setAttribute(k, v === true ? '' : String(v));
@@ -47,17 +46,15 @@ export function submitInto(
   action: () => Promise<void>,
   describe: (text: string) => string = (text) => text,
 ): EventListener {
-  return (async (e: Event) => {
+  return (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget instanceof HTMLFormElement ? e.currentTarget : null;
     clear(status);
     if (form) clearFieldErrors(form);
-    try {
-      await action();
-    } catch (err) {
+    action().catch((err: unknown) => {
       showFailure(status, err, form, describe);
-    }
-  }) as EventListener;
+    });
+  };
 }
 
 /** Shows a failed call: field problems beside their inputs in `form`, the rest in `status`. */

@@ -48,6 +48,34 @@ const STRINGS = {
   fixFields: ['Chưa lưu: hãy sửa các ô có ghi chú lỗi.', 'Not saved: fix the fields with an error note.'],
   retrying: ['Đang thử lại…', 'Trying again…'],
   noData: ['Chưa có dữ liệu', 'No data yet'],
+  search: ['Tìm', 'Search'],
+  searchPlaceholder: ['Gõ tên, không cần dấu', 'Type a name'],
+  noMatch: ['Không có dòng nào khớp', 'No row matches'],
+  chooseColumns: ['Chọn cột', 'Columns'],
+  sortBy: ['Sắp xếp', 'Sort by'],
+  filterLabel: ['Lọc', 'Filter'],
+  edit: ['Sửa', 'Edit'],
+  close: ['Đóng', 'Close'],
+  editScreen: ['Đổi tên hoặc chuyển màn hình', 'Rename or move a screen'],
+  editHelp: [
+    'Màn hình giữ nguyên lịch sử phát, kế hoạch và nhật ký. Lượt đã phát trước hôm nay vẫn tính cho điểm đặt cũ; từ hôm nay màn hình theo giờ mở cửa và tần suất của điểm đặt mới.',
+    'The screen keeps its play history, plans and audit. Plays before today stay counted at the old site; from today it follows the new site’s hours and frequency.',
+  ],
+  nothingChanged: ['Chưa có gì thay đổi.', 'Nothing changed.'],
+  everyone: ['Mọi người', 'Everyone'],
+  previousValue: ['Giá trị trước', 'Before'],
+  whatHappened: ['Nội dung', 'What happened'],
+  rawDetail: ['Dữ liệu gốc', 'Raw record'],
+  timesIn: ['Giờ theo múi giờ của điểm đặt; mặc định', 'Times in the site’s zone; by default'],
+  example: ['· ví dụ ngày:', '· a date looks like'],
+  sitesShown: ['điểm đặt', 'sites'],
+  filter_all: ['Tất cả màn hình', 'All screens'],
+  filter_online: ['Đang trực tuyến', 'Online'],
+  filter_offline: ['Mất kết nối', 'Offline'],
+  filter_warning: ['Có cảnh báo', 'With a warning'],
+  filter_unpaired: ['Chưa ghép nối', 'Not paired'],
+  sort_name: ['Theo tên', 'By name'],
+  sort_problems: ['Có sự cố trước', 'Problems first'],
   noCampaign: ['Chưa có chiến dịch nào.', 'There is no campaign yet.'],
 
   navOverview: ['Tổng quan', 'Overview'],
@@ -65,6 +93,8 @@ const STRINGS = {
   noNotifications: ['Chưa có thông báo nào.', 'No notifications yet.'],
   emailed: ['đã gửi e-mail', 'e-mailed'],
   markRead: ['Đánh dấu đã đọc', 'Mark as read'],
+  navCommunications: ['Tin truyền thông', 'Communications'],
+  navWarnings: ['Cảnh báo khẩn', 'Urgent warnings'],
 
   role_campaign_manager: ['Quản lý chiến dịch', 'Campaign manager'],
   role_office_head: ['Thủ trưởng đơn vị', 'Office head'],
@@ -251,7 +281,7 @@ const STRINGS = {
 export type StringKey = keyof typeof STRINGS;
 export type Lang = 'vi' | 'en';
 
-let lang: Lang = (globalThis.localStorage?.getItem('lang') as Lang | null) === 'en' ? 'en' : 'vi';
+let lang: Lang = (localStorage.getItem('lang') as Lang | null) === 'en' ? 'en' : 'vi';
 
 export function t(key: StringKey): string {
   return STRINGS[key][lang === 'vi' ? 0 : 1];
@@ -269,6 +299,6 @@ export function currentLang(): Lang {
 
 export function setLang(next: Lang): void {
   lang = next;
-  globalThis.localStorage?.setItem('lang', next);
+  localStorage.setItem('lang', next);
   document.documentElement.lang = next;
 }

@@ -12,6 +12,7 @@ import { currentUser, errorText, get, isUnreachable, post, whenLoggedOut } from 
 import { clear, h, message, submitInto } from './dom.ts';
 import { currentLang, setLang, t, tk, type StringKey } from './i18n.ts';
 import { auditPage } from './pages/audit.ts';
+import { communicationsPage, warningsPage } from './pages/communications.ts';
 import { campaignPage } from './pages/campaign.ts';
 import { frequencyPage } from './pages/frequency.ts';
 import { notificationsPage } from './pages/notifications.ts';
@@ -72,6 +73,18 @@ const ROUTES: Route[] = [
     label: 'navReports',
     roles: ['campaign_manager', 'office_head', 'auditor'],
     page: reportsPage,
+  },
+  {
+    path: '/communications',
+    label: 'navCommunications',
+    roles: ['comms_editor', 'comms_approver'],
+    page: communicationsPage,
+  },
+  {
+    path: '/warnings',
+    label: 'navWarnings',
+    roles: ['comms_editor', 'comms_approver'],
+    page: warningsPage,
   },
   { path: '/audit', label: 'navAudit', roles: ['campaign_manager', 'auditor'], page: auditPage },
   {

@@ -87,8 +87,10 @@ it('the display page plays the cached clip on time and the play reaches the serv
         | undefined,
     25_000,
     100,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\npage logs:\n${browser!.logs.join('\n')}`);
+  ).catch((err: unknown) => {
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}\npage logs:\n${browser!.logs.join('\n')}`,
+    );
   });
   expect(row).toMatchObject({ outcome: 'completed', plan_item_id: 'e2e-1', chain_status: 'ok' });
   expect(row.seconds_shown).toBeGreaterThan(4);

@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import type { CoreToDisplay, ScheduleItem } from '#shared/schemas/display.ts';
+import { frameText } from '#player/core/frame-text.ts';
 
 export class FakeDisplay {
   readonly ws: WebSocket;
@@ -22,7 +23,7 @@ export class FakeDisplay {
     this.ws = new WebSocket(displayUrl.replace(/^http/, 'ws').replace(/\/$/, '') + '/display', {
       origin: displayUrl.replace(/\/$/, ''),
     });
-    this.ws.on('message', (data) => this.onMessage(JSON.parse(data.toString()) as CoreToDisplay));
+    this.ws.on('message', (data) => this.onMessage(JSON.parse(frameText(data)) as CoreToDisplay));
     this.heartbeat = setInterval(
       () => this.send({ type: 'heartbeat', v: 1, at: this.now, mediaElements: 2, listeners: 4 }),
       100,

@@ -62,9 +62,9 @@ function spawnPlayer(extra: string[]): Promise<{ child: ChildProcess; displayUrl
   children.push(child);
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /"displayUrl":"([^"]+)"/.exec(out);
       if (m) resolve({ child, displayUrl: m[1]! });

@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { VirtualClock } from '#shared/clock.ts';
 import { startPlayerCore, type PlayerCore, FileCredentialStore } from '#player/core/index.ts';
 import { T0, waitFor } from '../../server/ws/fixtures.ts';
+import { frameText } from '#player/core/frame-text.ts';
 
 let core: PlayerCore | null = null;
 let wss: WebSocketServer | null = null;
@@ -30,7 +31,7 @@ it('reconnects when the server stops talking but the socket stays open', async (
   wss.on('connection', (ws) => {
     connections.push(connections.length);
     ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as { type: string; screenId?: string };
+      const m = JSON.parse(frameText(d)) as { type: string; screenId?: string };
       if (m.type !== 'hello') return;
       hellos.push(m.screenId!);
       // Welcome with a 50 ms heartbeat, then silence: no pings, no close.

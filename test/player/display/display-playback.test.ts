@@ -69,8 +69,7 @@ describe('display page: playback', () => {
     // element's 'playing'. Negative means overlap. ('emptied' counts because load() drops a
     // 'pause' event still queued, which happens when the first video runs a little late.)
     const stop1 = events.find(
-      (e) =>
-        e.el === playing1?.el && ['ended', 'pause', 'emptied'].includes(e.type) && e.t > (playing1?.t ?? 0),
+      (e) => e.el === playing1?.el && ['ended', 'pause', 'emptied'].includes(e.type) && e.t > playing1.t,
     );
     expect(stop1).toBeDefined();
     const gapMs = (playing2?.t ?? 0) - (stop1?.t ?? 0);

@@ -102,6 +102,12 @@ describe('display page: state screens', () => {
     });
     await expect.poll(() => h.page.locator('#offline').isVisible()).toBe(true);
     expect(await h.page.locator('#offline').innerText()).toContain('Mất kết nối');
+    // Readable from a few metres: at least 3 % of the screen's short side (32 px at 1080p).
+    const [size, short] = await h.page.evaluate(() => [
+      parseFloat(getComputedStyle(document.getElementById('offline')!).fontSize),
+      Math.min(innerWidth, innerHeight),
+    ]);
+    expect(size).toBeGreaterThanOrEqual(0.03 * short - 0.01);
     expect(await h.page.locator('#overlay-text').textContent()).toBe(
       'Sơ tán ngay khỏi tòa nhà / Evacuate now',
     );

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DisplayToCore, type CoreToDisplay } from '#shared/schemas/display.ts';
 import { contentSecurityPolicy } from '#player/electron/security.ts';
+import { frameText } from '#player/core/frame-text.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 export const DIST_DIR = join(REPO, 'player/display/dist');
@@ -120,9 +121,9 @@ export async function startFakeCore(): Promise<FakeCore> {
       ws.on('message', (data) => {
         let raw: unknown;
         try {
-          raw = JSON.parse(String(data));
+          raw = JSON.parse(frameText(data));
         } catch {
-          invalid.push(String(data));
+          invalid.push(frameText(data));
           return;
         }
         const parsed = DisplayToCore.safeParse(raw);
@@ -139,7 +140,10 @@ export async function startFakeCore(): Promise<FakeCore> {
 
   function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
     return new Promise((resolvePromise, reject) => {
-      if (check()) return resolvePromise();
+      if (check()) {
+        resolvePromise();
+        return;
+      }
       const done = (): void => {
         if (!check()) return;
         clearTimeout(timer);

@@ -87,7 +87,10 @@ export function useDisplayHarness(): DisplayHarness {
       () =>
         new Promise<number>((resolve) => {
           const v = document.querySelector('video');
-          if (!v) return resolve(NaN);
+          if (!v) {
+            resolve(NaN);
+            return;
+          }
           if (v.readyState >= 1) resolve(v.duration);
           else v.addEventListener('loadedmetadata', () => resolve(v.duration));
         }),
@@ -96,10 +99,13 @@ export function useDisplayHarness(): DisplayHarness {
     expect(clipSeconds).toBeGreaterThan(2);
   });
 
+  // `?.`: a failed beforeAll leaves these unassigned, and cleanup must not hide its error.
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition */
   afterAll(async () => {
     await browser?.close();
     await core?.close();
   });
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
   // A fresh page per test, connected, on the core's clock, with the test's own probe.
   beforeEach(async () => {

@@ -29,7 +29,7 @@ let profile: string;
 let context: BrowserContext;
 let page: Page;
 const logs: string[] = [];
-let blocked: string[] = [];
+const blocked: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(distDir, 'index.html'))) {
@@ -106,12 +106,15 @@ beforeAll(async () => {
   });
 }, 60_000);
 
+// `?.`: a failed beforeAll leaves these unassigned, and cleanup must not hide its error.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await context?.close();
   await core?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(profile, { recursive: true, force: true });
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 const violations = () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
 

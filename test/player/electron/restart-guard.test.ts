@@ -103,9 +103,9 @@ describe('restartHistoryFile', () => {
 function fakeContents() {
   const listeners = new Map<string, Array<(...a: never[]) => void>>();
   const contents: GuardedContents = {
-    on: ((event: string, l: (...a: never[]) => void) => {
+    on: (event: string, l: (...a: never[]) => void) => {
       listeners.set(event, [...(listeners.get(event) ?? []), l]);
-    }) as GuardedContents['on'],
+    },
   };
   const emit = (event: string, ...args: unknown[]) => {
     for (const l of listeners.get(event) ?? []) (l as (...a: unknown[]) => void)(...args);

@@ -233,12 +233,14 @@ describe('hardenWebContents', () => {
     let openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
     let devToolsClosed = 0;
     const contents: HardenableWebContents = {
-      on: ((event: string, listener: (...args: never[]) => unknown) => {
+      on: (event: string, listener: (...args: never[]) => unknown) => {
         listeners.set(event, listener);
         return contents;
-      }) as HardenableWebContents['on'],
+      },
       setWindowOpenHandler: (h) => (openHandler = h),
-      closeDevTools: () => void devToolsClosed++,
+      closeDevTools: () => {
+        devToolsClosed++;
+      },
     };
     const emit = (event: string, ...args: unknown[]) =>
       (listeners.get(event) as ((...a: unknown[]) => unknown) | undefined)?.(...args);

@@ -14,7 +14,9 @@ import {
   weeklyPeriods,
 } from '#server/cron/jobs.ts';
 import { latestDue, parseCron } from '#server/cron/schedule.ts';
-import { parseStoredDay } from '#server/cron/plan-service.ts';
+import { planJson } from '#server/repositories/plans.ts';
+
+const parseStoredDay = (plan: string) => planJson.day(plan, 'test');
 
 const HCM = 'Asia/Ho_Chi_Minh';
 const PLAYLISTS = fileURLToPath(new URL('../../../playlists/', import.meta.url));

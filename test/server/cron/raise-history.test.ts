@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eachDate, instantToZoned, toIsoWithOffset, zonedToInstant } from '#shared/time.ts';
-import { parseStoredDay } from '#server/cron/plan-service.ts';
+import { planJson } from '#server/repositories/plans.ts';
 import type { PlayInsert } from '#server/repositories/reports.ts';
 import { loadContext, screenDayRows, sitesFor } from '#server/reports/aggregate.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
@@ -88,7 +88,9 @@ describe('targets from the whole raise history (plan service and reports)', () =
     const deficit = owed.reduce((s, o) => s + o.target - o.plays, 0);
     expect(deficit).toBe(15);
 
-    const days = r.plans.plansFrom(SCREEN, '2024-09-05').map((x) => parseStoredDay(x.plan).campaigns[0]!);
+    const days = r.plans
+      .plansFrom(SCREEN, '2024-09-05')
+      .map((x) => planJson.day(x.plan, x.local_date).campaigns[0]!);
     expect(days[0]!.baseTarget).toBe(20);
     // Every missed play is planned again within the week (cap: half of 20 a day).
     expect(days.reduce((s, d) => s + d.makeGood, 0)).toBe(deficit);

@@ -23,6 +23,7 @@ import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { waitFor } from '../ws/fixtures.ts';
 import { readExportCsv } from './csv.ts';
 import { CAMPAIGN, MEDIA, SCREENS, ZONE, createUser, login, seedWorld } from './seed.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 const DAY = '2024-09-04';
 const at = (hhmm: string, date = DAY) => zonedToInstant(date, hhmm, ZONE);
@@ -109,7 +110,7 @@ async function connectPlayer(screenId: string): Promise<{ close(): Promise<void>
     ),
   );
   ws.on('message', (d) => {
-    const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
+    const m = JSON.parse(frameText(d)) as { type: string; serverTime: number };
     types.push(m.type);
     if (m.type === 'ping')
       ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: t.clock.now() }));
@@ -163,7 +164,10 @@ beforeAll(async () => {
   t.clock.set(at('08:00', '2024-09-05'));
   auditor = await login(t.app, 'kiemtoan', 'mat-khau-kiem-toan-1');
 }, 30_000);
+// `?.`: a failed beforeAll leaves these unassigned, and cleanup must not hide its error.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => t?.close());
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 const get = (url: string) =>
   t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${auditor}` } });
@@ -182,7 +186,7 @@ describe('shortfall attributed to recorded offline time', () => {
   it('a screen offline for its morning has exactly its missed planned plays attributed to offline time', async () => {
     const r = (
       await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)
-    ).json() as ReportResult;
+    ).json<ReportResult>();
     const desk = r.groups.find((g) => g.key === 'scr-bk-2')!;
     expect(desk).toMatchObject({ plays: 4, due: 10, shortfall: 6, shortfallOffline: 5, shortfallOther: 1 });
     // Offline in open hours: 07:00–11:45.
@@ -193,7 +197,7 @@ describe('shortfall attributed to recorded offline time', () => {
   it('a screen connected all day that missed plays for other reasons has them as "other"', async () => {
     const r = (
       await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)
-    ).json() as ReportResult;
+    ).json<ReportResult>();
     const station = r.groups.find((g) => g.key === 'scr-ga-1')!;
     expect(station).toMatchObject({
       plays: 7,
@@ -208,7 +212,7 @@ describe('shortfall attributed to recorded offline time', () => {
   it('a screen that never connected and has no stored plan owes its whole target to offline time', async () => {
     const r = (
       await get(`/api/v1/reports/summary?campaignId=${CAMPAIGN}&from=${DAY}&to=${DAY}&groupBy=screen`)
-    ).json() as ReportResult;
+    ).json<ReportResult>();
     const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
     expect(dark).toMatchObject({
       plays: 0,

@@ -76,10 +76,14 @@ interface PlaySpec {
 const playSpec = fc.record({
   campaign: fc.constantFrom(1 as const, 2 as const),
   minute: fc.integer({ min: 0, max: 3 * 24 * 60 }),
-  outcome: fc.constantFrom('completed', 'completed', 'completed', 'interrupted', 'failed') as fc.Arbitrary<
-    PlayRecord['outcome']
-  >,
-  fault: fc.constantFrom('none', 'none', 'none', 'none', 'skip', 'tamper') as fc.Arbitrary<PlaySpec['fault']>,
+  outcome: fc.constantFrom<PlayRecord['outcome']>(
+    'completed',
+    'completed',
+    'completed',
+    'interrupted',
+    'failed',
+  ),
+  fault: fc.constantFrom<PlaySpec['fault']>('none', 'none', 'none', 'none', 'skip', 'tamper'),
 });
 const step: fc.Arbitrary<Step> = fc.oneof(
   {

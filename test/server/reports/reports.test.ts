@@ -58,7 +58,7 @@ beforeAll(async () => {
   auditor = await login(t.app, 'kiemtoan', 'mat-khau-kiem-toan-1');
   head = await login(t.app, 'truongbk', 'mat-khau-truong-bk-1');
 });
-afterAll(async () => t?.close());
+afterAll(async () => t.close());
 
 const get = (url: string, token: string) =>
   t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
@@ -68,7 +68,7 @@ describe('report aggregation', () => {
   it('counts completed plays against targets, by district, with the hour-of-day spread', async () => {
     const res = await get(`/api/v1/reports/summary?${period}&groupBy=district`, auditor);
     expect(res.statusCode).toBe(200);
-    const r = res.json() as ReportResult;
+    const r = res.json<ReportResult>();
     // scr-ga-2's third play failed its chain check at upload: counted apart, not as a play.
     expect(r.totals.plays).toBe(expectedPlays(SCREENS) - UNVERIFIED);
     expect(r.totals.unverifiedPlays).toBe(UNVERIFIED);
@@ -92,7 +92,7 @@ describe('report aggregation', () => {
   });
 
   it('attributes a day without connection to offline time, and a short day while connected to other causes', async () => {
-    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
+    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json<ReportResult>();
     const dark = r.groups.find((g) => g.key === 'scr-ga-2')!;
     // No stored plans in this world: the whole day's target fell in offline time. Its play that
     // failed the chain check on 02/09 is not proof of play: one short there, while connected.
@@ -114,9 +114,7 @@ describe('report aggregation', () => {
     // 05/09 at 12:00: the station (06:00–22:00) has had 6 of its 16 open hours.
     t.clock.set(Date.parse('2024-09-05T12:00:00+07:00'));
     try {
-      const r = (
-        await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)
-      ).json() as ReportResult;
+      const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json<ReportResult>();
       const today = r.daily.find((d) => d.date === '2024-09-05')!;
       expect(today.target).toBeGreaterThan(today.due);
       expect(r.daily.find((d) => d.date === '2024-09-06')!.due).toBe(0);
@@ -127,14 +125,14 @@ describe('report aggregation', () => {
 
       // "Planned" is what the plan service issued for today: nothing until it runs, then the
       // day's targets (10 per screen, plus make-goods capped at 50 %).
-      const before = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as {
+      const before = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json<{
         today: { planned: number };
-      };
+      }>();
       expect(before.today.planned).toBe(0);
       t.app.plans.replan({});
-      const after = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json() as {
+      const after = (await get(`/api/v1/reports/overview?campaignId=${CAMPAIGN}`, auditor)).json<{
         today: { planned: number; due: number };
-      };
+      }>();
       expect(after.today.planned).toBeGreaterThanOrEqual(SCREENS.length * 10);
       expect(after.today.planned).toBeLessThanOrEqual(SCREENS.length * 15);
     } finally {
@@ -145,7 +143,7 @@ describe('report aggregation', () => {
   it('measures offline open time from the sessions, not from gaps between plays', async () => {
     // scr-ga-2 (06:00–22:00) plays only in 06:00–15:59, but it was connected all evening:
     // only its dark day (16 open hours) is offline.
-    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json() as ReportResult;
+    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=screen`, auditor)).json<ReportResult>();
     expect(r.groups.find((g) => g.key === 'scr-bk-2')!.silentHours).toBe(0);
     expect(r.groups.find((g) => g.key === 'scr-bk-2')!.offlineMinutes).toBe(0);
     expect(r.groups.find((g) => g.key === 'scr-ga-2')!.silentHours).toBe(16);
@@ -153,7 +151,7 @@ describe('report aggregation', () => {
   });
 
   it("limits an office head to their own site's rows and refuses another site", async () => {
-    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=site`, head)).json() as ReportResult;
+    const r = (await get(`/api/v1/reports/summary?${period}&groupBy=site`, head)).json<ReportResult>();
     expect(r.groups.map((g) => g.key)).toEqual([SITES[0].id]);
     expect(r.totals.plays).toBe(expectedPlays(SCREENS.filter((s) => s.site === SITES[0].id)));
     const other = await get(
@@ -217,7 +215,7 @@ describe('exports', () => {
     });
     expect(sum).toBe(expectedPlays(SCREENS) - UNVERIFIED);
     const aboutRows = new Map<string, unknown>();
-    about.eachRow((row) => aboutRows.set(String(row.getCell(1).value), row.getCell(2).value));
+    about.eachRow((row) => aboutRows.set(row.getCell(1).text, row.getCell(2).value));
     expect(aboutRows.get('SHA-256')).toBe(csv.checksum);
     expect(aboutRows.get('Chiến dịch / Campaign')).toBe(
       'Phát video iHanoi – Công dân Thủ đô số / iHanoi promo',
@@ -262,9 +260,9 @@ describe('exports', () => {
   it('saves the weekly report as files and lists it for download', async () => {
     const row = await generateWeeklyReport(t.app, CAMPAIGN, FIRST, LAST);
     expect(existsSync(join(t.dataDir, 'reports', row.file_name))).toBe(true);
-    const list = (await get('/api/v1/reports/saved', auditor)).json() as {
+    const list = (await get('/api/v1/reports/saved', auditor)).json<{
       items: { id: number; checksum: string }[];
-    };
+    }>();
     expect(list.items.map((i) => i.id)).toContain(row.id);
     const dl = await get(`/api/v1/reports/saved/${row.id}/download?format=csv`, auditor);
     expect(dl.statusCode).toBe(200);

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { hashPassword } from '#server/auth/passwords.ts';
 import type { PlayInsert } from '#server/repositories/reports.ts';
 import type { SessionEndReason } from '#server/repositories/screen-sessions.ts';
-import { rowToRecord, type PlayRow } from '#server/repositories/plays.ts';
+import { rowToRecord } from '#server/repositories/plays.ts';
 import { hashPlayRecord } from '#server/proof/chain.ts';
 import { GENESIS_HASH } from '#shared/schemas/protocol.ts';
 import type { Role } from '#shared/schemas/domain.ts';
@@ -205,7 +205,7 @@ export function seedPlays(
   const rows: PlayInsert[] = [];
   const seal = (row: PlayInsert, prev: string): string => {
     row.prev_hash = prev;
-    row.hash = hashPlayRecord(rowToRecord(row as PlayRow));
+    row.hash = hashPlayRecord(rowToRecord(row));
     if (opts.tampered && opts.tampered.screen === row.screen_id && opts.tampered.seq === row.seq)
       row.seconds_shown += 5;
     return row.hash;
@@ -322,5 +322,5 @@ export async function login(app: FastifyInstance, username: string, password: st
     payload: { username, password },
   });
   if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
-  return (res.json() as { token: string }).token;
+  return res.json<{ token: string }>().token;
 }

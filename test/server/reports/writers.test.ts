@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
+import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import {
   DestinationClosed,
@@ -13,6 +14,7 @@ import {
   type ExportTable,
 } from '#server/reports/writers.ts';
 import { readExportCsv } from './csv.ts';
+import { unzipEntries } from './unzip.ts';
 
 const META = {
   title: 'Thử / Test',
@@ -114,9 +116,11 @@ describe('export writers', () => {
         still = state.pulled === last ? still + 1 : 0;
         last = state.pulled;
       }
-      // Stalled: only the batches that fit the buffers (a few hundred kB of 8 MB) were read.
+      // Stalled: only the batches that fit the buffers (a few hundred kB of 8 MB) were read, and
+      // the destination is full: the writer is waiting for it to drain, not still working.
       expect(state.pulled).toBeLessThan(20);
-      await new Promise((r) => setTimeout(r, 50));
+      expect(out.writableNeedDrain).toBe(true);
+      for (let i = 0; i < 30; i++) await nextTurn();
       expect(state.pulled).toBe(last);
       out.release();
       const r = await done;
@@ -154,7 +158,7 @@ describe('export writers', () => {
     expect(wb.worksheets[1]!.getRow(1).getCell(1).value).toBe('Tên');
     expect(wb.worksheets[1]!.getRow(2).getCell(2).value).toBe(1000);
     const about = new Map<string, unknown>();
-    wb.worksheets[3]!.eachRow((row) => about.set(String(row.getCell(1).value), row.getCell(2).value));
+    wb.worksheets[3]!.eachRow((row) => about.set(row.getCell(1).text, row.getCell(2).value));
     expect(about.get('Số dòng dữ liệu / Data rows')).toBe(2500);
     expect(about.get('SHA-256')).toBe(r.checksum);
   });
@@ -168,5 +172,86 @@ describe('export writers', () => {
     await expect(done).rejects.toBeInstanceOf(DestinationClosed);
     expect(state.finished).toBe(true);
     expect(state.pulled).toBeLessThan(40);
+  });
+});
+
+describe('XLSX for Excel', () => {
+  it('writes real date cells formatted dd/mm/yyyy, a frozen header row, an autofilter and column widths; the CSV keeps the text', async () => {
+    const rows: Cell[][] = [
+      ['05/09/2024', '05/09/2024 14:02', 'Ga Hà Nội', 12],
+      ['29/02/2024', '31/12/2024 23:59', 'UBND phường Bách Khoa', 9],
+    ];
+    const table = (): ExportTable => ({
+      meta: META,
+      columns: [
+        { header: 'Ngày / Date', width: 12, type: 'date' },
+        { header: 'Thời điểm / Time', width: 18, type: 'datetime' },
+        { header: 'Điểm đặt / Site', width: 36 },
+        { header: 'Lượt phát / Plays', width: 10 },
+      ],
+      batches: [rows],
+    });
+    const out = new Gate();
+    out.release();
+    const x = await writeXlsx(table(), out);
+    const files = unzipEntries(Buffer.concat(out.chunks));
+    const sheet = files.get('xl/worksheets/sheet1.xml')!.toString('utf8');
+    const styles = files.get('xl/styles.xml')!.toString('utf8');
+    const workbook = files.get('xl/workbook.xml')!.toString('utf8');
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
+    const ws = xml.parse(sheet).worksheet;
+
+    // Frozen first row, autofilter over header and data, the widths asked for.
+    expect(ws.sheetViews.sheetView.pane).toMatchObject({ ySplit: '1', state: 'frozen', topLeftCell: 'A2' });
+    expect(ws.autoFilter.ref).toBe('A1:D3');
+    expect(workbook).toContain('_xlnm._FilterDatabase');
+    expect([ws.cols.col].flat().map((c: { width: string }) => Number(c.width))).toEqual([12, 18, 36, 10]);
+
+    // Dates are numbers (days since 30/12/1899) in a dd/mm/yyyy style, not text.
+    const cells = new Map<string, { s?: string; t?: string; v?: string | number }>();
+    for (const r of [ws.sheetData.row].flat())
+      for (const c of [r.c].flat()) cells.set(c.r, c as { s?: string; t?: string; v?: string | number });
+    expect(cells.get('A2')!.t).toBeUndefined();
+    expect(Number(cells.get('A2')!.v)).toBe(45540); // 05/09/2024
+    expect(Number(cells.get('A3')!.v)).toBe(45351); // 29/02/2024
+    expect(Number(cells.get('B2')!.v)).toBeCloseTo(45540 + (14 * 60 + 2) / 1440, 9);
+    expect(Number(cells.get('B3')!.v)).toBeCloseTo(45657 + (23 * 60 + 59) / 1440, 9);
+    expect(cells.get('C2')!.t).toBe('inlineStr');
+    const st = xml.parse(styles).styleSheet;
+    const fmts = new Map(
+      [st.numFmts.numFmt]
+        .flat()
+        .map((f: { numFmtId: string; formatCode: string }) => [f.numFmtId, f.formatCode]),
+    );
+    const xfs = [st.cellXfs.xf].flat() as { numFmtId: string; applyNumberFormat?: string }[];
+    expect(fmts.get(xfs[Number(cells.get('A2')!.s)]!.numFmtId)).toBe('dd/mm/yyyy');
+    expect(fmts.get(xfs[Number(cells.get('B2')!.s)]!.numFmtId)).toBe('dd/mm/yyyy hh:mm');
+
+    // ExcelJS (as a spreadsheet program) reads them as dates.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(out.chunks) as unknown as ArrayBuffer);
+    const a2 = wb.worksheets[0]!.getCell('A2').value;
+    expect(a2).toBeInstanceOf(Date);
+    expect((a2 as Date).toISOString()).toBe('2024-09-05T00:00:00.000Z');
+
+    // The CSV of the same table is unchanged: the text dates, and the same checksum.
+    const csvOut = new Gate();
+    csvOut.release();
+    const c = await writeCsv(table(), csvOut);
+    expect(csvOut.text()).toContain('05/09/2024,05/09/2024 14:02,Ga Hà Nội,12\r\n');
+    expect(c.checksum).toBe(x.checksum);
+    expect(c.checksum).toBe(checksumOfRows(rows));
+  });
+
+  it('leaves a date column cell that is not a date as text', async () => {
+    const out = new Gate();
+    out.release();
+    await writeXlsx(
+      { meta: META, columns: [{ header: 'Ngày / Date', type: 'date' }], batches: [[['31/02/2024'], ['—']]] },
+      out,
+    );
+    const sheet = unzipEntries(Buffer.concat(out.chunks)).get('xl/worksheets/sheet1.xml')!.toString('utf8');
+    expect(sheet).toContain('31/02/2024');
+    expect(sheet).toContain('—');
   });
 });

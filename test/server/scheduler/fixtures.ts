@@ -87,7 +87,7 @@ export function street(over: Partial<PlanSite> = {}): PlanSite {
 /** Open intervals of `date`, computed directly from the opening hours. */
 export function expectedOpen(hours: OpeningHours, date: string, zone: string): Array<[number, number]> {
   if (hours.closedDates.includes(date)) return [];
-  return (hours[WEEKDAYS[weekdayOf(date)]!] ?? []).map(([a, b]) => [
+  return hours[WEEKDAYS[weekdayOf(date)]!].map(([a, b]) => [
     zonedToInstant(date, minutesOfDay(a), zone),
     b === '24:00' ? zonedToInstant(addDays(date, 1), 0, zone) : zonedToInstant(date, minutesOfDay(b), zone),
   ]);

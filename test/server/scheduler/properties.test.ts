@@ -93,7 +93,7 @@ const hours = fc
       sat: h[5]!,
       sun: h[6]!,
       closedDates: closed,
-    } as OpeningHours;
+    };
   });
 
 const peakSpec = fc

@@ -20,6 +20,7 @@ import {
   T0,
   type Item,
 } from './fixtures.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 let server: RestartableServer;
 let sha: string;
@@ -68,7 +69,7 @@ class Client {
   constructor() {
     this.ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     this.ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Msg;
+      const m = JSON.parse(frameText(d)) as Msg;
       const w = this.waiters.shift();
       if (w) w(m);
       else this.queue.push(m);
@@ -143,7 +144,7 @@ interface Ack {
 describe('per-record ingest', () => {
   it('stores the good records of a batch and rejects each bad one with its reason', async () => {
     const c = await new Client().hello('a');
-    const BAD: Record<number, [string, (b: Body) => Body | unknown]> = {
+    const BAD: Record<number, [string, (b: Body) => unknown]> = {
       2: ['invalid', (b) => ({ ...b, startedAt: '2024-13-45T25:61:61+07:00' })],
       3: ['invalid', (b) => ({ ...b, endedAt: '0000-00-00T00:00:00Z' })],
       4: ['invalid', (b) => ({ ...b, plannedAt: '9999-99-99T99:99:99+99:99' })],

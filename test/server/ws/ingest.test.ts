@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { frameText } from '#server/ws/frame-text.ts';
 import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
 import { hashPlayRecord } from '#server/proof/chain.ts';
@@ -64,7 +65,7 @@ class Client {
   constructor() {
     this.ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     this.ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as Record<string, unknown>;
+      const m = JSON.parse(frameText(d)) as Record<string, unknown>;
       const w = this.waiters.shift();
       if (w) w(m);
       else this.queue.push(m);

@@ -16,6 +16,7 @@ import {
   waitFor,
   type RestartableServer,
 } from './fixtures.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 let server: RestartableServer;
 let core: PlayerCore | null = null;
@@ -188,7 +189,7 @@ describe('pairing', () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     await new Promise((r) => ws.once('open', r));
     const reply = new Promise<Record<string, unknown>>((r) =>
-      ws.once('message', (d) => r(JSON.parse(d.toString()))),
+      ws.once('message', (d) => r(JSON.parse(frameText(d)))),
     );
     ws.send(JSON.stringify({ type: 'enrol', v: 1, playerVersion: 't', enrolmentToken: file.enrolmentToken }));
     expect(await reply).toMatchObject({ type: 'error', code: 'enrolment_invalid', fatal: true });
@@ -218,7 +219,7 @@ describe('pairing', () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
     await new Promise((r) => ws.once('open', r));
     const reply = new Promise<Record<string, unknown>>((r) =>
-      ws.once('message', (d) => r(JSON.parse(d.toString()))),
+      ws.once('message', (d) => r(JSON.parse(frameText(d)))),
     );
     ws.send(
       JSON.stringify({

@@ -54,11 +54,16 @@ async function provisioningFile() {
   return res.json();
 }
 
+/** What the core logged, for waiting on what it did instead of sleeping. */
+let logged: Array<{ msg: string; data?: Record<string, unknown> }> = [];
+
 async function startCore(provisioning?: unknown): Promise<PlayerCore> {
+  logged = [];
   core = await startTestCore(server.url, playerDir, {
     clock: playerClock,
     ...(provisioning ? { provisioning: provisioning as never } : {}),
     tickMs: 30,
+    log: (_level, msg, data) => void logged.push({ msg, ...(data ? { data } : {}) }),
   });
   return core;
 }
@@ -75,7 +80,8 @@ function publish(screenId: string, version: number, list: ReturnType<typeof item
 }
 
 describe('plan pull and push', () => {
-  it('pulls the plan with its media, applies a pushed change within a second, and never goes back a version', async () => {
+  // How fast a push arrives is a figure for `npm run bench` (bench/push.ts), not for this test.
+  it('pulls the plan with its media, applies a pushed change, and never goes back a version', async () => {
     const screenId = await pairedCore();
     publish(screenId, 1, items(media.sha256, [T0 + 60_000, T0 + 600_000]));
     await waitFor(
@@ -85,10 +91,8 @@ describe('plan pull and push', () => {
     const cached = readFileSync(join(playerDir, 'media', media.sha256));
     expect(cached.equals(media.bytes)).toBe(true);
 
-    const pushedAt = performance.now();
     publish(screenId, 2, items(media.sha256, [T0 + 120_000], 10_000, 'v2'));
-    await waitFor('plan v2', () => core!.snapshot().planVersion === 2, 2000, 5);
-    expect(performance.now() - pushedAt).toBeLessThan(1000);
+    await waitFor('plan v2', () => core!.snapshot().planVersion === 2);
     const onDisk = JSON.parse(readFileSync(join(playerDir, 'plan.json'), 'utf8')) as {
       version: number;
       days: { items: { id: string }[] }[];
@@ -96,21 +100,26 @@ describe('plan pull and push', () => {
     expect(onDisk.version).toBe(2);
     expect(onDisk.days[0]!.items.map((i) => i.id)).toEqual([`v2-0-${T0 + 120_000}`]);
 
-    // An older version announced later is not applied.
+    // An older version announced later reaches the player, which keeps the newer one.
     publish(screenId, 1, items(media.sha256, [T0 + 60_000]));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the older plan refused', () =>
+      logged.some((l) => l.msg === 'ignored an older plan version' && l.data?.['got'] === 1),
+    );
     expect(core!.snapshot().planVersion).toBe(2);
+    const applied = logged.filter((l) => l.msg === 'plan applied').map((l) => l.data?.['version']);
+    expect(applied.slice(applied.indexOf(1))).toEqual([1, 2]);
 
-    // The screen's status reached the server.
-    const status = await waitFor('status', () => {
+    // The screen's status reached the server: on plan 2, with its one video cached.
+    const status = await waitFor('status of plan 2', () => {
       const row = server.db!.prepare('SELECT status_json FROM screens WHERE id = ?').get(screenId) as {
         status_json: string | null;
       };
-      return row.status_json
-        ? (JSON.parse(row.status_json) as { planVersion: number; cache: { ready: number } })
+      const st = row.status_json
+        ? (JSON.parse(row.status_json) as { planVersion: number; cache: { ready: number; needed: number } })
         : null;
+      return st?.planVersion === 2 && st;
     });
-    expect(status.cache.ready).toBeGreaterThanOrEqual(0);
+    expect(status.cache).toMatchObject({ ready: 1, needed: 1 });
   });
 
   it('rejects a download whose sha256 is wrong and fetches it again once the server has the right bytes', async () => {

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { frameText } from '#server/ws/frame-text.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
 import { loadPlaylists } from '#server/playlists/load.ts';
 import { buildPlan } from '#server/ws/plan.ts';
@@ -41,7 +42,7 @@ class Player {
     this.ws = new WebSocket(`${srv.url.replace('http', 'ws')}/ws/player`);
     this.opened = new Promise((r) => this.ws.once('open', r));
     this.ws.on('message', (d) => {
-      const raw = d.toString();
+      const raw = frameText(d);
       const type = (JSON.parse(raw) as { type: string }).type;
       const i = this.waiters.findIndex((w) => w.type === type);
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(raw);
@@ -188,5 +189,51 @@ describe('plan messages serialised once', () => {
       expect(plans[i]!.version).toBe(Math.max(want, srv.app.repos.plans.screen(s.id)!.plan_version));
     }
     for (const p of players) p.close();
+  });
+
+  it('a plan stored while a hello waits for its commit: the welcome comes first, with that version', async () => {
+    // Hold the writer's barrier (the group that records the session) until the plan is pushed.
+    const writer = srv.app.playerGateway.writer;
+    const barrier = writer.barrier.bind(writer);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    writer.barrier = () => held.then(barrier);
+    srv.app.repos.screens.setTokenHash(screenId, hashToken(token));
+    await expect.poll(() => srv.app.playerGateway.connectedScreens()).toBe(0);
+    const raw: string[] = [];
+    const p = new Player();
+    p.ws.on('message', (d) => raw.push(frameText(d)));
+    try {
+      await p.opened;
+      p.send({
+        type: 'hello',
+        screenId,
+        token,
+        playerVersion: 'test',
+        cachedMedia: [],
+        clock: srv.clock.now(),
+        features: ['plan_push'],
+      });
+      await expect.poll(() => srv.app.playerGateway.connectedScreens()).toBe(1);
+      srv.clock.advance(60_000);
+      srv.app.plans.replan({ screenIds: [screenId] });
+      srv.db.prepare('UPDATE screens SET plan_version = plan_version + 1 WHERE id = ?').run(screenId);
+      srv.app.events.emit('plans-updated', { screenIds: [screenId] });
+      const version = srv.app.repos.plans.screen(screenId)!.plan_version;
+      // The push went past this socket (not welcomed yet): nothing reaches it until the commit.
+      release();
+      const welcome = JSON.parse(await p.next('welcome')) as { planVersion: number };
+      expect(JSON.parse(raw[0]!)).toMatchObject({ type: 'welcome' });
+      expect(welcome.planVersion).toBe(version);
+      // Pushes reach it from then on.
+      const plan = p.next('plan');
+      srv.db.prepare('UPDATE screens SET plan_version = plan_version + 1 WHERE id = ?').run(screenId);
+      srv.app.events.emit('plans-updated', { screenIds: [screenId] });
+      expect((JSON.parse(await plan) as { version: number }).version).toBe(version + 1);
+    } finally {
+      writer.barrier = barrier;
+      release();
+      p.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { frameText } from '#server/ws/frame-text.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
 import { RestartableServer, seedSite, T0 } from './fixtures.ts';
 
@@ -29,7 +30,7 @@ async function hello(screenId: string, token: string) {
   const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/player`);
   await new Promise((r) => ws.once('open', r));
   const first = new Promise<Record<string, unknown>>((r) =>
-    ws.once('message', (d) => r(JSON.parse(d.toString()))),
+    ws.once('message', (d) => r(JSON.parse(frameText(d)))),
   );
   const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
   ws.send(

@@ -19,6 +19,7 @@ import { hashToken, randomToken } from '#server/auth/passwords.ts';
 import contextPlugin from '#server/plugins/context.ts';
 import playerGateway from '#server/ws/gateway.ts';
 import { seedSite, T0, waitFor } from './fixtures.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 const token = randomToken();
 
@@ -62,7 +63,7 @@ function connect(url: string, screenId: string, answerPings: boolean) {
     ),
   );
   ws.on('message', (d) => {
-    const m = JSON.parse(d.toString()) as { type: string; serverTime: number };
+    const m = JSON.parse(frameText(d)) as { type: string; serverTime: number };
     types.push(m.type);
     if (m.type === 'ping' && answerPings)
       ws.send(JSON.stringify({ type: 'pong', v: 1, serverTime: m.serverTime, clock: T0 }));
@@ -87,9 +88,10 @@ describe('sessions written by the gateway', () => {
     seedScreens(db, ['scr-a', 'scr-b']);
     app = Fastify();
     await app.register(contextPlugin, { config: testConfig({ dataDir: dir }), db, clock });
-    // Long enough that a hello's session row (written by the ingest writer's next group commit)
-    // is on record well before a silent socket misses its two pings, even on a loaded machine.
-    await app.register(playerGateway, { heartbeatMs: 1000 });
+    // Beaten by hand: no real-time tick decides when a silent socket has missed its pings.
+    await app.register(playerGateway, { heartbeatMs: 0 });
+    // The writer's thread up before the first hello (loading it can take seconds when loaded).
+    await app.playerGateway.writer.ready();
     await app.listen({ host: '127.0.0.1', port: 0 });
     url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/ws/player`;
     stopped = false;
@@ -113,8 +115,10 @@ describe('sessions written by the gateway', () => {
     clock.set(T0 + 5 * 60_000);
     q.ws.close();
     await q.closed;
-    // One socket is still there: the screen is still connected.
-    await new Promise((r) => setTimeout(r, 100));
+    // One socket is still there: the screen is still connected. Once the server has let go of
+    // the closed socket and the writer has committed what that queued, the session is open.
+    await waitFor('the server let go of the closed socket', () => app.playerGateway.connectedSockets() === 1);
+    await app.playerGateway.writer.barrier();
     expect(sessionsOf(db, 'scr-a')[0]!.disconnected_at_ms).toBeNull();
     clock.set(T0 + 7 * 60_000);
     p.ws.close();
@@ -132,7 +136,11 @@ describe('sessions written by the gateway', () => {
   it('closes with "heartbeat_missed" a screen that stops answering, and a new hello opens a new row', async () => {
     const silent = connect(url, 'scr-a', false);
     await waitFor('session open', () => sessionsOf(db, 'scr-a').length === 1);
+    app.playerGateway.heartbeat();
+    app.playerGateway.heartbeat();
+    // Two pings unanswered: the third beat, a minute later, drops the socket.
     clock.set(T0 + 60_000);
+    app.playerGateway.heartbeat();
     await silent.closed;
     const rows = await waitFor('closed', () => {
       const r = sessionsOf(db, 'scr-a');

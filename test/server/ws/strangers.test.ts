@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { frameText } from '#server/ws/frame-text.ts';
 
 let server: TestServer | null = null;
 const sockets: (WebSocket | Socket)[] = [];
@@ -75,7 +76,7 @@ describe('unauthenticated player sockets', () => {
     const { url } = await start({ wsHandshakeTimeoutMs: 2000, wsWelcomeTimeoutMs: 60_000 });
     const ws = await open(url);
     const first = new Promise<Record<string, unknown>>((r) =>
-      ws.once('message', (d) => r(JSON.parse(d.toString()) as Record<string, unknown>)),
+      ws.once('message', (d) => r(JSON.parse(frameText(d)) as Record<string, unknown>)),
     );
     ws.send(JSON.stringify({ v: 1, type: 'pair_request', playerVersion: 't' }));
     expect(await first).toMatchObject({ type: 'pairing' });
@@ -116,7 +117,7 @@ describe('unauthenticated player sockets', () => {
     const { url } = await start({ wsHandshakeTimeoutMs: 60_000 });
     const ws = await open(url);
     const got: Record<string, unknown>[] = [];
-    ws.on('message', (d) => got.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    ws.on('message', (d) => got.push(JSON.parse(frameText(d)) as Record<string, unknown>));
     const end = closed(ws);
     // Deep nesting is refused before JSON.parse builds it.
     ws.send('['.repeat(20_000) + ']'.repeat(20_000));
@@ -135,7 +136,7 @@ describe('unauthenticated player sockets', () => {
     const { url } = await start({ wsHandshakeTimeoutMs: 60_000 });
     const ws = await open(url);
     const first = new Promise<Record<string, unknown>>((r) =>
-      ws.once('message', (d) => r(JSON.parse(d.toString()) as Record<string, unknown>)),
+      ws.once('message', (d) => r(JSON.parse(frameText(d)) as Record<string, unknown>)),
     );
     ws.send(JSON.stringify({ v: 1, type: 'pair_request', playerVersion: 'x'.repeat(100_000) }));
     expect(await first).toMatchObject({ type: 'error', code: 'bad_message' });

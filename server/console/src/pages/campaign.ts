@@ -391,7 +391,7 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
         h('label', null, t('brush'), brushSelect),
         h('label', null, t('previewDate'), dateInput),
       ),
-      h('div', { class: 'grid-wrap' }, grid),
+      h('div', { class: 'grid-wrap', tabindex: 0, role: 'region', 'aria-label': t('peakEditor') }, grid),
       h('div', { class: 'row' }, save, reset),
       status,
       h('h3', null, t('preview')),

@@ -57,6 +57,13 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
       value: st.effectivePerDay,
     });
     const reason = h('input', { id: 'freq-reason', name: 'reason', maxlength: 1000, size: 50 });
+    // Each change's previous value: the change before it at the same site, else the city's target.
+    const older = st.history.slice().sort((a, b) => a.setAt.localeCompare(b.setAt) || a.id - b.id);
+    const previousOf = (o: Override): number => {
+      const i = older.indexOf(o);
+      const before = older.slice(0, i).filter((x) => x.siteId === o.siteId && x.campaignId === o.campaignId);
+      return before.at(-1)?.playsPerDay ?? campaign!.targetPerDay;
+    };
     const form = h(
       'form',
       {
@@ -112,6 +119,7 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
             null,
             h('th', null, t('when')),
             h('th', null, t('who')),
+            h('th', { class: 'num' }, t('previousValue')),
             h('th', { class: 'num' }, t('value')),
             h('th', null, t('reason')),
           ),
@@ -126,11 +134,12 @@ export async function frequencyPage(root: HTMLElement, ctx: PageContext): Promis
                   null,
                   h('td', null, fmtDateTime(o.setAt, ctx.zone)),
                   h('td', null, o.setByName),
+                  h('td', { class: 'num', 'data-col': 'previous' }, fmtNumber(previousOf(o))),
                   h('td', { class: 'num' }, fmtNumber(o.playsPerDay)),
                   h('td', null, o.reason),
                 ),
               )
-            : h('tr', null, h('td', { colspan: 4 }, t('noData'))),
+            : h('tr', null, h('td', { colspan: 5 }, t('noData'))),
         ),
       ),
     );

@@ -44,7 +44,7 @@ export async function participantsSection(
       h(
         'label',
         { class: 'check' },
-        venueBoxes[i]!,
+        venueBoxes[i],
         currentLang() === 'vi' ? VENUE_TYPES[v].vi : VENUE_TYPES[v].en,
       ),
     ),
@@ -62,7 +62,10 @@ export async function participantsSection(
       class: 'pt-region',
       value: node.id,
       checked: start.regions.includes(node.id),
-      onchange: (() => (syncRegions(), schedule())) as EventListener,
+      onchange: () => {
+        syncRegions();
+        schedule();
+      },
     });
     regionBoxes.set(node.id, { box, node });
     const label = h('label', { class: 'check' }, box, node.name);
@@ -140,7 +143,11 @@ export async function participantsSection(
               type: 'button',
               class: 'secondary small',
               title: t('remove'),
-              onclick: (() => (extra.delete(id), showChips(), schedule())) as EventListener,
+              onclick: () => {
+                extra.delete(id);
+                showChips();
+                schedule();
+              },
             },
             '×',
           ),

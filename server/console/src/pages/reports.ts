@@ -7,6 +7,7 @@ import { clear, h, message } from '../dom.ts';
 import { fmtDate, fmtDateTime, parseDmy, todayIn } from '../fmt.ts';
 import { currentLang, t, tk } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
+import { dataTable } from '../table.ts';
 import { groupTable } from './common.ts';
 
 const GROUPS = ['site', 'district', 'venue_type', 'screen'] as const;
@@ -123,11 +124,7 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
           { class: 'muted' },
           `${t('period')}: ${fmtDate(r.from, zone)} – ${fmtDate(r.to, zone)} · ${t('timeZone')}: ${r.timeZone}`,
         ),
-        h(
-          'div',
-          { class: 'table-scroll' },
-          groupTable(r.groups, tk(`group_${r.groupBy}`), r.totals, 'rep-table'),
-        ),
+        groupTable(r.groups, tk(`group_${r.groupBy}`), r.totals, 'rep-table'),
         h('h2', null, t('dailyChart')),
         h(
           'div',
@@ -206,52 +203,42 @@ export async function reportsPage(root: HTMLElement, ctx: PageContext): Promise<
         'section',
         { class: 'card', id: 'saved-reports' },
         h('h2', null, t('savedReports')),
-        h(
-          'table',
-          { class: 'data' },
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              h('th', null, t('period')),
-              h('th', null, t('generatedAt')),
-              h('th', null, t('checksum')),
-              h('th', null, t('download')),
-            ),
-          ),
-          h(
-            'tbody',
-            null,
-            saved.items.length
-              ? saved.items.map((r) =>
-                  h(
-                    'tr',
-                    null,
-                    h('td', null, `${fmtDate(r.periodFirst, zone)} – ${fmtDate(r.periodLast, zone)}`),
-                    h('td', null, fmtDateTime(r.generatedAt, zone)),
-                    h('td', null, h('code', { class: 'hash' }, r.checksum.slice(0, 16), '…')),
-                    h(
-                      'td',
-                      null,
-                      h(
-                        'a',
-                        { href: `/api/v1/reports/saved/${r.id}/download?format=xlsx`, download: '' },
-                        'XLSX',
-                      ),
-                      ' · ',
-                      h(
-                        'a',
-                        { href: `/api/v1/reports/saved/${r.id}/download?format=csv`, download: '' },
-                        'CSV',
-                      ),
-                    ),
-                  ),
-                )
-              : h('tr', null, h('td', { colspan: 4 }, t('noData'))),
-          ),
-        ),
+        dataTable<SavedReport>({
+          id: 'saved-table',
+          label: t('savedReports'),
+          rows: saved.items,
+          sortBy: { key: 'generated', dir: 'desc' },
+          columns: [
+            {
+              key: 'period',
+              label: t('period'),
+              rowHeader: true,
+              cell: (r) => `${fmtDate(r.periodFirst, zone)} – ${fmtDate(r.periodLast, zone)}`,
+              sort: (r) => r.periodFirst,
+            },
+            {
+              key: 'generated',
+              label: t('generatedAt'),
+              cell: (r) => fmtDateTime(r.generatedAt, zone),
+              sort: (r) => r.generatedAt,
+            },
+            {
+              key: 'checksum',
+              label: t('checksum'),
+              optional: true,
+              cell: (r) => h('code', { class: 'hash' }, r.checksum.slice(0, 16), '…'),
+            },
+            {
+              key: 'download',
+              label: t('download'),
+              cell: (r) => [
+                h('a', { href: `/api/v1/reports/saved/${r.id}/download?format=xlsx`, download: '' }, 'XLSX'),
+                ' · ',
+                h('a', { href: `/api/v1/reports/saved/${r.id}/download?format=csv`, download: '' }, 'CSV'),
+              ],
+            },
+          ],
+        }),
       ),
     );
   }

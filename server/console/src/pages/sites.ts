@@ -1,9 +1,10 @@
 import type { Screen, ScreenHealth, Site } from '#shared/schemas/api.ts';
 import { VENUE_TYPES } from '#shared/schemas/domain.ts';
-import { errorText, get, post } from '../api.ts';
-import { clear, h, message, submitInto } from '../dom.ts';
+import { errorText, get, patch, post } from '../api.ts';
+import { clear, clearFieldErrors, h, message, submitInto } from '../dom.ts';
 import { fmtDateTime, fmtNumber } from '../fmt.ts';
 import { currentLang, t, tk } from '../i18n.ts';
+import { fold } from '../table.ts';
 import type { PageContext } from '../main.ts';
 
 interface StatusList {
@@ -48,16 +49,58 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
   };
   if (canWrite) root.appendChild(pairForm(sites.items, screens.items, ctx));
   if (canWrite) root.appendChild(provisionForm(sites.items));
+  // Rename or move a screen: one form, filled from the row's "Edit" button.
+  const edit = canWrite ? editForm(sites.items) : null;
+  if (edit) root.appendChild(edit.form);
 
   const rowOf = (health: ScreenHealth) => {
     const site = siteById.get(health.siteId);
-    return site ? screenRow(health, site, canWrite, ctx, askScreenshot) : null;
+    return site ? screenRow(health, site, canWrite, ctx, askScreenshot, edit?.open) : null;
   };
   for (const s of screens.items) if (!healthBy.has(s.id)) healthBy.set(s.id, blankHealth(s));
+  // Search, filter and sort (the toolbar above the sites); applied again after each live change.
+  const search = h('input', {
+    type: 'search',
+    id: 'sites-search',
+    placeholder: t('searchPlaceholder'),
+    autocomplete: 'off',
+  });
+  const filter = h(
+    'select',
+    { id: 'sites-filter' },
+    (['all', 'online', 'offline', 'warning', 'unpaired'] as const).map((f) =>
+      h('option', { value: f }, tk(`filter_${f}`)),
+    ),
+  );
+  const order = h(
+    'select',
+    { id: 'sites-sort' },
+    (['name', 'problems'] as const).map((f) => h('option', { value: f }, tk(`sort_${f}`))),
+  );
+  const shownCount = h('span', { class: 'muted table-count', id: 'sites-count', 'aria-live': 'polite' });
+  const trouble = (x: ScreenHealth) => (x.status === 'offline' ? 2 : 0) + (x.warnings.length ? 1 : 0);
   const screensOf = (siteId: string) =>
     [...healthBy.values()]
       .filter((x) => x.siteId === siteId)
-      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+      .sort(
+        (a, b) =>
+          (order.value === 'problems' ? trouble(b) - trouble(a) : 0) || a.name.localeCompare(b.name, 'vi'),
+      );
+  const matches = (x: ScreenHealth, site: Site): boolean => {
+    const q = fold(search.value.trim());
+    if (q && !q.split(/\s+/).every((w) => fold(`${x.name} ${site.name} ${site.address}`).includes(w)))
+      return false;
+    switch (filter.value) {
+      case 'online':
+      case 'offline':
+      case 'unpaired':
+        return x.status === filter.value;
+      case 'warning':
+        return x.warnings.length > 0;
+      default:
+        return true;
+    }
+  };
   const table = (site: Site) => {
     const list = screensOf(site.id);
     return list.length
@@ -93,11 +136,63 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
       : h('p', { class: 'muted' }, t('noScreens'));
   };
   const holders = new Map<string, HTMLElement>();
+  const sections = new Map<string, HTMLElement>();
+  const applyView = () => {
+    const filtering = search.value.trim() !== '' || filter.value !== 'all';
+    let shown = 0;
+    for (const site of sites.items) {
+      const section = sections.get(site.id)!;
+      let visible = 0;
+      for (const tr of section.querySelectorAll<HTMLElement>('tr[data-screen]')) {
+        const x = healthBy.get(tr.dataset['screen']!);
+        const ok = !x || matches(x, site);
+        tr.hidden = !ok;
+        if (ok) visible++;
+      }
+      // A site whose own name matches stays, even with no screen yet.
+      const siteMatches =
+        !filtering || (filter.value === 'all' && fold(site.name).includes(fold(search.value.trim())));
+      section.hidden = filtering && visible === 0 && !siteMatches;
+      if (!section.hidden) shown++;
+    }
+    shownCount.textContent = filtering ? `${shown} / ${sites.items.length} ${t('sitesShown')}` : '';
+  };
+  const sortSites = () => {
+    const list = sites.items.slice().sort((a, b) => {
+      if (order.value === 'problems') {
+        const score = (site: Site) => screensOf(site.id).reduce((n, x) => n + trouble(x), 0);
+        const d = score(b) - score(a);
+        if (d) return d;
+      }
+      return a.name.localeCompare(b.name, 'vi');
+    });
+    for (const site of list) {
+      holders.get(site.id)!.replaceChildren(table(site));
+      sitesBox.appendChild(sections.get(site.id)!);
+    }
+    applyView();
+  };
+  search.addEventListener('input', applyView);
+  filter.addEventListener('change', applyView);
+  order.addEventListener('change', sortSites);
+  root.appendChild(
+    h(
+      'div',
+      { class: 'table-tools card', id: 'sites-tools' },
+      h('label', { class: 'search' }, t('search'), search),
+      h('label', null, t('filterLabel'), filter),
+      h('label', null, t('sortBy'), order),
+      shownCount,
+    ),
+  );
+  const sitesBox = h('div', { id: 'sites-list' });
+  root.appendChild(sitesBox);
   for (const site of sites.items) {
     const venue = VENUE_TYPES[site.venueType];
     const holder = h('div', { class: 'site-screens' }, table(site));
     holders.set(site.id, holder);
-    root.appendChild(
+    sections.set(
+      site.id,
       h(
         'section',
         { class: 'card site', 'data-site': site.id, 'aria-labelledby': `site-h-${cssId(site.id)}` },
@@ -115,6 +210,7 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
       ),
     );
   }
+  sortSites();
 
   // Live: each change of a screen in scope replaces its row; no reload.
   const stream = new EventSource('/api/v1/screens/status/stream', { withCredentials: true });
@@ -138,6 +234,7 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
         if (id && holders.has(id) && siteById.has(id))
           holders.get(id)!.replaceChildren(table(siteById.get(id)!));
     }
+    applyView();
   });
   stream.addEventListener('screenshot', (e) => {
     const shot = JSON.parse((e as MessageEvent<string>).data) as {
@@ -150,7 +247,7 @@ export async function sitesPage(root: HTMLElement, ctx: PageContext): Promise<vo
     if (!waiting) return;
     waitingShots.delete(shot.requestId);
     const caption = waiting.figure.querySelector('figcaption')!;
-    const name = caption.textContent!.split(':')[0];
+    const name = caption.textContent.split(':')[0];
     if (shot.error) {
       caption.textContent = `${name}: ${t('shotFailed')}`;
       waiting.figure.appendChild(message('error', shot.error));
@@ -208,9 +305,24 @@ function screenRow(
   canWrite: boolean,
   ctx: PageContext,
   askScreenshot: (s: ScreenHealth, site: Site, button: HTMLButtonElement) => Promise<void>,
+  openEdit?: (s: ScreenHealth) => void,
 ): HTMLElement {
   const zone = site.timeZone;
   const cell = h('td', { class: 'actions' });
+  if (canWrite && openEdit && s.status !== 'revoked')
+    cell.appendChild(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small secondary',
+          'data-edit': s.screenId,
+          onclick: (() => openEdit(s)) as EventListener,
+        },
+        t('edit'),
+        h('span', { class: 'sr-only' }, ` ${s.name}`),
+      ),
+    );
   if (canWrite && s.status === 'online') {
     const button: HTMLButtonElement = h(
       'button',
@@ -358,6 +470,78 @@ function pairForm(sites: Site[], screens: Screen[], ctx: PageContext): HTMLEleme
     h('button', { type: 'submit', id: 'pair-submit' }, t('pair')),
     status,
   );
+}
+
+/**
+ * Rename a screen or move it to another site in scope. The screen keeps its id, so its plays,
+ * plans and audit stay with it; the new site's plan applies from today.
+ */
+function editForm(sites: Site[]): { form: HTMLElement; open: (s: ScreenHealth) => void } {
+  const status = h('div', { id: 'edit-status' });
+  const title = h('h2', { id: 'edit-title' }, t('editScreen'));
+  const name = h('input', { id: 'edit-name', name: 'name', maxlength: 200, required: true });
+  const site = h(
+    'select',
+    { id: 'edit-site', name: 'siteId' },
+    sites.map((x) => h('option', { value: x.id }, x.name)),
+  );
+  let screenId = '';
+  let before: { name: string; siteId: string } = { name: '', siteId: '' };
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'card',
+      id: 'edit-form',
+      hidden: true,
+      'aria-labelledby': 'edit-title',
+      onsubmit: submitInto(status, async () => {
+        const body: { name?: string; siteId?: string } = {};
+        if (name.value !== before.name) body.name = name.value;
+        if (site.value !== before.siteId) body.siteId = site.value;
+        if (!body.name && !body.siteId) {
+          status.appendChild(message('info', t('nothingChanged')));
+          return;
+        }
+        const r = await patch<Screen>(`/screens/${encodeURIComponent(screenId)}`, body);
+        before = { name: r.name, siteId: r.siteId };
+        const where = sites.find((x) => x.id === r.siteId)?.name ?? r.siteId;
+        status.appendChild(message('ok', `${t('saved')}: ${r.name} · ${where}`));
+      }),
+    },
+    title,
+    h('p', { class: 'muted' }, t('editHelp')),
+    h('div', { class: 'row' }, h('label', null, t('screenName'), name), h('label', null, t('site'), site)),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'submit', id: 'edit-submit' }, t('save')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: (() => {
+            form.hidden = true;
+          }) as EventListener,
+        },
+        t('close'),
+      ),
+    ),
+    status,
+  );
+  const open = (s: ScreenHealth) => {
+    screenId = s.screenId;
+    before = { name: s.name, siteId: s.siteId };
+    name.value = s.name;
+    site.value = s.siteId;
+    clear(status);
+    clearFieldErrors(form);
+    title.textContent = `${t('editScreen')}: ${s.name}`;
+    form.hidden = false;
+    form.scrollIntoView({ block: 'nearest' });
+    name.focus();
+  };
+  return { form, open };
 }
 
 /** Mass installs: one file per site lets many players enrol without typing codes. */
