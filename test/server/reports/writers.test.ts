@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,24 @@ function source(batches: number, rowsPerBatch: number) {
 }
 
 /** A destination that accepts writes only when told to, like a client that stopped reading. */
+/** Polls a condition on timer ticks until it holds; bounded, so a writer that never fills fails. */
+async function until(cond: () => boolean, ticks = 2000): Promise<void> {
+  for (let i = 0; i < ticks && !cond(); i++) await sleep(5);
+  expect(cond()).toBe(true);
+}
+
+/** The value once it has stayed the same over 10 timer ticks in a row (at most `ticks` in all). */
+async function settled(read: () => number, ticks = 2000): Promise<number> {
+  let last = read();
+  for (let still = 0, i = 0; still < 10 && i < ticks; i++) {
+    await sleep(10);
+    const now = read();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 class Gate extends Writable {
   chunks: Buffer[] = [];
   private waiting: (() => void)[] = [];
@@ -109,16 +127,14 @@ describe('export writers', () => {
         batches: gen(),
       };
       const done = write(table, out);
-      // Wait until the writer stops pulling (zlib works off the main thread, so give it turns).
-      let last = -1;
-      for (let still = 0, i = 0; still < 30 && i < 2000; i++) {
-        await nextTurn();
-        still = state.pulled === last ? still + 1 : 0;
-        last = state.pulled;
-      }
+      // Wait for the destination to fill (zlib compresses off the main thread, so under load this
+      // takes a while), then for the writer to stop pulling: the count stays the same across
+      // several timer ticks. A writer that ignored backpressure would read all 400 batches by then.
+      await until(() => out.writableNeedDrain);
+      const last = await settled(() => state.pulled);
       // Stalled: only the batches that fit the buffers (a few hundred kB of 8 MB) were read, and
       // the destination is full: the writer is waiting for it to drain, not still working.
-      expect(state.pulled).toBeLessThan(20);
+      expect(last).toBeLessThan(20);
       expect(out.writableNeedDrain).toBe(true);
       for (let i = 0; i < 30; i++) await nextTurn();
       expect(state.pulled).toBe(last);
