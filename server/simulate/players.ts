@@ -21,11 +21,13 @@ import { frameText } from '#player/core/frame-text.ts';
 /**
  * Waits (in real time) until `probe` holds. It polls on the event loop's check phase first, so
  * a loopback WebSocket message is seen one I/O turn after it arrives, then backs off to 1 ms.
+ * The timeout only guards against a hang: on a loaded 2-core CI machine a fleet's first plans
+ * took more than 20 s to reach every core, so it is a minute, not a claim about speed.
  */
 export async function waitUntil<T>(
   what: string,
   probe: () => T | undefined | null | false,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = realClock.now() + timeoutMs;
   for (let i = 0; ; i++) {

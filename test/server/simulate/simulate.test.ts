@@ -59,7 +59,7 @@ describe('simulate (short run, every screen a real player core)', () => {
       seed: 3,
       log: () => {},
     });
-  }, 90_000);
+  }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs every screen through a real player core (one of them enrolled with a provisioning file)', () => {
