@@ -23,7 +23,8 @@ export class VirtualClock implements Clock {
 
   constructor(
     start: number,
-    private readonly rate = 0,
+    /** How fast it runs against `source`: 0 stands still, 1 is real speed. */
+    readonly rate = 0,
     private readonly source: Clock = realClock,
   ) {
     this.base = start;
@@ -43,6 +44,11 @@ export class VirtualClock implements Clock {
   advance(ms: number): void {
     this.set(this.now() + ms);
   }
+}
+
+/** How fast a clock runs against real time: a `VirtualClock`'s rate, 1 for any other clock. */
+export function clockRate(clock: Clock): number {
+  return clock instanceof VirtualClock ? clock.rate : 1;
 }
 
 export function isoNow(clock: Clock): string {

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '#shared/clock.ts';
+import { clockRate, type Clock } from '#shared/clock.ts';
 import { DISPLAY_PROTOCOL_VERSION, type FrameMessage, type StateMessage } from '#shared/schemas/display.ts';
 import {
   backoffDelayMs,
@@ -127,6 +127,8 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     }
   }
   const clock: Clock = { now: () => ownClock.now() + followedOffsetMs };
+  // Told to the display page with each `clock`: a clock that stands still holds the page's too.
+  const rate = clockRate(ownClock);
   const log = opts.log ?? defaultLog(clock);
 
   let creds: Credentials | null = await opts.credentials.load();
@@ -239,7 +241,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     onConnect: () => {
       lastState = '';
       pushState();
-      display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now() });
+      display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now(), rate });
       runner.resend();
     },
     onDisconnect: () => {
@@ -543,7 +545,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
       log('warn', 'could not store the clock offset', { error: (err as Error).message });
     }
     runner.tick();
-    display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now() });
+    display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now: clock.now(), rate });
     lastClockSent = clock.now();
     pushState();
   }
@@ -671,9 +673,11 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
         log('info', 'pairing code expired; asking for a new one', { code: pairing.code });
         link.send({ type: 'pair_request', playerVersion });
       }
-      if (now - lastClockSent >= 1000 || now < lastClockSent) {
+      // A running clock is re-sent each second against drift; one that stands still is sent
+      // whenever it was moved, so the page steps with it.
+      if (rate === 0 ? now !== lastClockSent : now - lastClockSent >= 1000 || now < lastClockSent) {
         lastClockSent = now;
-        display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now });
+        display.broadcast({ type: 'clock', v: DISPLAY_PROTOCOL_VERSION, now, rate });
       }
       const playing = runner.current()?.playId ?? null;
       if (playing !== lastPlayId) {

@@ -99,11 +99,16 @@ export const ScheduleMessage = z.object({
 });
 export type ScheduleMessage = z.infer<typeof ScheduleMessage>;
 
-/** The core's "now"; the page keeps an offset to it so it follows a virtual clock. */
+/**
+ * The core's "now"; the page keeps an offset to it so it follows a virtual clock. `rate` is how
+ * fast the core's clock runs against real time (absent: real speed). At 0 the core's clock stands
+ * still (a stepped simulation, a test) and so does the page's, until the next `clock` message.
+ */
 export const ClockMessage = z.object({
   type: z.literal('clock'),
   v: V,
   now: EpochMs,
+  rate: z.number().min(0).max(10_000).optional(),
 });
 export type ClockMessage = z.infer<typeof ClockMessage>;
 

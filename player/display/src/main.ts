@@ -80,7 +80,7 @@ const playback = new Playback(stage, clock, listeners, {
 function handle(message: CoreToDisplay): void {
   switch (message.type) {
     case 'clock':
-      clock.sync(message.now);
+      clock.sync(message.now, message.rate);
       playback.clockChanged();
       screens.tick(clock.now());
       break;

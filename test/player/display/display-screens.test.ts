@@ -4,14 +4,13 @@
  * tells Electron's shell when that is present.
  */
 import { describe, expect, it } from 'vitest';
-import { realClock } from '#shared/clock.ts';
-import { item, useDisplayHarness } from './harness.ts';
+import { item, T0, useDisplayHarness } from './harness.ts';
 
 const h = useDisplayHarness();
 
 describe('display page: state screens', () => {
   it('shows the pairing code in large type with a QR code of the claim URL and Vietnamese instructions', async () => {
-    const now = realClock.now();
+    const now = T0;
     const claimUrl = 'http://127.0.0.1:3000/console/#/pair?code=482913';
     h.core.send({
       type: 'state',
@@ -35,7 +34,7 @@ describe('display page: state screens', () => {
 
     // Expiry in the site's zone (none yet: Hà Nội), then the expired notice instead of a dead code.
     const at = Date.parse('2024-09-05T08:10:00+07:00');
-    h.core.send({ type: 'clock', v: 1, now: at - 60_000 });
+    h.core.send({ type: 'clock', v: 1, now: at - 60_000, rate: 0 });
     h.core.send({
       type: 'state',
       v: 1,
@@ -44,7 +43,7 @@ describe('display page: state screens', () => {
       pairing: { code: '482913', expiresAt: at },
     });
     await expect.poll(() => h.page.locator('#pairing-expiry').textContent()).toContain('đến 08:10');
-    h.core.send({ type: 'clock', v: 1, now: at + 1000 });
+    h.core.send({ type: 'clock', v: 1, now: at + 1000, rate: 0 });
     await expect
       .poll(() => h.page.locator('#pairing-expiry').textContent(), { timeout: 3000 })
       .toContain('Mã đã hết hạn');
@@ -67,7 +66,7 @@ describe('display page: state screens', () => {
   it("idles with the iHanoi QR code, the site's name and a 24-hour clock in the site's own zone", async () => {
     // 19:05 on Thursday 05/09/2024 in Hà Nội; 08:05 the same morning in New York (EDT, DST).
     const instant = Date.parse('2024-09-05T19:05:30+07:00');
-    h.core.send({ type: 'clock', v: 1, now: instant });
+    h.core.send({ type: 'clock', v: 1, now: instant, rate: 0 });
     h.core.send({
       type: 'state',
       v: 1,
@@ -150,8 +149,8 @@ describe('display page: inside the Electron shell', () => {
       });
       await kioskPage.goto(h.core.url);
       await expect.poll(() => h.core.clients(), { timeout: 10_000 }).toBe(2);
-      const now = realClock.now();
-      h.core.send({ type: 'clock', v: 1, now });
+      const now = T0;
+      h.core.send({ type: 'clock', v: 1, now, rate: 0 });
       h.core.send({ type: 'state', v: 1, mode: 'idle', offline: false });
       h.core.send({ type: 'schedule', v: 1, items: [item('kiosk-404', 'nope.webm', now + 300, 1000)] });
       const events = async (): Promise<unknown[]> =>

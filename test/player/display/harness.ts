@@ -1,13 +1,16 @@
 /**
  * Shared set-up for the display page tests: a fake core, Chromium with a fresh profile, a
- * fresh page per test on the core's clock, and the test's own probe. The probe stamps video
- * events and animation frames with performance.timeOrigin + performance.now(), the same machine
- * clock as the fake core's realClock, so a test compares planned starts with what the browser
- * really did without trusting the page's own report.
+ * fresh page per test on the core's clock, and the test's own probe.
+ *
+ * The core's clock stands still (`rate: 0`) at T0, and so does the page's: the page's time moves
+ * only when a test sends `clock` (`h.setClock`). A test therefore asserts what is deterministic
+ * (which item starts at which planned instant of the page's clock, the seek offset, the
+ * hand-over between the two elements frame by frame) and never how close real time came to a
+ * plan; those figures are measured by `npm run bench` (bench/display.ts). Media still decode
+ * and play in real time: tests wait for their events, never for an amount of time.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { realClock } from '#shared/clock.ts';
 import type {
   DisplayToCore,
   EndedMessage,
@@ -21,11 +24,11 @@ import { startFakeCore, type FakeCore } from './fake-core.ts';
 export interface ProbeEvent {
   el: string;
   type: string;
-  t: number;
   playId: string | null;
+  /** The element's currentTime when the event fired (s). */
+  pos: number;
 }
 export interface ProbeFrame {
-  t: number;
   video: boolean;
   liveId: string | null;
   liveReady: number;
@@ -40,9 +43,12 @@ export interface Stats {
   videoVisible: boolean;
   rejectedMessages: number;
   live: string | null;
+  now: number;
+  slots: Array<{ name: string; playId: string | null; phase: string; live: boolean; still: boolean }>;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Where the page's clock stands when each test starts (a Thursday morning of the 2024 campaign). */
+export const T0 = Date.parse('2024-09-05T08:00:00+07:00');
 
 export const isStarted =
   (playId: string) =>
@@ -68,6 +74,10 @@ export interface DisplayHarness {
   /** Length of playlists/media/test-clip.webm as the browser reads it. */
   readonly clipSeconds: number;
   stats(): Promise<Stats>;
+  /** Moves the page's (held) clock to `now` and waits until the page has acted on it. */
+  setClock(now: number): Promise<void>;
+  /** The phase of the element that holds `playId` ('none' when no element holds it). */
+  phaseOf(playId: string): Promise<string>;
   probe(): Promise<{ events: ProbeEvent[]; frames: ProbeFrame[] }>;
 }
 
@@ -107,27 +117,37 @@ export function useDisplayHarness(): DisplayHarness {
   });
   /* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
-  // A fresh page per test, connected, on the core's clock, with the test's own probe.
+  async function setClock(now: number): Promise<void> {
+    core.send({ type: 'clock', v: 1, now, rate: 0 });
+    // The page handles `clock` in one task (sync, then re-plan), so once its time reads `now`
+    // everything due at `now` has been started, ended or given up.
+    await expect
+      .poll(
+        () => browser.page.evaluate(() => (window as unknown as { __displayStats: { now: number } }).__displayStats.now),
+        { timeout: 10_000 },
+      )
+      .toBe(now);
+  }
+
+  // A fresh page per test, connected, on the core's held clock, with the test's own probe.
   beforeEach(async () => {
     const page = browser.page;
     await page.goto(core.url);
     await expect.poll(() => core.clients(), { timeout: 10_000 }).toBe(1);
-    core.send({ type: 'clock', v: 1, now: realClock.now() });
+    await setClock(T0);
     await page.evaluate(() => {
-      const now = (): number => performance.timeOrigin + performance.now();
       const probe = { events: [] as unknown[], frames: [] as unknown[] };
       (window as unknown as { __probe: unknown }).__probe = probe;
       for (const v of document.querySelectorAll<HTMLVideoElement>('#stage video')) {
-        for (const type of ['playing', 'ended', 'pause', 'emptied']) {
+        for (const type of ['playing', 'ended', 'pause', 'emptied', 'seeking']) {
           v.addEventListener(type, () =>
-            probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }),
+            probe.events.push({ el: v.id, type, playId: v.dataset['playId'] ?? null, pos: v.currentTime }),
           );
         }
       }
       const sample = (): void => {
         const live = document.querySelector<HTMLVideoElement>('#stage video.live');
         probe.frames.push({
-          t: now(),
           video: document.body.classList.contains('video'),
           liveId: live?.id ?? null,
           liveReady: live?.readyState ?? -1,
@@ -161,6 +181,13 @@ export function useDisplayHarness(): DisplayHarness {
       return (await browser.page.evaluate(
         () => (window as unknown as { __displayStats: unknown }).__displayStats,
       )) as Stats;
+    },
+    setClock,
+    async phaseOf(playId) {
+      const s = (await browser.page.evaluate(
+        () => (window as unknown as { __displayStats: unknown }).__displayStats,
+      )) as Stats;
+      return s.slots.find((x) => x.playId === playId)?.phase ?? 'none';
     },
     async probe() {
       return (await browser.page.evaluate(() => (window as unknown as { __probe: unknown }).__probe)) as {
