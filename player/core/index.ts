@@ -26,7 +26,7 @@ import { DisplayServer } from './display-server.ts';
 import { writeFileAtomic } from './fsutil.ts';
 import { Journal } from './journal.ts';
 import { PlanRunner } from './runner.ts';
-import { ServerLink } from './server-link.ts';
+import { ServerLink, type WatchdogTimers } from './server-link.ts';
 
 export const PLAYER_VERSION = '0.1.0';
 const UPLOAD_BATCH = 200;
@@ -58,6 +58,8 @@ export interface PlayerCoreOptions {
    * drive the player's clock by hand turn it off.
    */
   followServerClock?: boolean;
+  /** The timer the server link's silence watchdog runs on (default: real timers). */
+  watchdogTimers?: WatchdogTimers;
 }
 
 export interface PlayerCore {
@@ -614,6 +616,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     log,
     backoffBaseMs: opts.backoff?.baseMs,
     backoffCapMs: opts.backoff?.capMs,
+    watchdogTimers: opts.watchdogTimers,
     onOpen: () => {
       linkOpen = true;
       pushState();

@@ -16,9 +16,25 @@ import {
 import type { Log } from './cache.ts';
 import { frameText } from './frame-text.ts';
 
+/**
+ * The timer the silence watchdog runs on. Real timers by default; tests pass timers they fire
+ * by hand, so "the server went quiet for 2.5 heartbeats" is a step of the test, not a race with
+ * a real heartbeat on a loaded machine.
+ */
+export interface WatchdogTimers {
+  set(fire: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: WatchdogTimers = {
+  set: (fire, ms) => setTimeout(fire, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface LinkOptions {
   serverUrl: string;
   log: Log;
+  watchdogTimers?: WatchdogTimers | undefined;
   backoffBaseMs?: number | undefined;
   backoffCapMs?: number | undefined;
   onOpen(): void;
@@ -34,12 +50,15 @@ export class ServerLink {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private timer: NodeJS.Timeout | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
+  private watchdog: unknown = null;
+  private readonly timers: WatchdogTimers;
   private stopped = false;
   private heartbeatMs = HEARTBEAT_INTERVAL_MS;
   private open = false;
 
-  constructor(private readonly o: LinkOptions) {}
+  constructor(private readonly o: LinkOptions) {
+    this.timers = o.watchdogTimers ?? realTimers;
+  }
 
   get connected(): boolean {
     return this.open;
@@ -97,24 +116,26 @@ export class ServerLink {
     ws.on('close', () => {
       const wasOpen = this.open;
       this.open = false;
-      if (this.watchdog) clearTimeout(this.watchdog);
+      this.clearWatchdog();
       if (this.ws === ws) this.ws = null;
       if (wasOpen) this.o.onClose();
       this.schedule();
     });
   }
 
+  private clearWatchdog(): void {
+    if (this.watchdog !== null) this.timers.clear(this.watchdog);
+    this.watchdog = null;
+  }
+
   private feed(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
+    this.clearWatchdog();
     if (!this.open) return;
-    this.watchdog = setTimeout(
-      () => {
-        this.o.log('warn', 'no message from the server for too long; reconnecting');
-        this.ws?.terminate();
-      },
-      this.heartbeatMs * (HEARTBEAT_MISSES_OFFLINE + 0.5),
-    );
-    this.watchdog.unref();
+    this.watchdog = this.timers.set(() => {
+      this.watchdog = null;
+      this.o.log('warn', 'no message from the server for too long; reconnecting');
+      this.ws?.terminate();
+    }, this.heartbeatMs * (HEARTBEAT_MISSES_OFFLINE + 0.5));
   }
 
   private schedule(): void {
@@ -131,7 +152,7 @@ export class ServerLink {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.watchdog) clearTimeout(this.watchdog);
+    this.clearWatchdog();
     const ws = this.ws;
     if (!ws) return;
     await new Promise<void>((r) => {
