@@ -11,6 +11,8 @@ export class FakeDisplay {
   readonly ws: WebSocket;
   now = 0;
   schedule: ScheduleItem[] = [];
+  /** How many `schedule` messages arrived (a connect always brings one). */
+  schedules = 0;
   readonly started = new Map<string, number>();
   readonly ended = new Set<string>();
   state: Extract<CoreToDisplay, { type: 'state' }> | null = null;
@@ -44,7 +46,10 @@ export class FakeDisplay {
 
   private onMessage(msg: CoreToDisplay): void {
     if (msg.type === 'clock') this.now = msg.now;
-    if (msg.type === 'schedule') this.schedule = msg.items;
+    if (msg.type === 'schedule') {
+      this.schedule = msg.items;
+      this.schedules += 1;
+    }
     if (msg.type === 'state') this.state = msg;
     this.act();
   }

@@ -3,6 +3,7 @@
  * The play must not be lost: the next start turns it into an `interrupted` record and uploads it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -93,7 +94,7 @@ it('a player killed with SIGKILL mid-play records the play as interrupted on its
     headers: { authorization: `Bearer ${staff.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ siteId: 'ubnd-bach-khoa' }),
   });
-  const provisionFile = join(playerDir, '..', `provision-${Date.now()}.json`);
+  const provisionFile = join(playerDir, '..', `provision-${randomUUID()}.json`);
   writeFileSync(provisionFile, await res.text());
 
   const first = await spawnPlayer(['--provision', provisionFile]);
@@ -121,6 +122,8 @@ it('a player killed with SIGKILL mid-play records the play as interrupted on its
   expect(lines.filter((l) => l.k === 'rec')).toHaveLength(0);
   expect(db.prepare('SELECT COUNT(*) AS n FROM plays').get()).toEqual({ n: 0 });
 
+  // Forget the first run's status, so the status read below is the second run's.
+  db.prepare('UPDATE screens SET status_json = NULL').run();
   const second = await spawnPlayer([]);
   const row = await waitFor(
     'interrupted play uploaded',
@@ -132,12 +135,23 @@ it('a player killed with SIGKILL mid-play records the play as interrupted on its
   expect(row).toMatchObject({ outcome: 'interrupted', plan_item_id: item!.id, seq: 1, chain_status: 'ok' });
   expect(String(row.reason)).toMatch(/recovered/);
 
-  // The interrupted item is not shown a second time.
+  // The interrupted item is not shown a second time. The restarted core first verifies the
+  // media on disk (its status says so); a display that connects after that is sent the
+  // schedule as the core then sees it (a connect always brings one), which would hold the item
+  // if the core meant to show it again.
+  await waitFor('the restarted player reports its media verified', () => {
+    const r = db.prepare('SELECT status_json FROM screens WHERE id = ?').get(screen.id) as {
+      status_json: string | null;
+    };
+    const cache = r.status_json
+      ? (JSON.parse(r.status_json) as { cache?: { ready: number; needed: number } }).cache
+      : undefined;
+    return cache !== undefined && cache.needed > 0 && cache.ready === cache.needed;
+  }, 20_000);
   const display2 = new FakeDisplay(second.displayUrl, { autoEnd: false });
   displays.push(display2);
   await display2.opened();
-  await waitFor('a schedule', () => display2.state !== null);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('a schedule', () => display2.schedules > 0);
   expect(display2.schedule.map((s) => s.itemId)).not.toContain(item!.id);
   expect(display2.started.size).toBe(0);
 }, 60_000);
