@@ -11,6 +11,7 @@ import { VirtualClock } from '#shared/clock.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { SITES } from '../server/reports/seed.ts';
+import { waitFor } from '../server/ws/fixtures.ts';
 import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
@@ -37,15 +38,9 @@ afterAll(async () => {
   rmSync(playerDir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Waits for the player core to get somewhere (an event), bounded so a stuck test ends. */
+const until = <T>(what: string, fn: () => T | null | undefined | false, ms = 15_000): Promise<T> =>
+  waitFor(what, fn, ms);
 
 it('shows a paired screen online with a clock warning, then offline, live and without reload', async () => {
   core = await startPlayerCore({

@@ -6,6 +6,7 @@ import { VirtualClock } from '#shared/clock.ts';
 import { FileCredentialStore, startPlayerCore, type PlayerCore } from '#player/core/index.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { SITES } from '../server/reports/seed.ts';
+import { waitFor } from '../server/ws/fixtures.ts';
 import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
@@ -31,15 +32,9 @@ afterAll(async () => {
   rmSync(playerDir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Waits for the player core to get somewhere (an event), bounded so a stuck test ends. */
+const until = <T>(what: string, fn: () => T | null | undefined | false, ms = 15_000): Promise<T> =>
+  waitFor(what, fn, ms);
 
 it('venue staff pair a waiting screen by its code, and see it under their site', async () => {
   // A real player core, not yet paired, asks the server for a code over its WebSocket.

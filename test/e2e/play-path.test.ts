@@ -4,11 +4,15 @@
  *
  *  1. The page shows a pairing code; venue staff claim it through the REST API.
  *  2. The core gets the plan the server's planner made for the screen and caches the video.
- *  3. The shared virtual clock (running at real speed) is moved to just before the next
- *     planned play: the video must start at its planned instant (currentTime advancing on the
- *     element that is on screen), then the next planned play on the other element, with no
- *     black frame when the video takes over.
+ *  3. The shared virtual clock stands still and is stepped by the test; the core tells the
+ *     page so (`clock` with rate 0), and the page's time steps with it. At the planned instant
+ *     of the next play the video starts on the element that is on screen (reported at exactly
+ *     that instant, currentTime advancing), then the next planned play on the other element,
+ *     with no black frame whenever the video layer is up.
  *  4. The play record reaches the server and shows in the play counts (reports/summary).
+ *
+ * How close real playback comes to the plan in wall time (start lag, position drift) is a
+ * figure of `npm run bench` (bench/display.ts), not an assertion here.
  *
  * The real planner keeps at least video length + 60 s between two starts, so consecutive
  * items of one campaign never abut; the abutting A/B hand-over is covered in
@@ -20,7 +24,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { realClock } from '#shared/clock.ts';
 import { Plan, type PlanItem } from '#shared/schemas/protocol.ts';
 import { localDateOf } from '#shared/time.ts';
 import { runStartup } from '#server/startup.ts';
@@ -43,14 +46,7 @@ let admin: Client;
 let playerDir: string;
 let shotDir: string;
 
-interface ProbeEvent {
-  el: string;
-  type: string;
-  t: number;
-  playId: string | null;
-}
 interface ProbeFrame {
-  t: number;
   video: boolean;
   liveReady: number;
 }
@@ -59,11 +55,20 @@ interface StartRecord {
   itemId: string;
   slot: string;
   lagMs: number;
+  at: number;
 }
 
 async function shot(name: string): Promise<void> {
   const buf = await page.screenshot({ path: join(SCREENSHOTS ?? shotDir, `${name}.png`) });
   expect(buf.length).toBeGreaterThan(10_000);
+}
+
+async function probeFrames(): Promise<ProbeFrame[]> {
+  return (
+    (await page.evaluate(() => (window as unknown as { __probe: unknown }).__probe)) as {
+      frames: ProbeFrame[];
+    }
+  ).frames;
 }
 
 async function starts(): Promise<StartRecord[]> {
@@ -72,9 +77,15 @@ async function starts(): Promise<StartRecord[]> {
   );
 }
 
-/** Wall-clock time (what the browser's probe stamps) of a virtual instant. */
-function wallOf(virtual: number): number {
-  return virtual - (server.clock.now() - realClock.now());
+/** The page's time (it follows the core's clock, which is the server's virtual clock). */
+async function pageNow(): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __displayStats: { now: number } }).__displayStats.now);
+}
+
+/** Steps the shared clock and waits until the page's time has followed it. */
+async function setClock(instant: number): Promise<void> {
+  server.clock.set(instant);
+  await expect.poll(pageNow, { timeout: 10_000 }).toBe(instant);
 }
 
 function readPlan(): PlanItem[] {
@@ -85,7 +96,7 @@ function readPlan(): PlanItem[] {
 beforeAll(async () => {
   server = await startTestServer({
     clockAt: T0,
-    clockRate: 1,
+    clockRate: 0,
     config: { playlistsDir: PLAYLISTS_DIR, adminPassword: ADMIN_PASSWORD, cron: 'on' },
   });
   await runStartup(server.app, () => undefined);
@@ -162,20 +173,11 @@ describe('end to end: server → player core → display page in Chromium', () =
     expect(second!.start - first.start).toBeGreaterThanOrEqual(first.end - first.start + 60_000);
 
     await page.evaluate(() => {
-      const now = (): number => performance.timeOrigin + performance.now();
-      const probe = { events: [] as unknown[], frames: [] as unknown[] };
+      const probe = { frames: [] as unknown[] };
       (window as unknown as { __probe: unknown }).__probe = probe;
-      for (const v of document.querySelectorAll<HTMLVideoElement>('#stage video')) {
-        for (const type of ['playing', 'ended', 'pause']) {
-          v.addEventListener(type, () =>
-            probe.events.push({ el: v.id, type, t: now(), playId: v.dataset['playId'] ?? null }),
-          );
-        }
-      }
       const sample = (): void => {
         const live = document.querySelector<HTMLVideoElement>('#stage video.live');
         probe.frames.push({
-          t: now(),
           video: document.body.classList.contains('video'),
           liveReady: live?.readyState ?? -1,
         });
@@ -185,49 +187,45 @@ describe('end to end: server → player core → display page in Chromium', () =
     });
 
     // 3. Idle just before the planned play: site name and the site's local time.
-    server.clock.set(first.start - 4000);
-    await expect.poll(() => page.locator('#screen-idle').isVisible(), { timeout: 5000 }).toBe(true);
+    await setClock(first.start - 4000);
+    await expect.poll(() => page.locator('#screen-idle').isVisible(), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => page.locator('#idle-site').textContent()).toContain('Bách Khoa');
     await expect
       .poll(() => page.locator('#idle-date').textContent())
       .toContain(localDateOf(first.start, ZONE).split('-').reverse().join('/'));
     await shot('idle');
 
-    const firstWall = wallOf(first.start);
+    // At its planned instant: started then, on the element that is on screen, and playing.
+    expect(core.snapshot().current).toBeNull();
+    await setClock(first.start);
     await expect
       .poll(async () => (await starts()).find((s) => s.itemId === first.id), { timeout: 10_000 })
       .toBeDefined();
     const s1 = (await starts()).find((s) => s.itemId === first.id)!;
-    expect(Math.abs(s1.lagMs)).toBeLessThan(1000);
-
-    // currentTime advances on the element that is on screen, in step with the planned start.
-    await new Promise((r) => setTimeout(r, Math.max(0, firstWall + 2500 - realClock.now())));
-    const on = await page.evaluate(() => {
-      const v = document.querySelector<HTMLVideoElement>('#stage video.live');
-      return {
-        id: v?.id ?? '',
-        playId: v?.dataset['playId'] ?? '',
-        t: v?.currentTime ?? -1,
-        paused: v?.paused ?? true,
-      };
-    });
+    expect(s1).toMatchObject({ at: first.start, lagMs: 0 });
+    const live = () =>
+      page.evaluate(() => {
+        const v = document.querySelector<HTMLVideoElement>('#stage video.live');
+        return {
+          id: v?.id ?? '',
+          playId: v?.dataset['playId'] ?? '',
+          t: v?.currentTime ?? -1,
+          paused: v?.paused ?? true,
+        };
+      });
+    const on = await live();
     expect(on.playId).toBe(s1.playId);
     expect(on.id).toBe(`video-${s1.slot}`);
     expect(on.paused).toBe(false);
-    expect(Math.abs(on.t - (realClock.now() - firstWall) / 1000)).toBeLessThan(0.75);
+    // Moving on the element that is on screen.
+    await expect.poll(async () => (await live()).t, { timeout: 10_000 }).toBeGreaterThan(on.t);
     await shot('playing');
-    await new Promise((r) => setTimeout(r, 500));
-    const later = await page.evaluate(
-      (id) => (document.getElementById(id) as HTMLVideoElement | null)?.currentTime ?? -1,
-      on.id,
-    );
-    expect(later).toBeGreaterThan(on.t + 0.25);
-    expect(core.snapshot().current?.itemId).toBe(first.id);
+    await expect.poll(() => core.snapshot().current?.itemId, { timeout: 10_000 }).toBe(first.id);
 
+    // Its slot is over (past the page's 2 s grace for a video that runs long): it ends then.
+    await setClock(first.end + 2000);
     // The play ends, goes to the journal, and is uploaded: it shows in the play counts.
-    await expect
-      .poll(() => core.snapshot().current, { timeout: first.end - first.start + 10_000 })
-      .toBeNull();
+    await expect.poll(() => core.snapshot().current, { timeout: 10_000 }).toBeNull();
     await expect.poll(() => core.snapshot().backlog, { timeout: 15_000 }).toBe(0);
     const date = localDateOf(first.start, ZONE);
     const report = await admin.get(
@@ -239,26 +237,22 @@ describe('end to end: server → player core → display page in Chromium', () =
     expect(row?.plays).toBe(1);
 
     // 4. The next planned play, on the other element, on time.
-    server.clock.set(second!.start - 3000);
+    await setClock(second!.start - 3000);
+    expect((await starts()).find((s) => s.itemId === second!.id)).toBeUndefined();
+    await setClock(second!.start);
     await expect
       .poll(async () => (await starts()).find((s) => s.itemId === second!.id), { timeout: 10_000 })
       .toBeDefined();
     const s2 = (await starts()).find((s) => s.itemId === second!.id)!;
-    expect(Math.abs(s2.lagMs)).toBeLessThan(1000);
+    expect(s2).toMatchObject({ at: second!.start, lagMs: 0 });
     expect(s2.slot).not.toBe(s1.slot);
-    const secondWall = wallOf(second!.start);
-    await new Promise((r) => setTimeout(r, 1000));
+    await expect
+      .poll(async () => (await probeFrames()).filter((f) => f.video).length, { timeout: 10_000 })
+      .toBeGreaterThan(60);
 
-    const probe = (await page.evaluate(() => (window as unknown as { __probe: unknown }).__probe)) as {
-      events: ProbeEvent[];
-      frames: ProbeFrame[];
-    };
-    const playing1 = probe.events.find((e) => e.type === 'playing' && e.playId === s1.playId);
-    const playing2 = probe.events.find((e) => e.type === 'playing' && e.playId === s2.playId);
-    expect(Math.abs((playing1?.t ?? 0) - firstWall)).toBeLessThan(1000);
-    expect(Math.abs((playing2?.t ?? 0) - secondWall)).toBeLessThan(1000);
+    const frames = await probeFrames();
     // Whenever the video layer was up, the element on screen had a decoded frame.
-    const videoFrames = probe.frames.filter((f) => f.video);
+    const videoFrames = frames.filter((f) => f.video);
     expect(videoFrames.length).toBeGreaterThan(60);
     expect(videoFrames.filter((f) => f.liveReady < 2)).toEqual([]);
 

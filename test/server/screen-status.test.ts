@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMPAIGN_INSTANT, type TestServer } from '../helpers/server.ts';
 import { ADMIN_PASSWORD, type Client, login, startSeededServer, userClient } from '../helpers/api.ts';
+import { waitFor } from './ws/fixtures.ts';
 
 describe('live screen status', () => {
   let s: TestServer;
@@ -108,13 +109,9 @@ describe('live screen status', () => {
     const all = await open(admin);
     const head = await userClient(s, 'head.other', 'office_head', [{ kind: 'site', id: 'noi-bai-t1' }]);
     const other = await open(head);
-    const wait = async (what: string, fn: () => boolean) => {
-      const end = Date.now() + 5000;
-      while (!fn()) {
-        if (Date.now() > end) throw new Error(`timed out: ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    // Events, not time: each wait ends when the stream delivered; the bound only stops a
+    // stream that never does (generous, for a loaded machine).
+    const wait = (what: string, fn: () => boolean) => waitFor(what, fn, 15_000, 20);
     await wait('ready', () => [mine, all, other].every((x) => x.events.some((e) => e.event === 'ready')));
     s.app.repos.pairing.seen('ga-ha-noi/1', CAMPAIGN_INSTANT + 1000, '0.1.0');
     s.app.events.emit('screen-changed', { screenId: 'ga-ha-noi/1' });

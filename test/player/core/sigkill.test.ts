@@ -139,15 +139,19 @@ it('a player killed with SIGKILL mid-play records the play as interrupted on its
   // media on disk (its status says so); a display that connects after that is sent the
   // schedule as the core then sees it (a connect always brings one), which would hold the item
   // if the core meant to show it again.
-  await waitFor('the restarted player reports its media verified', () => {
-    const r = db.prepare('SELECT status_json FROM screens WHERE id = ?').get(screen.id) as {
-      status_json: string | null;
-    };
-    const cache = r.status_json
-      ? (JSON.parse(r.status_json) as { cache?: { ready: number; needed: number } }).cache
-      : undefined;
-    return cache !== undefined && cache.needed > 0 && cache.ready === cache.needed;
-  }, 20_000);
+  await waitFor(
+    'the restarted player reports its media verified',
+    () => {
+      const r = db.prepare('SELECT status_json FROM screens WHERE id = ?').get(screen.id) as {
+        status_json: string | null;
+      };
+      const cache = r.status_json
+        ? (JSON.parse(r.status_json) as { cache?: { ready: number; needed: number } }).cache
+        : undefined;
+      return cache !== undefined && cache.needed > 0 && cache.ready === cache.needed;
+    },
+    20_000,
+  );
   const display2 = new FakeDisplay(second.displayUrl, { autoEnd: false });
   displays.push(display2);
   await display2.opened();

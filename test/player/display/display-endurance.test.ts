@@ -60,7 +60,9 @@ describe('display page: endurance', () => {
         // The core goes away; the page keeps what it has and keeps trying to reconnect.
         h.core.refuse();
         h.core.dropClients();
-        await expect.poll(async () => (await h.stats()).reconnects, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+        await expect
+          .poll(async () => (await h.stats()).reconnects, { timeout: 10_000 })
+          .toBeGreaterThanOrEqual(2);
         expect((await h.stats()).live).toBe('many-3');
         h.core.acceptAgain();
         await expect.poll(() => h.core.clients(), { timeout: 10_000 }).toBe(1);

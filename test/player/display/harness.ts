@@ -123,7 +123,10 @@ export function useDisplayHarness(): DisplayHarness {
     // everything due at `now` has been started, ended or given up.
     await expect
       .poll(
-        () => browser.page.evaluate(() => (window as unknown as { __displayStats: { now: number } }).__displayStats.now),
+        () =>
+          browser.page.evaluate(
+            () => (window as unknown as { __displayStats: { now: number } }).__displayStats.now,
+          ),
         { timeout: 10_000 },
       )
       .toBe(now);
