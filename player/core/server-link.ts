@@ -131,11 +131,14 @@ export class ServerLink {
   private feed(): void {
     this.clearWatchdog();
     if (!this.open) return;
-    this.watchdog = this.timers.set(() => {
-      this.watchdog = null;
-      this.o.log('warn', 'no message from the server for too long; reconnecting');
-      this.ws?.terminate();
-    }, this.heartbeatMs * (HEARTBEAT_MISSES_OFFLINE + 0.5));
+    this.watchdog = this.timers.set(
+      () => {
+        this.watchdog = null;
+        this.o.log('warn', 'no message from the server for too long; reconnecting');
+        this.ws?.terminate();
+      },
+      this.heartbeatMs * (HEARTBEAT_MISSES_OFFLINE + 0.5),
+    );
   }
 
   private schedule(): void {
