@@ -120,7 +120,8 @@ export function useDisplayHarness(): DisplayHarness {
   async function setClock(now: number): Promise<void> {
     core.send({ type: 'clock', v: 1, now, rate: 0 });
     // The page handles `clock` in one task (sync, then re-plan), so once its time reads `now`
-    // everything due at `now` has been started, ended or given up.
+    // it has acted on everything due at `now`: a start begun (its report follows the first
+    // frame), an item ended or given up.
     await expect
       .poll(
         () =>
