@@ -106,8 +106,13 @@ describe('plan pull and push', () => {
       logged.some((l) => l.msg === 'ignored an older plan version' && l.data?.['got'] === 1),
     );
     expect(core!.snapshot().planVersion).toBe(2);
-    const applied = logged.filter((l) => l.msg === 'plan applied').map((l) => l.data?.['version']);
-    expect(applied.slice(applied.indexOf(1))).toEqual([1, 2]);
+    // v1 can arrive twice (pushed, and as the answer to the pull every welcome sends), in an
+    // order that depends on the machine's load: what must hold is that the versions applied
+    // never go down.
+    const applied = logged.filter((l) => l.msg === 'plan applied').map((l) => l.data?.['version'] as number);
+    const fromV1 = applied.slice(applied.indexOf(1));
+    expect([...new Set(fromV1)]).toEqual([1, 2]);
+    expect(fromV1).toEqual([...fromV1].sort((a, b) => a - b));
 
     // The screen's status reached the server: on plan 2, with its one video cached.
     const status = await waitFor('status of plan 2', () => {
