@@ -10,6 +10,7 @@ import {
 import { Participants, type VenueType } from '#shared/schemas/domain.ts';
 import { AppError, fieldError, notFound } from '../errors.ts';
 import { campaignJson, type CampaignPatch, type CampaignRow } from '../repositories/campaigns.ts';
+import { assertPeakProfilesFeasible } from '../services/peak-feasibility.ts';
 import { campaignView } from './views.ts';
 
 const TAGS = ['campaigns'];
@@ -149,6 +150,14 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       if (b.averageBasis !== undefined) patch.average_basis = b.averageBasis;
       if (b.makeGoodCapPct !== undefined) patch.make_good_cap_pct = b.makeGoodCapPct;
       if (b.peakProfiles !== undefined) {
+        // Checked against the dates and target this same request sets.
+        assertPeakProfilesFeasible(
+          app.repos,
+          app.clock,
+          { ...before, first_day: firstDay, last_day: lastDay },
+          b.peakProfiles,
+          b.targetPerDay,
+        );
         patch.peak_profiles = JSON.stringify({
           ...campaignJson.peakProfiles(before.peak_profiles, before.id),
           ...b.peakProfiles,
