@@ -6,7 +6,14 @@
  * `peak` flag at ingest and the reports read weights only through these functions.
  * Pure TypeScript: no `node:`, no DOM.
  */
-import { HOURS_PER_WEEK, PEAK_WEIGHT_THRESHOLD, type PeakProfile } from './schemas/domain.ts';
+import {
+  HOURS_PER_WEEK,
+  PEAK_WEIGHT_THRESHOLD,
+  WEEKDAYS,
+  type OpeningHours,
+  type PeakProfile,
+} from './schemas/domain.ts';
+import { minutesOfDay } from './time.ts';
 
 export function stepsPerHour(profile: readonly number[]): number {
   return Math.max(1, Math.floor(profile.length / HOURS_PER_WEEK));
@@ -73,4 +80,50 @@ export function stepsFor(minutes: readonly number[]): number {
   let g = 60;
   for (const m of minutes) g = gcd(g, ((m % 60) + 60) % 60);
   return 60 / g;
+}
+
+/**
+ * Day `from`'s weights (0 = Monday) copied onto each day in `to`, hour by hour, at the profile's
+ * own steps; an hour is copied only where `paintable` says both the source hour and the target
+ * hour may be painted (a closed hour keeps what it had, and lends nothing).
+ */
+export function copyDay(
+  profile: readonly number[],
+  from: number,
+  to: readonly number[],
+  paintable: (hourOfWeek: number) => boolean = () => true,
+): PeakProfile {
+  const k = stepsPerHour(profile);
+  const out = [...profile];
+  for (const day of to) {
+    if (day === from) continue;
+    for (let hour = 0; hour < 24; hour++) {
+      const a = from * 24 + hour;
+      const b = day * 24 + hour;
+      if (!paintable(a) || !paintable(b)) continue;
+      for (let i = 0; i < k; i++) out[b * k + i] = profile[a * k + i] ?? 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * How many of the given weekly opening hours are open in some part of each hour of the week
+ * (168 counts, index = weekday × 24 + hour, local wall time). An hour no one opens in is closed:
+ * its weight changes nothing.
+ */
+export function openCountsByHour(hours: readonly OpeningHours[]): number[] {
+  const counts = Array.from({ length: HOURS_PER_WEEK }, () => 0);
+  for (const h of hours) {
+    const open = new Set<number>();
+    WEEKDAYS.forEach((day, d) => {
+      for (const [from, to] of h[day]) {
+        const a = minutesOfDay(from);
+        const b = minutesOfDay(to);
+        for (let hour = Math.floor(a / 60); hour * 60 < b && hour < 24; hour++) open.add(d * 24 + hour);
+      }
+    });
+    for (const i of open) counts[i]!++;
+  }
+  return counts;
 }

@@ -30,14 +30,33 @@ export interface PageContext {
   navigate(path: string): void;
   /** Runs when the page is left or redrawn (closing live streams, timers). */
   onLeave(fn: () => void): void;
+  /**
+   * `unsaved` says whether the page holds edits not yet saved; while it does, leaving the page
+   * (another page, the language switch, logging out, back, reload or closing the tab) asks first.
+   */
+  guardLeave(unsaved: () => boolean): void;
 }
 
 let leaving: (() => void)[] = [];
+let guards: (() => boolean)[] = [];
 function leavePage(): void {
   const fns = leaving;
   leaving = [];
+  guards = [];
   for (const fn of fns) fn();
 }
+
+const hasUnsaved = () => guards.some((g) => g());
+
+/** True when the page may be left: nothing unsaved, or the person agreed to drop it. */
+function mayLeave(): boolean {
+  return !hasUnsaved() || window.confirm(t('unsavedLeave'));
+}
+
+// A reload or a closed tab: the browser asks in its own words (it shows no page text).
+window.addEventListener('beforeunload', (e) => {
+  if (hasUnsaved()) e.preventDefault();
+});
 
 type Page = (root: HTMLElement, ctx: PageContext) => Promise<void>;
 
@@ -99,11 +118,20 @@ const app = document.getElementById('app')!;
 let me: Me | null = null;
 
 function navigate(path: string): void {
+  if (!mayLeave()) return;
   if (location.pathname !== path) history.pushState(null, '', path);
   void render();
 }
 
-window.addEventListener('popstate', () => void render());
+/** The address of the page on screen, to go back to when "back" is refused. */
+let shownPath = location.pathname + location.search;
+window.addEventListener('popstate', () => {
+  if (!mayLeave()) {
+    history.pushState(null, '', shownPath);
+    return;
+  }
+  void render();
+});
 whenLoggedOut(() => {
   me = null;
   void render();
@@ -171,6 +199,7 @@ async function render(): Promise<void> {
   }
   const route = allowed.find((r) => r.path === location.pathname) ?? allowed[0]!;
   if (route.path !== location.pathname) history.replaceState(null, '', route.path);
+  shownPath = location.pathname + location.search;
 
   const main = h('main', { id: 'page', 'data-page': route.path });
   app.append(header(me, allowed, route), main);
@@ -192,6 +221,7 @@ async function render(): Promise<void> {
       nowMs: Date.parse(now.iso),
       navigate,
       onLeave: (fn) => leaving.push(fn),
+      guardLeave: (unsaved) => guards.push(unsaved),
     };
     const body = h('div');
     // Outside the campaign window nothing plays; every page says so plainly, with the dates.
@@ -248,6 +278,7 @@ function header(user: Me, routes: Route[], current: Route): HTMLElement {
           class: 'link',
           id: 'logout',
           onclick: (async () => {
+            if (!mayLeave()) return;
             await post('/auth/logout').catch(() => undefined);
             me = null;
             history.replaceState(null, '', '/');
@@ -269,6 +300,7 @@ function languageToggle(id?: string): HTMLElement {
       class: 'link',
       id: id ?? null,
       onclick: (() => {
+        if (!mayLeave()) return;
         setLang(currentLang() === 'vi' ? 'en' : 'vi');
         void render();
       }) as EventListener,
