@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.ts';
 import { CAMPAIGN, SITES } from '../server/reports/seed.ts';
+import { seriousFindings } from './axe.ts';
 import { closeConsoleWorld, logIn, openConsoleWorld, type Browser } from './browser.ts';
 
 let t: TestServer;
@@ -37,7 +38,7 @@ const savedOffice = () =>
 
 async function openPainter(): Promise<void> {
   await b.page.goto(`${t.url}/campaign`);
-  await b.page.waitForSelector('#peak-grid td[data-closed]');
+  await b.page.waitForSelector('#peak-grid td[data-w]');
   await b.page.selectOption('#venue-type', 'government_office');
   await b.page.waitForSelector('#preview-total');
 }
@@ -73,6 +74,7 @@ it('shows a legend, the weight in each cell, closed hours and the holidays; clos
   expect(await weightAt(5, 10)).toBe(before);
   await expect(page.locator('#peak-live').textContent()).resolves.toContain('không tô được');
   await expect(page.locator('#peak-dirty').textContent()).resolves.toBe('');
+  expect(await seriousFindings(page)).toEqual([]);
 });
 
 it('paints by mouse and by keyboard alone, announces each value, and the saved weights survive a reload', async () => {
@@ -158,7 +160,11 @@ it('copies a day to other days, leaving their closed hours alone', async () => {
 
 it('warns before unsaved edits are lost: another page, a reload, and back', async () => {
   const { page } = b;
-  await openPainter();
+  // Reached from the overview inside the console, so "back" stays in the page.
+  await page.goto(`${t.url}/`);
+  await page.click('nav a[href="/campaign"]');
+  await page.waitForSelector('#peak-grid td[data-w]');
+  await page.selectOption('#venue-type', 'government_office');
   await page.selectOption('#brush', '3');
   await page.click(cell(2, 12));
   expect(await weightAt(2, 12)).toBe(3);
@@ -180,6 +186,15 @@ it('warns before unsaved edits are lost: another page, a reload, and back', asyn
   await page.click('nav a[href="/"]');
   expect(messages).toEqual(['Trang này có thay đổi chưa lưu. Rời trang và bỏ các thay đổi đó?']);
   expect(new URL(page.url()).pathname).toBe('/campaign');
+  expect(await weightAt(2, 12)).toBe(3);
+
+  // Back: the same question; "stay" keeps the address and the edit.
+  const back = page.waitForEvent('dialog');
+  await page.evaluate(() => history.back());
+  const dialog = await back;
+  expect(dialog.message()).toBe(messages[0]);
+  await dialog.dismiss();
+  await page.waitForFunction(() => location.pathname === '/campaign');
   expect(await weightAt(2, 12)).toBe(3);
 
   // "Leave" goes; nothing was saved.
@@ -226,6 +241,7 @@ it('a refused save keeps the edits and says what to fix; once fixed, save works 
   expect(savedOffice()).toEqual(before);
   expect(await fri()).toEqual([0, 5, 0, 0]);
   await expect(page.locator('#peak-dirty').textContent()).resolves.toContain('Trụ sở cơ quan nhà nước');
+  expect(await seriousFindings(page)).toEqual([]);
 
   // Widen the peak to 09:00–12:00 and save again.
   await page.focus(cell(4, 10));
