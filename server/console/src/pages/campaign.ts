@@ -33,7 +33,7 @@ export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise
     (c) => (campaign = c),
     () => targetInput?.value ?? String(campaign.targetPerDay),
   );
-  schedulePreview = painter.refreshPreview;
+  schedulePreview = () => painter.refreshPreview();
   root.append(
     painter.element,
     await participantsSection(
