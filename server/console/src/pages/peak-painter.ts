@@ -164,7 +164,7 @@ export async function peakPainter(
     cell.dataset.closed = open ? '0' : '1';
     cell.dataset.partial = steps.some((x) => x !== steps[0]) ? '1' : '0';
     cell.className = open ? shade(w) : 'w-closed';
-    cell.textContent = open ? fmtNumber(w, 1) : '';
+    cell.textContent = open ? fmtNumber(w, 2) : '';
     if (open) cell.removeAttribute('aria-disabled');
     else cell.setAttribute('aria-disabled', 'true');
     cell.setAttribute('aria-label', describe(i));
