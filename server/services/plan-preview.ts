@@ -8,6 +8,7 @@ import { DEFAULT_TIME_ZONE, OpeningHours } from '#shared/schemas/domain.ts';
 import type { PlanPreviewRequest, PlanPreviewResult } from '#shared/schemas/reports.ts';
 import { instantToZoned } from '#shared/time.ts';
 import { campaignJson } from '../repositories/campaigns.ts';
+import { siteJson } from '../repositories/sites.ts';
 import type { Repositories } from '../repositories/index.ts';
 import { FLAT_PROFILE, hourSlices, isPeakWeight, openIntervals, profileSlices } from '../scheduler/day.ts';
 import { planDay } from '../scheduler/plan.ts';
@@ -25,6 +26,25 @@ const DEFAULT_HOURS = OpeningHours.parse({
   sun: [['07:00', '22:00']],
 });
 
+/**
+ * The opening hours most of the sites share that take part and follow the venue type's profile
+ * (the hours the console's painter shows as open), so the preview plans a real site's day;
+ * null when no such site exists.
+ */
+function typicalHours(repos: Repositories, campaignId: string, venueType: string): OpeningHours | null {
+  const counts = new Map<string, { n: number; siteId: string }>();
+  for (const id of repos.campaigns.participatingSiteIds(campaignId)) {
+    const s = repos.sites.get(id);
+    if (!s || s.venue_type !== venueType || s.peak_profile !== null) continue;
+    const c = counts.get(s.opening_hours);
+    if (c) c.n++;
+    else counts.set(s.opening_hours, { n: 1, siteId: s.id });
+  }
+  let best: [string, { n: number; siteId: string }] | undefined;
+  for (const e of counts) if (!best || e[1].n > best[1].n) best = e;
+  return best ? siteJson.openingHours(best[0], best[1].siteId) : null;
+}
+
 /** The request's campaign, or the first one; null when there is none at all. */
 export function planPreview(repos: Repositories, clock: Clock, b: PlanPreviewRequest): PlanPreviewResult {
   const row = b.campaignId ? repos.reports.campaign(b.campaignId) : repos.reports.campaigns()[0];
@@ -34,7 +54,7 @@ export function planPreview(repos: Repositories, clock: Clock, b: PlanPreviewReq
   let base: PlanCampaign | null = null;
   if (row) {
     const defaults = campaignJson.venueDefaults(row.venue_defaults, row.id)[b.venueType];
-    if (defaults?.openingHours) hours = defaults.openingHours;
+    hours = typicalHours(repos, row.id, b.venueType) ?? defaults?.openingHours ?? DEFAULT_HOURS;
     // The same campaign as the reports see it; only the previewed target and weights differ.
     base = planCampaignOf(row, {
       sha256: row.media_sha256 ?? '',

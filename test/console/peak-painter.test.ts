@@ -62,6 +62,16 @@ it('shows a legend, the weight in each cell, closed hours and the holidays; clos
     await expect(page.getAttribute(cell(d, hr), 'aria-label')).resolves.toMatch(/đóng cửa/);
   }
   await expect(page.getAttribute(cell(THU, 8), 'data-closed')).resolves.toBe('0');
+  // The preview plans the office's own day: nothing at 18:00, which is shaded closed as in the grid.
+  await page.waitForFunction(() =>
+    document.querySelector('#preview-chart rect.bar[data-label="18"]')?.classList.contains('closed'),
+  );
+  await expect(page.getAttribute('#preview-chart rect.bar[data-label="18"]', 'data-value')).resolves.toBe(
+    '0',
+  );
+  await expect(page.getAttribute('#preview-chart rect.bar[data-label="08"]', 'class')).resolves.not.toContain(
+    'closed',
+  );
   await expect(page.locator('#peak-holidays li').allTextContents()).resolves.toEqual(['T2 02/09/2024']);
   await expect(page.locator('#peak-open-note').textContent()).resolves.toContain('Asia/Ho_Chi_Minh');
 

@@ -339,7 +339,7 @@ export async function peakPainter(
     swatch('w-peak1', fmtNumber(1.5, 1), t('legendPeak1')),
     swatch('w-peak2', '3', t('legendPeak2')),
     swatch('w-peak3', '5', t('legendPeak3')),
-    swatch('w-normal striped', '', t('legendPartial')),
+    swatch('w-peak2 striped', '', t('legendPartial')),
   );
 
   function showOpenness(): void {
