@@ -105,25 +105,27 @@ describe('media safety', () => {
   it('leaves nothing on disk when the upload is cut off mid-way', async () => {
     const before = mediaFiles(s);
     const port = Number(new URL(s.url).port);
-    await new Promise<void>((resolve) => {
-      const req = httpRequest({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/api/v1/media?name=cut.mp4',
-        headers: {
-          'content-type': 'video/mp4',
-          'content-length': String(MP4.length),
-          authorization: `Bearer ${admin.token}`,
-        },
-      });
-      req.on('error', () => resolve());
-      req.write(MP4.subarray(0, 64 * 1024), () => {
-        // The server has started writing the temp file; now the client vanishes.
-        req.destroy();
-        resolve();
-      });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/v1/media?name=cut.mp4',
+      headers: {
+        'content-type': 'video/mp4',
+        'content-length': String(MP4.length),
+        authorization: `Bearer ${admin.token}`,
+      },
     });
+    req.on('error', () => undefined);
+    req.write(MP4.subarray(0, 64 * 1024));
+    // Cut only once the server is writing the temp file: a cut before the handler started would
+    // leave nothing to clean up, and a late start would leave a file behind for the next test.
+    try {
+      await until('the server to start the temp file', () => mediaFiles(s).some((f) => f.endsWith('.part')));
+    } finally {
+      // The client vanishes mid-upload.
+      req.destroy();
+    }
     await until('the temp file to go', () => JSON.stringify(mediaFiles(s)) === JSON.stringify(before));
   });
 
