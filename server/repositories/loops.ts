@@ -20,6 +20,7 @@ export interface LoopItemRow {
   name: string;
   bytes: number;
   media_duration_ms: number;
+  thumbnail_sha256: string | null;
 }
 
 export interface LoopRow {
@@ -47,7 +48,7 @@ export function loopsRepository(db: Db, clock: Clock, audit: AuditRepository) {
   const screenLoop = db.prepare<[string], LoopRow>('SELECT * FROM loops WHERE screen_id = ?');
   const items = db.prepare<[number], LoopItemRow>(
     `SELECT li.position, li.media_sha256, li.duration_ms, m.kind, m.mime_type, COALESCE(m.name, m.original_name) AS name,
-            m.bytes, m.duration_ms AS media_duration_ms
+            m.bytes, m.duration_ms AS media_duration_ms, m.thumbnail_sha256
      FROM loop_items li JOIN media m ON m.sha256 = li.media_sha256 WHERE li.loop_id = ? ORDER BY li.position`,
   );
   const insertLoop = db.prepare<[string, string | null, string, number], { id: number }>(

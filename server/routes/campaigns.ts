@@ -18,7 +18,12 @@ const TAGS = ['campaigns'];
 /** Campaigns (chiến dịch): everyone reads them; campaign managers edit them. */
 const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   const view = (row: CampaignRow) =>
-    campaignView(row, row.media_sha256 ? app.repos.media.get(row.media_sha256) : undefined, app.clock.now());
+    campaignView(
+      row,
+      row.media_sha256 ? app.repos.media.get(row.media_sha256) : undefined,
+      app.clock.now(),
+      app.repos.campaigns.participatingSiteIds(row.id).length,
+    );
   const getOr404 = (id: string) => {
     const row = app.repos.campaigns.get(id);
     if (!row) throw notFound('chiến dịch / campaign', id);

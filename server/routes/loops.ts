@@ -1,10 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { IdParams, Loop, PutLoopBody, type PutLoopBody as PutLoopBodyT } from '#shared/schemas/api.ts';
+import {
+  DayPreview,
+  DayPreviewQuery,
+  IdParams,
+  Loop,
+  PutLoopBody,
+  type PutLoopBody as PutLoopBodyT,
+} from '#shared/schemas/api.ts';
 import type { z } from 'zod';
 import { AppError, notFound } from '../errors.ts';
 import type { Loop as LoopData, LoopSettings } from '../repositories/loops.ts';
 import { Ok } from '#shared/schemas/api.ts';
+import { dayPreview } from '../services/day-preview.ts';
 
 const TAGS = ['loops'];
 /** Venue staff and office heads edit the loops of their own sites; managers any. */
@@ -23,7 +31,8 @@ function loopView(
     kind: i.kind,
     mimeType: i.mime_type,
     name: i.name,
-    thumbnailUrl: i.kind === 'image' ? `/api/v1/media/${i.media_sha256}/thumbnail` : null,
+    thumbnailUrl:
+      i.kind === 'image' || i.thumbnail_sha256 ? `/api/v1/media/${i.media_sha256}/thumbnail` : null,
   }));
   return {
     siteId,
@@ -127,6 +136,29 @@ const loopRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       replan(site.id, null);
       return loopView(site.id, null, loop, app.repos.loops.settings(site.id)!, false);
+    },
+  );
+
+  app.get(
+    '/api/v1/sites/:id/day-preview',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: TAGS,
+        summary:
+          "One day at a site as a screen will play it: the loop with the campaign spots cut in at their planned times (the stored plan)",
+        params: IdParams,
+        querystring: DayPreviewQuery,
+        response: { 200: DayPreview },
+      },
+    },
+    async (request) => {
+      const site = siteOf(request, request.params.id);
+      // A loop just saved is re-planned in the background; show the plan that follows from it.
+      await app.plans.idle();
+      const preview = dayPreview(app.repos, site, request.query.date, request.query.screenId);
+      if (!preview) throw notFound('màn hình / screen', request.query.screenId ?? '');
+      return preview;
     },
   );
 

@@ -6,7 +6,9 @@ import type { Readable } from 'node:stream';
 import {
   DEFAULT_IMAGE_DURATION_MS,
   Media,
+  MEDIA_MIME_TYPES,
   MediaEntry,
+  MediaLimits,
   MediaParams,
   MediaUploadQuery,
   UpdateMediaBody,
@@ -151,6 +153,25 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       const usage = app.repos.media.usageAll();
       return { items: app.repos.media.list().map((r) => mediaEntryView(r, usage.get(r.sha256) ?? [])) };
     },
+  );
+
+  app.get(
+    '/api/v1/media/limits',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: TAGS,
+        summary: 'What the library takes: file types, the largest upload, and the duration range',
+        response: { 200: MediaLimits },
+      },
+    },
+    async () => ({
+      maxUploadBytes: limitBytes,
+      minSeconds: app.config.mediaMinSeconds,
+      maxSeconds: app.config.mediaMaxSeconds,
+      mimeTypes: [...MEDIA_MIME_TYPES],
+      defaultImageSeconds: DEFAULT_IMAGE_DURATION_MS / 1000,
+    }),
   );
 
   app.get(

@@ -101,6 +101,7 @@ export function campaignView(
   r: CampaignRow,
   media: MediaRow | undefined,
   now: number,
+  siteCount: number,
 ): z.infer<typeof Campaign> {
   const phase = campaignPhase(r, now);
   return {
@@ -118,6 +119,7 @@ export function campaignView(
     makeGoodCapPct: r.make_good_cap_pct,
     peakProfiles: campaignJson.peakProfiles(r.peak_profiles, r.id),
     participants: campaignJson.participants(r.participants, r.id),
+    siteCount,
     status: r.status,
     phase,
     runningNow: phase === 'running',

@@ -360,6 +360,8 @@ export const Campaign = z.object({
   makeGoodCapPct: z.number().int(),
   peakProfiles: z.partialRecord(VenueType, PeakProfile),
   participants: Participants,
+  /** How many sites take part (all of them, whatever the caller's scope). */
+  siteCount: z.number().int().nonnegative(),
   status: z.enum(['active', 'closed']),
   phase: CampaignPhase,
   runningNow: z.boolean(),
@@ -568,3 +570,65 @@ export const PutLoopBody = z.object({
   outsideHours: OutsideHours.optional(),
 });
 export type PutLoopBody = z.infer<typeof PutLoopBody>;
+
+// ---------------------------------------------------------------------------------------------
+// The loop editor's day preview and the library's limits
+
+/** What the library takes, so the console can refuse a file before sending it. */
+export const MediaLimits = z.object({
+  maxUploadBytes: z.number().int().positive(),
+  /** A video's length (or an image's display time) must be within these, in seconds. */
+  minSeconds: z.number().positive(),
+  maxSeconds: z.number().positive(),
+  mimeTypes: z.array(z.enum(MEDIA_MIME_TYPES)),
+  defaultImageSeconds: z.number().positive(),
+});
+export type MediaLimits = z.infer<typeof MediaLimits>;
+
+export const DayPreviewQuery = z.object({
+  date: LocalDate,
+  /** One of the site's screens; default the first that has a plan stored for the day. */
+  screenId: z.string().min(1).optional(),
+});
+
+export const DayPreview = z.object({
+  siteId: z.string(),
+  date: LocalDate,
+  timeZone: z.string(),
+  screenId: z.string().nullable(),
+  screenName: z.string().nullable(),
+  /** False when no plan is stored for that day (no screen, or the day is past the horizon). */
+  planned: z.boolean(),
+  resume: LoopResume,
+  outsideHours: OutsideHours,
+  /** The open intervals, [start, end) in epoch ms. */
+  open: z.array(z.tuple([z.number().int(), z.number().int()])),
+  /** The campaign spots at their planned times, and the loop item each one cuts. */
+  spots: z.array(
+    z.object({
+      id: z.string(),
+      campaignId: z.string(),
+      campaignName: z.string(),
+      mediaName: z.string(),
+      start: z.number().int(),
+      end: z.number().int(),
+      peak: z.boolean(),
+      /** The loop item on screen when the spot cuts in (null: none, e.g. at the opening). */
+      cuts: z.string().nullable(),
+      /** The loop item shown after the spot, and from where in it (ms). */
+      resumesWith: z.object({ name: z.string(), offsetMs: z.number().int() }).nullable(),
+    }),
+  ),
+  /** Every loop showing of the day, as the player works it out. */
+  loop: z.array(
+    z.object({
+      mediaSha256: Sha256,
+      name: z.string(),
+      kind: MediaKind,
+      start: z.number().int(),
+      end: z.number().int(),
+      offsetMs: z.number().int(),
+    }),
+  ),
+});
+export type DayPreview = z.infer<typeof DayPreview>;
