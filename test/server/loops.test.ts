@@ -172,6 +172,39 @@ describe('the venue loop', () => {
     expect(v1.days.map((d: any) => d.items)).toEqual(v1Before.days.map((d: any) => d.items));
   });
 
+  it("a site's day preview lays the loop around the stored plan's spots; scope and screen are checked", async () => {
+    const staff = seedUser(server.db!, 'venue_staff', [SITE]);
+    const put = await api(staff.token, 'PUT', `/api/v1/sites/${SITE}/loop`, {
+      items: [{ mediaSha256: JPG_SHA, durationMs: 7000 }],
+    });
+    expect(put.status).toBe(200);
+    const res = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2024-09-05`);
+    expect(res.status).toBe(200);
+    const p = res.body;
+    expect(p).toMatchObject({ planned: true, screenId: SCREEN, timeZone: 'Asia/Ho_Chi_Minh', resume: 'next' });
+    const stored = server.app!.repos.plans.plansFrom(SCREEN, '2024-09-05')[0]!;
+    const items = (JSON.parse(stored.plan) as { items: { id: string; start: number; end: number }[] }).items;
+    expect(items.length).toBeGreaterThan(0);
+    // Every spot of the stored plan, at its planned second; no loop showing overlaps one.
+    expect(p.spots.map((s: any) => [s.id, s.start, s.end])).toEqual(
+      items.map((i) => [i.id, i.start, i.end]).sort((a, b) => Number(a[1]) - Number(b[1])),
+    );
+    for (const s of p.spots)
+      expect(p.loop.some((l: any) => l.start < s.end && s.start < l.end)).toBe(false);
+    // The loop runs from the opening, 7 s a showing, and a spot inside the day cuts one.
+    expect(p.loop[0]).toMatchObject({ start: Date.parse('2024-09-05T07:00:00+07:00'), name: 'Thông báo' });
+    const inside = p.spots.find((s: any) => s.start > p.open[0][0]);
+    expect(inside.cuts).toBe('Thông báo');
+    expect(inside.resumesWith).toEqual({ name: 'Thông báo', offsetMs: 0 });
+    expect((await api(staff.token, 'GET', `/api/v1/sites/ga-ha-noi/day-preview?date=2024-09-05`)).status).toBe(
+      403,
+    );
+    const other = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2024-09-05&screenId=nope`);
+    expect(other.status).toBe(404);
+    const later = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2025-01-01`);
+    expect(later.body).toMatchObject({ planned: false, spots: [], loop: [] });
+  });
+
   it('stores a loop play apart from every campaign, in the same hash chain', async () => {
     const manager = seedUser(server.db!, 'campaign_manager', []);
     await api(manager.token, 'PUT', `/api/v1/sites/${SITE}/loop`, { items: [{ mediaSha256: JPG_SHA }] });
