@@ -146,7 +146,7 @@ const loopRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: TAGS,
         summary:
-          "One day at a site as a screen will play it: the loop with the campaign spots cut in at their planned times (the stored plan)",
+          'One day at a site as a screen will play it: the loop with the campaign spots cut in at their planned times (the stored plan)',
         params: IdParams,
         querystring: DayPreviewQuery,
         response: { 200: DayPreview },

@@ -26,7 +26,10 @@ export function dayPreview(
   let screen = screenId ? screens.find((s) => s.id === screenId) : undefined;
   if (screenId && !screen) return null;
   screen ??= screens.find((s) => stored(s.id)) ?? screens[0];
-  const settings = repos.loops.settings(site.id) ?? { resume: 'next' as const, outsideHours: 'idle' as const };
+  const settings = repos.loops.settings(site.id) ?? {
+    resume: 'next' as const,
+    outsideHours: 'idle' as const,
+  };
   const row = screen ? stored(screen.id) : undefined;
   const base = {
     siteId: site.id,

@@ -181,7 +181,12 @@ describe('the venue loop', () => {
     const res = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2024-09-05`);
     expect(res.status).toBe(200);
     const p = res.body;
-    expect(p).toMatchObject({ planned: true, screenId: SCREEN, timeZone: 'Asia/Ho_Chi_Minh', resume: 'next' });
+    expect(p).toMatchObject({
+      planned: true,
+      screenId: SCREEN,
+      timeZone: 'Asia/Ho_Chi_Minh',
+      resume: 'next',
+    });
     const stored = server.app!.repos.plans.plansFrom(SCREEN, '2024-09-05')[0]!;
     const items = (JSON.parse(stored.plan) as { items: { id: string; start: number; end: number }[] }).items;
     expect(items.length).toBeGreaterThan(0);
@@ -189,17 +194,20 @@ describe('the venue loop', () => {
     expect(p.spots.map((s: any) => [s.id, s.start, s.end])).toEqual(
       items.map((i) => [i.id, i.start, i.end]).sort((a, b) => Number(a[1]) - Number(b[1])),
     );
-    for (const s of p.spots)
-      expect(p.loop.some((l: any) => l.start < s.end && s.start < l.end)).toBe(false);
+    for (const s of p.spots) expect(p.loop.some((l: any) => l.start < s.end && s.start < l.end)).toBe(false);
     // The loop runs from the opening, 7 s a showing, and a spot inside the day cuts one.
     expect(p.loop[0]).toMatchObject({ start: Date.parse('2024-09-05T07:00:00+07:00'), name: 'Thông báo' });
     const inside = p.spots.find((s: any) => s.start > p.open[0][0]);
     expect(inside.cuts).toBe('Thông báo');
     expect(inside.resumesWith).toEqual({ name: 'Thông báo', offsetMs: 0 });
-    expect((await api(staff.token, 'GET', `/api/v1/sites/ga-ha-noi/day-preview?date=2024-09-05`)).status).toBe(
-      403,
+    expect(
+      (await api(staff.token, 'GET', `/api/v1/sites/ga-ha-noi/day-preview?date=2024-09-05`)).status,
+    ).toBe(403);
+    const other = await api(
+      staff.token,
+      'GET',
+      `/api/v1/sites/${SITE}/day-preview?date=2024-09-05&screenId=nope`,
     );
-    const other = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2024-09-05&screenId=nope`);
     expect(other.status).toBe(404);
     const later = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2025-01-01`);
     expect(later.body).toMatchObject({ planned: false, spots: [], loop: [] });

@@ -139,6 +139,20 @@ export function uploadWithProgress<T>(
   });
 }
 
+/** Sends a blob as the raw body of a PUT (a thumbnail the console drew). */
+export async function putBlob<T>(path: string, blob: Blob): Promise<T> {
+  const res = await send(`/api/v1${path}`, {
+    method: 'PUT',
+    credentials: 'same-origin',
+    headers: { 'content-type': blob.type || 'application/octet-stream' },
+    body: blob,
+  });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
+
 export function query(params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params))

@@ -15,6 +15,8 @@ import { auditPage } from './pages/audit.ts';
 import { communicationsPage, warningsPage } from './pages/communications.ts';
 import { campaignPage } from './pages/campaign.ts';
 import { frequencyPage } from './pages/frequency.ts';
+import { loopsPage } from './pages/loops.ts';
+import { mediaPage } from './pages/media.ts';
 import { notificationsPage } from './pages/notifications.ts';
 import { overviewPage } from './pages/overview.ts';
 import { reportsPage } from './pages/reports.ts';
@@ -80,6 +82,18 @@ const ROUTES: Route[] = [
     label: 'navSites',
     roles: ['campaign_manager', 'office_head', 'venue_staff'],
     page: sitesPage,
+  },
+  {
+    path: '/media',
+    label: 'navMedia',
+    roles: ['campaign_manager', 'office_head', 'venue_staff', 'auditor'],
+    page: mediaPage,
+  },
+  {
+    path: '/loops',
+    label: 'navLoops',
+    roles: ['campaign_manager', 'office_head', 'venue_staff'],
+    page: loopsPage,
   },
   {
     path: '/frequency',

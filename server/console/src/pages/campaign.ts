@@ -1,19 +1,101 @@
 import type { Campaign, Media } from '#shared/schemas/api.ts';
-import { errorText, patch, uploadWithProgress } from '../api.ts';
+import { errorText, get, patch, uploadWithProgress } from '../api.ts';
 import { clear, h, message, submitInto } from '../dom.ts';
 import { fmtDate, fmtNumber, parseDmy } from '../fmt.ts';
 import { currentLang, t } from '../i18n.ts';
 import type { PageContext } from '../main.ts';
+import { dataTable } from '../table.ts';
 import { participantsSection } from './participants.ts';
 import { peakPainter } from './peak-painter.ts';
 
+const PHASE_KEYS = {
+  upcoming: 'phase_upcoming',
+  running: 'phase_running',
+  ended: 'phase_ended',
+  closed: 'phase_closed',
+} as const;
+
+/** Every campaign, the one being edited marked; a name opens it in the editor below. */
+function campaignList(all: Campaign[], chosen: Campaign | null, ctx: PageContext): HTMLElement {
+  const nameOf = (c: Campaign) => (currentLang() === 'en' && c.nameEn ? c.nameEn : c.name);
+  return h(
+    'section',
+    { class: 'card', id: 'campaign-list' },
+    h('h2', null, t('allCampaigns')),
+    dataTable<Campaign>({
+      id: 'campaigns-table',
+      label: t('allCampaigns'),
+      rows: all,
+      emptyText: t('noCampaign'),
+      sortBy: { key: 'dates', dir: 'desc' },
+      rowAttrs: (c) => ({
+        'data-campaign': c.id,
+        ...(c.id === chosen?.id ? { 'aria-current': 'true', class: 'current' } : {}),
+      }),
+      columns: [
+        {
+          key: 'name',
+          label: t('campaignName'),
+          rowHeader: true,
+          sort: nameOf,
+          cell: (c) =>
+            h(
+              'a',
+              {
+                href: `/campaign?id=${encodeURIComponent(c.id)}`,
+                onclick: ((e: Event) => {
+                  e.preventDefault();
+                  ctx.navigate(`/campaign?id=${encodeURIComponent(c.id)}`);
+                }) as EventListener,
+              },
+              nameOf(c),
+            ),
+        },
+        {
+          key: 'dates',
+          label: t('dates'),
+          cell: (c) => `${fmtDate(c.firstDay, c.timeZone)}–${fmtDate(c.lastDay, c.timeZone)}`,
+          sort: (c) => c.firstDay,
+        },
+        {
+          key: 'status',
+          label: t('status'),
+          cell: (c) => h('span', { class: `badge phase-${c.phase}` }, t(PHASE_KEYS[c.phase])),
+          sort: (c) => c.phase,
+        },
+        {
+          key: 'sites',
+          label: t('sitesCount'),
+          num: true,
+          cell: (c) => fmtNumber(c.siteCount),
+          sort: (c) => c.siteCount,
+        },
+        {
+          key: 'target',
+          label: t('targetPerDay'),
+          num: true,
+          optional: true,
+          cell: (c) => fmtNumber(c.targetPerDay),
+          sort: (c) => c.targetPerDay,
+        },
+      ],
+    }),
+  );
+}
+
 export async function campaignPage(root: HTMLElement, ctx: PageContext): Promise<void> {
   root.appendChild(h('h1', null, t('navCampaign')));
-  if (!ctx.campaign) {
+  const all = (await get<{ items: Campaign[] }>('/campaigns')).items;
+  const wanted = new URLSearchParams(location.search).get('id');
+  const chosen =
+    all.find((c) => c.id === wanted) ?? (ctx.campaign && all.find((c) => c.id === ctx.campaign!.id));
+  root.appendChild(campaignList(all, chosen ?? null, ctx));
+  if (!chosen) {
     root.appendChild(message('info', t('noCampaign')));
     return;
   }
-  let campaign: Campaign = ctx.campaign;
+  let campaign: Campaign = chosen;
+  root.appendChild(h('h2', { id: 'campaign-editing' }, `${t('campaignEditing')}: ${campaign.name}`));
   let targetInput: HTMLInputElement | null = null;
   let schedulePreview: () => void = () => undefined;
   root.append(
