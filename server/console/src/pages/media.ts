@@ -37,7 +37,9 @@ function declaredType(file: File): string {
   return EXTENSIONS[ext] ?? '';
 }
 
-const fmtMb = (bytes: number) => `${fmtNumber(bytes / (1024 * 1024), 1)} MB`;
+/** A size as people read it: kB under 1 MB, MB above. */
+const fmtMb = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${fmtNumber(bytes / 1024, 1)} kB` : `${fmtNumber(bytes / (1024 * 1024), 1)} MB`;
 
 /** Seconds as people read a duration: "15 giây", "2 phút 5 giây". */
 export function fmtDuration(ms: number): string {
