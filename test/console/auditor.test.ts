@@ -39,6 +39,7 @@ it('auditor exports CSV and XLSX from the reports page; both parse back with the
   await logIn(page, t.url, 'kiemtoan', 'mat-khau-kiem-toan-1');
   await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
     'Tổng quan',
+    'Thư viện nội dung',
     'Báo cáo',
     'Nhật ký thao tác',
     'Thông báo',

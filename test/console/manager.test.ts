@@ -35,6 +35,8 @@ it('campaign manager paints peak hours and the plan preview follows, then saves 
     'Tổng quan',
     'Chiến dịch',
     'Điểm đặt & màn hình',
+    'Thư viện nội dung',
+    'Danh sách phát',
     'Tần suất',
     'Báo cáo',
     'Nhật ký thao tác',

@@ -21,7 +21,7 @@ const FILES = {
   notice: join(MEDIA_DIR, 'loop-notice.jpg'),
   qr: join(MEDIA_DIR, 'loop-qr.png'),
   poster: join(MEDIA_DIR, 'loop-poster.webp'),
-  video: join(MEDIA_DIR, 'ihanoi-promo.mp4'),
+  clip: join(MEDIA_DIR, 'test-clip.webm'),
 };
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const SITE = SITES[1]; // Bộ phận một cửa, open 07:00–19:00 every day; screen scr-bk-2
@@ -33,8 +33,8 @@ let tmp: string;
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
-  // 50 kB: the loop images fit, the 79 kB promo video does not.
-  t = await startTestServer({ config: { maxUploadMb: 0.05 } });
+  // 81.9 kB: the loop images and the test clip fit, a 100 kB file does not.
+  t = await startTestServer({ config: { maxUploadMb: 0.08 } });
   await seedWorld(t.app);
   await createUser(t.app, {
     username: 'nhanvien',
@@ -117,12 +117,14 @@ it('venue staff upload an image: the bar reaches 100 % and the row shows its thu
   expect(wrong).toContain('image/gif');
   expect(wrong).toContain('MP4, WebM');
   expect(wrong).toContain('JPEG, PNG, WebP');
-  // Too big: the 79 kB video against a 50 kB limit, with the sizes and what to do.
-  await page.setInputFiles('#media-file', FILES.video);
+  // Too big: 100 kB against the limit, with both sizes and what to do.
+  const huge = join(tmp, 'ap-phich.png');
+  writeFileSync(huge, Buffer.alloc(100_000, 1));
+  await page.setInputFiles('#media-file', huge);
   await page.click('#media-upload');
   const big = await page.locator('#media-status .msg-error').textContent();
-  expect(big).toContain('ihanoi-promo.mp4');
-  expect(big).toMatch(/nặng 77[.,]4 kB, vượt giới hạn 51[.,]2 kB/);
+  expect(big).toContain('ap-phich.png');
+  expect(big).toMatch(/nặng 97[.,]7 kB, vượt giới hạn 81[.,]9 kB/);
   expect(big).toContain('nén lại');
   expect(t.app.repos.media.list().length).toBe(before);
 });
@@ -278,4 +280,25 @@ it('the campaign page lists every campaign with its dates, status and number of 
     () => document.querySelector<HTMLInputElement>('#first-day')?.value === '01/10/2024',
   );
   await expect(page.textContent('#campaign-editing')).resolves.toContain('Ga Hà Nội mùa thu');
+});
+
+it("a video's thumbnail is its first frame, drawn by the console after the upload and kept by the server", async () => {
+  const { page } = b;
+  await page.click('nav a[href="/media"]');
+  await page.waitForSelector('#media-upload');
+  await upload(FILES.clip);
+  const clip = sha(FILES.clip);
+  const row = page.locator(`#media-table tr[data-sha="${clip}"]`);
+  await expect(row.locator('td[data-col="kind"]').textContent()).resolves.toBe('Video');
+  await page.waitForFunction((s) => {
+    const img = document.querySelector<HTMLImageElement>(`#media-table tr[data-sha="${s}"] img.thumb`);
+    return img?.complete && img.naturalWidth > 0;
+  }, clip);
+  const thumb = t.app.repos.media.get(clip)!.thumbnail_sha256;
+  expect(thumb).toMatch(/^[0-9a-f]{64}$/);
+  const res = await page.evaluate(async (s) => {
+    const r = await fetch(`/api/v1/media/${s}/thumbnail`);
+    return { status: r.status, type: r.headers.get('content-type') };
+  }, clip);
+  expect(res).toEqual({ status: 200, type: 'image/jpeg' });
 });

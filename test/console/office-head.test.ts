@@ -27,6 +27,8 @@ it('office head raises their own site, is refused when lowering, and never sees 
   await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
     'Tổng quan',
     'Điểm đặt & màn hình',
+    'Thư viện nội dung',
+    'Danh sách phát',
     'Tần suất',
     'Báo cáo',
     'Thông báo',

@@ -54,6 +54,8 @@ it('venue staff pair a waiting screen by its code, and see it under their site',
   await expect(page.locator('nav a').allTextContents()).resolves.toEqual([
     'Tổng quan',
     'Điểm đặt & màn hình',
+    'Thư viện nội dung',
+    'Danh sách phát',
     'Thông báo',
   ]);
   await page.click('nav a[href="/sites"]');
