@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Role } from '#shared/schemas/domain.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { createUser, seedPlays, seedWorld, SITES } from '../server/reports/seed.ts';
+import { createUser, MEDIA, seedPlays, seedWorld, SITES } from '../server/reports/seed.ts';
 import { seriousFindings, type AxeFinding } from './axe.ts';
 import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
 
@@ -25,6 +25,33 @@ beforeAll(async () => {
   t = await startTestServer();
   await seedWorld(t.app);
   seedPlays(t.app);
+  // A loop at two sites and the plans that follow, so the loop editor and its day preview have
+  // items, spots and showings for axe to look at.
+  const poster = 'a'.repeat(64);
+  t.app.repos.media.add(
+    {
+      sha256: poster,
+      kind: 'image',
+      mime_type: 'image/png',
+      duration_ms: 10_000,
+      bytes: 1000,
+      original_name: 'ap-phich.png',
+      width: 640,
+      height: 360,
+    },
+    'test',
+  );
+  for (const site of [SITES[1].id, SITES[2].id])
+    t.app.repos.loops.save(
+      { siteId: site, screenId: null },
+      [
+        { mediaSha256: poster, durationMs: 10_000 },
+        { mediaSha256: MEDIA, durationMs: 15_000 },
+      ],
+      {},
+      'test',
+    );
+  t.app.plans.replan();
   for (const u of USERS)
     await createUser(t.app, { ...u, password: PASSWORD, displayName: `Người dùng ${u.username}` });
   b = await openBrowser();

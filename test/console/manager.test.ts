@@ -55,6 +55,7 @@ it('campaign manager paints peak hours and the plan preview follows, then saves 
   await page.selectOption('#brush', '5');
   const first = page.locator('#peak-grid td[data-day="3"][data-hour="15"]');
   const last = page.locator('#peak-grid td[data-day="3"][data-hour="17"]');
+  // The campaign list sits above the editor: bring the whole painted range into view.
   await page.locator('#peak-grid td[data-day="4"][data-hour="17"]').scrollIntoViewIfNeeded();
   const a = (await first.boundingBox())!;
   const z = (await last.boundingBox())!;
