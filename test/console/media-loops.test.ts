@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { formatDate, formatTime, instantToZoned } from '#shared/time.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { CAMPAIGN, createUser, SCREENS, SITES, seedWorld, ZONE } from '../server/reports/seed.ts';
-import { ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
+import { closeConsoleWorld, ensureConsoleBuilt, logIn, openBrowser, type Browser } from './browser.ts';
 
 const MEDIA_DIR = join(import.meta.dirname, '..', '..', 'playlists', 'media');
 const FILES = {
@@ -47,8 +47,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'ihanoi-upload-'));
 });
 afterAll(async () => {
-  await b?.close();
-  await t?.close();
+  await closeConsoleWorld(b, t);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -77,7 +76,7 @@ it('venue staff upload an image: the bar reaches 100 % and the row shows its thu
     (window as unknown as { seen: number[] }).seen = seen;
     new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true });
     const pct = document.querySelector('#media-pct')!;
-    new MutationObserver(() => seen.push(Number(pct.textContent!.replace(/\D/g, '')) / 100)).observe(pct, {
+    new MutationObserver(() => seen.push(Number(pct.textContent.replace(/\D/g, '')) / 100)).observe(pct, {
       childList: true,
       characterData: true,
       subtree: true,
