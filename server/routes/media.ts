@@ -307,7 +307,7 @@ const mediaRoutes: FastifyPluginAsyncZod = async (app) => {
       const tooLarge = () =>
         new AppError(
           'MEDIA_TOO_LARGE',
-          `Video vượt quá giới hạn ${app.config.maxUploadMb} MB. / The video is larger than ${app.config.maxUploadMb} MB; compress it or raise --max-upload-mb.`,
+          `Tệp vượt quá giới hạn ${app.config.maxUploadMb} MB; hãy nén lại hoặc cắt ngắn. / The file is larger than ${app.config.maxUploadMb} MB; compress or shorten it, or raise --max-upload-mb.`,
         );
       if (declared > limitBytes) throw tooLarge();
       const body = request.body as Readable | undefined;
