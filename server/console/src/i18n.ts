@@ -440,7 +440,7 @@ const STRINGS = {
   plannedTime: ['Giờ theo lịch', 'Planned time'],
   spotCuts: ['Ngắt mục', 'Cuts'],
   spotThen: ['Sau đó phát', 'Then'],
-  fromSecond: ['từ giây', 'from'],
+  fromSecond: ['tiếp từ', 'from'],
   spot: ['Quảng bá', 'Spot'],
   loopHour: ['Từng mục trong một giờ', 'One hour, item by item'],
 
