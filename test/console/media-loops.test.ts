@@ -279,6 +279,16 @@ it('the campaign page lists every campaign with its dates, status and number of 
     () => document.querySelector<HTMLInputElement>('#first-day')?.value === '01/10/2024',
   );
   await expect(page.textContent('#campaign-editing')).resolves.toContain('Ga Hà Nội mùa thu');
+
+  // A manager edits any site's loop: every site is offered, and the venue's loop is there.
+  await page.click('nav a[href="/loops"]');
+  await page.waitForSelector('#loop-editor');
+  await expect(page.locator('#loop-site option').allTextContents()).resolves.toEqual(
+    t.app.repos.sites.list().map((s) => s.name),
+  );
+  await page.selectOption('#loop-site', SITE.id);
+  await page.waitForSelector(`#loop-editor h2:has-text("${SITE.name}")`);
+  await expect(page.locator('#loop-items li').count()).resolves.toBe(3);
 });
 
 it("a video's thumbnail is its first frame, drawn by the console after the upload and kept by the server", async () => {

@@ -211,6 +211,17 @@ describe('the venue loop', () => {
     expect(other.status).toBe(404);
     const later = await api(staff.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2025-01-01`);
     expect(later.body).toMatchObject({ planned: false, spots: [], loop: [] });
+    // An office head edits and previews their own sites only, like venue staff.
+    const head = seedUser(server.db!, 'office_head', ['ga-ha-noi']);
+    const loop = { items: [{ mediaSha256: JPG_SHA }] };
+    expect((await api(head.token, 'PUT', `/api/v1/sites/ga-ha-noi/loop`, loop)).status).toBe(200);
+    expect((await api(head.token, 'PUT', `/api/v1/sites/${SITE}/loop`, loop)).status).toBe(403);
+    expect((await api(head.token, 'GET', `/api/v1/sites/${SITE}/day-preview?date=2024-09-05`)).status).toBe(
+      403,
+    );
+    // ga-ha-noi has no screen: nothing planned, said so.
+    const empty = await api(head.token, 'GET', `/api/v1/sites/ga-ha-noi/day-preview?date=2024-09-05`);
+    expect(empty.body).toMatchObject({ planned: false, screenId: null });
   });
 
   it('stores a loop play apart from every campaign, in the same hash chain', async () => {
