@@ -118,6 +118,10 @@ describe('route access is declared, never inferred from the URL', () => {
   });
   afterAll(() => s.close());
 
+  // Each walk makes hundreds of real requests, a few hundred ms apiece on a loaded 2-core CI
+  // machine; the limit only guards against a hang.
+  const WALK_TIMEOUT_MS = 120_000;
+
   it('knows every registered route and each has a declaration', () => {
     expect(Array.isArray(routes)).toBe(true);
     // The API, the console, /docs, the player's socket and media, the update feed.
@@ -154,52 +158,60 @@ describe('route access is declared, never inferred from the URL', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers a stranger 401 on every protected route, however the path is spelled', async () => {
-    const failures: string[] = [];
-    let tried = 0;
-    for (const r of routes) {
-      if (r.access === 'public') continue;
-      const methods = r.method === 'GET' ? ['GET', 'HEAD'] : [r.method];
-      for (const method of methods) {
-        await Promise.all(
-          spellings(concrete(r.url)).map(async (v) => {
-            const res = await call(s.url, method, v.path);
-            tried++;
-            const ok = res.status === 401 || (!v.mustRoute && res.status === 404);
-            // A 404 must be the API's own "no such route", never a page or data.
-            const clean = res.status !== 404 || method === 'HEAD' || res.text.includes('"NOT_FOUND"');
-            if (!ok || !clean)
-              failures.push(
-                `${method} ${v.path} (${v.name}, ${r.url}): ${res.status} ${res.text.slice(0, 80)}`,
-              );
-          }),
-        );
-      }
-    }
-    expect(tried).toBeGreaterThan(500);
-    expect(failures).toEqual([]);
-  });
-
-  it('answers 403 to a role the route does not name, in every spelling that routes', async () => {
-    const failures: string[] = [];
-    let tried = 0;
-    for (const r of routes) {
-      if (r.access === 'public' || r.access === 'player') continue;
-      const wrong = Role.options.filter(
-        (role) => (r.roles && !r.roles.includes(role)) || (r.access === 'write' && role === 'auditor'),
-      );
-      for (const role of wrong) {
-        for (const v of spellings(concrete(r.url)).filter((x) => x.mustRoute)) {
-          const res = await call(s.url, r.method, v.path, clients[role]!.token);
-          tried++;
-          if (res.status !== 403)
-            failures.push(`${role} ${r.method} ${v.path}: ${res.status} ${res.text.slice(0, 80)}`);
+  it(
+    'answers a stranger 401 on every protected route, however the path is spelled',
+    async () => {
+      const failures: string[] = [];
+      let tried = 0;
+      for (const r of routes) {
+        if (r.access === 'public') continue;
+        const methods = r.method === 'GET' ? ['GET', 'HEAD'] : [r.method];
+        for (const method of methods) {
+          await Promise.all(
+            spellings(concrete(r.url)).map(async (v) => {
+              const res = await call(s.url, method, v.path);
+              tried++;
+              const ok = res.status === 401 || (!v.mustRoute && res.status === 404);
+              // A 404 must be the API's own "no such route", never a page or data.
+              const clean = res.status !== 404 || method === 'HEAD' || res.text.includes('"NOT_FOUND"');
+              if (!ok || !clean)
+                failures.push(
+                  `${method} ${v.path} (${v.name}, ${r.url}): ${res.status} ${res.text.slice(0, 80)}`,
+                );
+            }),
+          );
         }
       }
-    }
-    expect(tried).toBeGreaterThan(50);
-    expect(failures).toEqual([]);
-  });
+      expect(tried).toBeGreaterThan(500);
+      expect(failures).toEqual([]);
+    },
+    WALK_TIMEOUT_MS,
+  );
+
+  it(
+    'answers 403 to a role the route does not name, in every spelling that routes',
+    async () => {
+      const failures: string[] = [];
+      let tried = 0;
+      for (const r of routes) {
+        if (r.access === 'public' || r.access === 'player') continue;
+        const wrong = Role.options.filter(
+          (role) => (r.roles && !r.roles.includes(role)) || (r.access === 'write' && role === 'auditor'),
+        );
+        for (const role of wrong) {
+          for (const v of spellings(concrete(r.url)).filter((x) => x.mustRoute)) {
+            const res = await call(s.url, r.method, v.path, clients[role]!.token);
+            tried++;
+            if (res.status !== 403)
+              failures.push(`${role} ${r.method} ${v.path}: ${res.status} ${res.text.slice(0, 80)}`);
+          }
+        }
+      }
+      expect(tried).toBeGreaterThan(50);
+      expect(failures).toEqual([]);
+    },
+    WALK_TIMEOUT_MS,
+  );
 
   it('lets a user session fetch nothing from the player-only routes', async () => {
     const player = routes.filter((r) => r.access === 'player');
