@@ -204,7 +204,7 @@ export async function run(
     db.pragma('shrink_memory');
     {
       const q0 = performance.now();
-      const n = r.reports.screenDay(CAMPAIGN, '2024-09-05', null).length;
+      const n = r.reports.screenDay(CAMPAIGN, '2024-09-05', null).size;
       log(
         `  one day's per-screen aggregation (${fmt(n)} screens, ${fmt(n * PLAYS_PER_DAY)} plays): ${fmt(performance.now() - q0)} ms`,
       );

@@ -316,10 +316,16 @@ export function atSiteWhenDayEnds(
   return spans.some((s) => s.siteId === siteId && s.fromMs < dayEndMs && dayEndMs <= s.untilMs);
 }
 
-export function screensOn(ctx: ReportContext, site: SiteInfo, date: string): ReportScreenRow[] {
-  const zone = site.row.time_zone;
-  const start = dayStart(date, zone);
-  const end = dayEnd(date, zone);
+export function screensOn(
+  ctx: ReportContext,
+  site: SiteInfo,
+  date: string,
+  day: { start: number; end: number } = {
+    start: dayStart(date, site.row.time_zone),
+    end: dayEnd(date, site.row.time_zone),
+  },
+): ReportScreenRow[] {
+  const { start, end } = day;
   return (ctx.screensBySite.get(site.row.id) ?? []).filter(
     (s) =>
       atSiteWhenDayEnds(ctx, s.id, site.row.id, end) &&
@@ -364,9 +370,23 @@ export function screenDayRows(
   allSites: boolean,
 ): ScreenDayRow[] {
   const ids = allSites ? null : new Set(sites.map((s) => s.row.id));
-  const counts = new Map(repos.reports.screenDay(ctx.campaign.id, date, ids).map((c) => [c.screen_id, c]));
+  const counts = repos.reports.screenDay(ctx.campaign.id, date, ids);
   const rows: ScreenDayRow[] = [];
-  const frames = new Map(sites.map((site) => [site.row.id, dayFrame(ctx, site, date)]));
+  // A day's frame depends only on the site's zone, opening hours and raises: sites without a
+  // raise of their own that share hours and zone (most of a fleet) share one frame, worked out
+  // once per day instead of once per site.
+  const shared = new Map<string, DayFrame>();
+  const frames = new Map<string, DayFrame>();
+  for (const site of sites) {
+    if (ctx.overridesBySite.has(site.row.id)) {
+      frames.set(site.row.id, dayFrame(ctx, site, date));
+      continue;
+    }
+    const key = `${site.row.time_zone}\n${site.row.opening_hours}`;
+    let frame = shared.get(key);
+    if (!frame) shared.set(key, (frame = dayFrame(ctx, site, date)));
+    frames.set(site.row.id, frame);
+  }
   // One query for the day's sessions: the widest window over the sites' zones.
   const sessionsByScreen = new Map<string, Span[]>();
   if (frames.size && ctx.trackingSince !== null) {
@@ -393,7 +413,7 @@ export function screenDayRows(
   };
   for (const site of sites) {
     const frame = frames.get(site.row.id)!;
-    const listed = screensOn(ctx, site, date);
+    const listed = screensOn(ctx, site, date, frame);
     const seen = new Set(listed.map((s) => s.id));
     // A screen revoked earlier may still have uploaded plays for this day: they count too.
     const extra = (ctx.screensBySite.get(site.row.id) ?? []).filter(

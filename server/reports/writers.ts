@@ -56,16 +56,25 @@ export const CHECKSUM_DEFINITION =
 /** Text Excel would run as a formula (or DDE) when it opens a CSV. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** Text that needs more than itself: a formula start, a quote, a separator or edge spaces. */
+const SPECIAL = /^[=+\-@\s]|[",\r\n]|\s$/;
+
 export function csvField(v: Cell): string {
   if (v === null) return '';
+  // A number's text never needs quoting, and a negative number is not a formula.
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  // Most text (ids, names, dates) needs nothing: one test decides it.
+  if (!SPECIAL.test(v)) return v;
   // People type reasons and names; an apostrophe keeps "=HYPERLINK(…)" as text in Excel.
-  const s =
-    typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : FORMULA_START.test(v) ? `'${v}` : v;
+  const s = FORMULA_START.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvLine(row: Cell[]): string {
-  return `${row.map(csvField).join(',')}\r\n`;
+  let line = '';
+  for (let i = 0; i < row.length; i++)
+    line += i === 0 ? csvField(row[i] ?? null) : `,${csvField(row[i] ?? null)}`;
+  return `${line}\r\n`;
 }
 
 /** sha256 over data lines, as defined above; for tests and anyone re-checking a file. */
@@ -97,9 +106,9 @@ function drained(out: Writable): Promise<void> {
   });
 }
 
-async function write(out: Writable, chunk: string): Promise<void> {
+async function write(out: Writable, chunk: string | Buffer): Promise<void> {
   if (out.destroyed || out.writableEnded) throw new DestinationClosed();
-  if (!out.write(chunk, 'utf8')) await drained(out);
+  if (!(typeof chunk === 'string' ? out.write(chunk, 'utf8') : out.write(chunk))) await drained(out);
 }
 
 function metaRows(meta: ExportMeta): Cell[][] {
@@ -128,14 +137,16 @@ export async function writeCsv(table: ExportTable, out: Writable): Promise<Expor
   // Let the metadata leave before the first day is read: the client sees the export start.
   await nextTurn();
   for await (const batch of table.batches) {
-    let buf = '';
-    for (const r of batch) {
-      const line = csvLine(r);
-      hash.update(line, 'utf8');
-      buf += line;
-      rows++;
+    let text = '';
+    for (const r of batch) text += csvLine(r);
+    rows += batch.length;
+    if (text) {
+      // Encoded once: the checksum runs over the same bytes that are sent (a hash over the
+      // concatenated lines equals one fed line by line).
+      const bytes = Buffer.from(text, 'utf8');
+      hash.update(bytes);
+      await write(out, bytes);
     }
-    if (buf) await write(out, buf);
     // Give the event loop a turn between batches: bytes leave as they are made, and other
     // requests (ingest, the console) are served while a long export runs.
     await nextTurn();
@@ -189,26 +200,49 @@ export function excelSerial(text: string, withTime: boolean): number | null {
   return ms / 86_400_000 + 25_569 + (hh * 60 + mi) / 1440;
 }
 
+/** Column letters, worked out once: A, B, …, Z, AA, … */
+const COLUMN_NAMES = Array.from({ length: 64 }, (_, i) => colName(i));
+const columnName = (i: number) => COLUMN_NAMES[i] ?? colName(i);
+
+/**
+ * A row's text cells repeat from row to row (a site's name and district, a day's date), so
+ * their escaped XML and serial day numbers are kept for the rows after. Bounded: cleared when full.
+ */
+const cellMemo = new Map<string, string>();
+const CELL_MEMO_LIMIT = 50_000;
+function memo(key: string, make: () => string): string {
+  let v = cellMemo.get(key);
+  if (v === undefined) {
+    if (cellMemo.size >= CELL_MEMO_LIMIT) cellMemo.clear();
+    v = make();
+    cellMemo.set(key, v);
+  }
+  return v;
+}
+
 function xlsxRow(r: number, cells: Cell[], style?: number, types?: ExportColumn['type'][]): string {
   let x = `<row r="${r}">`;
-  cells.forEach((v, i) => {
-    if (v === null || v === '') return;
-    const ref = `${colName(i)}${r}`;
-    const type = types?.[i];
-    if (type && typeof v === 'string') {
-      const serial = excelSerial(v, type === 'datetime');
-      if (serial !== null) {
-        x += `<c r="${ref}" s="${type === 'date' ? STYLE_DATE : STYLE_DATETIME}"><v>${serial}</v></c>`;
-        return;
-      }
-    }
-    const s = style ? ` s="${style}"` : '';
+  const s = style ? ` s="${style}"` : '';
+  for (let i = 0; i < cells.length; i++) {
+    const v = cells[i];
+    if (v === undefined || v === null || v === '') continue;
+    const ref = `${columnName(i)}${r}`;
     if (typeof v === 'number') {
       if (Number.isFinite(v)) x += `<c r="${ref}"${s}><v>${v}</v></c>`;
-    } else {
-      x += `<c r="${ref}" t="inlineStr"${s}><is><t xml:space="preserve">${xmlText(v)}</t></is></c>`;
+      continue;
     }
-  });
+    const type = types?.[i];
+    // The cell after its reference: a date's serial with its style, or the escaped inline text.
+    const body = memo(`${type ?? ''}${s}\u0000${v}`, () => {
+      if (type) {
+        const serial = excelSerial(v, type === 'datetime');
+        if (serial !== null)
+          return ` s="${type === 'date' ? STYLE_DATE : STYLE_DATETIME}"><v>${serial}</v></c>`;
+      }
+      return ` t="inlineStr"${s}><is><t xml:space="preserve">${xmlText(v)}</t></is></c>`;
+    });
+    x += `<c r="${ref}"${body}`;
+  }
   return `${x}</row>`;
 }
 
@@ -281,6 +315,7 @@ export async function writeXlsx(
   await openSheet();
   for await (const batch of table.batches) {
     let buf = '';
+    let text = '';
     for (const r of batch) {
       if (inSheet === perSheet) {
         if (buf) await Promise.race([write(sheet!, buf), failed]);
@@ -288,11 +323,12 @@ export async function writeXlsx(
         closeSheet();
         await openSheet();
       }
-      hash.update(csvLine(r), 'utf8');
+      text += csvLine(r);
       rows++;
       inSheet++;
       buf += xlsxRow(inSheet + 1, r, undefined, types);
     }
+    hash.update(text, 'utf8');
     if (buf) await Promise.race([write(sheet!, buf), failed]);
     // archiver keeps reading its sources while the destination is full, so wait for the
     // destination itself: that is what bounds memory when the client reads slowly.

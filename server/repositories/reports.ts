@@ -80,6 +80,8 @@ export interface ScreenDayCounts {
   not_completed: number;
 }
 
+type ScreenDayTuple = [string, string, number, number, number, number];
+
 export interface SiteHourCounts {
   site_id: string;
   local_date: string;
@@ -139,27 +141,27 @@ export function reportsRepository(db: Db) {
   const overrides = db.prepare<[string], OverrideRow>(
     'SELECT site_id, plays_per_day, set_at_ms, effective_from_ms FROM frequency_overrides WHERE campaign_id = ? ORDER BY set_at_ms, id',
   );
-  // Both read the counters kept at ingest (play_counts, migration 070): per day, a range of
-  // the table's primary key, a few narrow rows per screen, no temporary B-tree for the groups.
-  // One day of one campaign: a range of plays_campaign_day. Without the hint SQLite takes
-  // plays_evidence for its screen order and walks the whole campaign's plays for every day.
-  const screenDay = db.prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayCounts>(
-    `SELECT screen_id, MIN(site_id) AS site_id,
-            SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
-            SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
-            SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified,
-            SUM(outcome <> 'completed') AS not_completed,
-            group_concat(DISTINCT local_hour) AS hours
-     FROM plays INDEXED BY plays_campaign_day WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
-     GROUP BY screen_id`,
-  );
+  // Both read the counters kept at ingest (migration 140), never the raw plays: one day of one
+  // campaign is a range of the table's primary key, about one narrow row per screen (or per site
+  // and hour), already in group order, so there is no temporary B-tree and the cost does not grow
+  // with the number of plays. A screen moved during the day has a row at each site; it is
+  // reported at the first, as the GROUP BY over plays did.
+  // Rows come as arrays in key order (screen, then site), with no GROUP BY: building one object
+  // per row in better-sqlite3 costs more than the read itself at 10,000 screens a day.
+  const screenDayCols =
+    'SELECT screen_id, site_id, plays, peak_plays, unverified, not_completed FROM play_day_counts';
+  const screenDayAll = db
+    .prepare<[string, string], ScreenDayTuple>(`${screenDayCols} WHERE campaign_id = ? AND local_date = ?`)
+    .raw(true);
+  const screenDayScoped = db
+    .prepare<{ campaign: string; date: string; sites: string | null }, ScreenDayTuple>(
+      `${screenDayCols} WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}`,
+    )
+    .raw(true);
   const siteHourOfDay = db.prepare<{ campaign: string; date: string; sites: string | null }, SiteHourCounts>(
-    `SELECT site_id, local_date, local_hour,
-            SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
-            SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak) AS peak_plays,
-            SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified
-     FROM plays INDEXED BY plays_campaign_day WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
-     GROUP BY site_id, local_hour ORDER BY site_id, local_hour`,
+    `SELECT site_id, local_date, local_hour, plays, peak_plays, unverified
+     FROM play_hour_counts WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
+     ORDER BY site_id, local_hour`,
   );
   // Raw plays in screen and journal order straight off plays_evidence (migration 070), so the
   // cursor streams from the first row instead of sorting the whole period first.
@@ -245,8 +247,31 @@ export function reportsRepository(db: Db) {
     /** Every screen move, oldest first per screen (migration 150). */
     moves: () => moves.all(),
     overrides: (campaignId: string) => overrides.all(campaignId),
-    screenDay: (campaignId: string, date: string, siteIds: ReadonlySet<string> | null) =>
-      screenDay.all({ campaign: campaignId, date, sites: sitesParam(siteIds) }),
+    /**
+     * Each screen's counts on one local day, keyed by screen. A screen moved during the day has
+     * a row at each site: its counts are summed and it is reported at the first site id, as a
+     * GROUP BY screen_id with MIN(site_id) over the plays would.
+     */
+    screenDay: (
+      campaignId: string,
+      date: string,
+      siteIds: ReadonlySet<string> | null,
+    ): Map<string, ScreenDayCounts> => {
+      const rows = siteIds
+        ? screenDayScoped.all({ campaign: campaignId, date, sites: sitesParam(siteIds) })
+        : screenDayAll.all(campaignId, date);
+      const out = new Map<string, ScreenDayCounts>();
+      for (const [screen_id, site_id, plays, peak_plays, unverified, not_completed] of rows) {
+        const seen = out.get(screen_id);
+        if (seen) {
+          seen.plays += plays;
+          seen.peak_plays += peak_plays;
+          seen.unverified += unverified;
+          seen.not_completed += not_completed;
+        } else out.set(screen_id, { screen_id, site_id, plays, peak_plays, unverified, not_completed });
+      }
+      return out;
+    },
     siteHoursOfDay: (campaignId: string, date: string, siteIds: ReadonlySet<string> | null) =>
       siteHourOfDay.all({ campaign: campaignId, date, sites: sitesParam(siteIds) }),
     /** A cursor over raw plays, ordered by screen then journal sequence. */

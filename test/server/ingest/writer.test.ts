@@ -89,7 +89,7 @@ describe('ingest writer', () => {
     // Another connection sees every acked play: the group was committed before the promises resolved.
     const other = new Database(file, { readonly: true });
     expect(other.prepare('SELECT COUNT(*) FROM plays').pluck().get()).toBe(600);
-    expect(other.prepare('SELECT SUM(completed) FROM play_counts').pluck().get()).toBe(600);
+    expect(other.prepare('SELECT SUM(plays + unverified) FROM play_day_counts').pluck().get()).toBe(600);
     other.close();
   });
 

@@ -1,8 +1,8 @@
 /**
- * The play counters kept at ingest (play_counts, migration 070) must always equal a fresh
- * GROUP BY over the raw plays: after random batches from several screens, batches sent twice,
- * broken chains, re-verification, removals and server restarts on the same file; and the
- * migration must build them for plays stored before it existed.
+ * The report counters kept at ingest (play_day_counts and play_hour_counts, migration 140) must
+ * always equal a fresh GROUP BY over the raw plays: after random batches from several screens,
+ * batches sent twice, broken chains, re-verification, removals and server restarts on the same
+ * file; and the migration must build them for plays stored before it existed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,16 +44,20 @@ function seed(db: Db): void {
   for (const id of SCREENS) screen.run(id, SITE_OF[id], id, T0);
 }
 
-const GROUP_BY = `SELECT campaign_id, local_date, screen_id, site_id, local_hour,
-    SUM(outcome = 'completed') AS completed, SUM(outcome <> 'completed') AS not_completed,
-    SUM(outcome = 'completed' AND in_peak <> 0) AS peak, SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified
-  FROM plays GROUP BY campaign_id, local_date, screen_id, site_id, local_hour
-  ORDER BY campaign_id, local_date, screen_id, site_id, local_hour`;
-const COUNTERS = `SELECT campaign_id, local_date, screen_id, site_id, local_hour, completed, not_completed, peak, unverified
-  FROM play_counts ORDER BY campaign_id, local_date, screen_id, site_id, local_hour`;
+const COUNTS = `SUM(outcome = 'completed' AND chain_status = 'ok') AS plays,
+    SUM(outcome = 'completed' AND chain_status = 'ok' AND in_peak <> 0) AS peak_plays,
+    SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified, SUM(outcome <> 'completed') AS not_completed`;
+const DAY_KEY = 'campaign_id, local_date, screen_id, site_id';
+const HOUR_KEY = 'campaign_id, local_date, site_id, local_hour';
+const groupBy = (key: string) => `SELECT ${key}, ${COUNTS} FROM plays GROUP BY ${key} ORDER BY ${key}`;
+const counters = (table: string, key: string) =>
+  `SELECT ${key}, plays, peak_plays, unverified, not_completed FROM ${table} ORDER BY ${key}`;
 
 function expectCountersMatch(db: Db): void {
-  expect(db.prepare(COUNTERS).all()).toEqual(db.prepare(GROUP_BY).all());
+  expect(db.prepare(counters('play_day_counts', DAY_KEY)).all()).toEqual(db.prepare(groupBy(DAY_KEY)).all());
+  expect(db.prepare(counters('play_hour_counts', HOUR_KEY)).all()).toEqual(
+    db.prepare(groupBy(HOUR_KEY)).all(),
+  );
 }
 
 /** One step a player or an operator can take. */
@@ -100,7 +104,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
 );
 
-describe('play counters (play_counts)', () => {
+describe('report counters (play_day_counts, play_hour_counts)', () => {
   it('equal a fresh GROUP BY over plays after random ingest, duplicates, re-verification, removals and restarts', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => runSteps(steps, 'inline')),
@@ -119,7 +123,7 @@ describe('play counters (play_counts)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ihanoi-counts-mig-'));
     dirs.push(dir);
     const file = join(dir, 'signage.db');
-    const before = loadMigrations().filter((m) => m.version < 70);
+    const before = loadMigrations().filter((m) => m.version < 140);
     const raw = new Database(file);
     migrate(raw, () => T0, before);
     seed(raw);
@@ -143,12 +147,24 @@ describe('play counters (play_counts)', () => {
           i % 24,
           i % 3 === 0 ? 1 : 0,
         );
-    expect(raw.prepare('SELECT COUNT(*) FROM sqlite_master WHERE name = ?').pluck().get('play_counts')).toBe(
-      0,
-    );
+    const tables = () =>
+      raw
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'play_%counts' ORDER BY name`,
+        )
+        .pluck()
+        .all();
+    expect(tables()).toEqual(['play_counts']);
     migrate(raw, () => T0);
-    const counted = raw.prepare('SELECT SUM(completed + not_completed) FROM play_counts').pluck().get();
+    expect(tables()).toEqual(['play_day_counts', 'play_hour_counts']);
+    const counted = raw
+      .prepare('SELECT SUM(plays + unverified + not_completed) FROM play_day_counts')
+      .pluck()
+      .get();
     expect(counted).toBe(n);
+    expect(
+      raw.prepare('SELECT SUM(plays + unverified + not_completed) FROM play_hour_counts').pluck().get(),
+    ).toBe(n);
     expectCountersMatch(raw);
     raw.close();
   });
