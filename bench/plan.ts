@@ -19,7 +19,7 @@ import { openDatabase } from '../server/db/database.ts';
 import { loadPlaylists } from '../server/playlists/load.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { scaled } from './player-setup.ts';
-import { goal, SIZE } from './goals.ts';
+import { goal, goalTable, SIZE } from './goals.ts';
 
 const PLAYLISTS = fileURLToPath(new URL('../playlists/', import.meta.url));
 
@@ -59,6 +59,16 @@ export async function run(
 ): Promise<PlanBenchResult[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   const screens = options.screens ?? scaled(10_000);
+  // `--service`: only the plan service on SQLite (first plans, re-plan, rollover stall).
+  if (process.argv.includes('--service')) {
+    const out = await rollover(screens, log);
+    for (const r of out)
+      log(
+        `${r.name}: ${fmt(r.plans)} screens, ${fmt(r.plays)} ${r.unit ?? 'plays'}, ${fmt(r.totalMs)} ms total`,
+      );
+    log(goalTable());
+    return out;
+  }
   const { campaign, sites } = loadPlaylistCampaign();
   // Screens are spread over the playlist's sites, so every venue type and profile is exercised.
   const fleet = Array.from({ length: screens }, (_, i) => ({

@@ -16,7 +16,6 @@ import { buildApp } from '../server/app.ts';
 import { hashPassword } from '../server/auth/passwords.ts';
 import { testConfig } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
-import type { PlayInsert } from '../server/repositories/reports.ts';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median, scaled } from './player-setup.ts';
@@ -143,57 +142,40 @@ export async function run(
 
     const total = screens * days.length * PLAYS_PER_DAY;
     let inserted = 0;
-    const seqs = new Map<string, number>();
-    for (const date of days) {
+    // The plays are made by SQLite itself, one INSERT … SELECT per day over the screens and the
+    // day's ten slots: the same rows the ingest path stores (the counters' triggers included),
+    // several times faster than binding 5.5 million rows one by one from JavaScript.
+    db.exec(
+      'CREATE TEMP TABLE bench_slots (i INTEGER, start_ms INTEGER, hour INTEGER, started_at TEXT, ended_at TEXT)',
+    );
+    const slot = db.prepare('INSERT INTO bench_slots VALUES (?, ?, ?, ?, ?)');
+    db.exec('CREATE TEMP TABLE bench_screens (screen_id TEXT, site_id TEXT, n INTEGER)');
+    const benchScreen = db.prepare('INSERT INTO bench_screens VALUES (?, ?, ?)');
+    db.transaction(() => {
+      screenIds.forEach((s, i) => benchScreen.run(s.id, s.site, i));
+    })();
+    const dayPlays = db.prepare<{ date: string; day: number; campaign: string; media: string }>(
+      `INSERT INTO plays (play_id, screen_id, site_id, campaign_id, media_sha256, plan_item_id, planned_at, planned_ms,
+         started_at, started_ms, ended_at, ended_ms, seconds_shown, outcome, reason, player_version, seq, prev_hash, hash,
+         chain_status, local_date, local_hour, in_peak, received_at_ms)
+       SELECT printf('%s-%s-%04d', @date, sc.screen_id, @day * ${PLAYS_PER_DAY} + sl.i + 1), sc.screen_id, sc.site_id,
+         @campaign, @media, NULL, NULL, NULL, sl.started_at, sl.start_ms, sl.ended_at, sl.start_ms + 15000, 15,
+         'completed', NULL, '1.0.0', @day * ${PLAYS_PER_DAY} + sl.i + 1, '', '', 'ok', @date, sl.hour,
+         sl.hour >= 7 AND sl.hour < 9, sl.start_ms + 60000
+       FROM bench_screens sc CROSS JOIN bench_slots sl ORDER BY sc.n, sl.i`,
+    );
+    for (const [d, date] of days.entries()) {
       const base = zonedToInstant(date, '06:00', ZONE);
-      // Every screen plays at the same ten local times: format them once per day.
-      const slots = Array.from({ length: PLAYS_PER_DAY }, (_, i) => {
-        const start = base + i * 96 * 60_000 + 60_000;
-        const hour = 6 + Math.floor((i * 96) / 60);
-        return {
-          start,
-          hour,
-          startedAt: toIsoWithOffset(start, ZONE),
-          endedAt: toIsoWithOffset(start + 15_000, ZONE),
-        };
-      });
-      function* rows(): Generator<PlayInsert> {
-        for (const s of screenIds) {
-          let seq = seqs.get(s.id) ?? 0;
-          for (const { start, hour, startedAt, endedAt } of slots) {
-            seq++;
-            yield {
-              // Ids that sort in insertion order keep the primary-key index append-only.
-              play_id: `${date}-${s.id}-${String(seq).padStart(4, '0')}`,
-              screen_id: s.id,
-              site_id: s.site,
-              campaign_id: CAMPAIGN,
-              media_sha256: media,
-              plan_item_id: null,
-              planned_at: null,
-              planned_ms: null,
-              started_at: startedAt,
-              started_ms: start,
-              ended_at: endedAt,
-              ended_ms: start + 15_000,
-              seconds_shown: 15,
-              outcome: 'completed',
-              reason: null,
-              player_version: '1.0.0',
-              seq,
-              prev_hash: '',
-              hash: '',
-              chain_status: 'ok',
-              local_date: date,
-              local_hour: hour,
-              in_peak: hour >= 7 && hour < 9 ? 1 : 0,
-              received_at_ms: start + 60_000,
-            };
-          }
-          seqs.set(s.id, seq);
+      db.transaction(() => {
+        db.exec('DELETE FROM bench_slots');
+        // Every screen plays at the same ten local times.
+        for (let i = 0; i < PLAYS_PER_DAY; i++) {
+          const start = base + i * 96 * 60_000 + 60_000;
+          const hour = 6 + Math.floor((i * 96) / 60);
+          slot.run(i, start, hour, toIsoWithOffset(start, ZONE), toIsoWithOffset(start + 15_000, ZONE));
         }
-      }
-      inserted += r.reports.insertPlays(rows());
+        inserted += dayPlays.run({ date, day: d, campaign: CAMPAIGN, media }).changes;
+      })();
       log(`  ${date}: ${fmt(inserted)} / ${fmt(total)} plays (${Math.round((inserted / total) * 100)} %)`);
     }
     const seedMs = performance.now() - t0;

@@ -120,15 +120,20 @@ export function createPlanService(deps: PlanServiceDeps) {
     const stored = new Map(rows.filter((r) => r.local_date >= today).map((r) => [r.local_date, r]));
     // Each stored day read once, whichever campaigns it holds.
     const storedDays = new Map<string, StoredDay>();
+    // Every day parsed here, by its stored text: the message built at the end reuses them.
+    const known = new Map<string, StoredDay>();
     const storedDay = (date: string, plan: string): StoredDay => {
       let day = storedDays.get(date);
-      if (!day) storedDays.set(date, (day = planJson.day(plan, `${screenId}/${date}`)));
+      if (!day) {
+        storedDays.set(date, (day = planJson.day(plan, `${screenId}/${date}`)));
+        known.set(plan, day);
+      }
       return day;
     };
     // The recent past days as the player was told to play them (older days are settled by age).
     const recent = rows
       .filter((r) => r.local_date < today)
-      .map((r) => ({ date: r.local_date, day: planJson.day(r.plan, `${screenId}/${r.local_date}`) }));
+      .map((r) => ({ date: r.local_date, day: storedDay(r.local_date, r.plan) }));
     let unsettledFrom: string | null = null;
 
     // Per date: the merged day of every campaign this site takes part in.
@@ -221,6 +226,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       )
         continue;
       changes.push({ date: d, inputsHash: hash, plan: json });
+      known.set(json, day);
     }
     if (changes.length === 0) return { changed: false, days: 0 };
     const current = repos.plans.screen(screenId);
@@ -228,7 +234,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     // The message the players get is serialised here, once, with the rows it is built from.
     repos.plans.transaction(() => {
       repos.plans.savePlans(screenId, version, changes, now);
-      storePlanMessage(repos.planMessages, screenId, now);
+      storePlanMessage(repos.planMessages, screenId, now, known);
     });
     return { changed: true, days: changes.length };
   }

@@ -15,7 +15,7 @@ import {
 } from '#shared/schemas/protocol.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
 import type { PlanMessageRow, PlanMessagesRepository } from '../repositories/plan-messages.ts';
-import { planJson } from '../repositories/plans.ts';
+import { planJson, type StoredDay } from '../repositories/plans.ts';
 
 export const PLAYER_MEDIA_PREFIX = '/player/v1/media/';
 
@@ -31,6 +31,7 @@ export function buildPlan(
   screenId: string,
   now: number,
   version?: ProtocolVersion,
+  known?: ReadonlyMap<string, StoredDay>,
 ): Plan | undefined {
   const screen = repo.screen(screenId);
   if (!screen) return undefined;
@@ -53,7 +54,8 @@ export function buildPlan(
   };
   const days = rows.map((row): PlanDay => {
     const items: PlanItem[] = [];
-    const stored = planJson.day(row.plan, `${screen.id}/${row.local_date}`);
+    // The plan service hands over the days it has just read or written, already checked.
+    const stored = known?.get(row.plan) ?? planJson.day(row.plan, `${screen.id}/${row.local_date}`);
     for (const it of stored.items) {
       let campaignId = it.campaignId;
       if (!campaignId) {
@@ -90,14 +92,16 @@ export function buildPlan(
 
 /**
  * Builds the screen's message and stores it as its current bytes. The plan service calls this
- * in the same transaction that writes the plan rows.
+ * in the same transaction that writes the plan rows, with `known`: the days it holds parsed,
+ * by their stored text, so they are not parsed and checked a second time.
  */
 export function storePlanMessage(
   repo: PlanMessagesRepository,
   screenId: string,
   now: number,
+  known?: ReadonlyMap<string, StoredDay>,
 ): PlanMessageRow | undefined {
-  const plan = buildPlan(repo, screenId, now);
+  const plan = buildPlan(repo, screenId, now, undefined, known);
   if (!plan) return undefined;
   const row = { version: plan.version, message: JSON.stringify(plan) };
   repo.put(screenId, row.version, row.message, now);
