@@ -153,6 +153,11 @@ export const fmt = (n: number, digits = 2) =>
 /** `npm run bench -- --quick`: every bench at a tenth of its size, for a developer's laptop. */
 export const QUICK = process.argv.includes('--quick');
 export const scaled = (n: number) => (QUICK ? Math.max(1, Math.round(n / 10)) : n);
+/**
+ * Alternating rounds of ours and the baselines, whose median is printed: 3, and 1 with `--quick`
+ * (a developer's run, indicative only), which keeps the whole quick run near a minute.
+ */
+export const ROUNDS = QUICK ? 1 : 3;
 
 export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
 import { planMessage, storePlanMessage } from '#server/ws/plan.ts';
-import { Fleet, fmt, mb, median, rssSampler, scaled, startBenchServer } from './player-setup.ts';
+import { Fleet, fmt, mb, median, ROUNDS, rssSampler, scaled, startBenchServer } from './player-setup.ts';
 import { goal } from './goals.ts';
 
 export interface PushBenchResult {
@@ -21,8 +21,6 @@ export interface PushBenchResult {
   planBytes: number;
   serverPeakRss: number;
 }
-
-const ROUNDS = 3;
 
 export async function run(
   options: { screens?: number; log?: (line: string) => void } = {},
@@ -74,7 +72,13 @@ export async function run(
     };
     // One untimed round first: the first push ever also warms the JIT and the sockets' buffers.
     await ours(true);
-    log(`  server process peak RSS with ${n.toLocaleString('en-US')} players connected: ${mb(serverRss)}`);
+    // The server's figure: its peak while only its own players were connected and pushed to.
+    // The rounds after it also hold the raw ws and socket.io servers with their 10,000 sockets
+    // in this process, and the heap they grow is not handed back to the system at once.
+    const withPlayersRss = serverRss;
+    log(
+      `  server process peak RSS with ${n.toLocaleString('en-US')} players connected: ${mb(withPlayersRss)}`,
+    );
 
     const payload = planMessage(repo, screenIds[0]!, server.app.clock.now())!.message;
     await wssListening;
@@ -133,9 +137,9 @@ export async function run(
     });
     goal({
       path: `server RSS, ${players} players`,
-      figure: `${mb(serverRss)} peak (the bench process: server, its SQLite, and the idle raw ws and socket.io servers)`,
+      figure: `${mb(withPlayersRss)} peak with our ${players} players connected and pushed to (server, its SQLite, its ingest thread); ${mb(serverRss)} for the whole bench process, baselines' sockets included`,
       goal: '≤ 512 MB',
-      pass: serverRss <= 512e6,
+      pass: withPlayersRss <= 512e6,
     });
     return { players: n, oursMs, rawWsMs, socketIoMs, planBytes: payload.length, serverPeakRss: serverRss };
   } finally {

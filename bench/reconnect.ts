@@ -19,6 +19,7 @@ import {
   fmt,
   mb,
   median,
+  ROUNDS,
   rssSampler,
   scaled,
   startBenchServer,
@@ -34,8 +35,6 @@ export interface ReconnectBenchResult {
   commitsPer1000: number;
   serverPeakRss: number;
 }
-
-const ROUNDS = 3;
 
 /** The same cap on rows per transaction as the gateway's group commit. */
 const RAW_BATCH_ROWS = 5000;
