@@ -118,10 +118,12 @@ export function plansRepository(db: Db) {
   const screen = db.prepare<[string], PlanScreenRow>(
     `SELECT id, site_id, status, plan_version, paired_at_ms, settled_ms, unsettled_from FROM screens WHERE id = ? AND status != 'revoked'`,
   );
+  // Completed plays per local date (verified or not), from the day counters kept at ingest
+  // (migration 140): a few rows per screen through play_day_counts_screen, where the count over
+  // plays read every play the screen ever made at each re-plan (the rollover re-plans them all).
   const achieved = db.prepare<[string, string], { local_date: string; n: number }>(
-    // `+campaign_id` keeps SQLite on the per-screen index: without statistics it would otherwise
-    // scan the whole campaign's plays through plays_campaign_day for every screen.
-    `SELECT local_date, COUNT(*) AS n FROM plays WHERE screen_id = ? AND +campaign_id = ? AND outcome = 'completed' GROUP BY local_date`,
+    `SELECT local_date, SUM(plays + unverified) AS n FROM play_day_counts
+     WHERE screen_id = ? AND campaign_id = ? GROUP BY local_date HAVING n > 0`,
   );
   const playedOn = db.prepare<[string, string, string], { started_ms: number }>(
     `SELECT started_ms FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome = 'completed' ORDER BY started_ms`,

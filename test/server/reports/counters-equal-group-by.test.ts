@@ -2,14 +2,15 @@
  * The report queries read the counters kept at ingest (migration 140) instead of aggregating the
  * raw plays. On a seeded database with every kind of play (verified and not, peak and not, failed,
  * a screen that played at two sites on one day), what they return must be exactly what the
- * GROUP BY over plays that reports ran before returned, for every day and every site scope.
+ * GROUP BY over plays that reports ran before returned, for every day and every site scope; and
+ * the plan service's completed plays per day (make-goods) must be what its count over plays was.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, eachDate } from '#shared/time.ts';
 import type { PlayInsert } from '#server/repositories/reports.ts';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
-import { CAMPAIGN, FIRST, LAST, SITES, seedPlays, seedWorld } from './seed.ts';
+import { CAMPAIGN, FIRST, LAST, SCREENS, SITES, seedPlays, seedWorld } from './seed.ts';
 
 // The queries of server/repositories/reports.ts before the counters, kept here as the reference.
 const SCOPE = `(@sites IS NULL OR site_id IN (SELECT value FROM json_each(@sites)))`;
@@ -26,6 +27,9 @@ const SITE_HOURS_OVER_PLAYS = `SELECT site_id, local_date, local_hour,
       SUM(outcome = 'completed' AND chain_status <> 'ok') AS unverified
    FROM plays INDEXED BY plays_campaign_day WHERE campaign_id = @campaign AND local_date = @date AND ${SCOPE}
    GROUP BY site_id, local_hour ORDER BY site_id, local_hour`;
+
+const ACHIEVED_OVER_PLAYS = `SELECT local_date, COUNT(*) AS n FROM plays
+   WHERE screen_id = ? AND +campaign_id = ? AND outcome = 'completed' GROUP BY local_date`;
 
 let t: TestServer;
 
@@ -125,5 +129,15 @@ describe('report counters against the GROUP BY over plays', () => {
         compared += expected.length;
       }
     expect(compared).toBeGreaterThan(50);
+  });
+
+  it('completed plays per screen and day for make-goods: the same as the count over plays', () => {
+    const slow = t.db.prepare<[string, string], { local_date: string; n: number }>(ACHIEVED_OVER_PLAYS);
+    for (const screen of SCREENS) {
+      const expected = Object.fromEntries(slow.all(screen.id, CAMPAIGN).map((r) => [r.local_date, r.n]));
+      expect(Object.keys(expected).length).toBeGreaterThan(3);
+      expect(t.app.repos.plans.achieved(screen.id, CAMPAIGN)).toEqual(expected);
+    }
+    expect(t.app.repos.plans.achieved('scr-bk-1', 'no-such-campaign')).toEqual({});
   });
 });
