@@ -6,7 +6,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import { addDays, localDateOf } from '../../shared/time.ts';
 import { computeMakeGoods, type MakeGoodResult } from './makegood.ts';
-import { dayCapacity, dayInputsHash, planDay } from './plan.ts';
+import { dayCapacity, dayInputsHash, planDay, type Busy } from './plan.ts';
 import { campaignTargets, pairingDayTarget } from './targets.ts';
 import type { AlreadyPlayed, DayPlan, PlanCampaign, PlanScreen, PlanSite } from './types.ts';
 
@@ -47,6 +47,11 @@ export interface HorizonInput {
    * on the campaign and the site only, so planning 10,000 screens computes them once per site.
    */
   siteFacts?: SiteFacts;
+  /**
+   * Per date, the time other campaigns' plays hold on this screen (planScreenTogether fills it).
+   * A day with busy time is planned, and sized for make-goods, in what is left.
+   */
+  busy?: (date: string) => Busy | undefined;
 }
 
 export interface SiteFacts {
@@ -90,8 +95,14 @@ export function planHorizon(input: HorizonInput): Horizon {
             ? { ...t, target: pairingDayTarget(site, t.date, t.target, input.pairedAt) }
             : t,
         );
+  const capacityOf = (date: string): number => {
+    const busy = input.busy?.(date);
+    return busy && busy.intervals.length > 0
+      ? dayCapacity(campaign, site, date, busy.intervals).maxPlays
+      : facts.capacity(date);
+  };
   const withCapacity = targets.map((t) =>
-    t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: facts.capacity(t.date) } : t,
+    t.date >= from && t.date <= last && t.target > 0 ? { ...t, capacity: capacityOf(t.date) } : t,
   );
   const makeGoods = computeMakeGoods({
     days: withCapacity,
@@ -116,9 +127,11 @@ export function planHorizon(input: HorizonInput): Horizon {
     // unnecessary, but never gains any mid-day from a re-plan it did not ask for.
     const fresh = makeGoods.extra[t.date] ?? 0;
     const extra = underway ? prev!.makeGood : started.length > 0 ? Math.min(prev!.makeGood, fresh) : fresh;
+    const busy = input.busy?.(t.date);
     if (
       prev &&
-      prev.inputsHash === dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0)
+      prev.inputsHash ===
+        dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0, busy?.key)
     ) {
       plans.push(prev);
       continue;
@@ -132,6 +145,7 @@ export function planHorizon(input: HorizonInput): Horizon {
         clock,
         baseTarget: t.target,
         makeGood: extra,
+        ...(busy ? { busy } : {}),
         ...(prev ? { fixedItems: prev.items } : {}),
         ...(t.date === today && input.alreadyPlayedToday !== undefined
           ? { alreadyPlayed: input.alreadyPlayedToday }

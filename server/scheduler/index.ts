@@ -46,5 +46,18 @@ export {
   type HorizonInput,
   type SiteFacts,
 } from './horizon.ts';
+export {
+  planScreenTogether,
+  busyOfDay,
+  byPriority,
+  gapViolations,
+  marginOf,
+  priorityOf,
+  DEFAULT_CAMPAIGN_PRIORITY,
+  type TogetherCampaign,
+  type TogetherInput,
+  type TogetherResult,
+} from './together.ts';
+export { type Busy, withoutBusy } from './plan.ts';
 export { FLAT_PROFILE, openIntervals, profileFor } from './day.ts';
 export { stableHash, canonicalJson } from './hash.ts';

@@ -32,6 +32,35 @@ export function minGapSeconds(campaign: PlanCampaign): number {
   );
 }
 
+/**
+ * Time another campaign's plays hold on the same screen: `intervals` are stretches no part of a
+ * play of this campaign may touch (each already widened by the quiet margin on both sides);
+ * `key` names the plays that shaped them, so a day re-plans when they change. See together.ts.
+ */
+export interface Busy {
+  intervals: readonly Interval[];
+  /** '' when nothing that should re-plan the day is in `intervals` (see together.ts). */
+  key: string;
+}
+
+/** The open intervals with the busy stretches taken out (both sorted or not; output sorted). */
+export function withoutBusy(open: readonly Interval[], busy: readonly Interval[] | undefined): Interval[] {
+  if (!busy || busy.length === 0) return open.map(([a, b]) => [a, b]);
+  const cuts = [...busy].sort((x, y) => x[0] - y[0]);
+  const out: Interval[] = [];
+  for (const [s, e] of open) {
+    let a = s;
+    for (const [cs, ce] of cuts) {
+      if (ce <= a || cs >= e) continue;
+      if (cs > a) out.push([a, cs]);
+      a = Math.max(a, ce);
+      if (a >= e) break;
+    }
+    if (a < e) out.push([a, e]);
+  }
+  return out.sort((x, y) => x[0] - y[0]);
+}
+
 /** Where a play may start so that it also ends inside the same open interval. */
 function startIntervals(open: Interval[], durationMs: number, earliest: number): Interval[] {
   const out: Interval[] = [];
@@ -50,8 +79,16 @@ export interface DayCapacity {
   peakShare: number;
 }
 
-/** Capacity of a whole local day (nothing played yet). */
-export function dayCapacity(campaign: PlanCampaign, site: PlanSite, date: string): DayCapacity {
+/**
+ * Capacity of a whole local day (nothing played yet); with `busy`, of what other campaigns on the
+ * screen leave free (the peak share is still the whole day's, as planDay holds it).
+ */
+export function dayCapacity(
+  campaign: PlanCampaign,
+  site: PlanSite,
+  date: string,
+  busy?: readonly Interval[],
+): DayCapacity {
   const zone = site.timeZone;
   if (!inCampaignWindow(campaign, date)) return { maxPlays: 0, openMs: 0, peakShare: 0 };
   const open = openIntervals(site.openingHours, date, zone);
@@ -59,7 +96,7 @@ export function dayCapacity(campaign: PlanCampaign, site: PlanSite, date: string
   const share = peakShareOf(weightedPieces(open, slices));
   const gap = minGapSeconds(campaign);
   const spaces = buildSpaces(
-    weightedPieces(startIntervals(open, campaign.mediaDurationMs, -Infinity), slices),
+    weightedPieces(startIntervals(withoutBusy(open, busy), campaign.mediaDurationMs, -Infinity), slices),
     gap,
   );
   const openMs = open.reduce((sum, [s, e]) => sum + (e - s), 0);
@@ -90,6 +127,7 @@ export function dayInputsHash(
   date: string,
   baseTarget: number,
   makeGood: number,
+  busyKey = '',
 ): string {
   const weekday = WEEKDAYS[weekdayOf(date)]!;
   // A fixed field order instead of canonical JSON: this runs once per screen-day.
@@ -110,6 +148,9 @@ export function dayInputsHash(
     baseTarget,
     makeGood,
   ];
+  // Only a screen shared with campaigns planned before this one adds a part, so a screen with one
+  // campaign keeps the hash (and so the plan ids) it always had.
+  if (busyKey !== '') parts.push(busyKey);
   return stableHash(parts.join('\u001f'), 16);
 }
 
@@ -128,6 +169,8 @@ export interface PlanDayInput {
   makeGood?: number;
   /** The day's base target if the caller has it (saves recomputing the average basis). */
   baseTarget?: number;
+  /** Time held by other campaigns' plays on this screen (see together.ts). */
+  busy?: Busy;
 }
 
 export function planDay(input: PlanDayInput): DayPlan {
@@ -146,7 +189,7 @@ export function planDay(input: PlanDayInput): DayPlan {
     openForStarts.length === 0 ? 0 : (input.baseTarget ?? baseTargetFor(campaign, site, date));
   const makeGood = baseTarget > 0 ? Math.max(0, Math.floor(input.makeGood ?? 0)) : 0;
   const target = baseTarget + makeGood;
-  const inputsHash = dayInputsHash(campaign, site, screen, date, baseTarget, makeGood);
+  const inputsHash = dayInputsHash(campaign, site, screen, date, baseTarget, makeGood, input.busy?.key);
 
   const slices = profileSlices(date, zone, profile);
   const peakAt = (t: number): boolean => {
@@ -183,7 +226,8 @@ export function planDay(input: PlanDayInput): DayPlan {
   }
 
   const remaining = Math.max(0, target - played);
-  const remStarts = now >= end ? [] : startIntervals(open, durationMs, earliest);
+  const remStarts =
+    now >= end ? [] : startIntervals(withoutBusy(open, input.busy?.intervals), durationMs, earliest);
   const remPieces = weightedPieces(remStarts, slices);
   const spaces = buildSpaces(remPieces, gap);
   const capPeak = spaceCapacity(spaces.peak, gap);

@@ -25,6 +25,11 @@ export interface PlanCampaign {
    * never touch. The minimum start-to-start gap is mediaDurationMs + this. Default 60 s.
    */
   minGapMarginMs?: number;
+  /**
+   * Where the campaign comes when several share a screen: lower first (the city's campaign is 1),
+   * ties by id; none = 100. The first is planned as if alone, the next in what it leaves free.
+   */
+  priority?: number;
 }
 
 export interface PlanSite {
