@@ -646,6 +646,7 @@ export function parsePlaylistFiles(
   const siteOwner = new Map<string, string>();
   const screenOwner = new Map<string, string>();
   const campaigns: PlaylistCampaign[] = [];
+  const participantChecks: Array<() => void> = [];
 
   for (const cf of campaignFiles) {
     const c = cf.data;
@@ -747,10 +748,14 @@ export function parsePlaylistFiles(
           err(['closures', i, 'sites', j], 'the id of a site listed in this campaign\'s "sites"');
       });
     });
-    c.participants.sites.forEach((id, i) => {
-      if (!localSites.has(id))
-        err(['participants', 'sites', i], 'the id of a site listed in this campaign\'s "sites"');
-    });
+    // A campaign may take part at sites another campaign file lists (several campaigns share a
+    // screen): checked once every file's sites are known.
+    participantChecks.push(() =>
+      c.participants.sites.forEach((id, i) => {
+        if (!localSites.has(id) && !siteOwner.has(id))
+          err(['participants', 'sites', i], 'the id of a site listed in this or another campaign\'s "sites"');
+      }),
+    );
 
     campaigns.push({
       file: cf.name,
@@ -763,6 +768,7 @@ export function parsePlaylistFiles(
       targetPerDay: c.targetPerDay,
       averageBasis: c.averageBasis,
       makeGoodCapPct: c.makeGoodCapPct,
+      priority: c.priority,
       participants: c.participants,
       venueTypes: c.venueTypes,
       closures: c.closures,
@@ -770,6 +776,7 @@ export function parsePlaylistFiles(
     });
   }
 
+  for (const check of participantChecks) check();
   if (errors.length > 0) {
     errors.sort(
       (a, b) =>

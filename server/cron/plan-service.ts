@@ -16,13 +16,14 @@ import { planJson, type PlanScreenRow, type StoredDay, type StoredLoop } from '.
 import { toPlanCampaign, toPlanSite } from '../services/plan-inputs.ts';
 import {
   DEFAULT_HORIZON_DAYS,
-  planHorizon,
+  planScreenTogether,
   siteFacts,
   withRaises,
   type DayPlan,
   type PlanCampaign,
   type PlanSite,
   type SiteFacts,
+  type TogetherCampaign,
 } from '../scheduler/index.ts';
 import { stableHash } from '../scheduler/hash.ts';
 import { communicationCampaigns } from '../comms/schedule.ts';
@@ -136,8 +137,9 @@ export function createPlanService(deps: PlanServiceDeps) {
       .map((r) => ({ date: r.local_date, day: storedDay(r.local_date, r.plan) }));
     let unsettledFrom: string | null = null;
 
-    // Per date: the merged day of every campaign this site takes part in.
-    const fresh = new Map<string, StoredDay>();
+    // Every campaign this site takes part in, planned together (server/scheduler/together.ts):
+    // in priority order, each in the time the ones before it leave free.
+    const inputs: TogetherCampaign[] = [];
     for (const { campaign, sites } of campaigns) {
       if (!sites.has(siteId)) continue;
       // The same for every screen of the site: worked out once per re-plan.
@@ -174,13 +176,9 @@ export function createPlanService(deps: PlanServiceDeps) {
         achieved[date] = items.length;
         if (unsettledFrom === null || date < unsettledFrom) unsettledFrom = date;
       }
-      const { plans } = planHorizon({
+      inputs.push({
         campaign,
         site,
-        screen: { id: screenId },
-        clock,
-        from: today,
-        days: horizon,
         achieved,
         settledAt: settledMs,
         // A screen owes plays from the day it was paired; one not yet paired owes none.
@@ -190,7 +188,18 @@ export function createPlanService(deps: PlanServiceDeps) {
         previous,
         siteFacts: shared.facts,
       });
-      for (const p of plans) {
+    }
+
+    // Per date: the merged day of every campaign this site takes part in.
+    const fresh = new Map<string, StoredDay>();
+    for (const { campaign, horizon: h } of planScreenTogether({
+      screen: { id: screenId },
+      clock,
+      from: today,
+      days: horizon,
+      campaigns: inputs,
+    })) {
+      for (const p of h.plans) {
         const day = fresh.get(p.date) ?? { items: [], campaigns: [] };
         day.items.push(...p.items.map((it) => ({ ...it, campaignId: campaign.id })));
         const { items: _i, screenId: _s, date: _d, timeZone: _z, ...facts } = p;

@@ -33,6 +33,8 @@ export interface CampaignRow {
   target_per_day: number;
   average_basis: 'operating_day' | 'calendar_day';
   make_good_cap_pct: number;
+  /** Planning order on a shared screen, lower first (migration 130). */
+  priority: number;
   peak_profiles: string;
   venue_defaults: string;
   participants: string;
@@ -60,6 +62,7 @@ export type CampaignPatch = Partial<
     | 'target_per_day'
     | 'average_basis'
     | 'make_good_cap_pct'
+    | 'priority'
     | 'peak_profiles'
     | 'participants'
     | 'status'
@@ -75,6 +78,7 @@ const PATCHABLE = [
   'target_per_day',
   'average_basis',
   'make_good_cap_pct',
+  'priority',
   'peak_profiles',
   'participants',
   'status',
@@ -102,14 +106,14 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
   const byId = db.prepare<[string], CampaignRow>('SELECT * FROM campaigns WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO campaigns (id, name, name_en, media_sha256, first_day, last_day, time_zone, target_per_day, average_basis, make_good_cap_pct,
-       peak_profiles, venue_defaults, participants, source, created_at_ms, updated_at_ms)
+       priority, peak_profiles, venue_defaults, participants, source, created_at_ms, updated_at_ms)
      VALUES (@id, @name, @name_en, @media_sha256, @first_day, @last_day, @time_zone, @target_per_day, @average_basis, @make_good_cap_pct,
-       @peak_profiles, @venue_defaults, @participants, @source, @now, @now)`,
+       @priority, @peak_profiles, @venue_defaults, @participants, @source, @now, @now)`,
   );
   const replace = db.prepare(
     `UPDATE campaigns SET name = @name, name_en = @name_en, media_sha256 = @media_sha256, first_day = @first_day, last_day = @last_day,
        time_zone = @time_zone, target_per_day = @target_per_day, average_basis = @average_basis, make_good_cap_pct = @make_good_cap_pct,
-       peak_profiles = @peak_profiles, venue_defaults = @venue_defaults, participants = @participants, source = @source,
+       priority = @priority, peak_profiles = @peak_profiles, venue_defaults = @venue_defaults, participants = @participants, source = @source,
        version = version + 1, updated_at_ms = @now WHERE id = @id`,
   );
   // Each site with the ids of its region and every region above it, for participation checks.

@@ -68,6 +68,7 @@ export type PlanCampaignRow = Pick<
   | 'target_per_day'
   | 'average_basis'
   | 'make_good_cap_pct'
+  | 'priority'
   | 'peak_profiles'
   | 'status'
 > & { media_duration_ms: number | null };
@@ -106,8 +107,8 @@ export interface CampaignPlayRow {
 export function plansRepository(db: Db) {
   const campaigns = db.prepare<[], PlanCampaignRow>(
     `SELECT c.id, c.media_sha256, m.duration_ms AS media_duration_ms, c.first_day, c.last_day, c.time_zone, c.target_per_day,
-            c.average_basis, c.make_good_cap_pct, c.peak_profiles, c.status
-     FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256 ORDER BY c.id`,
+            c.average_basis, c.make_good_cap_pct, c.priority, c.peak_profiles, c.status
+     FROM campaigns c LEFT JOIN media m ON m.sha256 = c.media_sha256 ORDER BY c.priority, c.id`,
   );
   const site = db.prepare<[string], PlanSiteRow>(
     'SELECT id, venue_type, time_zone, opening_hours, peak_profile FROM sites WHERE id = ?',

@@ -13,7 +13,7 @@ import type { PlanCampaign, PlanSite } from '../scheduler/index.ts';
 export type CampaignPlanColumns = Pick<
   CampaignRow,
   'id' | 'first_day' | 'last_day' | 'time_zone' | 'target_per_day' | 'make_good_cap_pct' | 'peak_profiles'
-> & { average_basis: string };
+> & { average_basis: string; priority?: number };
 
 /** The campaign as the scheduler sees it, given its video. */
 export function planCampaignOf(
@@ -31,6 +31,7 @@ export function planCampaignOf(
     averageBasis: c.average_basis === 'calendar_day' ? 'calendar_day' : 'operating_day',
     peakProfiles: campaignJson.peakProfiles(c.peak_profiles, c.id),
     makeGoodCapPct: c.make_good_cap_pct,
+    ...(c.priority !== undefined ? { priority: c.priority } : {}),
   };
 }
 

@@ -302,6 +302,16 @@ export const CampaignFile = z
       .int('expected a whole percentage')
       .min(0, 'expected a percentage from 0 to 100')
       .max(100, 'expected a percentage from 0 to 100'),
+    /**
+     * Planning order when campaigns share a screen: lower first (the city's campaign is 1); the
+     * later one gets the time the earlier ones leave free. Defaults to 100.
+     */
+    priority: z
+      .number()
+      .int('expected a whole number')
+      .min(1, 'expected a priority from 1 (first) to 1000')
+      .max(1000, 'expected a priority from 1 (first) to 1000')
+      .default(100),
     participants: Participants,
     venueTypes: z.partialRecord(VenueType, VenueTypeDefaultsFile),
     /** The campaign's calendar: named closed dates for venue types, regions or sites. */
@@ -430,6 +440,8 @@ export interface PlaylistCampaign {
   targetPerDay: number;
   averageBasis: AverageBasis;
   makeGoodCapPct: number;
+  /** Planning order on a shared screen, lower first. */
+  priority: number;
   participants: Participants;
   venueTypes: Partial<Record<VenueType, PlaylistVenueTypeDefaults>>;
   closures: ClosureFile[];
