@@ -4,10 +4,16 @@
  * and the peak profiles of the city's running campaign (the same rush hours). Its plays carry
  * the communication's id as their campaign id, so proof of play and the delivery report work
  * unchanged. Text items and images are not put on screens by the scheduler yet.
+ *
+ * On a screen it shares with campaigns, a communication is planned after the city's campaign
+ * and before campaigns that name no priority (COMMUNICATION_PRIORITY; decision 017).
  */
 import type { PeakProfile, VenueType } from '#shared/schemas/domain.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { PlanCampaign } from '../scheduler/index.ts';
+
+/** Where communications come in the planning order of a shared screen (lower first). */
+export const COMMUNICATION_PRIORITY = 50;
 
 export function communicationCampaigns(
   repos: Repositories,
@@ -31,6 +37,7 @@ export function communicationCampaigns(
         peakProfiles,
         // A communication is news: a missed day is not made up later.
         makeGoodCapPct: 0,
+        priority: COMMUNICATION_PRIORITY,
       },
       sites: new Set(repos.communications.sitesInRegions([row.scope_region_id]).map((s) => s.id)),
     });

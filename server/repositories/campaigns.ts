@@ -48,8 +48,8 @@ export interface CampaignRow {
 
 export type CampaignFields = Omit<
   CampaignRow,
-  'version' | 'created_at_ms' | 'updated_at_ms' | 'closed_at_ms' | 'status'
->;
+  'version' | 'created_at_ms' | 'updated_at_ms' | 'closed_at_ms' | 'status' | 'priority'
+> & { priority?: number };
 
 export type CampaignPatch = Partial<
   Pick<
@@ -100,6 +100,9 @@ export function siteTakesPart(
   const typeOk = p.venueTypes.length === 0 || p.venueTypes.includes(site.venue_type as never);
   return regionOk && typeOk;
 }
+
+/** A campaign's priority when none is given (the column's default, migration 130). */
+const DEFAULT_PRIORITY = 100;
 
 export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository) {
   const all = db.prepare<[], CampaignRow>('SELECT * FROM campaigns ORDER BY first_day DESC, id');
@@ -175,7 +178,7 @@ export function campaignsRepository(db: Db, clock: Clock, audit: AuditRepository
     get: (id: string) => byId.get(id),
     /** Insert or replace every field (the playlist loader); a replace bumps the version. */
     put: (fields: CampaignFields) => {
-      const params = { ...fields, now: clock.now() };
+      const params = { ...fields, priority: fields.priority ?? DEFAULT_PRIORITY, now: clock.now() };
       if (byId.get(fields.id)) replace.run(params);
       else insert.run(params);
       return byId.get(fields.id)!;
