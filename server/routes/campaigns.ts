@@ -11,6 +11,7 @@ import { Participants, type VenueType } from '#shared/schemas/domain.ts';
 import { AppError, fieldError, notFound } from '../errors.ts';
 import { campaignJson, type CampaignPatch, type CampaignRow } from '../repositories/campaigns.ts';
 import { assertPeakProfilesFeasible } from '../services/peak-feasibility.ts';
+import { assertCampaignEditFits } from '../services/campaign-feasibility.ts';
 import { campaignView } from './views.ts';
 
 const TAGS = ['campaigns'];
@@ -171,6 +172,9 @@ const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
       if (b.participants !== undefined) patch.participants = JSON.stringify(b.participants);
       if (b.mediaSha256 !== undefined) patch.media_sha256 = b.mediaSha256;
       if (b.status !== undefined) patch.status = b.status;
+      if (b.priority !== undefined) patch.priority = b.priority;
+      // More plays, a longer video or an earlier place must fit beside the other campaigns.
+      assertCampaignEditFits(app.repos, app.clock, before, patch);
       const after = app.repos.campaigns.update(before.id, patch, request.user!.id)!;
       if (after.version !== before.version) {
         app.events.emit('plan-inputs-changed', { campaignId: after.id, reason: 'campaign.update' });

@@ -117,6 +117,7 @@ export function campaignView(
     targetPerDay: r.target_per_day,
     averageBasis: r.average_basis,
     makeGoodCapPct: r.make_good_cap_pct,
+    priority: r.priority,
     peakProfiles: campaignJson.peakProfiles(r.peak_profiles, r.id),
     participants: campaignJson.participants(r.participants, r.id),
     siteCount,

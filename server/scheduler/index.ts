@@ -18,7 +18,7 @@ export {
   type PlanDayInput,
   type DayCapacity,
 } from './plan.ts';
-export { checkFeasible, type Feasibility } from './feasible.ts';
+export { checkFeasible, type Feasibility, type SharedCampaign } from './feasible.ts';
 export {
   baseTargetFor,
   campaignTargets,

@@ -20,7 +20,7 @@ import type { OverrideRow } from '../repositories/overrides.ts';
 import type { SiteRow } from '../repositories/sites.ts';
 import { checkFeasible, raiseEffectToday, withRaises } from '../scheduler/index.ts';
 import { campaignPhase } from './campaign-phase.ts';
-import { planCampaignOf, toPlanSite } from './plan-inputs.ts';
+import { planCampaignOf, sharedCampaignsAt, toPlanSite } from './plan-inputs.ts';
 
 export interface OverrideDeps {
   repos: Repositories;
@@ -46,12 +46,14 @@ export function overridesService({ repos, clock, events }: OverrideDeps) {
     return { campaign, site, media, current };
   };
 
+  // Every other campaign on the site's screens counts: their plays take time the raise needs.
   const maxFeasible = (campaign: CampaignRow, site: SiteRow, durationMs: number, perDay: number) =>
     checkFeasible(
       planCampaignOf(campaign, { sha256: campaign.media_sha256 ?? '', durationMs }),
       toPlanSite(site),
       perDay,
       localDateOf(clock.now(), site.time_zone),
+      sharedCampaignsAt(repos, site.id, campaign.id),
     );
 
   /** The value in force at a site, its history and the largest feasible value (for the raise form). */
@@ -138,8 +140,8 @@ export function overridesService({ repos, clock, events }: OverrideDeps) {
         [
           fieldError(
             'body.playsPerDay',
-            `tối đa ${feasible.maxPerDay} với giờ mở cửa của điểm này`,
-            `at most ${feasible.maxPerDay} fit in this site's opening hours`,
+            `tối đa ${feasible.maxPerDay} với giờ mở cửa và các chiến dịch khác của điểm này`,
+            `at most ${feasible.maxPerDay} fit in this site's opening hours beside its other campaigns`,
           ),
         ],
         {

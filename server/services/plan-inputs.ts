@@ -7,7 +7,9 @@ import type { VenueType } from '#shared/schemas/domain.ts';
 import { campaignJson, type CampaignRow } from '../repositories/campaigns.ts';
 import type { PlanCampaignRow, PlanSiteRow } from '../repositories/plans.ts';
 import { siteJson } from '../repositories/sites.ts';
-import type { PlanCampaign, PlanSite } from '../scheduler/index.ts';
+import type { Repositories } from '../repositories/index.ts';
+import { withRaises, type PlanCampaign, type PlanSite, type SharedCampaign } from '../scheduler/index.ts';
+import { communicationCampaigns } from '../comms/schedule.ts';
 
 /** The campaign columns planning reads (any repository's row that has them). */
 export type CampaignPlanColumns = Pick<
@@ -49,4 +51,33 @@ export function toPlanSite(s: PlanSiteRow): PlanSite {
     openingHours: siteJson.openingHours(s.opening_hours, s.id),
     peakProfile: siteJson.peakProfile.nullable(s.peak_profile, s.id),
   };
+}
+
+/**
+ * The other campaigns (and on-air communications) whose plays share the site's screens, each
+ * with the site as that campaign plans it (its raise history): what a feasibility check must
+ * count besides the campaign it checks.
+ */
+export function sharedCampaignsAt(
+  repos: Repositories,
+  siteId: string,
+  exceptCampaignId: string,
+): SharedCampaign[] {
+  const row = repos.plans.site(siteId);
+  if (!row) return [];
+  const base = toPlanSite(row);
+  const out: SharedCampaign[] = [];
+  const active: PlanCampaign[] = [];
+  for (const c of repos.plans.campaigns()) {
+    if (c.status !== 'active') continue;
+    const campaign = toPlanCampaign(c);
+    if (!campaign) continue;
+    active.push(campaign);
+    if (c.id === exceptCampaignId || !repos.campaigns.participatingSiteIds(c.id).includes(siteId)) continue;
+    out.push({ campaign, site: withRaises(base, repos.overrides.history({ campaignId: c.id, siteId })) });
+  }
+  for (const { campaign, sites } of communicationCampaigns(repos, active[0]?.peakProfiles ?? {})) {
+    if (campaign.id !== exceptCampaignId && sites.has(siteId)) out.push({ campaign, site: base });
+  }
+  return out;
 }

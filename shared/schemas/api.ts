@@ -358,6 +358,8 @@ export const Campaign = z.object({
   targetPerDay: z.number().int(),
   averageBasis: AverageBasis,
   makeGoodCapPct: z.number().int(),
+  /** Planning order when campaigns share a screen: lower first (the city's campaign is 1). */
+  priority: z.number().int(),
   peakProfiles: z.partialRecord(VenueType, PeakProfile),
   participants: Participants,
   /** How many sites take part (all of them, whatever the caller's scope). */
@@ -382,6 +384,8 @@ export const UpdateCampaignBody = z
     targetPerDay: z.number().int().min(1).max(1000).optional(),
     averageBasis: AverageBasis.optional(),
     makeGoodCapPct: z.number().int().min(0).max(100).optional(),
+    /** Planning order on shared screens, lower first; an earlier place must still fit (decision 017). */
+    priority: z.number().int().min(1).max(1000).optional(),
     /** Replaces the profiles of the venue types given; others are kept. */
     peakProfiles: z.partialRecord(VenueType, PeakProfile).optional(),
     participants: Participants.optional(),

@@ -83,14 +83,22 @@ describe('playlists/ loader', () => {
     }
   });
 
-  it('loads the iHanoi campaign, and loading twice changes nothing', async () => {
+  it('loads the iHanoi campaign and the second campaign that shares its sites, and loading twice changes nothing', async () => {
     const s = await serverOn(copyPlaylists());
     try {
       const first = await runStartup(s.app, () => {});
       // Loading queues a re-plan of the new screens; the snapshot is of the settled state.
       await s.app.plans.idle();
-      expect(first.campaigns.created).toBe(1);
+      expect(first.campaigns.created).toBe(2);
       expect(first.sites.created).toBe(40);
+      // The second campaign lists no sites of its own: it takes part at eight of ihanoi-2024's.
+      const second70 = s.app.repos.campaigns.get('giai-phong-thu-do-70')!;
+      expect(second70).toMatchObject({ priority: 2, target_per_day: 6, first_day: '2024-09-26' });
+      expect(s.app.repos.campaigns.get('ihanoi-2024')!.priority).toBe(1);
+      const shared = s.app.repos.campaigns.participatingSiteIds('giai-phong-thu-do-70');
+      expect(shared).toHaveLength(8);
+      const city = new Set(s.app.repos.campaigns.participatingSiteIds('ihanoi-2024'));
+      expect(shared.every((id) => city.has(id))).toBe(true);
       expect(first.regions.created).toBeGreaterThanOrEqual(30);
       const snapshot = () => ({
         audit: count(s, 'audit_log'),
@@ -111,7 +119,7 @@ describe('playlists/ loader', () => {
       const lines: string[] = [];
       const second = await runStartup(s.app, (l) => lines.push(l));
       await s.app.plans.idle();
-      expect(second.campaigns).toEqual({ created: 0, updated: 0, unchanged: 1 });
+      expect(second.campaigns).toEqual({ created: 0, updated: 0, unchanged: 2 });
       expect(second.sites).toEqual({ created: 0, updated: 0, unchanged: 40 });
       expect(second.changedCampaignIds).toEqual([]);
       expect(snapshot()).toEqual(before);

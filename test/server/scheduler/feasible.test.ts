@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../shared/clock.ts';
-import { checkFeasible, dayCapacity, minGapSeconds, planDay } from '../../../server/scheduler/index.ts';
+import {
+  checkFeasible,
+  dayCapacity,
+  minGapSeconds,
+  planDay,
+  planScreenTogether,
+} from '../../../server/scheduler/index.ts';
 import { campaign, factsOf, office, officeProfile } from './fixtures.ts';
 
 const clock = new VirtualClock(Date.parse('2024-08-01T00:00:00Z'));
@@ -74,5 +80,59 @@ describe('checkFeasible', () => {
     expect(calMax).toBeLessThan(op);
     expect(checkFeasible(cal, site, calMax).ok).toBe(true);
     expect(checkFeasible(cal, site, calMax + 1).ok).toBe(false);
+  });
+});
+
+describe('checkFeasible with other campaigns on the screens', () => {
+  const site = office();
+  const city = campaign({ priority: 1 });
+  // A second campaign on the same screens for the first three weeks, asking for a lot of the
+  // Saturday (3.5 h): what is left for a raise of the city's campaign is much less than alone.
+  const other = campaign({
+    id: 'giai-phong-thu-do-70',
+    mediaSha256: 'cd'.repeat(32),
+    priority: 2,
+    firstDay: '2024-08-17',
+    lastDay: '2024-09-07',
+    targetPerDay: 55,
+  });
+  const others = [{ campaign: other, site }];
+  const aloneMax = checkFeasible(city, site, 500).maxPerDay;
+
+  it('refuses a raise that fits alone but not with the other campaign, naming it and the number that still fits', () => {
+    const perDay = Math.floor(aloneMax / 2);
+    expect(checkFeasible(city, site, perDay).ok).toBe(true);
+    const refused = checkFeasible(city, site, perDay, '2024-08-17', others);
+    if (refused.ok) throw new Error(`${perDay} plays a day beside 55 of another campaign must be refused`);
+    expect(refused.maxPerDay).toBeGreaterThanOrEqual(city.targetPerDay);
+    expect(refused.maxPerDay).toBeLessThan(perDay);
+    expect(refused.messageVi).toContain('"giai-phong-thu-do-70"');
+    expect(refused.messageVi).toContain(`tối đa ${refused.maxPerDay} lượt/ngày`);
+    expect(refused.messageEn).toContain(`at most ${refused.maxPerDay} plays per day`);
+    // The Vietnamese comes first in the message the API gives (messageVi / messageEn).
+    expect(refused.messageVi.startsWith('Không thể đặt')).toBe(true);
+  });
+
+  it('the number it offers plans both campaigns on target on the tightest day; one more does not', () => {
+    const { maxPerDay, tightestDate } = checkFeasible(city, site, aloneMax, '2024-08-17', others);
+    expect(checkFeasible(city, site, maxPerDay, '2024-08-17', others).ok).toBe(true);
+    expect(checkFeasible(city, site, maxPerDay + 1, '2024-08-17', others).ok).toBe(false);
+    const date = tightestDate!;
+    const res = planScreenTogether({
+      screen: { id: 's/1' },
+      clock: new VirtualClock(Date.parse(`${date}T00:00:00+07:00`) - 3_600_000),
+      from: date,
+      days: 1,
+      campaigns: [
+        { campaign: city, site: office({ overridePerDay: maxPerDay }), achieved: {}, accountableFrom: date },
+        { campaign: other, site, achieved: {}, accountableFrom: date },
+      ],
+    });
+    for (const r of res) expect(r.horizon.plans[0]!.shortfall, r.campaign.id).toBe(0);
+    expect(res[0]!.horizon.plans[0]!.items).toHaveLength(maxPerDay);
+  });
+
+  it('after the other campaign ends, only the days it shares count', () => {
+    expect(checkFeasible(city, site, Math.floor(aloneMax / 2), '2024-09-09', others).ok).toBe(true);
   });
 });
