@@ -53,7 +53,10 @@ import { planJson, type StoredDay } from '../repositories/plans.ts';
 import { toPlanCampaign, toPlanSite } from '../services/plan-inputs.ts';
 import {
   DEFAULT_SPREAD_DAYS,
+  byPriority,
   checkFeasible,
+  marginOf,
+  priorityOf,
   operatingDays,
   profileFor,
   type PlanCampaign,
@@ -72,6 +75,11 @@ export interface SimOptions {
   failRate?: number;
   /** Simulate only up to this date (tests); default: the campaign's last day. */
   until?: string;
+  /**
+   * Start on this date instead of the first campaign's first day (tests; the screens are paired
+   * the evening before it, so they owe nothing for the days before).
+   */
+  from?: string;
   csv?: string;
   log?: (line: string) => void;
   /** Keep the temp data directory (for inspecting the database afterwards). */
@@ -146,8 +154,42 @@ export interface GroupFigures {
   outsideHours: number;
 }
 
+/** One campaign's figures on the simulated screens (several campaigns may share them). */
+export interface CampaignFigures {
+  campaignId: string;
+  priority: number;
+  /** Screens whose plans held this campaign on at least one day. */
+  screens: number;
+  /** Screen-days with a target for this campaign, and those delivered exactly on target. */
+  screenDays: number;
+  onTarget: number;
+  /** Plays owed (base targets), planned (day targets with make-goods) and delivered (completed). */
+  owed: number;
+  planned: number;
+  delivered: number;
+  /** Screen-days of this campaign that had a fault (outage, failed play). */
+  faultDays: number;
+  /** Fault-free screen-days and those on target. */
+  cleanDays: number;
+  cleanOnTarget: number;
+}
+
+/** Every stored play on the simulated screens, whatever its campaign, checked pair by pair. */
+export interface ScreenChecks {
+  plays: number;
+  /** Two plays on one screen whose times intersect. */
+  overlaps: number;
+  /** Consecutive plays of two different campaigns closer than the quiet margin of either. */
+  crossCampaignGapViolations: number;
+  /** Plays not wholly inside the site's opening hours. */
+  outsideHours: number;
+}
+
 export interface SimSummary {
   campaignId: string;
+  /** Every campaign that ran on the simulated screens, in planning order. */
+  campaigns: CampaignFigures[];
+  checks: ScreenChecks;
   first: string;
   last: string;
   byVenueType: Record<string, GroupFigures>;
@@ -272,7 +314,17 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const campaign = toPlanCampaign(campaignRow);
   if (!campaign)
     throw new Error(`campaign ${campaignRow.id} has no video; the simulation needs its duration`);
-  const first = campaign.firstDay;
+  // Every campaign with a video shares the screens; the first in planning order leads the run.
+  const allCampaigns = byPriority(
+    srv()
+      .app.repos.plans.campaigns()
+      .filter((c) => c.status === 'active')
+      .flatMap((c) => {
+        const pc = toPlanCampaign(c);
+        return pc ? [{ campaign: pc }] : [];
+      }),
+  ).map((x) => x.campaign);
+  const first = opts.from && opts.from > campaign.firstDay ? opts.from : campaign.firstDay;
   const last = opts.until && opts.until < campaign.lastDay ? opts.until : campaign.lastDay;
   const participating = new Set(srv().app.repos.campaigns.participatingSiteIds(campaign.id));
 
@@ -539,7 +591,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     }
   };
   log(
-    `Mô phỏng / simulating ${campaign.id}: ${fleet.length} màn hình / screens at ${siteRows.size} sites` +
+    `Mô phỏng / simulating ${allCampaigns.map((c) => c.id).join(' + ')}: ${fleet.length} màn hình / screens at ${siteRows.size} sites` +
       (playerScreens.length === fleet.length
         ? ` (tất cả qua player core thật + WebSocket / all through the real player core over the WebSocket)`
         : playerScreens.length
@@ -720,6 +772,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   };
 
   const failedPlays = new Map<string, number>();
+  const campaignDays = new Map<string, { target: number; baseTarget: number; faulty: boolean }>();
   const allDates = eachDate(first, last);
   const weeklyBefore = new Set<string>();
   lastProgress = 0;
@@ -826,6 +879,12 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     // The day's figures per screen, against the plan that was in force at the end of the day.
     for (const s of fleet) {
       const day = s.held.get(date);
+      for (const c of day?.campaigns ?? [])
+        campaignDays.set(`${c.campaignId}|${s.id}|${date}`, {
+          target: c.target,
+          baseTarget: c.baseTarget,
+          faulty: outages.has(`${s.id}|${date}`) || failedPlays.has(`${s.id}|${date}`),
+        });
       const facts = day?.campaigns.find((c) => c.campaignId === campaign.id);
       days.set(`${s.id}|${date}`, {
         target: facts?.target ?? 0,
@@ -880,6 +939,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
 
   // ---- Figures, from what the server stored ----------------------------------------------
   const summary = figures(campaign, siteRows, fleet, days, srv().app, first, last);
+  const several = severalFigures(allCampaigns, siteRows, fleet, campaignDays, srv().app);
   for (const [key, d] of days) {
     const [screenId, date] = key.split('|') as [string, string];
     const s = fleet.find((x) => x.id === screenId)!;
@@ -894,6 +954,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
   return {
     campaignId: campaign.id,
+    ...several,
     first,
     last,
     ...summary,
@@ -1033,7 +1094,7 @@ function figures(
   };
   for (const s of fleet) {
     const site = sites.get(s.siteId)!;
-    const operating = new Set(operatingDays(campaign, site).filter((d) => d <= last));
+    const operating = new Set(operatingDays(campaign, site).filter((d) => d >= first && d <= last));
     let achieved = 0;
     let owed = 0;
     let planned = 0;
@@ -1122,6 +1183,91 @@ function figures(
   return { byVenueType, overall: overall!, perScreen, totals };
 }
 
+/**
+ * Per campaign: planned and delivered on the simulated screens; and over every stored play,
+ * whatever its campaign, the overlaps, the cross-campaign gaps shorter than the quiet margin and
+ * the plays outside opening hours (computed here from the rows, not through the scheduler).
+ */
+function severalFigures(
+  campaigns: readonly PlanCampaign[],
+  sites: Map<string, PlanSite>,
+  fleet: SimScreen[],
+  days: Map<string, { target: number; baseTarget: number; faulty: boolean }>,
+  app: FastifyInstance,
+): { campaigns: CampaignFigures[]; checks: ScreenChecks } {
+  const screenOf = new Map(fleet.map((s) => [s.id, s]));
+  const margin = new Map(campaigns.map((c) => [c.id, marginOf(c)]));
+  const byScreen = new Map<string, Array<{ campaignId: string; start: number; end: number }>>();
+  const delivered = new Map<string, number>();
+  const checks: ScreenChecks = { plays: 0, overlaps: 0, crossCampaignGapViolations: 0, outsideHours: 0 };
+  for (const c of campaigns) {
+    for (const p of app.repos.plans.playsOfCampaign(c.id)) {
+      const s = screenOf.get(p.screen_id);
+      if (!s) continue;
+      checks.plays++;
+      const site = sites.get(s.siteId)!;
+      const open = openOn(site.openingHours, p.local_date, site.timeZone);
+      if (!open.some(([a, b]) => p.started_ms >= a && p.ended_ms <= b)) checks.outsideHours++;
+      const list = byScreen.get(s.id) ?? [];
+      list.push({ campaignId: c.id, start: p.started_ms, end: p.ended_ms });
+      byScreen.set(s.id, list);
+      if (p.outcome !== 'completed') continue;
+      const key = `${c.id}|${s.id}|${p.local_date}`;
+      delivered.set(key, (delivered.get(key) ?? 0) + 1);
+    }
+  }
+  for (const list of byScreen.values()) {
+    list.sort((x, y) => x.start - y.start || x.end - y.end);
+    // The play that ends last so far: a long one can reach past several short ones.
+    let last = list[0];
+    for (const b of list.slice(1)) {
+      const a = last!;
+      if (b.start < a.end) checks.overlaps++;
+      else if (
+        a.campaignId !== b.campaignId &&
+        b.start - a.end < Math.max(margin.get(a.campaignId)!, margin.get(b.campaignId)!)
+      )
+        checks.crossCampaignGapViolations++;
+      if (b.end >= a.end) last = b;
+    }
+  }
+  const out: CampaignFigures[] = campaigns.map((c) => ({
+    campaignId: c.id,
+    priority: priorityOf(c),
+    screens: 0,
+    screenDays: 0,
+    onTarget: 0,
+    owed: 0,
+    planned: 0,
+    delivered: 0,
+    faultDays: 0,
+    cleanDays: 0,
+    cleanOnTarget: 0,
+  }));
+  const screensOf = new Map<string, Set<string>>();
+  for (const [key, d] of days) {
+    const [campaignId, screenId] = key.split('|') as [string, string, string];
+    const f = out.find((x) => x.campaignId === campaignId);
+    if (!f || d.target === 0) continue;
+    const got = delivered.get(key) ?? 0;
+    f.screenDays++;
+    f.owed += d.baseTarget;
+    f.planned += d.target;
+    f.delivered += got;
+    if (got === d.target) f.onTarget++;
+    if (d.faulty) f.faultDays++;
+    else {
+      f.cleanDays++;
+      if (got === d.target) f.cleanOnTarget++;
+    }
+    const set = screensOf.get(campaignId) ?? new Set<string>();
+    set.add(screenId);
+    screensOf.set(campaignId, set);
+  }
+  for (const f of out) f.screens = screensOf.get(f.campaignId)?.size ?? 0;
+  return { campaigns: out, checks };
+}
+
 export function formatSummary(s: SimSummary): string[] {
   const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(1)}%` : '—');
   const lines: string[] = [];
@@ -1186,6 +1332,21 @@ export function formatSummary(s: SimSummary): string[] {
   );
   lines.push(
     `  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`,
+  );
+  lines.push(
+    `  Theo chiến dịch / per campaign (thứ tự ưu tiên / planning order; màn-ngày / screen-days):`,
+  );
+  for (const c of s.campaigns)
+    lines.push(
+      `    ${c.priority}. ${c.campaignId.padEnd(24)} ${String(c.screens).padStart(3)} màn / screens, ` +
+        `kế hoạch / planned ${c.planned} (nợ / owed ${c.owed}), đã phát / delivered ${c.delivered}, ` +
+        `đúng mục tiêu / on target ${c.onTarget}/${c.screenDays} màn-ngày (không lỗi / fault-free ${c.cleanOnTarget}/${c.cleanDays})`,
+    );
+  lines.push(
+    `  Trên mọi màn, mọi chiến dịch / every screen, every campaign: ${s.checks.plays} lượt / plays; ` +
+      `chồng nhau / overlaps ${s.checks.overlaps}; ` +
+      `khoảng nghỉ giữa hai chiến dịch quá ngắn / cross-campaign gaps too short ${s.checks.crossCampaignGapViolations}; ` +
+      `ngoài giờ mở cửa / outside opening hours ${s.checks.outsideHours}`,
   );
   for (const n of s.overall.deficitNotes) lines.push(`    ${n}`);
   return lines;

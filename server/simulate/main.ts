@@ -1,5 +1,5 @@
 /**
- * `npm run simulate [-- --screens N] [--seed S] [--csv FILE] [--until YYYY-MM-DD]`: the whole
+ * `npm run simulate [-- --screens N] [--seed S] [--csv FILE] [--from YYYY-MM-DD] [--until YYYY-MM-DD]`: the whole
  * iHanoi campaign (17/08–10/10/2024) on a virtual clock, over every screen in playlists/ (each a
  * real player core over the WebSocket) or N generated ones (lightweight unless --real-cores),
  * with injected faults. See server/simulate/engine.ts for what it exercises.
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     csv: { type: 'string' },
     until: { type: 'string' },
+    from: { type: 'string' },
     'outage-rate': { type: 'string' },
     'playlists-dir': { type: 'string' },
     'keep-data': { type: 'boolean' },
@@ -28,7 +29,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`npm run simulate -- [--screens N] [--real-cores | --lightweight] [--players N] [--seed S] [--csv FILE] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]
+  console.log(`npm run simulate -- [--screens N] [--real-cores | --lightweight] [--players N] [--seed S] [--csv FILE] [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--outage-rate 0.03] [--playlists-dir DIR] [--keep-data]
 
   Mặc định mỗi màn hình trong playlists/ chạy một player core thật qua WebSocket.
   By default every screen in playlists/ runs a real player core over the real /ws/player
@@ -68,6 +69,7 @@ const summary = await simulate({
   ...(values['outage-rate'] ? { outageRate: num('outage-rate', values['outage-rate'])! } : {}),
   ...(values.csv ? { csv: resolve(values.csv) } : {}),
   ...(values.until ? { until: values.until } : {}),
+  ...(values.from ? { from: values.from } : {}),
   keepData: values['keep-data'] ?? false,
   ...(values.faults
     ? { faults: parseFaults(JSON.parse(readFileSync(resolve(values.faults), 'utf8')) as unknown) }
@@ -83,5 +85,9 @@ const failed =
   o.outsideWindow > 0 ||
   o.onlineOnTarget !== o.onlineScreenDays ||
   o.unexpectedDeficitScreens > 0 ||
-  o.peakPlays < o.peakShareRequired * o.plays;
+  o.peakPlays < o.peakShareRequired * o.plays ||
+  summary.checks.overlaps > 0 ||
+  summary.checks.crossCampaignGapViolations > 0 ||
+  summary.checks.outsideHours > 0 ||
+  summary.campaigns.some((c) => c.cleanOnTarget !== c.cleanDays);
 process.exit(failed ? 1 : 0);
