@@ -204,7 +204,13 @@ export function plansRepository(db: Db) {
     lastRun: (job: string) => lastRun.get(job),
     /** Screens marked online whose last sign of life is older than `cutoff`; now offline. */
     sweepOffline: (cutoff: number) => sweep.all(cutoff).map((r) => r.id),
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    /**
+     * IMMEDIATE: a re-plan reads the screen's rows and then writes. Begun deferred, its read
+     * snapshot cannot become a write once the ingest writer (another connection) has committed
+     * meanwhile (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out), and a whole
+     * rollover failed at midnight whenever a player's status landed during a slice.
+     */
+    transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
   };
 }
 export type PlansRepository = ReturnType<typeof plansRepository>;
