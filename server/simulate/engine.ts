@@ -1333,9 +1333,7 @@ export function formatSummary(s: SimSummary): string[] {
   lines.push(
     `  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`,
   );
-  lines.push(
-    `  Theo chiến dịch / per campaign (thứ tự ưu tiên / planning order; màn-ngày / screen-days):`,
-  );
+  lines.push(`  Theo chiến dịch / per campaign (thứ tự ưu tiên / planning order; màn-ngày / screen-days):`);
   for (const c of s.campaigns)
     lines.push(
       `    ${c.priority}. ${c.campaignId.padEnd(24)} ${String(c.screens).padStart(3)} màn / screens, ` +
