@@ -1,9 +1,8 @@
 /**
  * A campaign edit that asks for more time on screens (a higher target, a longer video, other peak
- * hours, an earlier place) is checked
- * against every participating site as a raise is: the site's opening hours and every other
- * campaign on its screens (decision 017). It is refused at the first site that cannot hold it,
- * naming the site and the number that still fits there.
+ * hours, an earlier place) is checked against every participating site as a raise is: the site's
+ * opening hours and every other campaign on its screens (decision 017). It is refused at the
+ * first site that cannot hold it, naming the site and the number that still fits there.
  */
 import type { Clock } from '#shared/clock.ts';
 import { localDateOf } from '#shared/time.ts';
