@@ -57,6 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             timestamp: () => `,"time":"${new Date(deps.clock.now()).toISOString()}"`,
           },
     bodyLimit: 5 * 1024 * 1024,
+    // Ready runs the cron jobs that are due (the first 7-day plans of every screen, a missed
+    // rollover) before the server listens; on a slow or busy machine that takes longer than
+    // Fastify's default 10 s plugin and onReady limit, and `npm start` would give up.
+    pluginTimeout: 120_000,
     trustProxy: deps.config.trustProxy,
     // A stranger that opens connections and stalls (half-sent headers, a body that never ends,
     // an idle keep-alive) holds a file descriptor; these cut it (docs/operations.md).
