@@ -62,6 +62,7 @@ import {
   type PlanCampaign,
   type PlanSite,
 } from '../scheduler/index.ts';
+import type { FaultSpec } from './faults.ts';
 import { peakShareOf, weightedPieces, profileSlices, openIntervals } from '../scheduler/day.ts';
 
 export interface SimOptions {
@@ -98,35 +99,7 @@ export interface SimOptions {
   faults?: FaultSpec[];
 }
 
-/** One fault of a fault file. Times are ISO 8601 with an offset. */
-export type FaultSpec =
-  | { kind: 'outage'; screen: string; from: string; to: string }
-  | { kind: 'raise' | 'lower'; site: string; at: string; perDay: number }
-  | { kind: 'restart'; down: string; up: string };
-
-/** Reads and checks a fault file's JSON (a list of FaultSpec). */
-export function parseFaults(json: unknown): FaultSpec[] {
-  if (!Array.isArray(json)) throw new Error('a fault file is a JSON list');
-  const time = (v: unknown, what: string): string => {
-    if (typeof v !== 'string' || !/[+-]\d\d:\d\d$|Z$/.test(v) || Number.isNaN(Date.parse(v)))
-      throw new Error(`${what}: an ISO 8601 time with an offset, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  return json.map((f: unknown, i): FaultSpec => {
-    const o = (f ?? {}) as Record<string, unknown>;
-    const at = `fault ${i + 1}`;
-    if (o['kind'] === 'outage' && typeof o['screen'] === 'string')
-      return { kind: 'outage', screen: o['screen'], from: time(o['from'], at), to: time(o['to'], at) };
-    if ((o['kind'] === 'raise' || o['kind'] === 'lower') && typeof o['site'] === 'string') {
-      const perDay = o['perDay'];
-      if (typeof perDay !== 'number' || !Number.isInteger(perDay) || perDay < 1)
-        throw new Error(`${at}: perDay must be a whole number of plays`);
-      return { kind: o['kind'], site: o['site'], at: time(o['at'], at), perDay };
-    }
-    if (o['kind'] === 'restart') return { kind: 'restart', down: time(o['down'], at), up: time(o['up'], at) };
-    throw new Error(`${at}: kind must be outage, raise, lower or restart (with its fields)`);
-  });
-}
+export { parseFaults, type FaultSpec } from './faults.ts';
 
 export interface GroupFigures {
   screens: number;
@@ -211,6 +184,17 @@ export interface SimSummary {
   storedByCore: number;
   storedByLightweight: number;
   chainBroken: number;
+  /**
+   * Stored rows that count a showing twice: a second row with the same plan item (completed) or
+   * the same journal sequence number of one screen. Always 0 unless something counted twice.
+   */
+  duplicatePlays: number;
+  /** Records a player sent again after it was killed before their ack (the server held them). */
+  resentRecords: number;
+  /** Players killed after their plays batch was stored and before its ack (`killed_mid_upload`). */
+  killedMidUpload: number;
+  /** Player restarts with a PC clock off the server's (`clock_offset`). */
+  clockRestarts: number;
   weeklyReports: string[];
   campaignClosed: boolean;
   elapsedMs: number;
@@ -250,6 +234,8 @@ interface SimScreen {
   held: Map<string, StoredDay>;
   /** Records not yet uploaded (the server was down). */
   backlog: PlayRecord[];
+  /** This PC's clock minus the server's (a `clock_offset` fault); 0 for a right clock. */
+  pcOffsetMs: number;
 }
 
 interface ScreenDay {
@@ -282,10 +268,27 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const clock = new VirtualClock(Date.parse('2024-08-16T12:00:00+07:00'));
   const config = testConfig({ dataDir, playlistsDir: opts.playlistsDir, cron: 'off', logLevel: 'silent' });
 
+  // What the players sent, as the gateway hands it to the ingest writer: play ids seen (to count
+  // the records a player sent again), and a hook that runs once a batch is durable and before
+  // the gateway acks it (where `killed_mid_upload` kills the player).
+  const sentPlayIds = new Set<string>();
+  let resentRecords = 0;
+  let afterStored: (screenId: string) => Promise<void> = async () => {};
   let port = 0;
   async function startServer(): Promise<Running> {
     const { db } = openDatabase(dbFile, clock);
     const app = await buildApp({ config, db, clock });
+    const writer = app.playerGateway.writer;
+    const ingest = writer.ingest.bind(writer);
+    writer.ingest = async (job) => {
+      for (const r of job.records) {
+        if (sentPlayIds.has(r.playId)) resentRecords++;
+        else sentPlayIds.add(r.playId);
+      }
+      const result = await ingest(job);
+      await afterStored(job.ctx.screenId);
+      return result;
+    };
     // Real players connect to it; a restart comes back on the same port, as a real one would.
     await app.listen({ host: '127.0.0.1', port });
     const addr = app.server.address();
@@ -326,6 +329,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   ).map((x) => x.campaign);
   const first = opts.from && opts.from > campaign.firstDay ? opts.from : campaign.firstDay;
   const last = opts.until && opts.until < campaign.lastDay ? opts.until : campaign.lastDay;
+  // The first day simulated: the campaign's, or a later one for a short run around a fault file.
+  const from = opts.from && opts.from > campaign.firstDay ? opts.from : campaign.firstDay;
+  if (from > last) throw new Error(`--from ${from} is after the last day simulated (${last})`);
   const participating = new Set(srv().app.repos.campaigns.participatingSiteIds(campaign.id));
 
   const siteRows = new Map<string, PlanSite>();
@@ -335,7 +341,13 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   }
 
   // The fleet: the playlist's screens, or N generated ones spread over the same sites.
-  clock.set(startOfLocalDay(first, campaign.timeZone) - 3_600_000);
+  // Paired the evening before the campaign, or at the midnight that starts a later first day (a
+  // screen paired at midnight owes that whole day, and nothing before it).
+  clock.set(
+    from === campaign.firstDay
+      ? startOfLocalDay(first, campaign.timeZone) - 3_600_000
+      : startOfLocalDay(from, campaign.timeZone),
+  );
   const repos = () => srv().app.repos;
   let fleetIds: string[];
   if (opts.screens) {
@@ -372,6 +384,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       prevHash: GENESIS_HASH,
       held: new Map(),
       backlog: [],
+      pcOffsetMs: 0,
     };
     // Paired the evening before the campaign: from then on the screen owes its plays.
     if (useCores) {
@@ -380,7 +393,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       repos().screens.setTokenHash(id, hashToken(token));
       const dir = join(dataDir, 'players', id);
       await writeCredentials(dir, { screenId: id, token, serverUrl });
-      const start = () => startSimPlayer({ serverUrl, clock, dir, name: id });
+      const start = () =>
+        startSimPlayer({
+          serverUrl,
+          clock,
+          pcOffsetMs: screen.pcOffsetMs,
+          serverUp: server !== null,
+          dir,
+          name: id,
+        });
       screen.player = await start();
       screen.restart = start;
       const now = performance.now();
@@ -453,6 +474,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         prevHash: GENESIS_HASH,
         held: new Map(),
         backlog: [],
+        pcOffsetMs: 0,
       });
     }
     srv().app.plans.replan({ screenIds: players.map((p) => p.screenId) });
@@ -514,12 +536,30 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   };
   type CoreEvent = {
     at: number;
-    kind: 'down' | 'up' | 'end' | 'start';
+    kind: 'down' | 'up' | 'end' | 'start' | 'clock' | 'arm';
     s: SimScreen;
     itemId: string;
     fail?: boolean;
+    offsetMs?: number;
   };
-  const ORDER = { end: 0, down: 1, up: 2, start: 3 } as const;
+  const ORDER = { end: 0, down: 1, up: 2, clock: 3, arm: 4, start: 5 } as const;
+  // `killed_mid_upload`: screens whose next stored batch kills them, and those it killed.
+  const armed = new Set<SimScreen>();
+  const dying = new Set<SimScreen>();
+  const killed = new Set<SimScreen>();
+  let killedMidUpload = 0;
+  let clockRestarts = 0;
+  afterStored = async (screenId) => {
+    const s = [...armed].find((x) => x.id === screenId);
+    if (!s || s.playerDown) return;
+    armed.delete(s);
+    dying.add(s);
+    // The batch is durable; the ack has not left. The player dies now, so it never sees it.
+    await stopCore(s);
+    dying.delete(s);
+    killed.add(s);
+    killedMidUpload++;
+  };
   /**
    * Moves the shared clock through the real cores' items and outages in [a, b). Everything due at
    * one instant is handed to the display stubs at once and then awaited together, so the cost of
@@ -539,6 +579,13 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         if (x >= a && x < b) events.push({ at: x, kind: 'down', s, itemId: '' });
         if (y >= a && y < b) events.push({ at: y, kind: 'up', s, itemId: '' });
       }
+      // A PC restarted with a wrong clock comes back between two plays, as an outage does.
+      for (const c of clockFaults.get(s.id) ?? []) {
+        const t = items.find((it) => it.start < c.at && c.at < it.end)?.end ?? c.at;
+        if (t >= a && t < b) events.push({ at: t, kind: 'clock', s, itemId: '', offsetMs: c.offsetMs });
+      }
+      for (const k of killFaults.get(s.id) ?? [])
+        if (k >= a && k < b) events.push({ at: k, kind: 'arm', s, itemId: '' });
       for (const it of items) {
         if (it.start < a || it.start >= b || down.some(([x, y]) => it.start < y && it.end > x)) continue;
         const fail = rand() < failRate;
@@ -561,16 +608,28 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
           await startCore(e.s);
           if (server) await settledAndSynced([e.s], date);
         }
+        if (e.kind === 'clock') {
+          e.s.pcOffsetMs = e.offsetMs!;
+          clockRestarts++;
+          // Off (an outage): the clock is wrong when it comes back.
+          if (!e.s.playerDown) {
+            await stopCore(e.s);
+            await startCore(e.s);
+            if (server) await settledAndSynced([e.s], date);
+          }
+        }
+        if (e.kind === 'arm') armed.add(e.s);
         if (e.kind === 'start' && e.fail) e.s.player!.display.failNext(e.itemId);
       }
       // A core that came back may have been re-planned (its settled days): its remaining events
       // follow the plan it now holds.
-      const back = group.filter((e) => e.kind === 'up').map((e) => e.s);
-      if (back.length > 0) {
+      const replanned = (back: SimScreen[]) => {
+        if (back.length === 0) return;
         const rest = events.splice(i).filter((e) => !back.includes(e.s));
         for (const s of back) rest.push(...eventsOf(s, at + 1));
         events.push(...rest.sort(byTime));
-      }
+      };
+      replanned(group.filter((e) => e.kind === 'up' || e.kind === 'clock').map((e) => e.s));
       for (const e of group) if (e.kind === 'start' || e.kind === 'end') e.s.player!.display.act();
       for (const e of group) {
         const d = e.s.player!.display;
@@ -588,6 +647,19 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
             () => d.ended.has(e.itemId) && core.snapshot().current?.itemId !== e.itemId,
           );
       }
+      // An armed player uploads the play it just finished; that batch is stored and kills it.
+      // It starts again from its data dir at once and sends the unacked records again.
+      if (server)
+        for (const e of group)
+          if (e.kind === 'end' && (armed.has(e.s) || dying.has(e.s)))
+            await waitUntil(`${e.s.id} to be killed mid-upload`, () => killed.has(e.s));
+      const restarted = [...killed];
+      killed.clear();
+      for (const s of restarted) {
+        await startCore(s);
+        if (server) await settledAndSynced([s], date);
+      }
+      replanned(restarted);
     }
   };
   log(
@@ -597,13 +669,13 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         : playerScreens.length
           ? ` (${playerScreens.length} qua player core thật / through the real player core; ${fleet.length - playerScreens.length} nhẹ / lightweight, no WebSocket hop)`
           : ` (nhẹ / lightweight: ingest trực tiếp, không qua WebSocket / straight to ingest, no WebSocket hop)`) +
-      `, ${formatDate(first, campaign.timeZone)}–${formatDate(last, campaign.timeZone)}`,
+      `, ${formatDate(from, campaign.timeZone)}–${formatDate(last, campaign.timeZone)}`,
   );
 
   // ---- Faults -----------------------------------------------------------------------------
   const faults: string[] = [];
   const zone = campaign.timeZone;
-  const inRange = (d: string) => d >= first && d <= last;
+  const inRange = (d: string) => d >= from && d <= last;
   const file = opts.faults;
   // One screen off for 3 whole days (an office screen, so its misses fall on operating days).
   const longOff = fleet.find((s) => s.venueType === 'citizen_reception') ?? fleet[0]!;
@@ -654,9 +726,44 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     faults.push(`${f.screen}: tắt / off ${f.from} – ${f.to}`);
   }
 
+  // Player faults: a PC clock set off the server's, a player killed between a stored batch and
+  // its ack. Both need a real player core, and happen while the server is up (a clock is
+  // measured at `welcome`; an upload needs a server).
+  const serverDownAt = (t: number) => restarts.some((r) => t >= r.down && t < r.up);
+  const coreFault = (f: { screen: string; at: string }, what: string): SimScreen => {
+    const s = fleet.find((x) => x.id === f.screen);
+    if (!s) throw new Error(`fault file: no screen ${f.screen}`);
+    if (!s.player)
+      throw new Error(`fault file: ${what} needs a real player core, ${f.screen} is lightweight`);
+    if (serverDownAt(Date.parse(f.at)))
+      throw new Error(`fault file: ${what} at ${f.at} falls while the server is down`);
+    return s;
+  };
+  const clockFaults = new Map<string, Array<{ at: number; offsetMs: number }>>();
+  const killFaults = new Map<string, number[]>();
+  for (const f of file ?? []) {
+    if (f.kind === 'clock_offset') {
+      const s = coreFault(f, 'a clock offset');
+      clockFaults.set(s.id, [
+        ...(clockFaults.get(s.id) ?? []),
+        { at: Date.parse(f.at), offsetMs: f.offsetMs },
+      ]);
+      faults.push(
+        `${s.id}: đồng hồ máy lệch / PC clock off by ${formatOffset(f.offsetMs)} từ / from ${toIsoWithOffset(Date.parse(f.at), zone)}`,
+      );
+    }
+    if (f.kind === 'killed_mid_upload') {
+      const s = coreFault(f, 'a kill mid-upload');
+      killFaults.set(s.id, [...(killFaults.get(s.id) ?? []), Date.parse(f.at)]);
+      faults.push(
+        `${s.id}: player bị tắt giữa lúc gửi / killed mid-upload (lô đã lưu, chưa nhận ack / batch stored, ack not received) từ / from ${toIsoWithOffset(Date.parse(f.at), zone)}`,
+      );
+    }
+  }
+
   const outages = new Map<string, Array<[number, number]>>();
   let randomOutages = 0;
-  for (const date of eachDate(first, last)) {
+  for (const date of eachDate(from, last)) {
     for (const s of fleet) {
       if (s === longOff && longOffDays.has(date)) {
         outages.set(`${s.id}|${date}`, [[startOfLocalDay(date, s.zone), startOfNextLocalDay(date, s.zone)]]);
@@ -683,7 +790,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   // data dir at its end (back-to-back days of the 3 days off are one stretch).
   const downtime = new Map<string, Array<[number, number]>>();
   for (const s of playerScreens) {
-    const spans = eachDate(first, last).flatMap((d) => outages.get(`${s.id}|${d}`) ?? []);
+    const spans = eachDate(from, last).flatMap((d) => outages.get(`${s.id}|${d}`) ?? []);
     const merged: Array<[number, number]> = [];
     for (const [x, y] of spans) {
       const prev = merged[merged.length - 1];
@@ -773,7 +880,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
 
   const failedPlays = new Map<string, number>();
   const campaignDays = new Map<string, { target: number; baseTarget: number; faulty: boolean }>();
-  const allDates = eachDate(first, last);
+  const allDates = eachDate(from, last);
   const weeklyBefore = new Set<string>();
   lastProgress = 0;
   for (let di = 0; di < allDates.length; di++) {
@@ -923,11 +1030,20 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   let storedByCore = 0;
   let storedByLightweight = 0;
   let chainBroken = 0;
+  let duplicatePlays = 0;
   for (const s of fleet) {
+    const seqs = new Set<number>();
+    const items = new Set<string>();
     for (const row of srv().plays.chain(s.id)) {
       if (row.player_version === PLAYER_VERSION) storedByCore++;
       else if (row.player_version === 'sim-0.1.0') storedByLightweight++;
       if (row.chain_status !== 'ok') chainBroken++;
+      if (seqs.has(row.seq)) duplicatePlays++;
+      seqs.add(row.seq);
+      if (row.outcome === 'completed' && row.plan_item_id !== null) {
+        if (items.has(row.plan_item_id)) duplicatePlays++;
+        items.add(row.plan_item_id);
+      }
     }
   }
   const weekly = repos()
@@ -938,7 +1054,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     weeklyBefore.add(`${formatDate(r.period_first, zone)}–${formatDate(r.period_last, zone)}`);
 
   // ---- Figures, from what the server stored ----------------------------------------------
-  const summary = figures(campaign, siteRows, fleet, days, srv().app, first, last);
+  const summary = figures(campaign, siteRows, fleet, days, srv().app, from, last);
   const several = severalFigures(allCampaigns, siteRows, fleet, campaignDays, srv().app);
   for (const [key, d] of days) {
     const [screenId, date] = key.split('|') as [string, string];
@@ -955,7 +1071,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   return {
     campaignId: campaign.id,
     ...several,
-    first,
+    first: from,
     last,
     ...summary,
     faults,
@@ -964,11 +1080,25 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     storedByCore,
     storedByLightweight,
     chainBroken,
+    duplicatePlays,
+    resentRecords,
+    killedMidUpload,
+    clockRestarts,
     weeklyReports: [...weeklyBefore],
     campaignClosed,
     elapsedMs: performance.now() - t0,
     dataDir,
   };
+}
+
+/** An offset for people: "+5 min", "-3 năm / years". */
+function formatOffset(ms: number): string {
+  const sign = ms < 0 ? '-' : '+';
+  const abs = Math.abs(ms);
+  if (abs >= 365 * 86_400_000) return `${sign}${(abs / (365.25 * 86_400_000)).toFixed(1)} năm / years`;
+  if (abs >= 86_400_000) return `${sign}${(abs / 86_400_000).toFixed(1)} ngày / days`;
+  if (abs >= 60_000) return `${sign}${(abs / 60_000).toFixed(1)} phút / min`;
+  return `${sign}${(abs / 1000).toFixed(1)} s`;
 }
 
 function isoAt(ms: number, zone: string): string {

@@ -47,10 +47,12 @@ export class DisplayStub {
   readonly ended = new Set<string>();
   readonly failed = new Set<string>();
   private readonly timer: NodeJS.Timeout;
+  /** What the core's last `clock` message said minus this PC's clock, as the page keeps it. */
+  private syncMs = 0;
 
   constructor(
     displayUrl: string,
-    private readonly clock: Clock,
+    private readonly pcClock: Clock,
   ) {
     const base = displayUrl.replace(/\/$/, '');
     this.ws = new WebSocket(`${base.replace(/^http/, 'ws')}/display`, { origin: base });
@@ -60,13 +62,20 @@ export class DisplayStub {
       if (!parsed.success) return;
       const msg = parsed.data;
       if (msg.type === 'schedule') this.schedule = msg.items;
+      // The page plays on the core's time (the server's, once the core measured its offset),
+      // not on the PC's own clock, which may be minutes or years off.
+      if (msg.type === 'clock') this.syncMs = msg.now - this.pcClock.now();
       this.act();
     });
     // The page's heartbeat (leak counters); the core writes its `alive` lines from it.
     this.timer = setInterval(
-      () => this.send({ type: 'heartbeat', v: 1, at: this.clock.now(), mediaElements: 2, listeners: 4 }),
+      () => this.send({ type: 'heartbeat', v: 1, at: this.now(), mediaElements: 2, listeners: 4 }),
       1000,
     );
+  }
+
+  private now(): number {
+    return this.pcClock.now() + this.syncMs;
   }
 
   opened(): Promise<void> {
@@ -96,7 +105,7 @@ export class DisplayStub {
 
   /** Does on the virtual clock's "now" what the page's media loop does: start and end items. */
   act(): void {
-    const now = this.clock.now();
+    const now = this.now();
     for (const it of this.schedule) {
       if (
         !this.startedAt.has(it.playId) &&
@@ -156,7 +165,15 @@ export interface SimPlayer {
 
 export interface SimPlayerOptions {
   serverUrl: string;
+  /** The server's (virtual) clock. */
   clock: Clock;
+  /** This PC's clock minus the server's (a `clock_offset` fault); default 0. */
+  pcOffsetMs?: number;
+  /**
+   * The server is up: a core whose PC clock is off is shown to its display page only once it
+   * has measured the offset (at `welcome`), so no play starts on the wrong clock meanwhile.
+   */
+  serverUp?: boolean;
   dir: string;
   name: string;
   /** Enrol with this file; without it the dir must hold the screen's credentials.json. */
@@ -174,10 +191,12 @@ export async function writeCredentials(
 
 export async function startSimPlayer(opts: SimPlayerOptions): Promise<SimPlayer> {
   mkdirSync(opts.dir, { recursive: true });
+  const offset = opts.pcOffsetMs ?? 0;
+  const pcClock: Clock = offset === 0 ? opts.clock : { now: () => opts.clock.now() + offset };
   const core = await startPlayerCore({
     serverUrl: opts.serverUrl,
     dataDir: opts.dir,
-    clock: opts.clock,
+    clock: pcClock,
     credentials: new FileCredentialStore(opts.dir),
     ...(opts.provisioning ? { provisioning: opts.provisioning } : {}),
     screenName: opts.name,
@@ -189,7 +208,13 @@ export async function startSimPlayer(opts: SimPlayerOptions): Promise<SimPlayer>
     backoff: { baseMs: 20, capMs: 300 },
   });
   const screenId = await waitUntil(`player ${opts.name} to enrol`, () => core.snapshot().screenId);
-  const display = new DisplayStub(core.displayUrl, opts.clock);
+  // A clock offset kept from an earlier run is followed at once; a new one at `welcome`.
+  if (offset !== 0 && opts.serverUp)
+    await waitUntil(
+      `player ${opts.name} to measure its clock offset`,
+      () => Math.abs(core.snapshot().clockOffsetMs + offset) < 1000,
+    );
+  const display = new DisplayStub(core.displayUrl, pcClock);
   await display.opened();
   return { core, display, screenId };
 }
