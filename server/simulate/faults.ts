@@ -4,11 +4,11 @@
  * offset (a time without one would depend on the machine that runs the simulation).
  */
 import { z } from 'zod';
+import { IsoInstant } from '#shared/schemas/domain.ts';
 
-const At = z
-  .string()
-  .regex(/(?:[+-]\d\d:\d\d|Z)$/, 'an ISO 8601 time with an offset')
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'not a real instant');
+// A real instant with an offset: parsed, not pattern-matched (no 31/09, no 25:00), as the
+// protocol's play records are.
+const At = IsoInstant;
 const ScreenId = z.string().min(1);
 const SiteId = z.string().min(1);
 
