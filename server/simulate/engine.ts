@@ -1418,6 +1418,11 @@ export function formatSummary(s: SimSummary): string[] {
   );
   for (const f of s.faults) lines.push(`  lỗi giả lập / fault: ${f}`);
   lines.push(
+    `  Tắt giữa lúc gửi / killed mid-upload: ${s.killedMidUpload}, bản ghi gửi lại / records sent again: ${s.resentRecords}; ` +
+      `khởi động lại với đồng hồ lệch / restarts with a wrong clock: ${s.clockRestarts}; ` +
+      `lượt phát bị đếm hai lần / plays counted twice: ${s.duplicatePlays}`,
+  );
+  lines.push(
     [
       'loại điểm / venue type'.padEnd(24),
       'màn'.padStart(5),

@@ -43,8 +43,11 @@ if (values.help) {
   --csv FILE      one line per screen-day.
   --faults FILE   a JSON list of faults at chosen times, instead of the built-in ones:
                   {"kind":"outage","screen":ID,"from":ISO,"to":ISO}, {"kind":"raise"|"lower",
-                  "site":ID,"at":ISO,"perDay":N}, {"kind":"restart","down":ISO,"up":ISO}
-                  (examples in simulate/faults/).`);
+                  "site":ID,"at":ISO,"perDay":N}, {"kind":"restart","down":ISO,"up":ISO},
+                  {"kind":"clock_offset","screen":ID,"at":ISO,"offsetMs":N},
+                  {"kind":"killed_mid_upload","screen":ID,"at":ISO}
+                  (examples in simulate/faults/, format in the README).
+  --from YYYY-MM-DD  start on a later day (the fleet is paired at its midnight).`);
   process.exit(0);
 }
 
@@ -81,6 +84,7 @@ if (values['keep-data']) console.log(`  Dữ liệu / data kept in ${summary.dat
 const o = summary.overall;
 const failed =
   summary.chainBroken > 0 ||
+  summary.duplicatePlays > 0 ||
   o.outsideHours > 0 ||
   o.outsideWindow > 0 ||
   o.onlineOnTarget !== o.onlineScreenDays ||
