@@ -49,7 +49,6 @@ function playlistsWith(dir: string, sites: string[]): string {
   return out;
 }
 
-
 /** Every screen: owed = delivered, planned = owed + make-goods, make-goods = plays lost. */
 function expectAccountsBalance(run: Run): void {
   const { summary, rows } = run;
