@@ -485,12 +485,16 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     for (const s of which) {
       if (s.playerDown) continue;
       const want = repos().plans.screen(s.id)?.plan_version ?? 0;
+      // A plan may need no media at all (a school closed for the whole 7-day horizon, as on
+      // the campaign's first day): then there is nothing to wait for in the cache.
+      const stored = repos().planMessages.get(s.id);
+      const media = stored ? ((JSON.parse(stored.message) as { media?: unknown[] }).media?.length ?? 0) : 1;
       await waitUntil(`player ${s.id} to pull plan version ${want}`, () => {
         const snap = s.player!.core.snapshot();
         return (
           snap.connected &&
           snap.planVersion >= want &&
-          snap.cache.total > 0 &&
+          (snap.cache.total > 0 || media === 0) &&
           snap.cache.done === snap.cache.total
         );
       });
