@@ -23,7 +23,10 @@ export function communicationCampaigns(
   for (const row of repos.communications.liveCommunications()) {
     if (!row.media_sha256) continue;
     const media = repos.media.get(row.media_sha256);
-    if (!media || !(media.mime_type as string).startsWith('video/') || !(media.duration_ms > 0)) continue;
+    // A video plays for its length; a still image for its display duration (media.duration_ms).
+    const mime = media?.mime_type as string | undefined;
+    if (!media || !(mime?.startsWith('video/') || mime?.startsWith('image/')) || !(media.duration_ms > 0))
+      continue;
     out.push({
       campaign: {
         id: row.id,

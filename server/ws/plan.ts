@@ -21,9 +21,10 @@ export const PLAYER_MEDIA_PREFIX = '/player/v1/media/';
 
 /**
  * The plan for a player speaking `version`: v2 adds each day's loop and open intervals (and the
- * loop's media); a v1 player gets exactly the v1 plan, spots only. Without `version`, the
- * message is in the lowest version that carries it: v1 while no day has a loop (byte for byte
- * what v1 players always got, and v2 players take v1 plans), v2 once one does. Undefined for a
+ * loop's media) and still images as spots (image communications); a v1 player gets exactly the
+ * v1 plan, video spots only. Without `version`, the
+ * message is in the lowest version that carries it: v1 while no day has a loop or an image spot
+ * (byte for byte what v1 players always got, and v2 players take v1 plans), v2 once one does. Undefined for a
  * screen (or site) that does not exist.
  */
 export function buildPlan(
@@ -52,6 +53,7 @@ export function buildPlan(
     });
     return true;
   };
+  let imageSpots = false;
   const days = rows.map((row): PlanDay => {
     const items: PlanItem[] = [];
     // The plan service hands over the days it has just read or written, already checked.
@@ -64,7 +66,10 @@ export function buildPlan(
         campaignId = campaignOf.get(it.mediaSha256);
       }
       if (!campaignId) continue;
+      // A still image as a spot (an image communication) is v2: a v1 player only plays videos.
+      if (version === 1 && repo.media(it.mediaSha256)?.mime_type.startsWith('image/')) continue;
       if (!addMedia(it.mediaSha256)) continue;
+      if (media.get(it.mediaSha256)!.mimeType.startsWith('image/')) imageSpots = true;
       items.push({
         id: it.id,
         campaignId,
@@ -81,7 +86,7 @@ export function buildPlan(
   const hasLoop = days.some((d) => d.loop);
   return {
     type: 'plan',
-    v: version ?? (hasLoop ? PROTOCOL_VERSION : 1),
+    v: version ?? (hasLoop || imageSpots ? PROTOCOL_VERSION : 1),
     version: Math.max(screen.plan_version, screen.stored_version ?? 0),
     serverTime: now,
     site: { id: screen.site_id, name: screen.site_name, timeZone: screen.time_zone },
