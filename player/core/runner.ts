@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#shared/clock.ts';
-import type { DisplayToCore, ScheduleItem } from '#shared/schemas/display.ts';
+import { TEXT_MEDIA_URL, type DisplayToCore, type ScheduleItem } from '#shared/schemas/display.ts';
 import type { Plan, PlanItem } from '#shared/schemas/protocol.ts';
 import type { MediaCache, Log } from './cache.ts';
 import type { Journal, PlayStart } from './journal.ts';
@@ -25,8 +25,11 @@ const LOOKAHEAD = 4;
 /** How far ahead loop showings are worked out on each tick. */
 const LOOP_HORIZON_MS = 15 * 60_000;
 
+/** A plan item: a media spot, or a text shown full screen (its words in `text`). */
+type SpotItem = PlanItem & { text?: { title: string; body: string } };
+
 /** A spot of the plan, or a showing of the venue's loop (campaignId null, kind 'loop'). */
-type RunItem = Omit<PlanItem, 'campaignId'> & {
+type RunItem = Omit<SpotItem, 'campaignId'> & {
   campaignId: string | null;
   kind?: 'loop';
   /** Where in the media a loop showing starts (a resumed video). */
@@ -56,7 +59,7 @@ export interface RunnerDeps {
 
 export class PlanRunner {
   private plan: Plan | null = null;
-  private items: PlanItem[] = [];
+  private items: SpotItem[] = [];
   /** The plan has a loop (v2): spots whose media never arrived are then logged failed. */
   private hasLoop = false;
   private readonly assigned = new Map<string, Assigned>();
@@ -68,7 +71,15 @@ export class PlanRunner {
 
   setPlan(plan: Plan | null): void {
     this.plan = plan;
-    this.items = plan ? plan.days.flatMap((day) => day.items).sort((a, b) => a.start - b.start) : [];
+    // A day's texts (text communications) are spots with nothing to download.
+    this.items = plan
+      ? plan.days
+          .flatMap((day): SpotItem[] => [
+            ...day.items,
+            ...(day.texts ?? []).map(({ title, body, ...item }) => ({ ...item, text: { title, body } })),
+          ])
+          .sort((a, b) => a.start - b.start)
+      : [];
     this.hasLoop = plan?.days.some((d) => d.loop && d.loop.items.length > 0) ?? false;
     // Drop assignments of items the new plan no longer has, unless they are playing now.
     const ids = new Set(this.items.map((i) => i.id));
@@ -123,11 +134,16 @@ export class PlanRunner {
   /** Whether anything is due now or later whose media is not yet cached. */
   waitingForMedia(): boolean {
     const now = this.d.clock.now();
-    if (this.items.some((i) => i.end > now && !this.d.cache.isReady(i.mediaSha256))) return true;
+    if (this.items.some((i) => i.end > now && !this.ready(i))) return true;
     const loopMedia = new Set(
       (this.plan?.days ?? []).flatMap((d) => d.loop?.items.map((i) => i.mediaSha256) ?? []),
     );
     return [...loopMedia].some((sha) => !this.d.cache.isReady(sha));
+  }
+
+  /** A text needs no download; a media spot is ready once its file is cached. */
+  private ready(item: SpotItem | RunItem): boolean {
+    return item.text !== undefined || this.d.cache.isReady(item.mediaSha256);
   }
 
   private forget(itemId: string): void {
@@ -147,9 +163,12 @@ export class PlanRunner {
   private candidates(now: number): RunItem[] {
     if (!this.hasLoop || !this.plan) return this.items;
     const ready = (sha: string) => this.d.cache.isReady(sha);
+    const texts = new Set(this.items.filter((i) => i.text).map((i) => i.id));
+    // The loop makes way for texts as for media spots.
+    const days = this.plan.days.map((d) => (d.texts ? { ...d, items: [...d.items, ...d.texts] } : d));
     const loops: RunItem[] = loopShowings(
-      this.plan.days,
-      (spot) => ready(spot.mediaSha256),
+      days,
+      (spot) => texts.has(spot.id) || ready(spot.mediaSha256),
       now - 60_000,
       now + LOOP_HORIZON_MS,
     )
@@ -176,7 +195,7 @@ export class PlanRunner {
     if (!screenId) return;
     for (const item of this.items) {
       if (item.start > now || item.end <= now) continue;
-      if (this.d.cache.isReady(item.mediaSha256) || this.d.journal.hasPlayed(item.id)) continue;
+      if (this.ready(item) || this.d.journal.hasPlayed(item.id)) continue;
       this.d.journal.failedWithoutStart(
         {
           playId: randomUUID(),
@@ -210,7 +229,7 @@ export class PlanRunner {
         if (!schedule.includes(existing) && !this.d.journal.hasPlayed(item.id)) schedule.push(existing);
         continue;
       }
-      if (this.d.journal.hasPlayed(item.id) || !this.d.cache.isReady(item.mediaSha256)) continue;
+      if (this.d.journal.hasPlayed(item.id) || !this.ready(item)) continue;
       // Nothing new starts while something else is on screen for that time.
       if (schedule.some((a) => a.startAt < item.end && item.start < a.startAt + (a.item.end - a.item.start)))
         continue;
@@ -239,10 +258,14 @@ export class PlanRunner {
       .map((a) => ({
         itemId: a.item.id,
         playId: a.playId,
-        mediaUrl: this.d.mediaUrl(a.item.mediaSha256),
+        mediaUrl: a.item.text ? TEXT_MEDIA_URL : this.d.mediaUrl(a.item.mediaSha256),
         startAt: a.startAt,
         durationMs: a.item.end - a.item.start,
-        ...(this.isImage(a.item.mediaSha256) ? { mediaKind: 'image' as const } : {}),
+        ...(a.item.text
+          ? { mediaKind: 'text' as const, text: a.item.text }
+          : this.isImage(a.item.mediaSha256)
+            ? { mediaKind: 'image' as const }
+            : {}),
         ...(a.item.offsetMs ? { offsetMs: Math.round(a.item.offsetMs) } : {}),
       }));
     const key = JSON.stringify(out);

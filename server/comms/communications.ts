@@ -101,7 +101,7 @@ export function communicationsService(deps: CommsDeps) {
       approvedAt: iso(row.approved_at_ms),
       airedAt: iso(row.aired_at_ms),
       endedAt: iso(row.ended_at_ms),
-      scheduled: kind !== 'text' && (row.status === 'approved' || row.status === 'on_air'),
+      scheduled: row.status === 'approved' || row.status === 'on_air',
     };
   }
 
@@ -405,7 +405,7 @@ export function communicationsService(deps: CommsDeps) {
             action: 'communication.air',
             objectType: 'communication',
             objectId: row.id,
-            detail: { scope: row.scope_region_id, scheduled: kindOf(row) !== 'text' },
+            detail: { scope: row.scope_region_id, scheduled: true },
           });
         })();
         aired.push(row.id);

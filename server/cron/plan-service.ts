@@ -26,7 +26,7 @@ import {
   type TogetherCampaign,
 } from '../scheduler/index.ts';
 import { stableHash } from '../scheduler/hash.ts';
-import { communicationCampaigns } from '../comms/schedule.ts';
+import { communicationCampaigns, type PlanTextWords } from '../comms/schedule.ts';
 import { storePlanMessage } from '../ws/plan.ts';
 import { openIntervals } from '../scheduler/day.ts';
 
@@ -37,6 +37,9 @@ import { openIntervals } from '../scheduler/day.ts';
  * server restart, a network cut) never turn into make-goods the screen does not owe.
  */
 export const SETTLE_AFTER_DAYS = 2;
+
+/** A campaign or communication to plan, the sites taking part, and a text item's words. */
+type PlanInput = { campaign: PlanCampaign; sites: Set<string>; text?: PlanTextWords };
 
 /** Longest stretch the plan service holds the event loop when it re-plans in slices. */
 const SLICE_MS = 10;
@@ -64,8 +67,8 @@ export function createPlanService(deps: PlanServiceDeps) {
   const horizon = deps.horizonDays ?? DEFAULT_HORIZON_DAYS;
 
   /** Active campaigns with a video, and the sites taking part in each. */
-  function activeCampaigns(): Array<{ campaign: PlanCampaign; sites: Set<string> }> {
-    const out: Array<{ campaign: PlanCampaign; sites: Set<string> }> = [];
+  function activeCampaigns(): PlanInput[] {
+    const out: PlanInput[] = [];
     for (const row of repos.plans.campaigns()) {
       if (row.status !== 'active') continue;
       const campaign = toPlanCampaign(row);
@@ -101,7 +104,7 @@ export function createPlanService(deps: PlanServiceDeps) {
 
   function planScreen(
     screen: Pick<PlanScreenRow, 'id' | 'site_id' | 'paired_at_ms' | 'settled_ms' | 'unsettled_from'>,
-    campaigns: Array<{ campaign: PlanCampaign; sites: Set<string> }>,
+    campaigns: PlanInput[],
     siteCache: Map<string, PlanSite | null>,
     factsCache: Map<string, { site: PlanSite; facts: SiteFacts }>,
     loopCache: Map<string, StoredLoop | null>,
@@ -192,6 +195,8 @@ export function createPlanService(deps: PlanServiceDeps) {
 
     // Per date: the merged day of every campaign this site takes part in.
     const fresh = new Map<string, StoredDay>();
+    // A text communication's words, stored with the day beside its items.
+    const textOf = new Map(campaigns.flatMap((c) => (c.text ? [[c.campaign.id, c.text] as const] : [])));
     for (const { campaign, horizon: h } of planScreenTogether({
       screen: { id: screenId },
       clock,
@@ -202,6 +207,8 @@ export function createPlanService(deps: PlanServiceDeps) {
       for (const p of h.plans) {
         const day = fresh.get(p.date) ?? { items: [], campaigns: [] };
         day.items.push(...p.items.map((it) => ({ ...it, campaignId: campaign.id })));
+        const text = textOf.get(campaign.id);
+        if (text && p.items.length > 0) day.texts = { ...day.texts, [campaign.mediaSha256]: text };
         const { items: _i, screenId: _s, date: _d, timeZone: _z, ...facts } = p;
         day.campaigns.push({ ...facts, campaignId: campaign.id });
         fresh.set(p.date, day);

@@ -42,6 +42,8 @@ const StoredDayObject = z.object({
   campaigns: z.array(StoredFacts).default([]),
   loop: PlanLoop.optional(),
   open: z.array(z.tuple([z.number(), z.number()])).optional(),
+  /** The words of the day's text items (text communications), by the items' mediaSha256. */
+  texts: z.record(z.string(), z.object({ title: z.string(), body: z.string() })).optional(),
 });
 const StoredDaySchema = z.union([
   StoredDayObject,

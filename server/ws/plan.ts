@@ -11,6 +11,7 @@ import {
   type PlanDay,
   type PlanItem,
   type PlanMedia,
+  type PlanText,
   type ProtocolVersion,
 } from '#shared/schemas/protocol.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
@@ -56,9 +57,17 @@ export function buildPlan(
   let imageSpots = false;
   const days = rows.map((row): PlanDay => {
     const items: PlanItem[] = [];
+    const texts: PlanText[] = [];
     // The plan service hands over the days it has just read or written, already checked.
     const stored = known?.get(row.plan) ?? planJson.day(row.plan, `${screen.id}/${row.local_date}`);
     for (const it of stored.items) {
+      // A text item has no media: its words travel in the day's `texts`.
+      const words = it.campaignId ? stored.texts?.[it.mediaSha256] : undefined;
+      if (words) {
+        const { id, campaignId, mediaSha256, start, end, peak } = it;
+        texts.push({ id, campaignId: campaignId!, mediaSha256, start, end, peak, ...words });
+        continue;
+      }
       let campaignId = it.campaignId;
       if (!campaignId) {
         if (!campaignOf.has(it.mediaSha256))
@@ -79,9 +88,10 @@ export function buildPlan(
         peak: it.peak,
       });
     }
-    if (version === 1 || !stored.loop) return { date: row.local_date, items };
+    const withTexts = texts.length > 0 ? { texts } : {};
+    if (version === 1 || !stored.loop) return { date: row.local_date, items, ...withTexts };
     const loop = { ...stored.loop, items: stored.loop.items.filter((i) => addMedia(i.mediaSha256)) };
-    return { date: row.local_date, items, open: stored.open ?? [], loop };
+    return { date: row.local_date, items, ...withTexts, open: stored.open ?? [], loop };
   });
   const hasLoop = days.some((d) => d.loop);
   return {
@@ -115,7 +125,7 @@ export function storePlanMessage(
 
 /**
  * The screen's current message for a player speaking `version`: the stored bytes (one lookup),
- * else built and stored now. The stored message is v1 while the screen has no loop, so every
+ * else built and stored now. The stored message is v1 while the screen has no loop or image spot, so every
  * player takes it; once it carries a loop (v2), a v1 player gets its own v1 message, built for
  * it each time (and never stored over the current one).
  */

@@ -72,6 +72,9 @@ export const StateMessage = z.object({
 });
 export type StateMessage = z.infer<typeof StateMessage>;
 
+/** The mediaUrl of a text item: there is nothing to load. */
+export const TEXT_MEDIA_URL = 'about:blank';
+
 export const ScheduleItem = z.object({
   /** The planned play (stable across re-sends of the same schedule). */
   itemId: z.string().min(1),
@@ -81,8 +84,13 @@ export const ScheduleItem = z.object({
   mediaUrl: z.string().min(1),
   startAt: EpochMs,
   durationMs: z.number().int().positive(),
-  /** A still image shows for durationMs; absent means a video. */
-  mediaKind: z.enum(['video', 'image']).optional(),
+  /**
+   * A still image shows for durationMs; a text (mediaUrl is TEXT_MEDIA_URL, nothing to load)
+   * shows `text` full screen for durationMs; absent means a video.
+   */
+  mediaKind: z.enum(['video', 'image', 'text']).optional(),
+  /** The words of a `text` item (a text communication); the page sets them as text, never as HTML. */
+  text: z.object({ title: z.string().max(200), body: z.string().max(4000) }).optional(),
   /** Start this far into the video (a loop item resumed after a spot), in ms. */
   offsetMs: z.number().int().nonnegative().optional(),
 });

@@ -127,9 +127,23 @@ export const PlanLoop = z.object({
 });
 export type PlanLoop = z.infer<typeof PlanLoop>;
 
+/**
+ * A text shown full screen from `start` to `end` (a text communication): no media to download.
+ * `mediaSha256` is the sha256 of the UTF-8 bytes of `title + "\n" + body`; the play records of a
+ * text name it where a spot names its media. Sent in `PlanDay.texts`, which players from before
+ * it ignore (unknown fields are dropped), so they never see an item they cannot show.
+ */
+export const PlanText = PlanItem.extend({
+  title: z.string().max(200),
+  body: z.string().max(4000),
+});
+export type PlanText = z.infer<typeof PlanText>;
+
 export const PlanDay = z.object({
   date: LocalDate,
   items: z.array(PlanItem),
+  /** Texts to show full screen that day (text communications); absent when there are none. */
+  texts: z.array(PlanText).optional(),
   /** v2: the site's open intervals that day, [start, end) in epoch ms (with `loop`). */
   open: z.array(z.tuple([EpochMs, EpochMs])).optional(),
   /** v2: the loop to play that day; absent when the screen has none. */

@@ -1,7 +1,7 @@
 /**
  * Gapless, on-time playback with two slots (A/B) created once and reused forever; each slot has
- * a <video> and an <img>, and uses whichever its item needs (the venue's loop mixes still
- * images with videos, and the spots cut in between).
+ * a <video>, an <img> and a text card, and uses whichever its item needs (the venue's loop mixes
+ * still images with videos, and the spots cut in between; a text communication is a card).
  *
  * - The next item is preloaded into the element that is not on screen.
  * - At its start time the hidden element starts playing *underneath* the one on screen (or
@@ -22,8 +22,14 @@ interface Slot {
   name: 'a' | 'b';
   el: HTMLVideoElement;
   img: HTMLImageElement;
-  /** The item is a still image (shown by `img`), not a video. */
+  /** A full-screen text card (a text communication): a heading and a paragraph. */
+  card: HTMLElement;
+  cardTitle: HTMLElement;
+  cardBody: HTMLElement;
+  /** The item is a still image (shown by `img`) or a text (shown by `card`), not a video. */
   still: boolean;
+  /** The item is a text: `card` shows it. */
+  isText: boolean;
   item: ScheduleItem | null;
   phase: Phase;
   /** Bumped on every (re)assignment; stale callbacks compare against it. */
@@ -131,11 +137,24 @@ export class Playback {
     img.alt = '';
     img.decoding = 'async';
     stage.appendChild(img);
+    // Text is set with textContent only: user text never becomes markup.
+    const card = document.createElement('div');
+    card.id = `text-${name}`;
+    card.className = 'text-card';
+    card.lang = 'vi';
+    const cardTitle = document.createElement('h1');
+    const cardBody = document.createElement('p');
+    card.append(cardTitle, cardBody);
+    stage.appendChild(card);
     const slot: Slot = {
       name,
       el,
       img,
+      card,
+      cardTitle,
+      cardBody,
       still: false,
+      isText: false,
       item: null,
       phase: 'empty',
       token: 0,
@@ -165,7 +184,7 @@ export class Playback {
       this.plan();
     });
     this.listeners.add(img, 'error', () => {
-      if (!slot.item || !slot.still || slot.phase === 'empty') return;
+      if (!slot.item || !slot.still || slot.isText || slot.phase === 'empty') return;
       this.fail(slot, `image could not be decoded (${slot.item.mediaUrl})`);
     });
     this.listeners.add(el, 'error', () => {
@@ -184,7 +203,16 @@ export class Playback {
     slot.item = item;
     slot.phase = 'loading';
     slot.token += 1;
-    slot.still = item.mediaKind === 'image';
+    slot.isText = item.mediaKind === 'text';
+    slot.still = item.mediaKind === 'image' || slot.isText;
+    if (slot.isText) {
+      slot.card.dataset['playId'] = item.playId;
+      slot.cardTitle.textContent = item.text?.title ?? '';
+      slot.cardBody.textContent = item.text?.body ?? '';
+      slot.phase = 'ready';
+      this.paint();
+      return;
+    }
     if (slot.still) {
       slot.img.dataset['playId'] = item.playId;
       slot.img.src = item.mediaUrl;
@@ -216,8 +244,13 @@ export class Playback {
     slot.mediaEndedAt = null;
     delete slot.el.dataset['playId'];
     delete slot.img.dataset['playId'];
+    delete slot.card.dataset['playId'];
     slot.el.classList.remove('live');
     slot.img.classList.remove('live');
+    slot.card.classList.remove('live');
+    slot.cardTitle.textContent = '';
+    slot.cardBody.textContent = '';
+    slot.isText = false;
     if (slot.img.hasAttribute('src')) slot.img.removeAttribute('src');
     slot.still = false;
     if (slot.el.hasAttribute('src')) {
@@ -225,6 +258,11 @@ export class Playback {
       slot.el.removeAttribute('src');
       slot.el.load();
     }
+  }
+
+  /** The element that shows a still item: the text card or the image. */
+  private stillOf(slot: Slot): HTMLElement {
+    return slot.isText ? slot.card : slot.img;
   }
 
   private slotOf(playId: string): Slot | undefined {
@@ -396,7 +434,7 @@ export class Playback {
     const token = slot.token;
     if (slot.still) {
       // Raised now, on screen from the next frame the compositor draws.
-      slot.img.classList.add('live');
+      this.stillOf(slot).classList.add('live');
       requestAnimationFrame(() => {
         if (slot.token === token && slot.phase === 'starting') this.firstFrame(slot, performance.now());
       });
@@ -437,7 +475,7 @@ export class Playback {
     slot.firstFrameAt = at;
     slot.lastPosition = slot.el.currentTime;
     slot.lastAdvanceAt = this.clock.now();
-    (slot.still ? slot.img : slot.el).classList.add('live');
+    (slot.still ? this.stillOf(slot) : slot.el).classList.add('live');
     const previous = this.live;
     this.live = slot;
     this.hooks.onVideoVisible(true);
@@ -510,7 +548,8 @@ export class Playback {
   private paint(): void {
     for (const s of this.slots) {
       s.el.dataset['phase'] = s.still ? 'empty' : s.phase;
-      s.img.dataset['phase'] = s.still ? s.phase : 'empty';
+      s.img.dataset['phase'] = s.still && !s.isText ? s.phase : 'empty';
+      s.card.dataset['phase'] = s.isText ? s.phase : 'empty';
     }
   }
 }
