@@ -196,7 +196,6 @@ export function communicationsService(deps: CommsDeps) {
   }
 
   function planChanged(row: CommunicationRow, reason: string): void {
-    if (!row.media_sha256) return;
     const siteIds = c()
       .sitesInRegions([row.scope_region_id])
       .map((s) => s.id);
