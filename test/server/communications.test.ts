@@ -161,7 +161,7 @@ describe('communications: levels, approval, no re-send, cadence, audit', () => {
     );
     expect(c.status).toBe(201);
     const a = await district.post(`/api/v1/communications/${c.body.id}/approve`);
-    expect(a.body).toMatchObject({ status: 'on_air', level: 'district', scheduled: false, kind: 'text' });
+    expect(a.body).toMatchObject({ status: 'on_air', level: 'district', scheduled: true, kind: 'text' });
   });
 
   it("approvers see the higher levels' items reaching their area", async () => {
