@@ -54,7 +54,6 @@ export function buildPlan(
     });
     return true;
   };
-  let imageSpots = false;
   const days = rows.map((row): PlanDay => {
     const items: PlanItem[] = [];
     const texts: PlanText[] = [];
@@ -78,7 +77,6 @@ export function buildPlan(
       // A still image as a spot (an image communication) is v2: a v1 player only plays videos.
       if (version === 1 && repo.media(it.mediaSha256)?.mime_type.startsWith('image/')) continue;
       if (!addMedia(it.mediaSha256)) continue;
-      if (media.get(it.mediaSha256)!.mimeType.startsWith('image/')) imageSpots = true;
       items.push({
         id: it.id,
         campaignId,
@@ -94,6 +92,9 @@ export function buildPlan(
     return { date: row.local_date, items, ...withTexts, open: stored.open ?? [], loop };
   });
   const hasLoop = days.some((d) => d.loop);
+  const imageSpots = days.some((d) =>
+    d.items.some((i) => media.get(i.mediaSha256)?.mimeType.startsWith('image/')),
+  );
   return {
     type: 'plan',
     v: version ?? (hasLoop || imageSpots ? PROTOCOL_VERSION : 1),

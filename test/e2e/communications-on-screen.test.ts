@@ -189,12 +189,10 @@ it('an approved image and an approved text communication are planned, shown by t
   const box = await card.boundingBox();
   expect(box).toMatchObject({ x: 0, y: 0, width: 1280, height: 720 });
   // Legible: the title at least 40 px high on a 720-line screen, light on dark.
-  const style = await card
-    .locator('h1')
-    .evaluate((el) => ({
-      size: parseFloat(getComputedStyle(el).fontSize),
-      color: getComputedStyle(el).color,
-    }));
+  const style = await card.locator('h1').evaluate((el) => ({
+    size: parseFloat(getComputedStyle(el).fontSize),
+    color: getComputedStyle(el).color,
+  }));
   expect(style.size).toBeGreaterThanOrEqual(40);
   expect(style.color).toBe('rgb(255, 255, 255)');
   await expect.poll(() => page.evaluate(() => document.body.classList.contains('video'))).toBe(true);
