@@ -209,6 +209,9 @@ export class Playback {
       slot.card.dataset['playId'] = item.playId;
       slot.cardTitle.textContent = item.text?.title ?? '';
       slot.cardBody.textContent = item.text?.body ?? '';
+      // Smaller type for a long text, so it still fits one screen (4,000 characters at most).
+      const length = slot.cardBody.textContent.length;
+      slot.card.dataset['size'] = length > 1200 ? 'small' : length > 400 ? 'medium' : 'large';
       slot.phase = 'ready';
       this.paint();
       return;
