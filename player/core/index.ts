@@ -433,6 +433,7 @@ export async function startPlayerCore(opts: PlayerCoreOptions): Promise<PlayerCo
     log('info', 'plan applied', {
       version: plan.version,
       items: plan.days.reduce((n, d) => n + d.items.length, 0),
+      texts: plan.days.reduce((n, d) => n + (d.texts?.length ?? 0), 0),
     });
     syncMedia();
     pushState();
