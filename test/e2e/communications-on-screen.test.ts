@@ -135,7 +135,10 @@ it('an approved image and an approved text communication are planned, shown by t
     expect(a.body.scheduled).toBe(true);
   }
 
-  // Both are in the plan the player holds: the image as a spot, the text among the day's texts.
+  // The server has re-planned (both approvals queue a re-plan of the ward's screens) ...
+  await server.app.plans.idle();
+  // ... and the player holds the result: the image as a spot, the text among the day's texts.
+  // (Generous bound: under a loaded CI machine the push and the image download can be slow.)
   await expect
     .poll(
       () => {
@@ -149,7 +152,7 @@ it('an approved image and an approved text communication are planned, shown by t
           return false;
         }
       },
-      { timeout: 20_000 },
+      { timeout: 30_000 },
     )
     .toBe(true);
   await expect
