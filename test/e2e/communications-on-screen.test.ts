@@ -152,7 +152,10 @@ it('an approved image and an approved text communication are planned, shown by t
           return false;
         }
       },
-      { timeout: 30_000 },
+      {
+        timeout: 30_000,
+        message: 'the player holds both communications (see its planVersion in the snapshot)',
+      },
     )
     .toBe(true);
   await expect
