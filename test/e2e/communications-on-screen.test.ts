@@ -121,7 +121,7 @@ it('an approved image and an approved text communication are planned, shown by t
     ...day,
   });
   expect(img.status, JSON.stringify(img.body)).toBe(201);
-  // Another target than the image's, so the two (not arbitrated yet) land in other slots.
+  // Another target than the image's, so the two land in other slots.
   const txt = await approver.post('/api/v1/communications', {
     title: TITLE,
     body: BODY,
