@@ -33,7 +33,8 @@ export function loadPlaylistCampaign(dir = PLAYLISTS): {
   const parsed = parsePlaylistFiles(files);
   if (!parsed.ok)
     throw new Error(`playlists/ does not parse:\n${parsed.errors.map((e) => e.message).join('\n')}`);
-  const c = parsed.campaigns[0];
+  // The city's campaign: the one with the most sites (playlists/ holds more than one campaign).
+  const c = [...parsed.campaigns].sort((a, b) => b.sites.length - a.sites.length)[0];
   if (!c) throw new Error('playlists/ holds no campaign file');
   return { campaign: planCampaignFromPlaylist(c), sites: planSitesFromPlaylist(c) };
 }
