@@ -212,12 +212,16 @@ function stormRun(url: string): void {
       );
       signal();
     });
-    ws.on('error', () => {});
+    // The error that came before a close says why a cut connection (1006) was cut.
+    let error = '';
+    ws.on('error', (err) => {
+      error = err.message;
+    });
     ws.on('close', (code, reason) => {
       if (done) return;
       signal();
       retries++;
-      const key = `${code}${reason.length ? ` ${reason.toString()}` : ''}`;
+      const key = `${code}${reason.length ? ` ${reason.toString()}` : ''}${error ? ` (${error})` : ''}`;
       why[key] = (why[key] ?? 0) + 1;
       setTimeout(() => attempt(i, n + 1, () => {}), backoffDelayMs(n, Math.random(), 100, 5000));
     });

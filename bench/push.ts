@@ -1,7 +1,8 @@
 /**
  * Push: a plan change reaching every connected player. Ours is the real path: the plan service
- * has stored each screen's new plan message (not timed), the gateway pushes those bytes to each
- * screen's socket in slices, and the clock stops when every player has parsed a plan of the new
+ * has stored each screen's new plan message and hands the encoded bytes over with its
+ * 'plans-updated' event (not timed), the gateway pushes those bytes to each screen's socket in
+ * slices with no lookup, and the clock stops when every player has parsed a plan of the new
  * version. Beside it, the same plan bytes broadcast by a bare `ws` server and by socket.io (what
  * piSignage uses), each client parsing the JSON as ours does. All three fleets stay connected;
  * runs alternate ours, raw ws, socket.io, three times, and the medians are compared.
@@ -10,6 +11,7 @@ import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Server as SocketIoServer } from 'socket.io';
 import { planMessage, storePlanMessage } from '#server/ws/plan.ts';
+import type { PlanBytes } from '#server/events.ts';
 import { Fleet, fmt, mb, median, ROUNDS, rssSampler, scaled, startBenchServer } from './player-setup.ts';
 import { goal } from './goals.ts';
 
@@ -56,14 +58,19 @@ export async function run(
       // The plan service's part, untimed: a new version stored with its message bytes.
       version++;
       server.db.prepare('UPDATE screen_plans SET version = ?').run(version);
+      // As the plan service hands them over: each message encoded once, with its version.
+      const messages = new Map<string, PlanBytes>();
       server.db.transaction(() => {
-        for (const id of screenIds) storePlanMessage(repo, id, server.app.clock.now());
+        for (const id of screenIds) {
+          const row = storePlanMessage(repo, id, server.app.clock.now());
+          if (row) messages.set(id, { version: row.version, bytes: Buffer.from(row.message) });
+        }
       })();
       fleet.send({ cmd: 'arm', fleet: 'players', version });
       await fleet.next('armed');
       const done = fleet.next('done');
       const t0 = performance.now();
-      server.app.events.emit('plans-updated', { screenIds });
+      server.app.events.emit('plans-updated', { screenIds, messages });
       await done;
       const ms = performance.now() - t0;
       serverRss = Math.max(serverRss, rss.peak());

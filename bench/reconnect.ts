@@ -148,9 +148,16 @@ export async function run(
         commits += groups;
         records += after.records - before.records;
         maxGroup = Math.max(maxGroup, after.maxGroupRecords);
-        const causes = Object.entries(why)
-          .map(([k, v]) => `${v}× closed ${k}`)
-          .join(', ');
+        // The server's side of a retry: sessions it ended other than by the player's close.
+        const ended = server.db
+          .prepare(
+            `SELECT reason, COUNT(*) AS n FROM screen_sessions WHERE reason IS NOT NULL AND reason != 'closed' GROUP BY reason`,
+          )
+          .all() as Array<{ reason: string; n: number }>;
+        const causes = [
+          ...Object.entries(why).map(([k, v]) => `${v}× closed ${k}`),
+          ...ended.map((e) => `server ended ${e.n} session(s): ${e.reason}`),
+        ].join(', ');
         log(
           `  round ${round + 1}: ours ${fmt(ours[round]! / 1000)} s (${stored.toLocaleString('en-US')} plays, ${retries} retries${causes ? ` (${causes})` : ''}, ${groups} durable commits incl. status-only ones)`,
         );

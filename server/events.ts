@@ -5,11 +5,22 @@ import { EventEmitter } from 'node:events';
  * player gateway pushes `plan_changed` to the affected screens. Keeps resources from importing
  * each other.
  */
+/** A screen's stored `plan` message: its version and its UTF-8 bytes. */
+export interface PlanBytes {
+  version: number;
+  bytes: Buffer;
+}
+
 export interface DomainEvents {
   /** Something that shapes plans changed: campaign edit, override, media, opening hours. */
   'plan-inputs-changed': { campaignId?: string; siteIds?: string[]; screenIds?: string[]; reason: string };
-  /** The plan service stored new plan versions for these screens. */
-  'plans-updated': { screenIds: string[] };
+  /**
+   * The plan service stored new plan versions for these screens. `messages` holds the `plan`
+   * message of each screen as it was just committed, already encoded, so the gateway pushes those
+   * bytes without reading or encoding them again; a screen missing from it is read from
+   * plan_messages.
+   */
+  'plans-updated': { screenIds: string[]; messages?: ReadonlyMap<string, PlanBytes> };
   'screen-revoked': { screenId: string };
   'pairing-claimed': { code: string; screenId: string };
   'plays-ingested': { screenId: string; count: number };

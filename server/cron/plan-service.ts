@@ -10,8 +10,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '#shared/clock.ts';
 import { addDays, localDateOf } from '#shared/time.ts';
-import type { DomainEventBus } from '../events.ts';
+import type { DomainEventBus, PlanBytes } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
+import type { PlanMessageRow } from '../repositories/plan-messages.ts';
 import { planJson, type PlanScreenRow, type StoredDay, type StoredLoop } from '../repositories/plans.ts';
 import { toPlanCampaign, toPlanSite } from '../services/plan-inputs.ts';
 import {
@@ -108,7 +109,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     siteCache: Map<string, PlanSite | null>,
     factsCache: Map<string, { site: PlanSite; facts: SiteFacts }>,
     loopCache: Map<string, StoredLoop | null>,
-  ): { changed: boolean; days: number } {
+  ): { changed: boolean; days: number; message?: PlanMessageRow } {
     const { id: screenId, site_id: siteId, paired_at_ms: pairedAt, settled_ms: settledMs } = screen;
     let base = siteCache.get(siteId);
     if (base === undefined) {
@@ -248,11 +249,13 @@ export function createPlanService(deps: PlanServiceDeps) {
     const current = repos.plans.screen(screenId);
     const version = Math.max(current?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
     // The message the players get is serialised here, once, with the rows it is built from.
-    repos.plans.transaction(() => {
+    const message = repos.plans.transaction(() => {
       repos.plans.savePlans(screenId, version, changes, now);
-      storePlanMessage(repos.planMessages, screenId, now, known);
+      return storePlanMessage(repos.planMessages, screenId, now, known);
     });
-    return { changed: true, days: changes.length };
+    return message
+      ? { changed: true, days: changes.length, message }
+      : { changed: true, days: changes.length };
   }
 
   function* work(
@@ -268,6 +271,8 @@ export function createPlanService(deps: PlanServiceDeps) {
     const wantSites = filter.siteIds ? new Set(filter.siteIds) : null;
     const total: ReplanResult = { screens: 0, changedScreens: [], days: 0 };
     let batch: string[] = [];
+    // The slice's new messages, encoded once here: the gateway pushes these bytes as they are.
+    let messages = new Map<string, PlanBytes>();
     const list = repos.plans
       .screens()
       .filter((s) => (!wantScreens || wantScreens.has(s.id)) && (!wantSites || wantSites.has(s.site_id)));
@@ -286,6 +291,8 @@ export function createPlanService(deps: PlanServiceDeps) {
           total.changedScreens.push(s.id);
           total.days += r.days;
           batch.push(s.id);
+          if (r.message)
+            messages.set(s.id, { version: r.message.version, bytes: Buffer.from(r.message.message) });
         }
         if (++inSlice >= chunk || performance.now() - sliceStart >= sliceMs) return;
       }
@@ -293,8 +300,9 @@ export function createPlanService(deps: PlanServiceDeps) {
     while (next < list.length) {
       repos.plans.transaction(slice);
       // Players of this slice can pull while the next one is planned.
-      if (batch.length > 0) deps.events?.emit('plans-updated', { screenIds: batch });
+      if (batch.length > 0) deps.events?.emit('plans-updated', { screenIds: batch, messages });
       batch = [];
+      messages = new Map();
       if (next < list.length) yield total;
     }
     return total;

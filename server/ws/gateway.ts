@@ -32,8 +32,9 @@ import type { PlayerScreenRow } from '../repositories/pairing.ts';
 import type { IngestJob as StoredJob, IngestResult } from '../repositories/plays.ts';
 import { checkPlays } from '../proof/ingest-rules.ts';
 import type { SessionEndReason } from '../repositories/screen-sessions.ts';
-import { planMessage } from './plan.ts';
+import { planMessage, V2_PLAN_PREFIX } from './plan.ts';
 import type { PlanMessageRow } from '../repositories/plan-messages.ts';
+import type { PlanBytes } from '../events.ts';
 import { startIngestWriter, type IngestWriter } from '../ingest/writer.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { environmentReason, isEnvironmentError } from '../db/errors.ts';
@@ -784,7 +785,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
    * slices with a turn of the event loop between them, so acks, pulls and heartbeats are not
    * held up behind 10,000 sends.
    */
-  let pushQueue: string[] = [];
+  const V2_PLAN = Buffer.from(V2_PLAN_PREFIX);
+  const isV2Plan = (bytes: Buffer) => bytes.subarray(0, V2_PLAN.length).equals(V2_PLAN);
+  let pushQueue: Array<{ id: string; sent?: PlanBytes | undefined }> = [];
   let pushHead = 0;
   let pushing = false;
   function pushSlice(): void {
@@ -792,14 +795,16 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     const started = performance.now();
     for (let n = 0; n < PUSH_SLICE_SCREENS && pushHead < pushQueue.length; n++) {
       if (n > 0 && performance.now() - started > PUSH_SLICE_MS) break;
-      const id = pushQueue[pushHead++]!;
+      const { id, sent } = pushQueue[pushHead++]!;
       const set = byScreen.get(id);
       if (!set) continue;
       guarded(
         'plan push',
         () => {
-          const plan = planMessage(planMessages, id, now);
-          if (!plan) return;
+          // The bytes the plan service just committed and encoded; else one lookup.
+          let stored: PlanMessageRow | undefined;
+          const version = sent?.version ?? (stored = planMessage(planMessages, id, now))?.version;
+          if (version === undefined) return;
           let changed: string | undefined;
           let older: PlanMessageRow | undefined;
           for (const conn of set) {
@@ -807,18 +812,19 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
             if (!conn.pushPlans) {
               if (conn.version === PROTOCOL_VERSION)
                 conn.socket.send(
-                  (changed ??= JSON.stringify({
-                    type: 'plan_changed',
-                    version: plan.version,
-                    v: PROTOCOL_VERSION,
-                  })),
+                  (changed ??= JSON.stringify({ type: 'plan_changed', version, v: PROTOCOL_VERSION })),
                 );
-              else send(conn, { type: 'plan_changed', version: plan.version });
-            } else if (conn.version === PROTOCOL_VERSION) conn.socket.send(plan.message);
-            else {
+              else send(conn, { type: 'plan_changed', version });
+            } else if (conn.version === PROTOCOL_VERSION) {
+              if (sent) conn.socket.send(sent.bytes, { binary: false });
+              else conn.socket.send(stored!.message);
+            } else {
               // An older player: the stored bytes while they are in its version, else its own.
-              const own = (older ??= planMessage(planMessages, id, now, conn.version));
-              if (own) conn.socket.send(own.message);
+              if (sent && !isV2Plan(sent.bytes)) conn.socket.send(sent.bytes, { binary: false });
+              else {
+                const own = (older ??= planMessage(planMessages, id, now, conn.version));
+                if (own) conn.socket.send(own.message);
+              }
             }
           }
         },
@@ -832,8 +838,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (pushQueue.length && !closing) setImmediate(pushSlice);
     else pushing = false;
   }
-  const offPlans = app.events.on('plans-updated', ({ screenIds }) => {
-    for (const id of screenIds) if (byScreen.has(id)) pushQueue.push(id);
+  const offPlans = app.events.on('plans-updated', ({ screenIds, messages }) => {
+    for (const id of screenIds) if (byScreen.has(id)) pushQueue.push({ id, sent: messages?.get(id) });
     if (!pushing && pushHead < pushQueue.length) {
       pushing = true;
       pushSlice();

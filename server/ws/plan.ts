@@ -124,6 +124,9 @@ export function storePlanMessage(
   return row;
 }
 
+/** How a stored message that only a v2 player may take begins. */
+export const V2_PLAN_PREFIX = '{"type":"plan","v":2,';
+
 /**
  * The screen's current message for a player speaking `version`: the stored bytes (one lookup),
  * else built and stored now. The stored message is v1 while the screen has no loop or image spot, so every
@@ -137,7 +140,7 @@ export function planMessage(
   version: ProtocolVersion = PROTOCOL_VERSION,
 ): PlanMessageRow | undefined {
   const row = repo.get(screenId) ?? storePlanMessage(repo, screenId, now);
-  if (!row || version >= 2 || !row.message.startsWith('{"type":"plan","v":2,')) return row;
+  if (!row || version >= 2 || !row.message.startsWith(V2_PLAN_PREFIX)) return row;
   const plan = buildPlan(repo, screenId, now, version);
   return plan && { version: plan.version, message: JSON.stringify(plan) };
 }

@@ -37,11 +37,14 @@ class Player {
   readonly ws: WebSocket;
   readonly opened: Promise<unknown>;
   private frames: string[] = [];
+  /** Frames that came as binary: a player's JSON parser expects text frames only. */
+  binaryFrames = 0;
   private waiters: { type: string; resolve: (raw: string) => void }[] = [];
   constructor() {
     this.ws = new WebSocket(`${srv.url.replace('http', 'ws')}/ws/player`);
     this.opened = new Promise((r) => this.ws.once('open', r));
-    this.ws.on('message', (d) => {
+    this.ws.on('message', (d, isBinary) => {
+      if (isBinary) this.binaryFrames++;
       const raw = frameText(d);
       const type = (JSON.parse(raw) as { type: string }).type;
       const i = this.waiters.findIndex((w) => w.type === type);
@@ -108,8 +111,33 @@ describe('plan messages serialised once', () => {
     legacy.send({ type: 'pull' });
     expect(await legacy.next('plan')).toBe(row!.message);
     expect(pushed.pending()).not.toContain('plan_changed');
+    expect(pushed.binaryFrames + legacy.binaryFrames).toBe(0);
     pushed.close();
     legacy.close();
+  });
+
+  it('a re-plan pushes the bytes the plan service committed, with no lookup per screen', async () => {
+    const p = new Player();
+    await p.hello(['plan_push']);
+    const repo = srv.app.repos.planMessages;
+    const get = repo.get;
+    let lookups = 0;
+    repo.get = (id) => {
+      lookups++;
+      return get(id);
+    };
+    try {
+      const plan = p.next('plan');
+      srv.clock.advance(86_400_000);
+      expect(srv.app.plans.replan({ screenIds: [screenId] }).changedScreens).toEqual([screenId]);
+      const raw = await plan;
+      expect(raw).toBe(stored()!.message);
+      expect(lookups).toBe(0);
+      expect(p.binaryFrames).toBe(0);
+    } finally {
+      repo.get = get;
+      p.close();
+    }
   });
 
   it('pull answers from the stored bytes, not from the plan rows', async () => {
