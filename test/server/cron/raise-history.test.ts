@@ -96,3 +96,43 @@ describe('targets from the whole raise history (plan service and reports)', () =
     expect(days.reduce((s, d) => s + d.makeGood, 0)).toBe(deficit);
   });
 });
+
+describe('a manager lowers a raise (plan service and reports)', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ listen: false });
+    await seedWorld(srv.app);
+    srv.app.repos.campaigns.update(CAMPAIGN, { last_day: '2024-09-30' }, 'test');
+    await createUser(srv.app, { username: 'quan-ly', role: 'campaign_manager', password: 'x'.repeat(12) });
+  });
+  afterAll(async () => srv.close());
+
+  it('raise to 18 Mon 14:00, off Tue, lowered to 10 Thu: Mon–Wed stay owed at 18 and Tue is made good', () => {
+    const r = srv.app.repos;
+    const set = (date: string, time: string, perDay: number, before: number) => {
+      srv.clock.set(zonedToInstant(date, time, ZONE));
+      r.overrides.add(
+        { campaignId: CAMPAIGN, siteId: DESK, playsPerDay: perDay, reason: 'đông', setBy: 'u-quan-ly' },
+        before,
+      );
+    };
+    set('2024-09-02', '14:00', 18, 10);
+    r.reports.insertPlays([...plays('2024-09-02', 18, 1), ...plays('2024-09-04', 18, 19)]);
+    set('2024-09-05', '10:00', 10, 18);
+    srv.app.plans.replan({ siteIds: [DESK] });
+
+    const ctx = loadContext(r, CAMPAIGN, srv.clock.now());
+    const sites = sitesFor(ctx, { siteId: DESK }, null);
+    const targets = eachDate('2024-09-02', '2024-09-04').map(
+      (d) => screenDayRows(r, ctx, sites, d, false).find((x) => x.screenId === SCREEN)!.target,
+    );
+    expect(targets).toEqual([18, 18, 18]);
+
+    const days = r.plans
+      .plansFrom(SCREEN, '2024-09-05')
+      .map((x) => planJson.day(x.plan, x.local_date).campaigns[0]!);
+    expect(days[0]!.baseTarget).toBe(10);
+    // Tuesday's 18 are planned again (at most half of 10 a day), not Tuesday's 10 at the new rate.
+    expect(days.reduce((s, d) => s + d.makeGood, 0)).toBe(18);
+  });
+});
