@@ -56,8 +56,8 @@ function dateString(y: number, m: number, d: number): string {
   return `${pad4(y)}-${pad2(m)}-${pad2(d)}`;
 }
 
-/** Local wall clock of `ms` read as if it were UTC, so that wall - instant = offset. */
-function wallOf(
+/** The local wall clock of `ms` (to the second) as the zone database gives it, through Intl. */
+function intlWallOf(
   ms: number,
   zone: string,
 ): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
@@ -94,6 +94,60 @@ function wallOf(
   // Some engines still print midnight as 24 despite h23.
   if (h === 24) h = 0;
   return { y, mo, d, h, mi, s };
+}
+
+type Wall = { y: number; mo: number; d: number; h: number; mi: number; s: number };
+
+const HOUR = 3_600_000;
+const EARLIEST_FAST = Date.UTC(1000, 0, 1);
+const LATEST_FAST = Date.UTC(9999, 0, 1);
+/**
+ * Per zone, the offset (ms) that holds through each whole UTC hour, or NaN for an hour in which
+ * the offset changes. Reading a wall clock through Intl costs about 15 µs; ingest and the planner
+ * ask for hundreds of thousands of them, nearly all in a few zones and hours. A zone's offset
+ * changes at most once in any hour, so an hour whose first and last second have the same offset
+ * has it throughout, and the wall clock is plain arithmetic from it. Every value still comes
+ * from the zone database; an hour with a change is read through Intl each time.
+ */
+const hourOffsets = new Map<string, Map<number, number>>();
+
+function wallMs(w: Wall): number {
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
+}
+
+function hourOffset(ms: number, zone: string): number {
+  const hour = Math.floor(ms / HOUR);
+  let offsets = hourOffsets.get(zone);
+  if (!offsets) hourOffsets.set(zone, (offsets = new Map<number, number>()));
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const first = hour * HOUR;
+    const last = first + HOUR - 1000;
+    const a = wallMs(intlWallOf(first, zone)) - first;
+    const b = wallMs(intlWallOf(last, zone)) - last;
+    offset = a === b ? a : NaN;
+    // Bounded: a long-running server reading years of instants keeps at most this many hours.
+    if (offsets.size >= 100_000) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return offset;
+}
+
+/** Local wall clock of `ms` read as if it were UTC, so that wall - instant = offset. */
+function wallOf(ms: number, zone: string): Wall {
+  // Date.UTC reads years 0–99 as 1900–1999: far instants take the slow path.
+  if (!(ms >= EARLIEST_FAST && ms < LATEST_FAST)) return intlWallOf(ms, zone);
+  const offset = hourOffset(ms, zone);
+  if (Number.isNaN(offset)) return intlWallOf(ms, zone);
+  const t = new Date(Math.floor(ms / 1000) * 1000 + offset);
+  return {
+    y: t.getUTCFullYear(),
+    mo: t.getUTCMonth() + 1,
+    d: t.getUTCDate(),
+    h: t.getUTCHours(),
+    mi: t.getUTCMinutes(),
+    s: t.getUTCSeconds(),
+  };
 }
 
 /** Offset of `zone` at instant `ms`, in minutes. */
