@@ -10,6 +10,7 @@ import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
+import type { RawData } from 'ws';
 import {
   FEATURE_PLAN_PUSH,
   HEARTBEAT_INTERVAL_MS,
@@ -46,6 +47,8 @@ import { frameText } from './frame-text.ts';
 export const PAIRING_TTL_MS = 15 * 60_000;
 const PlaysEnvelope = PlaysBatch.pick({ type: true, batchId: true });
 /** Screens whose new plan is sent per turn of the event loop when a change fans out, at most. */
+const INBOX_SLICE_MS = 10;
+const INBOX_PAUSE_FRAMES = 32;
 const PUSH_SLICE_SCREENS = 256;
 /** …and the longest a turn of the fan-out holds the loop. */
 const PUSH_SLICE_MS = 10;
@@ -91,6 +94,8 @@ interface PlayerConnection {
   welcomed: boolean;
   /** Why the server is ending this socket, for the screen's session row; unset = the socket closed. */
   endReason?: SessionEndReason;
+  /** Its frames waiting in the inbox; past INBOX_PAUSE_FRAMES the socket is not read. */
+  queued: number;
 }
 
 export interface PlayerGateway {
@@ -159,6 +164,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     clearDeadline(conn);
     conn.deadline = setTimeout(() => {
       conn.deadline = null;
+      // Its frame is waiting in the inbox behind a backlog: that frame decides, not the clock.
+      if (conn.queued > 0) {
+        setDeadline(conn, ms, code, why);
+        return;
+      }
       app.log.debug({ ip: conn.ip, why }, 'closing a player socket that did not authenticate in time');
       try {
         conn.socket.close(code, why);
@@ -737,12 +747,22 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         version: PROTOCOL_VERSION,
         versionFixed: false,
         welcomed: false,
+        queued: 0,
       };
       all.add(conn);
       strangers++;
       strangersByIp.set(conn.ip, (strangersByIp.get(conn.ip) ?? 0) + 1);
       setDeadline(conn, cfg.wsHandshakeTimeoutMs, 4008, 'no hello');
       socket.on('message', (data, isBinary) => {
+        conn.queued++;
+        if (conn.queued >= INBOX_PAUSE_FRAMES && !socket.isPaused) socket.pause();
+        inbox.push({ conn, handle: () => handleFrame(data, isBinary) });
+        if (!draining) {
+          draining = true;
+          setImmediate(drainInbox);
+        }
+      });
+      const handleFrame = (data: RawData, isBinary: boolean): void => {
         if (isBinary) {
           guarded('player frame', () => badFrame(conn, 'Text frames only'));
           return;
@@ -769,7 +789,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
             ),
           );
         }
-      });
+      };
       socket.on('close', () =>
         guarded('player socket close', () => detach(conn), { screenId: conn.screenId }),
       );
@@ -785,6 +805,36 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
    * slices with a turn of the event loop between them, so acks, pulls and heartbeats are not
    * held up behind 10,000 sends.
    */
+  /**
+   * Every frame of every player waits here and is handled in arrival order, a slice of
+   * INBOX_SLICE_MS at a time with a turn of the event loop between slices. A reconnect storm
+   * (thousands of backlog batches at once) then cannot hold the loop: new connections are
+   * accepted and their HTTP upgrade read (within the headers timeout) while the backlog is
+   * checked, instead of after it. A socket with INBOX_PAUSE_FRAMES waiting is not read until
+   * half of them are handled, so one player cannot fill the server's memory.
+   */
+  let inbox: Array<{ conn: PlayerConnection; handle: () => void } | undefined> = [];
+  let inboxHead = 0;
+  let draining = false;
+  function drainInbox(): void {
+    const started = performance.now();
+    while (inboxHead < inbox.length) {
+      const item = inbox[inboxHead]!;
+      inbox[inboxHead++] = undefined;
+      const conn = item.conn;
+      conn.queued--;
+      if (conn.socket.isPaused && conn.queued <= INBOX_PAUSE_FRAMES / 2) conn.socket.resume();
+      // A socket that closed meanwhile: its frames go with it (a player resends what was not acked).
+      if (all.has(conn)) item.handle();
+      if (performance.now() - started >= INBOX_SLICE_MS) break;
+    }
+    if (inboxHead >= inbox.length) {
+      inbox = [];
+      inboxHead = 0;
+      draining = false;
+    } else setImmediate(drainInbox);
+  }
+
   const V2_PLAN = Buffer.from(V2_PLAN_PREFIX);
   const isV2Plan = (bytes: Buffer) => bytes.subarray(0, V2_PLAN.length).equals(V2_PLAN);
   let pushQueue: Array<{ id: string; sent?: PlanBytes | undefined }> = [];
