@@ -15,7 +15,7 @@ import authPlugin from './plugins/auth.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import cronPlugin from './cron/jobs.ts';
 import healthRoutes from './routes/health.ts';
-import playerGateway from './ws/gateway.ts';
+import playerGateway, { type GatewayOptions } from './ws/gateway.ts';
 import pairingRoutes from './routes/pairing.ts';
 import playsRoutes from './routes/plays.ts';
 import provisioningRoutes from './routes/provisioning.ts';
@@ -45,6 +45,16 @@ export interface AppDeps {
   config: Config;
   db: Db;
   clock: Clock;
+  /**
+   * Tests and the simulator only: code that runs inside the server at a chosen point, to put a
+   * fault exactly there. main.ts never sets it, and nothing in the config or on the network can.
+   */
+  hooks?: AppHooks;
+}
+
+export interface AppHooks {
+  /** After a plays batch is durable, before its ack leaves (server/ws/gateway.ts). */
+  beforePlaysAck?: GatewayOptions['beforePlaysAck'];
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -73,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
 
   // Infrastructure first: every route plugin below may use what these decorate.
-  await app.register(contextPlugin, deps);
+  await app.register(contextPlugin, { config: deps.config, db: deps.db, clock: deps.clock });
   await app.register(errorsPlugin);
   // Headers first, so that answers refused by the auth hook carry them too.
   await app.register(securityHeaders);
@@ -100,7 +110,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(siteRoutes);
   await app.register(userRoutes);
   await app.register(warningRoutes);
-  await app.register(playerGateway);
+  await app.register(
+    playerGateway,
+    deps.hooks?.beforePlaysAck ? { beforePlaysAck: deps.hooks.beforePlaysAck } : {},
+  );
   await app.register(pairingRoutes);
   await app.register(playsRoutes);
   await app.register(provisioningRoutes);

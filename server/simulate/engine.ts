@@ -24,6 +24,7 @@ import { createWriteStream, existsSync, mkdtempSync, rmSync, type WriteStream } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { StoredPlaysBatch } from '../ws/gateway.ts';
 import { VirtualClock } from '#shared/clock.ts';
 import { GENESIS_HASH, type PlayRecord } from '#shared/schemas/protocol.ts';
 import { WEEKDAYS, type OpeningHours, type PeakProfile, type VenueType } from '#shared/schemas/domain.ts';
@@ -189,10 +190,20 @@ export interface SimSummary {
    * the same journal sequence number of one screen. Always 0 unless something counted twice.
    */
   duplicatePlays: number;
-  /** Records a player sent again after it was killed before their ack (the server held them). */
+  /**
+   * Records a player sent again although the server held them: their ack never reached it (it
+   * was killed, or the server stopped, between the batch's commit and its ack).
+   */
   resentRecords: number;
   /** Players killed after their plays batch was stored and before its ack (`killed_mid_upload`). */
   killedMidUpload: number;
+  /** Server restarts between a plays batch's commit and its ack (`restart_mid_upload`). */
+  serverRestartsMidUpload: number;
+  /**
+   * Of those batches, the ones whose every record the player sent again to the restarted server
+   * and then held no more (acked): equal to serverRestartsMidUpload unless a resend was missing.
+   */
+  ackedAfterServerRestart: number;
   /** Player restarts with a PC clock off the server's (`clock_offset`). */
   clockRestarts: number;
   weeklyReports: string[];
@@ -268,27 +279,33 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const clock = new VirtualClock(Date.parse('2024-08-16T12:00:00+07:00'));
   const config = testConfig({ dataDir, playlistsDir: opts.playlistsDir, cron: 'off', logLevel: 'silent' });
 
-  // What the players sent, as the gateway hands it to the ingest writer: play ids seen (to count
-  // the records a player sent again), and a hook that runs once a batch is durable and before
-  // the gateway acks it (where `killed_mid_upload` kills the player).
+  // What the players' batches stored, as the gateway's `beforePlaysAck` hook sees them (once a
+  // batch is durable, before its ack leaves): play ids seen, to count the records a player sent
+  // again; and the faults that fall between the two (`killed_mid_upload` kills the player there,
+  // `restart_mid_upload` stops the server there).
   const sentPlayIds = new Set<string>();
   let resentRecords = 0;
-  let afterStored: (screenId: string) => Promise<void> = async () => {};
+  let afterStored: (batch: StoredPlaysBatch, app: FastifyInstance) => Promise<void> = async () => {};
   let port = 0;
   async function startServer(): Promise<Running> {
     const { db } = openDatabase(dbFile, clock);
-    const app = await buildApp({ config, db, clock });
-    const writer = app.playerGateway.writer;
-    const ingest = writer.ingest.bind(writer);
-    writer.ingest = async (job) => {
-      for (const r of job.records) {
-        if (sentPlayIds.has(r.playId)) resentRecords++;
-        else sentPlayIds.add(r.playId);
-      }
-      const result = await ingest(job);
-      await afterStored(job.ctx.screenId);
-      return result;
-    };
+    // Assigned before the first batch can arrive (the app listens below).
+    let self: FastifyInstance | null = null;
+    const app = await buildApp({
+      config,
+      db,
+      clock,
+      hooks: {
+        beforePlaysAck: async (batch) => {
+          for (const id of batch.playIds) {
+            if (sentPlayIds.has(id)) resentRecords++;
+            else sentPlayIds.add(id);
+          }
+          if (self) await afterStored(batch, self);
+        },
+      },
+    });
+    self = app;
     // Real players connect to it; a restart comes back on the same port, as a real one would.
     await app.listen({ host: '127.0.0.1', port });
     const addr = app.server.address();
@@ -540,29 +557,93 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   };
   type CoreEvent = {
     at: number;
-    kind: 'down' | 'up' | 'end' | 'start' | 'clock' | 'arm';
+    kind: 'down' | 'up' | 'end' | 'start' | 'clock' | 'arm' | 'arm_restart';
     s: SimScreen;
     itemId: string;
     fail?: boolean;
     offsetMs?: number;
+    downMs?: number;
   };
-  const ORDER = { end: 0, down: 1, up: 2, clock: 3, arm: 4, start: 5 } as const;
+  const ORDER = { end: 0, down: 1, up: 2, clock: 3, arm: 4, arm_restart: 4, start: 5 } as const;
   // `killed_mid_upload`: screens whose next stored batch kills them, and those it killed.
   const armed = new Set<SimScreen>();
   const dying = new Set<SimScreen>();
   const killed = new Set<SimScreen>();
   let killedMidUpload = 0;
   let clockRestarts = 0;
-  afterStored = async (screenId) => {
-    const s = [...armed].find((x) => x.id === screenId);
-    if (!s || s.playerDown) return;
-    armed.delete(s);
-    dying.add(s);
-    // The batch is durable; the ack has not left. The player dies now, so it never sees it.
-    await stopCore(s);
-    dying.delete(s);
-    killed.add(s);
-    killedMidUpload++;
+  // `restart_mid_upload`: screens whose next stored batch stops the server (and for how long),
+  // the batches cut that way whose records the player has not yet sent to a later server, and
+  // when the server comes back (null: it is up, or down for a `restart` of the fault file).
+  const armedRestart = new Map<SimScreen, number>();
+  const cuts: Array<{ s: SimScreen; left: Set<string> }> = [];
+  let stopping = false;
+  let restoring = false;
+  let serverBackAt: number | null = null;
+  let serverRestartsMidUpload = 0;
+  let ackedAfterServerRestart = 0;
+  afterStored = async (batch, app) => {
+    for (const c of cuts) if (c.s.id === batch.screenId) for (const id of batch.playIds) c.left.delete(id);
+    const k = [...armed].find((x) => x.id === batch.screenId);
+    if (k && !k.playerDown) {
+      armed.delete(k);
+      dying.add(k);
+      // The batch is durable; the ack has not left. The player dies now, so it never sees it.
+      await stopCore(k);
+      dying.delete(k);
+      killed.add(k);
+      killedMidUpload++;
+      return;
+    }
+    const r = [...armedRestart.keys()].find((x) => x.id === batch.screenId);
+    if (!r || restoring || batch.playIds.length === 0 || !server || server.app !== app) return;
+    const downMs = armedRestart.get(r)!;
+    armedRestart.delete(r);
+    stopping = true;
+    cuts.push({ s: r, left: new Set(batch.playIds) });
+    // The batch is durable; its ack has not left. The server stops now: its sockets close before
+    // anything else, so the ack never reaches the player. A new app on the same file and port
+    // starts `downMs` later (serverBackBy).
+    const down = server;
+    server = null;
+    await down.app.close();
+    down.db.close();
+    serverBackAt = clock.now() + downMs;
+    serverRestartsMidUpload++;
+    stopping = false;
+  };
+  /** A batch cut by a server restart was sent again to the new server and acked: the player holds none of it. */
+  const checkCuts = () => {
+    for (const c of [...cuts]) {
+      const snap = c.s.playerDown ? undefined : c.s.player?.core.snapshot();
+      if (c.left.size === 0 && snap?.connected && snap.backlog === 0) {
+        ackedAfterServerRestart++;
+        cuts.splice(cuts.indexOf(c), 1);
+      }
+    }
+  };
+  /**
+   * What a restarted server does first: catch up missed jobs; the players reconnect, upload
+   * their backlog (records it never acked too) and report it empty, and pull their new plans.
+   */
+  const serverUp = async (date: string) => {
+    serverBackAt = null;
+    restoring = true;
+    server = await startServer();
+    await srv().app.cron.runDue();
+    uploadAll(clock.now());
+    await playersUploaded();
+    await settledAndSynced(playerScreens, date);
+    for (const s of fleet) pull(s, date);
+    await playersSynced();
+    checkCuts();
+    restoring = false;
+  };
+  /** The server stopped by `restart_mid_upload` comes back if it is due by `t`. */
+  const serverBackBy = async (t: number, date: string): Promise<boolean> => {
+    if (server || serverBackAt === null || serverBackAt > t) return false;
+    advanceTo(serverBackAt);
+    await serverUp(date);
+    return true;
   };
   /**
    * Moves the shared clock through the real cores' items and outages in [a, b). Everything due at
@@ -590,6 +671,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
       for (const k of killFaults.get(s.id) ?? [])
         if (k >= a && k < b) events.push({ at: k, kind: 'arm', s, itemId: '' });
+      for (const r of serverCutFaults.get(s.id) ?? [])
+        if (r.at >= a && r.at < b)
+          events.push({ at: r.at, kind: 'arm_restart', s, itemId: '', downMs: r.downMs });
       for (const it of items) {
         if (it.start < a || it.start >= b || down.some(([x, y]) => it.start < y && it.end > x)) continue;
         const fail = rand() < failRate;
@@ -602,6 +686,16 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     const byTime = (x: CoreEvent, y: CoreEvent) => x.at - y.at || ORDER[x.kind] - ORDER[y.kind];
     const events = playerScreens.flatMap((s) => eventsOf(s, a)).sort(byTime);
     for (let i = 0; i < events.length;) {
+      // The server stopped mid-upload comes back before the next events; the plans it hands
+      // out then may differ, so every core's remaining events follow the plan it now holds.
+      if (serverBackAt !== null && serverBackAt <= events[i]!.at) {
+        const back = serverBackAt;
+        await serverBackBy(back, date);
+        const rest = events.splice(i).filter((e) => !playerScreens.includes(e.s));
+        for (const s of playerScreens) rest.push(...eventsOf(s, back));
+        events.push(...rest.sort(byTime));
+        continue;
+      }
       const at = events[i]!.at;
       const group: CoreEvent[] = [];
       while (i < events.length && events[i]!.at === at) group.push(events[i++]!);
@@ -623,6 +717,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
           }
         }
         if (e.kind === 'arm') armed.add(e.s);
+        if (e.kind === 'arm_restart') armedRestart.set(e.s, e.downMs!);
         if (e.kind === 'start' && e.fail) e.s.player!.display.failNext(e.itemId);
       }
       // A core that came back may have been re-planned (its settled days): its remaining events
@@ -657,6 +752,12 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         for (const e of group)
           if (e.kind === 'end' && (armed.has(e.s) || dying.has(e.s)))
             await waitUntil(`${e.s.id} to be killed mid-upload`, () => killed.has(e.s));
+      // The same for a server armed to stop: the batch with that play is stored and stops it.
+      if (server)
+        for (const e of group)
+          if (e.kind === 'end' && armedRestart.has(e.s))
+            await waitUntil(`${e.s.id}'s upload to stop the server`, () => !armedRestart.has(e.s));
+      await waitUntil('the server to stop', () => !stopping);
       const restarted = [...killed];
       killed.clear();
       for (const s of restarted) {
@@ -664,7 +765,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         if (server) await settledAndSynced([s], date);
       }
       replanned(restarted);
+      if (await serverBackBy(at, date)) replanned(playerScreens);
     }
+    await serverBackBy(b - 1, date);
   };
   log(
     `Mô phỏng / simulating ${allCampaigns.map((c) => c.id).join(' + ')}: ${fleet.length} màn hình / screens at ${siteRows.size} sites` +
@@ -745,6 +848,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   };
   const clockFaults = new Map<string, Array<{ at: number; offsetMs: number }>>();
   const killFaults = new Map<string, number[]>();
+  const serverCutFaults = new Map<string, Array<{ at: number; downMs: number }>>();
   for (const f of file ?? []) {
     if (f.kind === 'clock_offset') {
       const s = coreFault(f, 'a clock offset');
@@ -761,6 +865,15 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       killFaults.set(s.id, [...(killFaults.get(s.id) ?? []), Date.parse(f.at)]);
       faults.push(
         `${s.id}: player bị tắt giữa lúc gửi / killed mid-upload (lô đã lưu, chưa nhận ack / batch stored, ack not received) từ / from ${toIsoWithOffset(Date.parse(f.at), zone)}`,
+      );
+    }
+    if (f.kind === 'restart_mid_upload') {
+      const s = coreFault(f, 'a server restart mid-upload');
+      const downMs = f.downMs ?? 0;
+      serverCutFaults.set(s.id, [...(serverCutFaults.get(s.id) ?? []), { at: Date.parse(f.at), downMs }]);
+      faults.push(
+        `${s.id}: máy chủ khởi động lại giữa lúc màn gửi / server restart mid-upload (lô đã lưu, ack chưa gửi / batch stored, ack not sent), ` +
+          `tắt / down ${formatOffset(downMs).slice(1)} từ / from ${toIsoWithOffset(Date.parse(f.at), zone)}`,
       );
     }
   }
@@ -893,6 +1006,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     const dayEnd = startOfNextLocalDay(date, zone);
     // Midnight: the server's jobs (rollover with make-goods, reports, closing) if it is up.
     advanceTo(dayStart + 5_000);
+    await serverBackBy(dayStart + 5_000, date);
     if (server) {
       // Re-plans a player's report of settled days asked for come first, then the rollover.
       await srv().app.playerGateway.writer.barrier();
@@ -923,15 +1037,9 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
       if (restarts.some((r) => r.up === a) && !server) {
         advanceTo(a);
-        server = await startServer();
-        // What a restarted server does first: catch up missed jobs; players reconnect and upload.
-        await srv().app.cron.runDue();
-        uploadAll(a);
-        await playersUploaded();
-        await settledAndSynced(playerScreens, date);
-        for (const s of fleet) pull(s, date);
-        await playersSynced();
+        await serverUp(date);
       }
+      await serverBackBy(a, date);
       for (const r of raises) {
         if (r.at !== a || !server) continue;
         advanceTo(a);
@@ -1025,6 +1133,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   await srv().app.cron.runDue();
   uploadAll(clock.now());
   await playersUploaded();
+  checkCuts();
   for (const s of playerScreens) {
     if (s.playerDown || !s.player) continue;
     s.player.display.close();
@@ -1087,6 +1196,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     duplicatePlays,
     resentRecords,
     killedMidUpload,
+    serverRestartsMidUpload,
+    ackedAfterServerRestart,
     clockRestarts,
     weeklyReports: [...weeklyBefore],
     campaignClosed,
@@ -1423,6 +1534,8 @@ export function formatSummary(s: SimSummary): string[] {
   for (const f of s.faults) lines.push(`  lỗi giả lập / fault: ${f}`);
   lines.push(
     `  Tắt giữa lúc gửi / killed mid-upload: ${s.killedMidUpload}, bản ghi gửi lại / records sent again: ${s.resentRecords}; ` +
+      `máy chủ khởi động lại giữa lúc gửi / server restarts mid-upload: ${s.serverRestartsMidUpload}, ` +
+      `lô được gửi lại và nhận ack sau đó / batches sent again and acked after it: ${s.ackedAfterServerRestart}; ` +
       `khởi động lại với đồng hồ lệch / restarts with a wrong clock: ${s.clockRestarts}; ` +
       `lượt phát bị đếm hai lần / plays counted twice: ${s.duplicatePlays}`,
   );

@@ -12,6 +12,8 @@ const At = IsoInstant;
 const ScreenId = z.string().min(1);
 const SiteId = z.string().min(1);
 
+/** A server stopped mid-upload is back within a day (a longer stop is a `restart`). */
+const MAX_DOWN_MS = 86_400_000;
 /** A player's clock is wrong by at most this much (a PC whose clock reset to its BIOS year). */
 const MAX_CLOCK_OFFSET_MS = 50 * 366 * 86_400_000;
 
@@ -46,6 +48,22 @@ export const Fault = z.discriminatedUnion('kind', [
    * its data dir and sends the same records again.
    */
   z.strictObject({ kind: z.literal('killed_mid_upload'), screen: ScreenId, at: At }),
+  /**
+   * The first plays batch the screen sends at or after `at` is stored, and the server stops
+   * before its `plays_ack` leaves; a new server on the same database file and port starts
+   * `downMs` later (default 0: at once). The player sends the same records again to it.
+   */
+  z.strictObject({
+    kind: z.literal('restart_mid_upload'),
+    screen: ScreenId,
+    at: At,
+    downMs: z
+      .number()
+      .int('whole milliseconds')
+      .min(0, 'at least 0 ms')
+      .max(MAX_DOWN_MS, 'at most a day (86400000 ms)')
+      .optional(),
+  }),
 ]);
 export type FaultSpec = z.infer<typeof Fault>;
 

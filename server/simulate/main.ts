@@ -45,7 +45,10 @@ if (values.help) {
                   {"kind":"outage","screen":ID,"from":ISO,"to":ISO}, {"kind":"raise"|"lower",
                   "site":ID,"at":ISO,"perDay":N}, {"kind":"restart","down":ISO,"up":ISO},
                   {"kind":"clock_offset","screen":ID,"at":ISO,"offsetMs":N},
-                  {"kind":"killed_mid_upload","screen":ID,"at":ISO}
+                  {"kind":"killed_mid_upload","screen":ID,"at":ISO},
+                  {"kind":"restart_mid_upload","screen":ID,"at":ISO,"downMs"?:N}
+                  (the server stops between a batch's commit and its ack, back
+                  downMs later, default 0)
                   (examples in simulate/faults/, format in the README).
   --from YYYY-MM-DD  start on a later day (the fleet is paired at its midnight).`);
   process.exit(0);
@@ -85,6 +88,7 @@ const o = summary.overall;
 const failed =
   summary.chainBroken > 0 ||
   summary.duplicatePlays > 0 ||
+  summary.ackedAfterServerRestart !== summary.serverRestartsMidUpload ||
   o.outsideHours > 0 ||
   o.outsideWindow > 0 ||
   o.onlineOnTarget !== o.onlineScreenDays ||

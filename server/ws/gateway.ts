@@ -56,6 +56,21 @@ const PUSH_SLICE_MS = 10;
 export interface GatewayOptions {
   /** 0: no heartbeat timer; the caller beats by hand with `playerGateway.heartbeat()` (tests). */
   heartbeatMs?: number;
+  /**
+   * Tests and the simulator only: buildApp's `hooks`, which main.ts never passes, so no config,
+   * route or player message reaches it. Runs once a plays batch is durable and before its
+   * `plays_ack` is sent, so a fault can fall in between (the player killed, the server stopped);
+   * the ack leaves when it settles, if the socket is still open.
+   */
+  beforePlaysAck?: (batch: StoredPlaysBatch) => Promise<void>;
+}
+
+/** A plays batch the writer has made durable, as `beforePlaysAck` sees it. */
+export interface StoredPlaysBatch {
+  screenId: string;
+  batchId: string;
+  /** The records stored (or found stored already); the refused ones are not among them. */
+  playIds: readonly string[];
 }
 
 /** Deepest nesting a frame may have; the protocol's own messages need 4. */
@@ -663,7 +678,25 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
    * the quarantine); the ack leaves when its group is durable.
    */
   function enqueueIngest(job: IngestJob): void {
-    writer.ingest({ ctx: job.ctx, records: job.records, rejected: job.rejected }).then(
+    const stored = writer.ingest({ ctx: job.ctx, records: job.records, rejected: job.rejected });
+    const hook = opts.beforePlaysAck;
+    // The batch is stored whatever the hook does: a hook that fails is logged, and the ack goes.
+    const acking = hook
+      ? stored.then((result) =>
+          hook({
+            screenId: job.ctx.screenId,
+            batchId: job.batchId,
+            playIds: job.records.map((r) => r.playId),
+          }).then(
+            () => result,
+            (err: unknown) => {
+              app.log.error({ err, screenId: job.ctx.screenId }, 'beforePlaysAck hook failed');
+              return result;
+            },
+          ),
+        )
+      : stored;
+    acking.then(
       (result) => guarded('plays ack', () => ack(job, result), { screenId: job.ctx.screenId }),
       (err: unknown) =>
         guarded(

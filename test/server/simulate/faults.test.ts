@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { parseFaults, simulate, type FaultSpec, type SimSummary } from '#server/simulate/engine.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -83,7 +84,16 @@ describe('simulate --faults (a few days around each fault file)', () => {
   let dir: string;
   const runs = new Map<string, Run>();
 
-  async function run(name: string, sites: string[], faults: FaultSpec[], from: string, until: string) {
+  const kept: string[] = [];
+
+  async function run(
+    name: string,
+    sites: string[],
+    faults: FaultSpec[],
+    from: string,
+    until: string,
+    keepData = false,
+  ) {
     const csv = join(dir, `${name}.csv`);
     const summary = await simulate({
       playlistsDir: playlistsWith(dir, sites),
@@ -93,7 +103,9 @@ describe('simulate --faults (a few days around each fault file)', () => {
       failRate: 0,
       csv,
       log: () => {},
+      keepData,
     });
+    if (keepData) kept.push(summary.dataDir);
     runs.set(name, { summary, rows: readCsv(csv) });
   }
 
@@ -122,9 +134,14 @@ describe('simulate --faults (a few days around each fault file)', () => {
       run('restart', [MALL], exampleFile('restart-before-upload.json'), '2024-09-18', '2024-09-22'),
       run('clock', [MALL], exampleFile('clock-offsets.json'), '2024-09-18', '2024-09-20'),
       run('killed', [MALL], exampleFile('killed-mid-upload.json'), '2024-09-18', '2024-09-21'),
+      // Its database is kept, to count the stored rows themselves.
+      run('server-cut', [MALL], exampleFile('restart-mid-upload.json'), '2024-09-16', '2024-09-18', true),
     ]);
   }, 100_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const d of kept) rmSync(d, { recursive: true, force: true });
+  });
 
   it('two raises and an outage: each day owed at the raise in force that day, all of it delivered', () => {
     const r = runs.get('two-raises')!;
@@ -180,6 +197,35 @@ describe('simulate --faults (a few days around each fault file)', () => {
     // at most one lost play per kill, made good like any other.
     expect(r.summary.totals.makeGoods).toBeLessThanOrEqual(r.summary.killedMidUpload);
   });
+
+  it('a server stopped after a batch is stored and before its ack gets it again from the player, stored once', () => {
+    const r = runs.get('server-cut')!;
+    expectAccountsBalance(r);
+    // Both restarts happened (one back at once, one after 30 min of offline play), and after each
+    // the player sent the cut batch's records again to the new server and was acked.
+    expect(r.summary.serverRestartsMidUpload).toBe(2);
+    expect(r.summary.ackedAfterServerRestart).toBe(2);
+    expect(r.summary.resentRecords).toBeGreaterThanOrEqual(2);
+    // The server lost nothing and kept no play twice: each screen's journal, 1..n, is stored
+    // exactly once, and nothing was refused into the quarantine.
+    const db = new Database(join(r.summary.dataDir, 'signage.db'), { readonly: true });
+    try {
+      for (const screen of [`${MALL}/1`, `${MALL}/2`]) {
+        const x = db
+          .prepare<[string], { rows: number; seqs: number; last: number }>(
+            'SELECT COUNT(*) AS rows, COUNT(DISTINCT seq) AS seqs, MAX(seq) AS last FROM plays WHERE screen_id = ?',
+          )
+          .get(screen)!;
+        expect(x.rows, screen).toBeGreaterThan(0);
+        expect({ screen, rows: x.rows, seqs: x.seqs }).toEqual({ screen, rows: x.last, seqs: x.last });
+        const delivered = r.summary.perScreen.find((p) => p.screenId === screen)!;
+        expect(delivered.delivered, screen).toBe(delivered.owed);
+      }
+      expect(db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM plays_quarantine').get()!.n).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
 });
 
 describe('the fault file format', () => {
@@ -189,6 +235,7 @@ describe('the fault file format', () => {
       'restart-before-upload.json',
       'clock-offsets.json',
       'killed-mid-upload.json',
+      'restart-mid-upload.json',
     ])
       expect(exampleFile(name).length, name).toBeGreaterThan(0);
   });
@@ -207,6 +254,16 @@ describe('the fault file format', () => {
     [[{ kind: 'clock_offset', screen: 'x', at: '2024-09-17T00:00:00+07:00', offsetMs: 1.5 }], /offsetMs/],
     [[{ kind: 'killed_mid_upload', screen: 'x', at: '2024-09-31T00:00:00+07:00' }], /fault 1 \(at\)/],
     [[{ kind: 'raise', site: 'x', at: '2024-09-17T10:00:00+07:00', perDay: 0 }], /perDay/],
+    [[{ kind: 'restart_mid_upload', screen: 'x', at: '2024-09-17T10:00:00' }], /fault 1 \(at\)/],
+    [
+      [{ kind: 'restart_mid_upload', screen: 'x', at: '2024-09-17T10:00:00+07:00', downMs: -1 }],
+      /fault 1 \(downMs\): at least 0 ms/,
+    ],
+    [
+      [{ kind: 'restart_mid_upload', screen: 'x', at: '2024-09-17T10:00:00+07:00', downMs: 90_000_000 }],
+      /fault 1 \(downMs\): at most a day/,
+    ],
+    [[{ kind: 'restart_mid_upload', screen: '', at: '2024-09-17T10:00:00+07:00' }], /fault 1 \(screen\)/],
     [[{ kind: 'restart', down: '2024-09-17T10:00:00+07:00', up: '2024-09-17T09:00:00+07:00' }], /fault 1/],
     [
       [{ kind: 'outage', screen: 'x', from: '2024-09-17T00:00:00Z', to: '2024-09-18T00:00:00Z', extra: 1 }],
