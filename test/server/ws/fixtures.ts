@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { VirtualClock } from '#shared/clock.ts';
-import { buildApp } from '#server/app.ts';
+import { buildApp, type AppHooks } from '#server/app.ts';
 import { testConfig } from '#server/config.ts';
 import { openDatabase, type Db } from '#server/db/database.ts';
 import { hashToken, randomToken } from '#server/auth/passwords.ts';
@@ -120,6 +120,8 @@ export class RestartableServer {
   port = 0;
   readonly clock = new VirtualClock(T0);
   readonly dataDir = mkdtempSync(join(tmpdir(), 'ihanoi-ws-'));
+  /** Test-only hooks for the next `start()` (buildApp's `hooks`). */
+  hooks: AppHooks = {};
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -127,7 +129,12 @@ export class RestartableServer {
 
   async start(): Promise<FastifyInstance> {
     const { db } = openDatabase(join(this.dataDir, 'signage.db'), this.clock);
-    const app = await buildApp({ config: testConfig({ dataDir: this.dataDir }), db, clock: this.clock });
+    const app = await buildApp({
+      config: testConfig({ dataDir: this.dataDir }),
+      db,
+      clock: this.clock,
+      hooks: this.hooks,
+    });
     await app.listen({ host: '127.0.0.1', port: this.port });
     const addr = app.server.address();
     if (addr && typeof addr === 'object') this.port = addr.port;

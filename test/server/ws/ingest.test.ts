@@ -172,6 +172,73 @@ describe('play ingest', () => {
     c2.ws.close();
   });
 
+  it('the test-only beforePlaysAck hook runs once the batch is stored, and the ack waits for it', async () => {
+    await server.stop();
+    let release = () => {};
+    const seen: Array<{ batchId: string; playIds: readonly string[]; stored: number; acked: boolean }> = [];
+    let acked = false;
+    server.hooks = {
+      beforePlaysAck: (b) => {
+        seen.push({ batchId: b.batchId, playIds: b.playIds, stored: count(), acked });
+        return new Promise<void>((r) => (release = r));
+      },
+    };
+    await server.start();
+    const c = await new Client().open();
+    const records = chain(3);
+    c.send({ type: 'plays', batchId: 'b1', records });
+    const ack = c.next().then((m) => ((acked = true), m));
+    await waitFor('the hook to run', () => seen.length === 1);
+    expect(seen).toEqual([{ batchId: 'b1', playIds: records.map((r) => r.playId), stored: 3, acked: false }]);
+    expect(acked).toBe(false);
+    release();
+    expect(await ack).toMatchObject({ type: 'plays_ack', batchId: 'b1', lastSeq: 3 });
+    c.ws.close();
+  });
+
+  it('a server stopped between the commit and the ack sends no ack; the batch sent again to the next one is counted once', async () => {
+    await server.stop();
+    const records = chain(3);
+    let stopped = false;
+    server.hooks = {
+      beforePlaysAck: async () => {
+        await server.stop();
+        stopped = true;
+      },
+    };
+    await server.start();
+    const c = await new Client().open();
+    const got: unknown[] = [];
+    c.ws.on('message', (d) => got.push(JSON.parse(frameText(d))));
+    const closed = new Promise((r) => c.ws.once('close', r));
+    c.send({ type: 'plays', batchId: 'b1', records });
+    await closed;
+    await waitFor('the server to stop', () => stopped);
+    expect(got.filter((m) => (m as { type?: string }).type === 'plays_ack')).toEqual([]);
+    // The same file and port, without the hook: the player says hello and sends the batch again.
+    server.hooks = {};
+    await server.start();
+    expect(count()).toBe(3);
+    const c2 = new Client();
+    await new Promise((r) => c2.ws.once('open', r));
+    c2.send({
+      type: 'hello',
+      screenId: SCREEN,
+      token: TOKEN,
+      playerVersion: 'test',
+      cachedMedia: [],
+      clock: T0,
+    });
+    // The restarted server holds the batch already and says so.
+    expect(await c2.next()).toMatchObject({ type: 'welcome', lastSeq: 3 });
+    c2.send({ type: 'plays', batchId: 'b2', records });
+    const again = await c2.next();
+    expect(again).toMatchObject({ type: 'plays_ack', batchId: 'b2', lastSeq: 3, rejected: [] });
+    expect(again.acked).toEqual(records.map((r) => r.playId));
+    expect(count()).toBe(3);
+    c2.ws.close();
+  });
+
   it('flags an edited record, a forged link and a gap in the chain', async () => {
     const c = await new Client().open();
     const records = chain(6);
