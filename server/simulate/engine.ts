@@ -577,7 +577,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const armedRestart = new Map<SimScreen, number>();
   const cuts: Array<{ s: SimScreen; left: Set<string> }> = [];
   let stopping = false;
-  let restoring = false;
+  // Only while the cores play a group of events: elsewhere the loop reads the server's tables
+  // (a core restarted after an outage uploads its backlog while the loop waits for its status),
+  // and a stop there would pull the database from under it. An armed batch outside is let pass.
+  let cutOpen = false;
   let serverBackAt: number | null = null;
   let serverRestartsMidUpload = 0;
   let ackedAfterServerRestart = 0;
@@ -595,7 +598,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       return;
     }
     const r = [...armedRestart.keys()].find((x) => x.id === batch.screenId);
-    if (!r || restoring || batch.playIds.length === 0 || !server || server.app !== app) return;
+    if (!r || !cutOpen || batch.playIds.length === 0 || !server || server.app !== app) return;
     const downMs = armedRestart.get(r)!;
     armedRestart.delete(r);
     stopping = true;
@@ -627,7 +630,6 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
    */
   const serverUp = async (date: string) => {
     serverBackAt = null;
-    restoring = true;
     server = await startServer();
     await srv().app.cron.runDue();
     uploadAll(clock.now());
@@ -636,7 +638,6 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
     for (const s of fleet) pull(s, date);
     await playersSynced();
     checkCuts();
-    restoring = false;
   };
   /** The server stopped by `restart_mid_upload` comes back if it is due by `t`. */
   const serverBackBy = async (t: number, date: string): Promise<boolean> => {
@@ -729,6 +730,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         events.push(...rest.sort(byTime));
       };
       replanned(group.filter((e) => e.kind === 'up' || e.kind === 'clock').map((e) => e.s));
+      cutOpen = true;
       for (const e of group) if (e.kind === 'start' || e.kind === 'end') e.s.player!.display.act();
       for (const e of group) {
         const d = e.s.player!.display;
@@ -757,6 +759,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         for (const e of group)
           if (e.kind === 'end' && armedRestart.has(e.s))
             await waitUntil(`${e.s.id}'s upload to stop the server`, () => !armedRestart.has(e.s));
+      cutOpen = false;
       await waitUntil('the server to stop', () => !stopping);
       const restarted = [...killed];
       killed.clear();
