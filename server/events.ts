@@ -24,6 +24,8 @@ export interface DomainEvents {
   'screen-revoked': { screenId: string };
   'pairing-claimed': { code: string; screenId: string };
   'plays-ingested': { screenId: string; count: number };
+  /** A campaign play of the screen's today that did not complete (failed, interrupted) was stored. */
+  'play-failed-today': { screenId: string };
   /** What people see of a screen changed: online/offline, its status message, name or site. */
   'screen-changed': { screenId: string };
   /** Someone asked a screen for a screenshot. */

@@ -390,9 +390,20 @@ export default fp(
     const offClaimed = app.events.on('pairing-claimed', ({ screenId }) =>
       replanAfter({ screenIds: [screenId] }, 'screen paired'),
     );
+    // A failed play of today is played again later today when the day has room (coalesced per
+    // screen in the plan service's queue; see planHorizon's failedToday).
+    const offFailed = app.events.on('play-failed-today', ({ screenId }) => {
+      void plans.replanAfterFailure(screenId).then(
+        (r) =>
+          app.log.debug({ screenId, changed: r.changedScreens.length }, 'plans updated after a failed play'),
+        (err: unknown) =>
+          app.log.error({ err, screenId }, 'could not re-plan after a failed play; the next rollover will'),
+      );
+    });
     app.addHook('onClose', async () => {
       offInputs();
       offClaimed();
+      offFailed();
       await runner.stop();
       await plans.idle();
     });

@@ -174,10 +174,14 @@ export function createPlanService(deps: PlanServiceDeps) {
       const achieved = repos.plans.achieved(screenId, campaign.id);
       for (const { date, day } of recent) {
         const items = day.items.filter((i) => i.campaignId === campaign.id);
-        if (items.length === 0 || (achieved[date] ?? 0) >= items.length) continue;
+        // Played as planned is the day's target: a day that played failed plays again holds more
+        // items than it owes, and a presumed surplus must not offset a real miss.
+        const target = day.campaigns.find((c) => c.campaignId === campaign.id)?.target ?? items.length;
+        const presumed = Math.min(items.length, target);
+        if (presumed === 0 || (achieved[date] ?? 0) >= presumed) continue;
         if (settledMs !== null && items.every((i) => i.end <= settledMs)) continue;
         // Not settled: presumed played as planned until the player reports its backlog empty.
-        achieved[date] = items.length;
+        achieved[date] = presumed;
         if (unsettledFrom === null || date < unsettledFrom) unsettledFrom = date;
       }
       inputs.push({
@@ -189,6 +193,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
         pairedAt,
         alreadyPlayedToday: repos.plans.playedOn(screenId, campaign.id, today),
+        failedToday: repos.plans.failedOn(screenId, campaign.id, today),
         previous,
         siteFacts: shared.facts,
       });
@@ -337,11 +342,28 @@ export function createPlanService(deps: PlanServiceDeps) {
   // another. Two sliced re-plans interleaving would read each other's half-written versions
   // (and a rollover tick could race an event's re-plan of the same screens).
   let tail: Promise<unknown> = Promise.resolve();
-  function enqueue(filter: ReplanFilter = {}, chunk?: number): Promise<ReplanResult> {
-    const run = tail.then(() => replanInSlices(filter, chunk));
+  /** `filter` may be a function: it is read when the re-plan's turn comes, not when it is queued. */
+  function enqueue(filter: ReplanFilter | (() => ReplanFilter) = {}, chunk?: number): Promise<ReplanResult> {
+    const run = tail.then(() => replanInSlices(typeof filter === 'function' ? filter() : filter, chunk));
     // A failed re-plan must not stop the ones queued after it.
     tail = run.catch(() => undefined);
     return run;
+  }
+
+  // Screens that stored a failed play of today and wait for their re-plan. Coalesced: a failure
+  // that arrives while the re-plan is still waiting its turn in the queue joins it, so a backlog
+  // of failed records (or many screens failing at once) costs one re-plan, not one each.
+  const failedWaiting = new Set<string>();
+  let failedRun: Promise<ReplanResult> | null = null;
+  function replanAfterFailure(screenId: string): Promise<ReplanResult> {
+    failedWaiting.add(screenId);
+    failedRun ??= enqueue(() => {
+      const screenIds = [...failedWaiting];
+      failedWaiting.clear();
+      failedRun = null;
+      return { screenIds };
+    });
+    return failedRun;
   }
   function replanSoon(
     filter: ReplanFilter,
@@ -356,6 +378,11 @@ export function createPlanService(deps: PlanServiceDeps) {
     replanInSlices,
     enqueue,
     replanSoon,
+    /**
+     * A play of today that did not complete was stored for this screen: the rest of its day is
+     * re-planned (through the one queue) to play it again if the day has room.
+     */
+    replanAfterFailure,
     /** Resolves when every re-plan requested so far has finished (tests, shutdown). */
     idle: () => tail.then(() => undefined),
   };

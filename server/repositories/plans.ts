@@ -131,6 +131,9 @@ export function plansRepository(db: Db) {
   const playedOn = db.prepare<[string, string, string], { started_ms: number }>(
     `SELECT started_ms FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome = 'completed' ORDER BY started_ms`,
   );
+  const failedOn = db.prepare<[string, string, string], { n: number }>(
+    `SELECT COUNT(*) AS n FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome != 'completed'`,
+  );
   const plansFrom = db.prepare<[string, string], StoredPlanRow>(
     'SELECT local_date, version, inputs_hash, plan FROM screen_plans WHERE screen_id = ? AND local_date >= ? ORDER BY local_date',
   );
@@ -177,6 +180,9 @@ export function plansRepository(db: Db) {
       Object.fromEntries(achieved.all(screenId, campaignId).map((r) => [r.local_date, r.n])),
     playedOn: (screenId: string, campaignId: string, date: string) =>
       playedOn.all(screenId, campaignId, date).map((r) => ({ startedAt: r.started_ms })),
+    /** Plays of one screen, campaign and local date stored as failed or interrupted. */
+    failedOn: (screenId: string, campaignId: string, date: string): number =>
+      failedOn.get(screenId, campaignId, date)?.n ?? 0,
     plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
     maxVersion: (screenId: string) => maxVersion.get(screenId)?.v ?? 0,
     /** Writes the changed days under one new version for the screen (one transaction). */

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../shared/clock.ts';
 import { addDays, localDateOf } from '../../shared/time.ts';
-import { computeMakeGoods, type MakeGoodResult } from './makegood.ts';
+import { capFor, computeMakeGoods, type MakeGoodResult } from './makegood.ts';
 import { dayCapacity, dayInputsHash, planDay, type Busy } from './plan.ts';
 import { campaignTargets, pairingDayTarget } from './targets.ts';
 import type { AlreadyPlayed, DayPlan, PlanCampaign, PlanScreen, PlanSite } from './types.ts';
@@ -34,6 +34,13 @@ export interface HorizonInput {
   pairedAt?: number | null;
   /** Plays done so far today. */
   alreadyPlayedToday?: AlreadyPlayed;
+  /**
+   * Plays of today stored as not completed (failed or interrupted). Each is played again later
+   * today when the rest of the day has room and the day's make-goods stay within the cap
+   * (capFor in makegood.ts, with the make-goods from earlier days counted first); the others are
+   * still owed at the end of the day and come back as make-goods of later days.
+   */
+  failedToday?: number;
   /**
    * Up to when the player has uploaded everything it played (its last report of no backlog).
    * When it covers every item of today that has started, today's count is complete and today
@@ -128,10 +135,18 @@ export function planHorizon(input: HorizonInput): Horizon {
     const fresh = makeGoods.extra[t.date] ?? 0;
     const extra = underway ? prev!.makeGood : started.length > 0 ? Math.min(prev!.makeGood, fresh) : fresh;
     const busy = input.busy?.(t.date);
+    // A failure stored today is a real input: the day re-plans with one more play per failure,
+    // as far as the cap allows (the make-goods it already carries count first).
+    const failed = t.date === today ? Math.max(0, input.failedToday ?? 0) : 0;
+    const room =
+      failed > 0 && t.target > 0
+        ? capFor(withCapacity.find((d) => d.date === t.date) ?? t, campaign.makeGoodCapPct) - extra
+        : 0;
+    const replays = Math.min(failed, Math.max(0, room));
     if (
       prev &&
       prev.inputsHash ===
-        dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0, busy?.key)
+        dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0, busy?.key, replays)
     ) {
       plans.push(prev);
       continue;
@@ -146,6 +161,7 @@ export function planHorizon(input: HorizonInput): Horizon {
         baseTarget: t.target,
         makeGood: extra,
         ...(busy ? { busy } : {}),
+        ...(failed > 0 ? { failed, replays } : {}),
         ...(prev ? { fixedItems: prev.items } : {}),
         ...(t.date === today && input.alreadyPlayedToday !== undefined
           ? { alreadyPlayed: input.alreadyPlayedToday }

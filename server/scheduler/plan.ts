@@ -128,6 +128,7 @@ export function dayInputsHash(
   baseTarget: number,
   makeGood: number,
   busyKey = '',
+  replays = 0,
 ): string {
   const weekday = WEEKDAYS[weekdayOf(date)]!;
   // A fixed field order instead of canonical JSON: this runs once per screen-day.
@@ -151,6 +152,9 @@ export function dayInputsHash(
   // Only a screen shared with campaigns planned before this one adds a part, so a screen with one
   // campaign keeps the hash (and so the plan ids) it always had.
   if (busyKey !== '') parts.push(busyKey);
+  // Likewise a day with no failed play to play again keeps its hash: a failure stored today is
+  // what re-plans the rest of the day (one more play per failure that the cap lets through).
+  if (replays > 0) parts.push(`replays ${replays}`);
   return stableHash(parts.join('\u001f'), 16);
 }
 
@@ -171,6 +175,14 @@ export interface PlanDayInput {
   baseTarget?: number;
   /** Time held by other campaigns' plays on this screen (see together.ts). */
   busy?: Busy;
+  /** Plays of this day stored as not completed (failed or interrupted), so far. */
+  failed?: number;
+  /**
+   * How many of the failed plays the rest of the day plays again (at most `failed`; the caller
+   * keeps them within the make-good cap, see planHorizon). The others stay owed: make-goods of
+   * a later day.
+   */
+  replays?: number;
 }
 
 export function planDay(input: PlanDayInput): DayPlan {
@@ -189,7 +201,18 @@ export function planDay(input: PlanDayInput): DayPlan {
     openForStarts.length === 0 ? 0 : (input.baseTarget ?? baseTargetFor(campaign, site, date));
   const makeGood = baseTarget > 0 ? Math.max(0, Math.floor(input.makeGood ?? 0)) : 0;
   const target = baseTarget + makeGood;
-  const inputsHash = dayInputsHash(campaign, site, screen, date, baseTarget, makeGood, input.busy?.key);
+  const failed = Math.max(0, Math.floor(input.failed ?? 0));
+  const replays = baseTarget > 0 ? Math.min(failed, Math.max(0, Math.floor(input.replays ?? 0))) : 0;
+  const inputsHash = dayInputsHash(
+    campaign,
+    site,
+    screen,
+    date,
+    baseTarget,
+    makeGood,
+    input.busy?.key,
+    replays,
+  );
 
   const slices = profileSlices(date, zone, profile);
   const peakAt = (t: number): boolean => {
@@ -225,7 +248,9 @@ export function planDay(input: PlanDayInput): DayPlan {
     for (const it of kept) earliest = Math.max(earliest, it.start + gapMs);
   }
 
-  const remaining = Math.max(0, target - played);
+  // What the day still owes, less the failed plays it does not play again today (their make-goods
+  // come on later days, within the cap). The others were not completed, so they are still owed.
+  const remaining = Math.max(0, target - played - (midDay ? failed - replays : 0));
   const remStarts =
     now >= end ? [] : startIntervals(withoutBusy(open, input.busy?.intervals), durationMs, earliest);
   const remPieces = weightedPieces(remStarts, slices);

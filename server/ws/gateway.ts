@@ -28,7 +28,7 @@ import {
 } from '#shared/schemas/protocol.ts';
 import { hashToken, randomToken } from '../auth/passwords.ts';
 import { openWithSecret, sealWithSecret } from '../auth/seal.ts';
-import { startOfNextLocalDay } from '#shared/time.ts';
+import { localDateOf, parseIsoInstant, startOfNextLocalDay } from '#shared/time.ts';
 import type { PlayerScreenRow } from '../repositories/pairing.ts';
 import type { IngestJob as StoredJob, IngestResult } from '../repositories/plays.ts';
 import { checkPlays } from '../proof/ingest-rules.ts';
@@ -729,6 +729,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   function ack(job: IngestJob, result: IngestResult): void {
     if (result.flagged.length)
       app.log.warn({ screenId: job.ctx.screenId, flagged: result.flagged }, 'proof-of-play chain broken');
+    // Before the ack leaves: a player that sees its failed play acked finds the re-plan queued.
+    if (result.inserted > 0 && failedToday(job))
+      app.events.emit('play-failed-today', { screenId: job.ctx.screenId });
     send(job.conn, {
       type: 'plays_ack',
       batchId: job.batchId,
@@ -738,6 +741,16 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     });
     if (result.inserted)
       app.events.emit('plays-ingested', { screenId: job.ctx.screenId, count: result.inserted });
+  }
+
+  /** The batch holds a campaign play of the site's today that did not complete. */
+  function failedToday(job: IngestJob): boolean {
+    const today = localDateOf(job.ctx.now, job.ctx.timeZone);
+    return job.records.some((r) => {
+      if (r.outcome === 'completed' || r.campaignId === null) return false;
+      const started = parseIsoInstant(r.startedAt);
+      return started !== null && localDateOf(started, job.ctx.timeZone) === today;
+    });
   }
 
   // Strangers are capped before the upgrade: a refused socket costs one short HTTP answer.
