@@ -142,6 +142,9 @@ export function playsRepository(db: Db) {
     'SELECT * FROM plays WHERE screen_id = ? ORDER BY seq, received_at_ms',
   );
   const byId = db.prepare<[string], PlayRow>('SELECT * FROM plays WHERE play_id = ?');
+  const notCompletedItem = db.prepare<[string, string], { n: number }>(
+    `SELECT 1 AS n FROM plays WHERE screen_id = ? AND plan_item_id = ? AND outcome != 'completed'`,
+  );
   const countForScreen = db.prepare<[string], { n: number }>(
     'SELECT COUNT(*) AS n FROM plays WHERE screen_id = ?',
   );
@@ -394,6 +397,9 @@ export function playsRepository(db: Db) {
     lastSeq: (screenId: string) => lastSeq.get(screenId)?.s ?? 0,
     chain: (screenId: string) => chainRows.all(screenId),
     get: (playId: string) => byId.get(playId),
+    /** A play of this plan item that did not complete is stored (the simulator waits on it). */
+    failedItemStored: (screenId: string, planItemId: string): boolean =>
+      notCompletedItem.get(screenId, planItemId) !== undefined,
     count: (screenId: string) => countForScreen.get(screenId)!.n,
   };
 }

@@ -31,6 +31,7 @@ import { WEEKDAYS, type OpeningHours, type PeakProfile, type VenueType } from '#
 import {
   eachDate,
   formatDate,
+  formatDateTime,
   instantToZoned,
   localDateOf,
   minutesOfDay,
@@ -174,6 +175,12 @@ export interface SimSummary {
    */
   perScreen: Array<{ screenId: string; owed: number; planned: number; makeGoods: number; delivered: number }>;
   totals: { owed: number; planned: number; makeGoods: number; delivered: number };
+  /**
+   * Failed plays of a screen's last day in the run that nothing could make good: too late to play
+   * again that day, and no later day (`at` is dd/mm/yyyy HH:mm in the site's zone). Owed =
+   * delivered + these, unless something else was missed.
+   */
+  failedNoTimeLeft: Array<{ screenId: string; at: string }>;
   faults: string[];
   /** Screens that ran a real player core, and how often a core was stopped and started again. */
   coreScreens: number;
@@ -677,8 +684,8 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
           events.push({ at: r.at, kind: 'arm_restart', s, itemId: '', downMs: r.downMs });
       for (const it of items) {
         if (it.start < a || it.start >= b || down.some(([x, y]) => it.start < y && it.end > x)) continue;
+        // Counted when the play fails (below): events are drawn again after a re-plan.
         const fail = rand() < failRate;
-        if (fail) failedPlays.set(`${s.id}|${date}`, (failedPlays.get(`${s.id}|${date}`) ?? 0) + 1);
         events.push({ at: it.start, kind: 'start', s, itemId: it.id, fail });
         if (!fail) events.push({ at: it.end, kind: 'end', s, itemId: it.id });
       }
@@ -719,7 +726,10 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
         }
         if (e.kind === 'arm') armed.add(e.s);
         if (e.kind === 'arm_restart') armedRestart.set(e.s, e.downMs!);
-        if (e.kind === 'start' && e.fail) e.s.player!.display.failNext(e.itemId);
+        if (e.kind === 'start' && e.fail) {
+          e.s.player!.display.failNext(e.itemId);
+          failedPlays.set(`${e.s.id}|${date}`, (failedPlays.get(`${e.s.id}|${date}`) ?? 0) + 1);
+        }
       }
       // A core that came back may have been re-planned (its settled days): its remaining events
       // follow the plan it now holds.
@@ -747,6 +757,26 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
             `${e.s.id} to finish ${e.itemId}`,
             () => d.ended.has(e.itemId) && core.snapshot().current?.itemId !== e.itemId,
           );
+      }
+      // A failed play is uploaded at once; once stored, the server re-plans the rest of the
+      // screen's day (one more play if it fits). Its remaining events follow the new plan.
+      const failedHere = server ? group.filter((e) => e.kind === 'start' && e.fail).map((e) => e.s) : [];
+      for (const e of group) {
+        if (!server || e.kind !== 'start' || !e.fail) continue;
+        const core = e.s.player!.core;
+        await waitUntil(
+          `${e.s.id} to upload its failed play ${e.itemId}`,
+          () =>
+            srv().plays.failedItemStored(e.s.id, e.itemId) &&
+            core.snapshot().connected &&
+            core.snapshot().backlog === 0,
+        );
+      }
+      if (failedHere.length > 0) {
+        await srv().app.plans.idle();
+        await playersSynced(failedHere);
+        for (const s of failedHere) pull(s, date);
+        replanned(failedHere);
       }
       // An armed player uploads the play it just finished; that batch is stored and kills it.
       // It starts again from its data dir at once and sends the unacked records again.
@@ -1262,6 +1292,7 @@ function figures(
   overall: GroupFigures;
   perScreen: SimSummary['perScreen'];
   totals: SimSummary['totals'];
+  failedNoTimeLeft: SimSummary['failedNoTimeLeft'];
 } {
   const perScreen: SimSummary['perScreen'] = [];
   const windowStart = startOfLocalDay(first, campaign.timeZone);
@@ -1269,6 +1300,9 @@ function figures(
   const outsideWindow = new Map<string, number>();
   const outsideHours = new Map<string, number>();
   const openCache = new Map<string, Array<[number, number]>>();
+  // Start instants of the plays that did not complete, per screen and local date.
+  const failedOn = new Map<string, number[]>();
+  const failedNoTimeLeft: SimSummary['failedNoTimeLeft'] = [];
   for (const p of app.repos.plans.playsOfCampaign(campaign.id)) {
     const s = screenOf.get(p.screen_id);
     if (!s) continue;
@@ -1285,7 +1319,11 @@ function figures(
     if (!open) openCache.set(key, (open = openOn(site.openingHours, p.local_date, site.timeZone)));
     if (!open.some(([a, b]) => p.started_ms >= a && p.ended_ms <= b))
       outsideHours.set(s.id, (outsideHours.get(s.id) ?? 0) + 1);
-    if (p.outcome !== 'completed') continue;
+    if (p.outcome !== 'completed') {
+      const key = `${s.id}|${p.local_date}`;
+      failedOn.set(key, [...(failedOn.get(key) ?? []), p.started_ms]);
+      continue;
+    }
     const d = days.get(`${s.id}|${p.local_date}`);
     if (d) {
       d.played++;
@@ -1368,6 +1406,18 @@ function figures(
       }
     }
     perScreen.push({ screenId: s.id, owed, planned, makeGoods, delivered: achieved });
+    // A failure is played again the same day when it fits, else made good on a later day; on
+    // the screen's last day in the run, one too late to fit has no day left at all.
+    const lastDay = eachDate(first, last)
+      .filter((date) => (days.get(`${s.id}|${date}`)?.target ?? 0) > 0)
+      .at(-1);
+    const lastOfDay = lastDay ? days.get(`${s.id}|${lastDay}`) : undefined;
+    if (lastDay && lastOfDay && owed > achieved) {
+      const late = (failedOn.get(`${s.id}|${lastDay}`) ?? []).sort((a, b) => a - b);
+      const n = Math.min(owed - achieved, Math.max(0, lastOfDay.target - lastOfDay.played), late.length);
+      for (const at of late.slice(late.length - n))
+        failedNoTimeLeft.push({ screenId: s.id, at: formatDateTime(at, site.timeZone) });
+    }
     // The campaign average per operating day, against the day targets it was given.
     const average = operating.size > 0 ? achieved / operating.size : 0;
     const targetAverage = operating.size > 0 ? owed / operating.size : 0;
@@ -1428,7 +1478,7 @@ function figures(
     }),
     { owed: 0, planned: 0, makeGoods: 0, delivered: 0 },
   );
-  return { byVenueType, overall: overall!, perScreen, totals };
+  return { byVenueType, overall: overall!, perScreen, totals, failedNoTimeLeft };
 }
 
 /**
@@ -1585,6 +1635,7 @@ export function formatSummary(s: SimSummary): string[] {
   lines.push(
     `  Tổng chiến dịch / campaign totals: kế hoạch / planned ${s.totals.planned} (= nợ / owed ${s.totals.planned - s.totals.makeGoods} + bù / make-goods ${s.totals.makeGoods} cho lượt lỡ / for missed plays), nợ / owed ${s.totals.owed}, đã phát / delivered ${s.totals.delivered}`,
   );
+  lines.push(`  ${reconciliation(s)}`);
   lines.push(
     `  Màn dưới mục tiêu dù còn chỗ bù / below target although make-goods had room: ${s.overall.unexpectedDeficitScreens}`,
   );
@@ -1603,4 +1654,25 @@ export function formatSummary(s: SimSummary): string[] {
   );
   for (const n of s.overall.deficitNotes) lines.push(`    ${n}`);
   return lines;
+}
+
+/**
+ * Owed against delivered, with what was not delivered named: failed plays with no time left to
+ * make them good (listed), and anything else (which should be 0: it is printed so it shows).
+ */
+export function reconciliation(s: Pick<SimSummary, 'totals' | 'failedNoTimeLeft'>): string {
+  const late = s.failedNoTimeLeft.length;
+  const other = s.totals.owed - s.totals.delivered - late;
+  return (
+    `Đối chiếu / reconciliation: nợ / owed ${s.totals.owed} = đã phát / delivered ${s.totals.delivered}` +
+    (late > 0
+      ? ` + ${late} lượt lỗi không còn giờ bù / failed plays with no time left ` +
+        `(màn, giờ / screen, time: ${s.failedNoTimeLeft.map((f) => `${f.screenId} ${f.at}`).join('; ')})`
+      : '') +
+    (other > 0
+      ? ` + ${other} lượt lỡ khác chưa bù / other missed plays not made good`
+      : other < 0
+        ? ` − ${-other} lượt phát vượt mức nợ / plays above what was owed`
+        : '')
+  );
 }
