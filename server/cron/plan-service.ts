@@ -172,6 +172,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         });
       }
       const achieved = repos.plans.achieved(screenId, campaign.id);
+      const todays = repos.plans.playsOn(screenId, campaign.id, today);
       for (const { date, day } of recent) {
         const items = day.items.filter((i) => i.campaignId === campaign.id);
         // Played as planned is the day's target: a day that played failed plays again holds more
@@ -192,8 +193,8 @@ export function createPlanService(deps: PlanServiceDeps) {
         // A screen owes plays from the day it was paired; one not yet paired owes none.
         accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
         pairedAt,
-        alreadyPlayedToday: repos.plans.playedOn(screenId, campaign.id, today),
-        failedToday: repos.plans.failedOn(screenId, campaign.id, today),
+        alreadyPlayedToday: todays.played,
+        failedToday: todays.failed,
         previous,
         siteFacts: shared.facts,
       });

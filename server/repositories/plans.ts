@@ -128,11 +128,9 @@ export function plansRepository(db: Db) {
     `SELECT local_date, SUM(plays + unverified) AS n FROM play_day_counts
      WHERE screen_id = ? AND campaign_id = ? GROUP BY local_date HAVING n > 0`,
   );
-  const playedOn = db.prepare<[string, string, string], { started_ms: number }>(
-    `SELECT started_ms FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome = 'completed' ORDER BY started_ms`,
-  );
-  const failedOn = db.prepare<[string, string, string], { n: number }>(
-    `SELECT COUNT(*) AS n FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? AND outcome != 'completed'`,
+  // One read for both: the index finds a screen's plays of a campaign, not of a date.
+  const playsOn = db.prepare<[string, string, string], { started_ms: number; outcome: string }>(
+    `SELECT started_ms, outcome FROM plays WHERE screen_id = ? AND campaign_id = ? AND local_date = ? ORDER BY started_ms`,
   );
   const plansFrom = db.prepare<[string, string], StoredPlanRow>(
     'SELECT local_date, version, inputs_hash, plan FROM screen_plans WHERE screen_id = ? AND local_date >= ? ORDER BY local_date',
@@ -179,10 +177,19 @@ export function plansRepository(db: Db) {
     achieved: (screenId: string, campaignId: string): Record<string, number> =>
       Object.fromEntries(achieved.all(screenId, campaignId).map((r) => [r.local_date, r.n])),
     playedOn: (screenId: string, campaignId: string, date: string) =>
-      playedOn.all(screenId, campaignId, date).map((r) => ({ startedAt: r.started_ms })),
-    /** Plays of one screen, campaign and local date stored as failed or interrupted. */
-    failedOn: (screenId: string, campaignId: string, date: string): number =>
-      failedOn.get(screenId, campaignId, date)?.n ?? 0,
+      playsOn
+        .all(screenId, campaignId, date)
+        .filter((r) => r.outcome === 'completed')
+        .map((r) => ({ startedAt: r.started_ms })),
+    /**
+     * One screen's plays of a campaign on a local date: the completed ones' starts, and how many
+     * were stored as failed or interrupted.
+     */
+    playsOn: (screenId: string, campaignId: string, date: string) => {
+      const rows = playsOn.all(screenId, campaignId, date);
+      const played = rows.filter((r) => r.outcome === 'completed').map((r) => ({ startedAt: r.started_ms }));
+      return { played, failed: rows.length - played.length };
+    },
     plansFrom: (screenId: string, fromDate: string) => plansFrom.all(screenId, fromDate),
     maxVersion: (screenId: string) => maxVersion.get(screenId)?.v ?? 0,
     /** Writes the changed days under one new version for the screen (one transaction). */
