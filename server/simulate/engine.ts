@@ -177,8 +177,8 @@ export interface SimSummary {
   totals: { owed: number; planned: number; makeGoods: number; delivered: number };
   /**
    * Failed plays of a screen's last day in the run that nothing could make good: too late to play
-   * again that day, and no later day (`at` is dd/mm/yyyy HH:mm in the site's zone). Owed =
-   * delivered + these, unless something else was missed.
+   * again that day (or past the day's make-good cap), and no later day (`at` is dd/mm/yyyy HH:mm
+   * in the site's zone). Owed = delivered + these, unless something else was missed.
    */
   failedNoTimeLeft: Array<{ screenId: string; at: string }>;
   faults: string[];
