@@ -361,6 +361,8 @@ export interface ScreenDayRow {
   shortfallOther: number;
 }
 
+const NOT_COUNTED: OfflineShare = { offlineOpenMs: 0, plannedOffline: 0, fromPlan: false };
+
 /** One local day's rows for every screen in the covered sites, in site then screen order. */
 export function screenDayRows(
   repos: Repositories,
@@ -411,18 +413,45 @@ export function screenDayRows(
       ? repos.reports.plannedStarts(screenId, date, ctx.campaign.id, ctx.campaign.media_sha256)
       : [];
   };
+  // A screen with no session that day and no stored plan has the same offline share as every
+  // other such screen under the same frame (offline all day, the target spread over its open
+  // time): worked out once per frame, not once per screen.
+  const silentShare = new Map<DayFrame, OfflineShare>();
+  const noSessions: Span[] = [];
+  const offlineOf = (frame: DayFrame, screenId: string): OfflineShare => {
+    if (ctx.trackingSince === null) return NOT_COUNTED;
+    const sessions = sessionsByScreen.get(screenId);
+    if (sessions) return offlineShare(ctx, frame, sessions, () => plannedStarts(screenId));
+    withPlan ??= repos.reports.plannedScreens(date);
+    if (withPlan.has(screenId)) return offlineShare(ctx, frame, noSessions, () => plannedStarts(screenId));
+    let share = silentShare.get(frame);
+    if (!share) silentShare.set(frame, (share = offlineShare(ctx, frame, noSessions, () => [])));
+    return share;
+  };
+  const listed: ReportScreenRow[] = [];
+  const extra: ReportScreenRow[] = [];
   for (const site of sites) {
     const frame = frames.get(site.row.id)!;
-    const listed = screensOn(ctx, site, date, frame);
-    const seen = new Set(listed.map((s) => s.id));
-    // A screen revoked earlier may still have uploaded plays for this day: they count too.
-    const extra = (ctx.screensBySite.get(site.row.id) ?? []).filter(
-      (s) => !seen.has(s.id) && counts.has(s.id) && atSiteWhenDayEnds(ctx, s.id, site.row.id, frame.end),
-    );
-    for (const screen of [...listed, ...extra]) {
+    // The screens that count (as screensOn decides), then those that no longer count but still
+    // uploaded plays for this day: a screen revoked earlier counts its plays too.
+    listed.length = 0;
+    extra.length = 0;
+    for (const s of ctx.screensBySite.get(site.row.id) ?? []) {
+      if (!atSiteWhenDayEnds(ctx, s.id, site.row.id, frame.end)) continue;
+      if (
+        s.paired_at_ms !== null &&
+        s.paired_at_ms < frame.end &&
+        (s.revoked_at_ms === null || s.revoked_at_ms > frame.start)
+      )
+        listed.push(s);
+      else if (counts.has(s.id)) extra.push(s);
+    }
+    const nListed = listed.length;
+    for (let k = 0; k < nListed + extra.length; k++) {
+      const screen = k < nListed ? listed[k]! : extra[k - nListed]!;
       const c = counts.get(screen.id);
       const plays = c?.plays ?? 0;
-      const counted = seen.has(screen.id);
+      const counted = k < nListed;
       let target = counted ? frame.target : 0;
       let due = counted ? frame.due : 0;
       const paired = screen.paired_at_ms;
@@ -444,9 +473,7 @@ export function screenDayRows(
       }
       const shortfall = Math.max(0, due - plays);
       // A screen that no longer counts (revoked before the day) owes nothing, offline or not.
-      const off = counted
-        ? offlineShare(ctx, frame, sessionsByScreen.get(screen.id) ?? [], () => plannedStarts(screen.id))
-        : { offlineOpenMs: 0, plannedOffline: 0, fromPlan: false };
+      const off = counted ? offlineOf(frame, screen.id) : NOT_COUNTED;
       const offlineMinutes = Math.round(off.offlineOpenMs / 60_000);
       const shortfallOffline = Math.min(shortfall, off.plannedOffline);
       rows.push({

@@ -16,8 +16,22 @@ import { rowToRecord, type PlayRow } from '../repositories/plays.ts';
 import { linkStatus } from '../proof/chain.ts';
 import type { Repositories } from '../repositories/index.ts';
 import { reportsRepository } from '../repositories/reports.ts';
-import { loadContext, screenDayRows, sitesFor, type ReportContext, type SiteScope } from './aggregate.ts';
-import type { Cell, ExportColumn, ExportMeta, ExportTable } from './writers.ts';
+import {
+  loadContext,
+  screenDayRows,
+  sitesFor,
+  type ReportContext,
+  type SiteInfo,
+  type SiteScope,
+} from './aggregate.ts';
+import {
+  CellRun,
+  type Cell,
+  type ExportColumn,
+  type ExportMeta,
+  type ExportTable,
+  type Row,
+} from './writers.ts';
 
 export interface ExportQuery {
   campaignId?: string | undefined;
@@ -160,24 +174,32 @@ async function* dailyBatches(
   ctx: ReportContext,
   q: ExportQuery,
   scope: SiteScope,
-): AsyncGenerator<Cell[][]> {
+): AsyncGenerator<Row[]> {
   const sites = sitesFor(ctx, q, scope);
   const allSites = coversAllSites(ctx, q, scope, sites);
+  // The text that repeats from row to row, as runs the writers encode once: a site's five
+  // columns, a screen's two, a day's date.
+  const siteCells = new Map<SiteInfo, CellRun>();
+  for (const s of sites)
+    siteCells.set(
+      s,
+      new CellRun([s.districtName, s.wardName, s.row.id, s.row.name, venueLabel(s.row.venue_type)]),
+    );
+  const screenCells = new Map<string, CellRun>();
   for (const date of eachDate(q.from, q.to)) {
     const rows = screenDayRows(repos, ctx, sites, date, allSites);
-    const day = formatDate(date, ctx.campaign.time_zone);
+    const day = new CellRun([formatDate(date, ctx.campaign.time_zone)]);
     for (let i = 0; i < rows.length; i += BATCH) {
-      yield rows
-        .slice(i, i + BATCH)
-        .map((r) => [
+      const batch: Row[] = [];
+      for (let k = i; k < rows.length && k < i + BATCH; k++) {
+        const r = rows[k]!;
+        let screen = screenCells.get(r.screenId);
+        if (!screen || screen.cells[1] !== r.screenName)
+          screenCells.set(r.screenId, (screen = new CellRun([r.screenId, r.screenName])));
+        batch.push([
           day,
-          r.site.districtName,
-          r.site.wardName,
-          r.site.row.id,
-          r.site.row.name,
-          venueLabel(r.site.row.venue_type),
-          r.screenId,
-          r.screenName,
+          siteCells.get(r.site)!,
+          screen,
           r.plays,
           r.unverified,
           r.target,
@@ -194,6 +216,8 @@ async function* dailyBatches(
           r.offlineMinutes,
           r.plannedOffline,
         ]);
+      }
+      yield batch;
     }
   }
 }

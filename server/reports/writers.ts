@@ -15,6 +15,31 @@ import archiver from 'archiver';
 
 export type Cell = string | number | null;
 
+/**
+ * Cells that stand side by side in many rows (a site's district, ward, id, name and venue type;
+ * a screen's id and name; a day's date). A row may hold the run in place of those cells: the
+ * file is the same as with the cells written out, but each writer encodes a run once per export
+ * (its CSV bytes, its sheet XML) instead of once per row.
+ */
+export class CellRun {
+  constructor(readonly cells: readonly Cell[]) {
+    if (cells.length === 0) throw new Error('a cell run needs at least one cell');
+  }
+}
+
+/** A row: cells, and runs standing for the cells they hold. */
+export type Row = ReadonlyArray<Cell | CellRun>;
+
+/** The row as plain cells, each run replaced by its cells. */
+export function flattenRow(row: Row): Cell[] {
+  const out: Cell[] = [];
+  for (const v of row) {
+    if (v instanceof CellRun) out.push(...v.cells);
+    else out.push(v);
+  }
+  return out;
+}
+
 export interface ExportMeta {
   /** What the file is, e.g. "Lượt phát theo màn hình và ngày / Plays per screen per day". */
   title: string;
@@ -42,7 +67,7 @@ export interface ExportColumn {
 export interface ExportTable {
   meta: ExportMeta;
   columns: ExportColumn[];
-  batches: AsyncIterable<Cell[][]> | Iterable<Cell[][]>;
+  batches: AsyncIterable<Row[]> | Iterable<Row[]>;
 }
 
 export interface ExportResult {
@@ -75,6 +100,64 @@ export function csvLine(row: Cell[]): string {
   for (let i = 0; i < row.length; i++)
     line += i === 0 ? csvField(row[i] ?? null) : `,${csvField(row[i] ?? null)}`;
   return `${line}\r\n`;
+}
+
+/** Bytes gathered into chunks of about CHUNK, so that a batch leaves in a few large writes. */
+const CHUNK = 64 * 1024;
+
+/**
+ * A batch's output, written straight into buffers. Joining a batch's lines into one string and
+ * encoding that cost more than making the lines (V8 flattens every line's pieces on the way):
+ * writing each piece into a buffer as it is made does not.
+ */
+class ByteChunks {
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private n = 0;
+  private readonly done: Buffer[] = [];
+
+  text(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.n + s.length * 3 > this.buf.length) this.roll(s.length * 3);
+    this.n += this.buf.write(s, this.n, 'utf8');
+  }
+
+  bytes(b: Buffer): void {
+    if (this.n + b.length > this.buf.length) this.roll(b.length);
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+
+  /** The chunks gathered so far, in order; the next bytes start a new chunk. */
+  take(): Buffer[] {
+    if (this.n > 0) this.roll(0);
+    return this.done.splice(0);
+  }
+
+  private roll(need: number): void {
+    if (this.n > 0) this.done.push(this.buf.subarray(0, this.n));
+    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, need));
+    this.n = 0;
+  }
+}
+
+/**
+ * Appends the row's CSV line: the bytes of csvLine for the flattened row. A run's fields are
+ * encoded the first time it is met and copied after that.
+ */
+function csvRowInto(row: Row, out: ByteChunks, runs: Map<CellRun, Buffer>): void {
+  let text = '';
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (i > 0) text += ',';
+    if (v instanceof CellRun) {
+      let b = runs.get(v);
+      if (!b) runs.set(v, (b = Buffer.from(v.cells.map((c) => csvField(c ?? null)).join(','), 'utf8')));
+      if (text) out.text(text);
+      text = '';
+      out.bytes(b);
+    } else text += typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : csvField(v ?? null);
+  }
+  out.text(`${text}\r\n`);
 }
 
 /** sha256 over data lines, as defined above; for tests and anyone re-checking a file. */
@@ -136,14 +219,14 @@ export async function writeCsv(table: ExportTable, out: Writable): Promise<Expor
   await write(out, head);
   // Let the metadata leave before the first day is read: the client sees the export start.
   await nextTurn();
+  const runs = new Map<CellRun, Buffer>();
+  const lines = new ByteChunks();
   for await (const batch of table.batches) {
-    let text = '';
-    for (const r of batch) text += csvLine(r);
+    for (const r of batch) csvRowInto(r, lines, runs);
     rows += batch.length;
-    if (text) {
-      // Encoded once: the checksum runs over the same bytes that are sent (a hash over the
-      // concatenated lines equals one fed line by line).
-      const bytes = Buffer.from(text, 'utf8');
+    // Encoded once: the checksum runs over the same bytes that are sent (a hash over the
+    // concatenated lines equals one fed line by line).
+    for (const bytes of lines.take()) {
       hash.update(bytes);
       await write(out, bytes);
     }
@@ -220,28 +303,104 @@ function memo(key: string, make: () => string): string {
   return v;
 }
 
+/** One cell's XML at column `i` of row `r` ('' for an empty cell). */
+function xlsxCell(i: number, r: string, v: Cell | undefined, s: string, type: ExportColumn['type']): string {
+  if (v === undefined || v === null || v === '') return '';
+  const ref = `${columnName(i)}${r}`;
+  if (typeof v === 'number') return Number.isFinite(v) ? `<c r="${ref}"${s}><v>${v}</v></c>` : '';
+  // The cell after its reference: a date's serial with its style, or the escaped inline text.
+  const body = memo(`${type ?? ''}${s}\u0000${v}`, () => {
+    if (type) {
+      const serial = excelSerial(v, type === 'datetime');
+      if (serial !== null)
+        return ` s="${type === 'date' ? STYLE_DATE : STYLE_DATETIME}"><v>${serial}</v></c>`;
+    }
+    return ` t="inlineStr"${s}><is><t xml:space="preserve">${xmlText(v)}</t></is></c>`;
+  });
+  return `<c r="${ref}"${body}`;
+}
+
 function xlsxRow(r: number, cells: Cell[], style?: number, types?: ExportColumn['type'][]): string {
   let x = `<row r="${r}">`;
   const s = style ? ` s="${style}"` : '';
-  for (let i = 0; i < cells.length; i++) {
-    const v = cells[i];
-    if (v === undefined || v === null || v === '') continue;
-    const ref = `${columnName(i)}${r}`;
-    if (typeof v === 'number') {
-      if (Number.isFinite(v)) x += `<c r="${ref}"${s}><v>${v}</v></c>`;
-      continue;
+  const rs = String(r);
+  for (let i = 0; i < cells.length; i++) x += xlsxCell(i, rs, cells[i], s, types?.[i]);
+  return `${x}</row>`;
+}
+
+/**
+ * The workbook's shared-string table, for the text of cell runs: a site's name stands in every
+ * row of its screens and days, and a short index in its place keeps the sheet XML (and the time
+ * to deflate it) much smaller. Other text stays inline, so nothing unbounded accumulates here.
+ */
+class SharedStrings {
+  private readonly index = new Map<string, number>();
+  readonly list: string[] = [];
+  of(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.list.length;
+      this.index.set(s, i);
+      this.list.push(s);
     }
-    const type = types?.[i];
-    // The cell after its reference: a date's serial with its style, or the escaped inline text.
-    const body = memo(`${type ?? ''}${s}\u0000${v}`, () => {
-      if (type) {
-        const serial = excelSerial(v, type === 'datetime');
-        if (serial !== null)
-          return ` s="${type === 'date' ? STYLE_DATE : STYLE_DATETIME}"><v>${serial}</v></c>`;
-      }
-      return ` t="inlineStr"${s}><is><t xml:space="preserve">${xmlText(v)}</t></is></c>`;
-    });
-    x += `<c r="${ref}"${body}`;
+    return i;
+  }
+}
+
+/**
+ * A run's cells as sheet XML from column `col`, split where the row number goes: the parts
+ * joined with a row's number are its cells in that row.
+ */
+interface RunXml {
+  col: number;
+  parts: string[];
+}
+
+function runXml(run: CellRun, col: number, types: ExportColumn['type'][], strings: SharedStrings): RunXml {
+  const parts: string[] = [];
+  let part = '';
+  run.cells.forEach((v, k) => {
+    if (v === null || v === '' || (typeof v === 'number' && !Number.isFinite(v))) return;
+    const i = col + k;
+    let body: string;
+    if (typeof v === 'number') body = `><v>${v}</v></c>`;
+    else {
+      const type = types[i];
+      const serial = type ? excelSerial(v, type === 'datetime') : null;
+      body =
+        serial !== null
+          ? ` s="${type === 'date' ? STYLE_DATE : STYLE_DATETIME}"><v>${serial}</v></c>`
+          : ` t="s"><v>${strings.of(v)}</v></c>`;
+    }
+    parts.push(`${part}<c r="${columnName(i)}`);
+    part = `"${body}`;
+  });
+  parts.push(part);
+  return { col, parts };
+}
+
+/** A data row's XML: as xlsxRow would write the flattened row, run text through shared strings. */
+function xlsxDataRow(
+  r: number,
+  row: Row,
+  types: ExportColumn['type'][],
+  runs: Map<CellRun, RunXml>,
+  strings: SharedStrings,
+): string {
+  const rs = String(r);
+  let x = `<row r="${rs}">`;
+  let col = 0;
+  for (let k = 0; k < row.length; k++) {
+    const v = row[k];
+    if (v instanceof CellRun) {
+      let xml = runs.get(v);
+      if (!xml || xml.col !== col) runs.set(v, (xml = runXml(v, col, types, strings)));
+      x += xml.parts.join(rs);
+      col += v.cells.length;
+    } else {
+      x += xlsxCell(col, rs, v, '', types[col]);
+      col++;
+    }
   }
   return `${x}</row>`;
 }
@@ -254,10 +413,13 @@ export const XLSX_MAX_DATA_ROWS = 1_048_575;
 
 const REL_WS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet';
 const CT_WS = 'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml';
+const REL_SST = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings';
+const CT_SST = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml';
 
 /**
  * A minimal SpreadsheetML package written as a zip stream. Data rows go to "Dữ liệu - Data"
- * (inline strings, so nothing accumulates in a shared-string table), continuing on
+ * (plain text cells as inline strings, so nothing unbounded accumulates in memory; the text of
+ * cell runs, a bounded set, through the shared-string table), continuing on
  * "Dữ liệu - Data (2)", … past Excel's row limit; the last sheet, "Thông tin - About", holds
  * the metadata, row count and checksum. The workbook parts that list the sheets are written
  * after the data, when the number of sheets is known (a zip is read from its central
@@ -314,24 +476,29 @@ export async function writeXlsx(
     sheet = null;
   };
 
+  const runs = new Map<CellRun, RunXml>();
+  const strings = new SharedStrings();
+  const csvRuns = new Map<CellRun, Buffer>();
+  const lines = new ByteChunks();
+  const xml = new ByteChunks();
+  const flush = async () => {
+    for (const bytes of xml.take()) await Promise.race([write(sheet!, bytes), failed]);
+  };
   await openSheet();
   for await (const batch of table.batches) {
-    let buf = '';
-    let text = '';
     for (const r of batch) {
       if (inSheet === perSheet) {
-        if (buf) await Promise.race([write(sheet!, buf), failed]);
-        buf = '';
+        await flush();
         closeSheet();
         await openSheet();
       }
-      text += csvLine(r);
+      csvRowInto(r, lines, csvRuns);
       rows++;
       inSheet++;
-      buf += xlsxRow(inSheet + 1, r, undefined, types);
+      xml.text(xlsxDataRow(inSheet + 1, r, types, runs, strings));
     }
-    hash.update(text, 'utf8');
-    if (buf) await Promise.race([write(sheet!, buf), failed]);
+    for (const bytes of lines.take()) hash.update(bytes);
+    await flush();
     // archiver keeps reading its sources while the destination is full, so wait for the
     // destination itself: that is what bounds memory when the client reads slowly.
     if (out.writableNeedDrain) await Promise.race([drained(out), failed]);
@@ -361,6 +528,14 @@ export async function writeXlsx(
   );
   const part = (name: string, body: string) =>
     zip.append(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`, { name });
+  const shared = strings.list.length > 0;
+  if (shared)
+    part(
+      'xl/sharedStrings.xml',
+      `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="${strings.list.length}">` +
+        strings.list.map((t) => `<si><t xml:space="preserve">${xmlText(t)}</t></si>`).join('') +
+        '</sst>',
+    );
   const ids = sheetNames.map((_, i) => i + 1);
   part(
     '[Content_Types].xml',
@@ -370,6 +545,7 @@ export async function writeXlsx(
       '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
       '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
       ids.map((i) => `<Override PartName="/xl/worksheets/sheet${i}.xml" ContentType="${CT_WS}"/>`).join('') +
+      (shared ? `<Override PartName="/xl/sharedStrings.xml" ContentType="${CT_SST}"/>` : '') +
       '</Types>',
   );
   part(
@@ -401,6 +577,7 @@ export async function writeXlsx(
         .map((i) => `<Relationship Id="rId${i}" Type="${REL_WS}" Target="worksheets/sheet${i}.xml"/>`)
         .join('') +
       `<Relationship Id="rId${n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
+      (shared ? `<Relationship Id="rId${n + 2}" Type="${REL_SST}" Target="sharedStrings.xml"/>` : '') +
       '</Relationships>',
   );
   // Style 1 = bold, for header rows; 2 = a date, 3 = a date and time, written the Vietnamese way.
