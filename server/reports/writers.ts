@@ -121,6 +121,30 @@ class ByteChunks {
     this.n += this.buf.write(s, this.n, 'utf8');
   }
 
+  /**
+   * Text the caller knows is ASCII (markup, digits), copied byte by byte: for the short pieces a
+   * row is made of, cheaper than a call into the encoder.
+   */
+  ascii(s: string): void {
+    const len = s.length;
+    if (this.n + len > this.buf.length) this.roll(len);
+    const buf = this.buf;
+    let n = this.n;
+    for (let i = 0; i < len; i++) buf[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+
+  /** Text of code points below 256 only (the caller knows), one byte each. */
+  latin1(s: string): void {
+    if (this.n + s.length > this.buf.length) this.roll(s.length);
+    this.n += this.buf.write(s, this.n, 'latin1');
+  }
+
+  comma(): void {
+    if (this.n + 1 > this.buf.length) this.roll(1);
+    this.buf[this.n++] = 0x2c;
+  }
+
   bytes(b: Buffer): void {
     if (this.n + b.length > this.buf.length) this.roll(b.length);
     this.buf.set(b, this.n);
@@ -146,19 +170,29 @@ class ByteChunks {
  */
 function csvRowInto(row: Row, out: ByteChunks, runs: Map<CellRun, Buffer>): void {
   let text = '';
+  // Whether `text` holds only separators and numbers (ASCII), as it does between a row's runs.
+  let ascii = true;
   for (let i = 0; i < row.length; i++) {
     const v = row[i];
     if (i > 0) text += ',';
     if (v instanceof CellRun) {
       let b = runs.get(v);
       if (!b) runs.set(v, (b = Buffer.from(v.cells.map((c) => csvField(c ?? null)).join(','), 'utf8')));
-      if (text) out.text(text);
+      if (text === ',') out.comma();
+      else if (text) flush(out, text, ascii);
       text = '';
+      ascii = true;
       out.bytes(b);
-    } else text += typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : csvField(v ?? null);
+    } else if (typeof v === 'number') text += Number.isFinite(v) ? String(v) : '';
+    else {
+      text += csvField(v ?? null);
+      ascii = false;
+    }
   }
-  out.text(`${text}\r\n`);
+  flush(out, `${text}\r\n`, ascii);
 }
+
+const flush = (out: ByteChunks, text: string, ascii: boolean) => (ascii ? out.ascii(text) : out.text(text));
 
 /** sha256 over data lines, as defined above; for tests and anyone re-checking a file. */
 export function checksumOfRows(rows: Iterable<Cell[]>): string {
@@ -379,16 +413,25 @@ function runXml(run: CellRun, col: number, types: ExportColumn['type'][], string
   return { col, parts };
 }
 
-/** A data row's XML: as xlsxRow would write the flattened row, run text through shared strings. */
-function xlsxDataRow(
+/** `<c r="A`, `<c r="B`, …: a cell's opening up to its row number. */
+const CELL_OPEN = COLUMN_NAMES.map((name) => `<c r="${name}`);
+
+/**
+ * Appends a data row's XML: what xlsxRow writes for the flattened row, run text through shared
+ * strings. The row is made as one string and copied in one call: ASCII (markup, digits, shared
+ * string indexes) unless a plain text cell adds more.
+ */
+function xlsxRowInto(
+  out: ByteChunks,
   r: number,
   row: Row,
   types: ExportColumn['type'][],
   runs: Map<CellRun, RunXml>,
   strings: SharedStrings,
-): string {
+): void {
   const rs = String(r);
   let x = `<row r="${rs}">`;
+  let ascii = true;
   let col = 0;
   for (let k = 0; k < row.length; k++) {
     const v = row[k];
@@ -397,12 +440,19 @@ function xlsxDataRow(
       if (!xml || xml.col !== col) runs.set(v, (xml = runXml(v, col, types, strings)));
       x += xml.parts.join(rs);
       col += v.cells.length;
-    } else {
-      x += xlsxCell(col, rs, v, '', types[col]);
-      col++;
+      continue;
     }
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) x += `${CELL_OPEN[col] ?? `<c r="${columnName(col)}`}${rs}"><v>${v}</v></c>`;
+    } else if (v !== null && v !== undefined && v !== '') {
+      x += xlsxCell(col, rs, v, '', types[col]);
+      ascii = false;
+    }
+    col++;
   }
-  return `${x}</row>`;
+  x += '</row>';
+  if (ascii) out.latin1(x);
+  else out.text(x);
 }
 
 const SHEET_HEAD =
@@ -495,7 +545,7 @@ export async function writeXlsx(
       csvRowInto(r, lines, csvRuns);
       rows++;
       inSheet++;
-      xml.text(xlsxDataRow(inSheet + 1, r, types, runs, strings));
+      xlsxRowInto(xml, inSheet + 1, r, types, runs, strings);
     }
     for (const bytes of lines.take()) hash.update(bytes);
     await flush();
