@@ -6,6 +6,12 @@
  * It re-plans when plan inputs change (domain event 'plan-inputs-changed') and when the cron
  * job rolls plans over at local midnight, then emits 'plans-updated' so the player gateway
  * tells connected players to pull.
+ *
+ * Screens of a site mostly have the same inputs: the same campaigns, no history of their own,
+ * the same stored days. The scheduler runs for the first of them only; every other screen
+ * whose inputs read the same (groupKey) gets that screen's days and plan message with its own
+ * screen tag in the item ids, by string, and its own version (stamp). The result is the one
+ * planning it alone gives, byte for byte (test/server/cron/plan-groups.test.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '#shared/clock.ts';
@@ -13,11 +19,20 @@ import { addDays, localDateOf } from '#shared/time.ts';
 import type { DomainEventBus, PlanBytes } from '../events.ts';
 import type { Repositories } from '../repositories/index.ts';
 import type { PlanMessageRow } from '../repositories/plan-messages.ts';
-import { planJson, type PlanScreenRow, type StoredDay, type StoredLoop } from '../repositories/plans.ts';
+import type { Plan } from '#shared/schemas/protocol.ts';
+import {
+  planJson,
+  type PlanScreenRow,
+  type StoredDay,
+  type StoredLoop,
+  type StoredPlanRow,
+} from '../repositories/plans.ts';
 import { toPlanCampaign, toPlanSite } from '../services/plan-inputs.ts';
 import {
   DEFAULT_HORIZON_DAYS,
+  pairingDayTarget,
   planScreenTogether,
+  screenTag,
   siteFacts,
   withRaises,
   type DayPlan,
@@ -45,11 +60,67 @@ type PlanInput = { campaign: PlanCampaign; sites: Set<string>; text?: PlanTextWo
 /** Longest stretch the plan service holds the event loop when it re-plans in slices. */
 const SLICE_MS = 10;
 
+/**
+ * What follows an item id in a stored day's JSON and in the `plan` message: item ids end with
+ * `-<screen tag>` (server/scheduler/plan.ts planItemId), and a JSON string cannot hold a bare
+ * `"`, so these only match where an item id ends.
+ */
+const ID_THEN_MEDIA = '","mediaSha256"';
+const ID_THEN_CAMPAIGN = '","campaignId"';
+
+/**
+ * A screen's planned result as the screens with the same inputs take it: each day's JSON and
+ * the stored message cut where the planned screen's tag stood (see stamp in createPlanService).
+ */
+interface Planned {
+  days: Array<{ date: string; inputsHash: string; chunks: string[]; skipIfNew: boolean }>;
+  /** The dates whose stored row changed, joined by commas. */
+  changed: string;
+  unsettledFrom: string | null;
+  /** The message after its version field, cut at the tag; null when no row changed. */
+  message: { v: number; chunks: string[] } | null;
+}
+
+/** The stored message cut at the screen's tag, or null when a cut could fall outside an item id. */
+function cutMessage(row: { message: string; plan: Plan }, tag: string): Planned['message'] {
+  const { plan, message } = row;
+  const head = `{"type":"plan","v":${plan.v},"version":${plan.version},`;
+  if (!message.startsWith(head)) return null;
+  const chunks = message.slice(head.length).split(`-${tag}${ID_THEN_CAMPAIGN}`);
+  const ids = plan.days.reduce(
+    (n, d) =>
+      n +
+      d.items.filter((i) => i.id.endsWith(`-${tag}`)).length +
+      (d.texts ?? []).filter((t) => t.id.endsWith(`-${tag}`)).length,
+    0,
+  );
+  return chunks.length - 1 === ids ? { v: plan.v, chunks } : null;
+}
+
+/** What one re-plan shares between its screens. */
+interface PlanContext {
+  campaigns: PlanInput[];
+  siteCache: Map<string, PlanSite | null>;
+  factsCache: Map<string, { site: PlanSite; facts: SiteFacts }>;
+  loopCache: Map<string, StoredLoop | null>;
+  /** The instant the slice plans at (one per slice, so screens planned together agree). */
+  clock: Clock;
+  /** Planned results by group key (see groupKey), at `clock`'s instant; null: every screen alone. */
+  groups: Map<string, Planned> | null;
+  /** Screens the scheduler ran for so far. */
+  scheduled: number;
+}
+
 export interface PlanServiceDeps {
   repos: Repositories;
   clock: Clock;
   events?: DomainEventBus;
   horizonDays?: number;
+  /**
+   * Run the scheduler for every screen, even when another screen of the re-plan had the same
+   * inputs (the reference the grouped planning is tested against). Default false.
+   */
+  planEachScreen?: boolean;
 }
 
 export interface ReplanFilter {
@@ -59,6 +130,8 @@ export interface ReplanFilter {
 
 export interface ReplanResult {
   screens: number;
+  /** Screens the scheduler ran for; the others took the plan of one with the same inputs. */
+  scheduled: number;
   changedScreens: string[];
   days: number;
 }
@@ -85,10 +158,10 @@ export function createPlanService(deps: PlanServiceDeps) {
     siteId: string,
     screenId: string,
     cache: Map<string, StoredLoop | null>,
-  ): StoredLoop | null {
+  ): { key: string; loop: StoredLoop | null } {
     const own = repos.loops.forScreen(screenId);
     const key = own ? `screen:${screenId}` : `site:${siteId}`;
-    if (cache.has(key)) return cache.get(key)!;
+    if (cache.has(key)) return { key, loop: cache.get(key)! };
     const loop = own ?? repos.loops.forSite(siteId);
     const settings = repos.loops.settings(siteId);
     const items = (loop?.items ?? []).map((i) => ({
@@ -100,16 +173,107 @@ export function createPlanService(deps: PlanServiceDeps) {
         ? { items, resume: settings.resume, outsideHours: settings.outsideHours }
         : null;
     cache.set(key, out);
-    return out;
+    return { key, loop: out };
+  }
+
+  /** One campaign of a screen's site, with what the screen's own history says about it. */
+  interface ScreenCampaign {
+    campaign: PlanCampaign;
+    site: PlanSite;
+    facts: SiteFacts;
+    achieved: Record<string, number>;
+    played: Array<{ startedAt: number }>;
+    /** Today's plays stored as failed or interrupted: each may be played again today. */
+    failed: number;
+  }
+
+  /**
+   * Everything planning a screen reads except what names the screen, as one string: screens with
+   * equal keys get equal plans but for their item ids' screen tag (and their versions). Only
+   * reads it takes whole or whose effect is plain: the stored days with the screen's tag cut
+   * out of their item ids (so their hashes, items and loops), the raw achieved counts, plays
+   * done today and settled time, and the pairing instant only through what it changes (the
+   * first day the screen owes, when that falls in the campaign, and its pairing day's target).
+   * So screens with a history of their own (make-goods, an unsettled day) plan alone.
+   */
+  function groupKey(
+    screen: Pick<PlanScreenRow, 'site_id' | 'paired_at_ms' | 'settled_ms'>,
+    loopKey: string,
+    tag: string,
+    today: string,
+    mine: readonly ScreenCampaign[],
+    rows: readonly StoredPlanRow[],
+  ): string {
+    const { paired_at_ms: pairedAt } = screen;
+    const parts: string[] = [screen.site_id, loopKey, String(screen.settled_ms)];
+    for (const m of mine) {
+      const from = pairedAt === null ? today : localDateOf(pairedAt, m.site.timeZone);
+      const first = m.facts.targets[0]?.date;
+      // computeMakeGoods skips days before accountableFrom: from the campaign's first day on,
+      // every value skips none.
+      parts.push(m.campaign.id, first !== undefined && from <= first ? '' : from);
+      const day = pairedAt === null ? undefined : m.facts.targets.find((t) => t.date === from);
+      parts.push(day ? String(pairingDayTarget(m.site, day.date, day.target, pairedAt)) : '');
+      parts.push(JSON.stringify(m.achieved), m.played.map((p) => p.startedAt).join(','), String(m.failed));
+    }
+    const cut = `-${tag}${ID_THEN_MEDIA}`;
+    for (const r of rows) parts.push(r.local_date, r.inputs_hash, r.plan.replaceAll(cut, ID_THEN_MEDIA));
+    return parts.join('\u001e');
+  }
+
+  /**
+   * Another screen's result with this screen's tag: each day's JSON and the stored message are
+   * the planned screen's, cut at its tag and joined with this one's. Null when this screen's
+   * stored days would change on other dates than the planned screen's (then it plans alone).
+   */
+  function stamp(
+    screen: Pick<PlanScreenRow, 'id' | 'unsettled_from'>,
+    planned: Planned,
+    rows: readonly StoredPlanRow[],
+    today: string,
+    now: number,
+  ): { changed: boolean; days: number; message?: PlanMessageRow } | null {
+    const { id: screenId } = screen;
+    const tag = screenTag(screenId);
+    const stored = new Map(rows.filter((r) => r.local_date >= today).map((r) => [r.local_date, r]));
+    const changes: Array<{ date: string; inputsHash: string; plan: string }> = [];
+    const dayCut = `-${tag}${ID_THEN_MEDIA}`;
+    for (const d of planned.days) {
+      const json = d.chunks.join(dayCut);
+      const before = stored.get(d.date);
+      if (before ? before.inputs_hash === d.inputsHash && before.plan === json : d.skipIfNew) continue;
+      changes.push({ date: d.date, inputsHash: d.inputsHash, plan: json });
+    }
+    if (changes.map((c) => c.date).join(',') !== planned.changed) return null;
+    if (planned.unsettledFrom !== screen.unsettled_from)
+      repos.plans.setUnsettled(screenId, planned.unsettledFrom);
+    if (changes.length === 0) return { changed: false, days: 0 };
+    const version = nextVersion(screenId);
+    repos.plans.writePlans(screenId, version, changes, now);
+    let message: PlanMessageRow | undefined;
+    if (planned.message) {
+      const { v, chunks } = planned.message;
+      message = {
+        version,
+        message: `{"type":"plan","v":${v},"version":${version},${chunks.join(`-${tag}${ID_THEN_CAMPAIGN}`)}`,
+      };
+      repos.planMessages.put(screenId, version, message.message, now);
+    } else message = storePlanMessage(repos.planMessages, screenId, now);
+    return message
+      ? { changed: true, days: changes.length, message }
+      : { changed: true, days: changes.length };
+  }
+
+  function nextVersion(screenId: string): number {
+    const current = repos.plans.screen(screenId);
+    return Math.max(current?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
   }
 
   function planScreen(
     screen: Pick<PlanScreenRow, 'id' | 'site_id' | 'paired_at_ms' | 'settled_ms' | 'unsettled_from'>,
-    campaigns: PlanInput[],
-    siteCache: Map<string, PlanSite | null>,
-    factsCache: Map<string, { site: PlanSite; facts: SiteFacts }>,
-    loopCache: Map<string, StoredLoop | null>,
+    ctx: PlanContext,
   ): { changed: boolean; days: number; message?: PlanMessageRow } {
+    const { campaigns, siteCache, factsCache, loopCache, clock: at } = ctx;
     const { id: screenId, site_id: siteId, paired_at_ms: pairedAt, settled_ms: settledMs } = screen;
     let base = siteCache.get(siteId);
     if (base === undefined) {
@@ -118,10 +282,48 @@ export function createPlanService(deps: PlanServiceDeps) {
       siteCache.set(siteId, base);
     }
     if (!base) return { changed: false, days: 0 };
-    const now = clock.now();
+    const now = at.now();
     const today = localDateOf(now, base.timeZone);
     const last = addDays(today, horizon - 1);
     const rows = repos.plans.plansFrom(screenId, addDays(today, -SETTLE_AFTER_DAYS));
+    const { key: loopKey, loop } = loopOf(siteId, screenId, loopCache);
+
+    // Every campaign this site takes part in, with this screen's counts.
+    const mine: ScreenCampaign[] = [];
+    for (const { campaign, sites } of campaigns) {
+      if (!sites.has(siteId)) continue;
+      // The same for every screen of the site: worked out once per re-plan.
+      const key = `${campaign.id}|${siteId}`;
+      let shared = factsCache.get(key);
+      if (!shared) {
+        // The whole raise history: each past day keeps the rate it was owed at, so a second
+        // raise (or a lowering) never rewrites the make-goods of the days before it.
+        const site = withRaises(base, repos.overrides.history({ campaignId: campaign.id, siteId }));
+        shared = { site, facts: siteFacts(campaign, site) };
+        factsCache.set(key, shared);
+      }
+      const todays = repos.plans.playsOn(screenId, campaign.id, today);
+      mine.push({
+        campaign,
+        site: shared.site,
+        facts: shared.facts,
+        achieved: repos.plans.achieved(screenId, campaign.id),
+        played: todays.played,
+        failed: todays.failed,
+      });
+    }
+
+    const tag = screenTag(screenId);
+    const group = ctx.groups ? groupKey(screen, loopKey, tag, today, mine, rows) : null;
+    if (group !== null) {
+      const planned = ctx.groups!.get(group);
+      if (planned) {
+        const done = stamp(screen, planned, rows, today, now);
+        if (done) return done;
+      }
+    }
+
+    ctx.scheduled++;
     const stored = new Map(rows.filter((r) => r.local_date >= today).map((r) => [r.local_date, r]));
     // Each stored day read once, whichever campaigns it holds.
     const storedDays = new Map<string, StoredDay>();
@@ -144,19 +346,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     // Every campaign this site takes part in, planned together (server/scheduler/together.ts):
     // in priority order, each in the time the ones before it leave free.
     const inputs: TogetherCampaign[] = [];
-    for (const { campaign, sites } of campaigns) {
-      if (!sites.has(siteId)) continue;
-      // The same for every screen of the site: worked out once per re-plan.
-      const key = `${campaign.id}|${siteId}`;
-      let shared = factsCache.get(key);
-      if (!shared) {
-        // The whole raise history: each past day keeps the rate it was owed at, so a second
-        // raise (or a lowering) never rewrites the make-goods of the days before it.
-        const site = withRaises(base, repos.overrides.history({ campaignId: campaign.id, siteId }));
-        shared = { site, facts: siteFacts(campaign, site) };
-        factsCache.set(key, shared);
-      }
-      const { site } = shared;
+    for (const { campaign, site, facts: siteFactsOf, played, failed, achieved: counted } of mine) {
       const previous: DayPlan[] = [];
       for (const [date, row] of stored) {
         const day = storedDay(date, row.plan);
@@ -171,8 +361,7 @@ export function createPlanService(deps: PlanServiceDeps) {
           items: day.items.filter((i) => i.campaignId === campaign.id).map(({ campaignId: _x, ...it }) => it),
         });
       }
-      const achieved = repos.plans.achieved(screenId, campaign.id);
-      const todays = repos.plans.playsOn(screenId, campaign.id, today);
+      const achieved = { ...counted };
       for (const { date, day } of recent) {
         const items = day.items.filter((i) => i.campaignId === campaign.id);
         // Played as planned is the day's target: a day that played failed plays again holds more
@@ -193,10 +382,10 @@ export function createPlanService(deps: PlanServiceDeps) {
         // A screen owes plays from the day it was paired; one not yet paired owes none.
         accountableFrom: pairedAt === null ? today : localDateOf(pairedAt, site.timeZone),
         pairedAt,
-        alreadyPlayedToday: todays.played,
-        failedToday: todays.failed,
+        alreadyPlayedToday: played,
+        failedToday: failed,
         previous,
-        siteFacts: shared.facts,
+        siteFacts: siteFactsOf,
       });
     }
 
@@ -206,7 +395,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     const textOf = new Map(campaigns.flatMap((c) => (c.text ? [[c.campaign.id, c.text] as const] : [])));
     for (const { campaign, horizon: h } of planScreenTogether({
       screen: { id: screenId },
-      clock,
+      clock: at,
       from: today,
       days: horizon,
       campaigns: inputs,
@@ -222,11 +411,14 @@ export function createPlanService(deps: PlanServiceDeps) {
       }
     }
 
-    const loop = loopOf(siteId, screenId, loopCache);
     // The gateway re-plans the screen when the player next reports no backlog.
     if (unsettledFrom !== screen.unsettled_from) repos.plans.setUnsettled(screenId, unsettledFrom);
 
     const changes: Array<{ date: string; inputsHash: string; plan: string }> = [];
+    // What the screens with the same key take from this one (see stamp).
+    const days: Planned['days'] = [];
+    const dayCut = `-${tag}${ID_THEN_MEDIA}`;
+    let stampable = group !== null;
     for (let d = today; d <= last; d = addDays(d, 1)) {
       const day = fresh.get(d) ?? { items: [], campaigns: [] };
       day.items.sort((a, b) => a.start - b.start);
@@ -241,26 +433,42 @@ export function createPlanService(deps: PlanServiceDeps) {
             ? day.campaigns[0]!.inputsHash
             : stableHash(day.campaigns.map((c) => c.inputsHash).join('|'), 16);
       const json = JSON.stringify(day);
+      const skipIfNew = day.campaigns.length === 0 && !day.loop;
+      if (stampable) {
+        const chunks = json.split(dayCut);
+        // Every cut must be an item id of this screen, or the copies would not be exact.
+        if (chunks.length - 1 === day.items.filter((i) => i.id.endsWith(`-${tag}`)).length)
+          days.push({ date: d, inputsHash: hash, chunks, skipIfNew });
+        else stampable = false;
+      }
       const before = stored.get(d);
       // Nothing stored and nothing to play: no row at all, so a screen outside every campaign
       // does not collect empty days.
-      if (
-        before ? before.inputs_hash === hash && before.plan === json : day.campaigns.length === 0 && !day.loop
-      )
-        continue;
+      if (before ? before.inputs_hash === hash && before.plan === json : skipIfNew) continue;
       changes.push({ date: d, inputsHash: hash, plan: json });
       known.set(json, day);
     }
+    let message: Planned['message'] = null;
+    let row: PlanMessageRow | undefined;
+    if (changes.length > 0) {
+      const version = nextVersion(screenId);
+      // The message the players get is serialised here, once, with the rows it is built from.
+      repos.plans.writePlans(screenId, version, changes, now);
+      const stored = storePlanMessage(repos.planMessages, screenId, now, known);
+      message = stored ? cutMessage(stored, tag) : null;
+      if (!message) stampable = false;
+      if (stored) row = { version: stored.version, message: stored.message };
+    }
+    if (stampable && !ctx.groups!.has(group!))
+      ctx.groups!.set(group!, {
+        days,
+        changed: changes.map((c) => c.date).join(','),
+        unsettledFrom,
+        message,
+      });
     if (changes.length === 0) return { changed: false, days: 0 };
-    const current = repos.plans.screen(screenId);
-    const version = Math.max(current?.plan_version ?? 0, repos.plans.maxVersion(screenId)) + 1;
-    // The message the players get is serialised here, once, with the rows it is built from.
-    const message = repos.plans.transaction(() => {
-      repos.plans.savePlans(screenId, version, changes, now);
-      return storePlanMessage(repos.planMessages, screenId, now, known);
-    });
-    return message
-      ? { changed: true, days: changes.length, message }
+    return row
+      ? { changed: true, days: changes.length, message: row }
       : { changed: true, days: changes.length };
   }
 
@@ -273,9 +481,11 @@ export function createPlanService(deps: PlanServiceDeps) {
     const siteCache = new Map<string, PlanSite | null>();
     const factsCache = new Map<string, { site: PlanSite; facts: SiteFacts }>();
     const loopCache = new Map<string, StoredLoop | null>();
+    const groups = deps.planEachScreen ? null : new Map<string, Planned>();
+    let groupsAt: number | null = null;
     const wantScreens = filter.screenIds ? new Set(filter.screenIds) : null;
     const wantSites = filter.siteIds ? new Set(filter.siteIds) : null;
-    const total: ReplanResult = { screens: 0, changedScreens: [], days: 0 };
+    const total: ReplanResult = { screens: 0, scheduled: 0, changedScreens: [], days: 0 };
     let batch: string[] = [];
     // The slice's new messages, encoded once here: the gateway pushes these bytes as they are.
     let messages = new Map<string, PlanBytes>();
@@ -289,10 +499,27 @@ export function createPlanService(deps: PlanServiceDeps) {
     const slice = () => {
       // CPU time of the slice, not domain time: how long the event loop is held.
       const sliceStart = performance.now();
+      // One instant per slice: a result planned at another instant is not another screen's.
+      const at = clock.now();
+      if (groups && at !== groupsAt) {
+        groups.clear();
+        groupsAt = at;
+      }
+      const ctx: PlanContext = {
+        campaigns,
+        siteCache,
+        factsCache,
+        loopCache,
+        clock: { now: () => at },
+        groups,
+        scheduled: 0,
+      };
       for (let inSlice = 0; next < list.length;) {
         const s = list[next++]!;
         total.screens++;
-        const r = planScreen(s, campaigns, siteCache, factsCache, loopCache);
+        const r = planScreen(s, ctx);
+        total.scheduled += ctx.scheduled;
+        ctx.scheduled = 0;
         if (r.changed) {
           total.changedScreens.push(s.id);
           total.days += r.days;

@@ -166,6 +166,16 @@ export function plansRepository(db: Db) {
      FROM plays p WHERE p.campaign_id = ? ORDER BY p.screen_id, p.started_ms`,
   );
 
+  const writePlans = (
+    screenId: string,
+    version: number,
+    rows: ReadonlyArray<{ date: string; inputsHash: string; plan: string }>,
+    now: number,
+  ): void => {
+    for (const r of rows) upsertPlan.run(screenId, r.date, version, r.inputsHash, r.plan, now);
+    setPlanVersion.run(version, screenId);
+  };
+
   return {
     /** Every play of a campaign, streamed (the simulator's and auditors' whole-campaign checks). */
     playsOfCampaign: (campaignId: string) => playsOfCampaign.iterate(campaignId),
@@ -199,11 +209,13 @@ export function plansRepository(db: Db) {
         version: number,
         rows: Array<{ date: string; inputsHash: string; plan: string }>,
         now: number,
-      ) => {
-        for (const r of rows) upsertPlan.run(screenId, r.date, version, r.inputsHash, r.plan, now);
-        setPlanVersion.run(version, screenId);
-      },
+      ) => writePlans(screenId, version, rows, now),
     ),
+    /**
+     * The same inside the caller's transaction (the plan service writes a whole slice of screens
+     * in one): no savepoint per screen.
+     */
+    writePlans,
     /** The earliest day the plan presumed played as planned, or null when every day is settled. */
     setUnsettled: (screenId: string, from: string | null) => void setUnsettled.run(from, screenId),
     /**

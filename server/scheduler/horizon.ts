@@ -146,7 +146,7 @@ export function planHorizon(input: HorizonInput): Horizon {
     if (
       prev &&
       prev.inputsHash ===
-        dayInputsHash(campaign, site, screen, t.date, t.target, t.target > 0 ? extra : 0, busy?.key, replays)
+        dayInputsHash(campaign, site, t.date, t.target, t.target > 0 ? extra : 0, busy?.key, replays)
     ) {
       plans.push(prev);
       continue;

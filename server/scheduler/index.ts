@@ -13,6 +13,8 @@ export {
   raiseEffectToday,
   dayCapacity,
   dayInputsHash,
+  planItemId,
+  screenTag,
   minGapSeconds,
   DEFAULT_MIN_GAP_MARGIN_MS,
   type PlanDayInput,

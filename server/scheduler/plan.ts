@@ -119,11 +119,15 @@ function digestOf(value: object): string {
   return d;
 }
 
-/** Everything that shapes a day's plan except the moment of planning and what was played. */
+/**
+ * Everything that shapes a day's plan except the moment of planning, what was played and the
+ * screen: screens of a site with the same inputs get the same hash, so the plan service plans
+ * them once and stamps each screen's copy (server/cron/plan-service.ts). What names the screen
+ * is in the item ids (planItemId).
+ */
 export function dayInputsHash(
   campaign: PlanCampaign,
   site: PlanSite,
-  screen: PlanScreen,
   date: string,
   baseTarget: number,
   makeGood: number,
@@ -132,9 +136,9 @@ export function dayInputsHash(
 ): string {
   const weekday = WEEKDAYS[weekdayOf(date)]!;
   // A fixed field order instead of canonical JSON: this runs once per screen-day.
+  // v2: the screen left out (v1 had it second).
   const parts = [
-    'v1',
-    screen.id,
+    'v2',
     date,
     campaign.id,
     campaign.mediaSha256,
@@ -156,6 +160,23 @@ export function dayInputsHash(
   // what re-plans the rest of the day (one more play per failure that the cap lets through).
   if (replays > 0) parts.push(`replays ${replays}`);
   return stableHash(parts.join('\u001f'), 16);
+}
+
+/**
+ * What names a screen in its plan item ids: 8 hex digits of its id. Ids are unique per screen
+ * (the hash part differs per date and slot) and the same at every re-plan of unchanged inputs.
+ */
+export function screenTag(screenId: string): string {
+  return stableHash(screenId, 8);
+}
+
+/**
+ * A plan item's id: `<16 hex of the day's inputs hash and slot>-<screen tag>`. Screens planned
+ * from the same inputs hold the same ids but for the tag after the dash, which is all the plan
+ * service changes when it stamps one screen's planned days onto another (plan-service.ts).
+ */
+export function planItemId(inputsHash: string, slot: number, tag: string): string {
+  return `${stableHash(`${inputsHash}.${slot}`, 16)}-${tag}`;
 }
 
 export interface PlanDayInput {
@@ -203,16 +224,8 @@ export function planDay(input: PlanDayInput): DayPlan {
   const target = baseTarget + makeGood;
   const failed = Math.max(0, Math.floor(input.failed ?? 0));
   const replays = baseTarget > 0 ? Math.min(failed, Math.max(0, Math.floor(input.replays ?? 0))) : 0;
-  const inputsHash = dayInputsHash(
-    campaign,
-    site,
-    screen,
-    date,
-    baseTarget,
-    makeGood,
-    input.busy?.key,
-    replays,
-  );
+  const inputsHash = dayInputsHash(campaign, site, date, baseTarget, makeGood, input.busy?.key, replays);
+  const tag = screenTag(screen.id);
 
   const slices = profileSlices(date, zone, profile);
   const peakAt = (t: number): boolean => {
@@ -275,8 +288,8 @@ export function planDay(input: PlanDayInput): DayPlan {
   for (const [t, peak] of starts) {
     const slot = items.length;
     items.push({
-      // The inputs hash already names the screen and the date.
-      id: stableHash(`${inputsHash}.${slot}`, 16),
+      // The inputs hash names the date and what shaped the day; the tag names the screen.
+      id: planItemId(inputsHash, slot, tag),
       mediaSha256: campaign.mediaSha256,
       start: t,
       end: t + durationMs,

@@ -62,7 +62,10 @@ export interface PlanScreen {
 }
 
 export interface PlanItem {
-  /** Stable id (screen + date + slot + plan inputs) so a player can dedupe plays. */
+  /**
+   * Stable id so a player can dedupe plays: `<hash of the day's inputs and the slot>-<screen tag>`
+   * (planItemId in plan.ts), unique per screen and the same at every re-plan of unchanged inputs.
+   */
   id: string;
   mediaSha256: string;
   start: number;
@@ -88,8 +91,9 @@ export interface DayPlan {
   /** Minimum number of peak-hour plays the day must reach (from the profile's peak share). */
   peakRequired: number;
   /**
-   * Hash of everything that shaped this plan except the moment of planning. The server keeps a
-   * monotonic version number per screen and bumps it when the hash of a day changes.
+   * Hash of everything that shaped this plan except the moment of planning and the screen (so
+   * screens planned from the same inputs share it). The server keeps a monotonic version number
+   * per screen and bumps it when the hash of a day changes.
    */
   inputsHash: string;
 }

@@ -116,12 +116,12 @@ export function storePlanMessage(
   screenId: string,
   now: number,
   known?: ReadonlyMap<string, StoredDay>,
-): PlanMessageRow | undefined {
+): (PlanMessageRow & { plan: Plan }) | undefined {
   const plan = buildPlan(repo, screenId, now, undefined, known);
   if (!plan) return undefined;
   const row = { version: plan.version, message: JSON.stringify(plan) };
   repo.put(screenId, row.version, row.message, now);
-  return row;
+  return { ...row, plan };
 }
 
 /** How a stored message that only a v2 player may take begins. */
