@@ -178,7 +178,7 @@ async function rollover(screens: number, log: (line: string) => void): Promise<P
       const r = app.plans.replan();
       const totalMs = performance.now() - t0;
       out.push({
-        name: `${name}; ${fmt(cpuMs(c0))} ms of CPU`,
+        name: `${name}; scheduler ran for ${fmt(r.scheduled)} screens; ${fmt(cpuMs(c0))} ms of CPU`,
         plans: r.screens,
         plays: r.days,
         unit: 'screen-days written',
@@ -223,7 +223,7 @@ async function rollover(screens: number, log: (line: string) => void): Promise<P
       pass: stallMs <= 100,
     });
     out.push({
-      name: `plan service: midnight rollover in slices (one new day per screen); longest event-loop stall ${fmt(stallMs)} ms (goal ≤ 100 ms), p99 ${fmt(h.percentile(99) / 1e6)} ms; ${fmt(rolloverCpuMs)} ms of CPU`,
+      name: `plan service: midnight rollover in slices (one new day per screen; scheduler ran for ${fmt(r.scheduled)} screens); longest event-loop stall ${fmt(stallMs)} ms (goal ≤ 100 ms), p99 ${fmt(h.percentile(99) / 1e6)} ms; ${fmt(rolloverCpuMs)} ms of CPU`,
       plans: r.screens,
       plays: r.days,
       unit: 'screen-days written',
