@@ -109,6 +109,8 @@ interface PlanContext {
   groups: Map<string, Planned> | null;
   /** Screens the scheduler ran for so far. */
   scheduled: number;
+  /** The slice's local date by time zone. */
+  todayIn: Map<string, string>;
 }
 
 export interface PlanServiceDeps {
@@ -283,7 +285,9 @@ export function createPlanService(deps: PlanServiceDeps) {
     }
     if (!base) return { changed: false, days: 0 };
     const now = at.now();
-    const today = localDateOf(now, base.timeZone);
+    // Every screen of the slice plans at the same instant: its date per zone is worked out once.
+    let today = ctx.todayIn.get(base.timeZone);
+    if (today === undefined) ctx.todayIn.set(base.timeZone, (today = localDateOf(now, base.timeZone)));
     const last = addDays(today, horizon - 1);
     const rows = repos.plans.plansFrom(screenId, addDays(today, -SETTLE_AFTER_DAYS));
     const { key: loopKey, loop } = loopOf(siteId, screenId, loopCache);
@@ -513,6 +517,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         clock: { now: () => at },
         groups,
         scheduled: 0,
+        todayIn: new Map(),
       };
       for (let inSlice = 0; next < list.length;) {
         const s = list[next++]!;
