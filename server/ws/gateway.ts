@@ -184,7 +184,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
         setDeadline(conn, ms, code, why);
         return;
       }
-      app.log.debug({ ip: conn.ip, why }, 'closing a player socket that did not authenticate in time');
+      app.log.debug(
+        { ip: conn.ip, screenId: conn.screenId, why },
+        'closing a player socket that was not authenticated or welcomed in time',
+      );
       try {
         conn.socket.close(code, why);
       } catch {
@@ -253,9 +256,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (fatal) conn.socket.close(4000 + (code === 'unauthenticated' ? 1 : 0), code);
   }
 
+  /** The socket is the screen's from its hello on; its welcome deadline runs until the welcome leaves. */
   function attach(conn: PlayerConnection, screenId: string): void {
     unstranger(conn);
-    clearDeadline(conn);
     conn.screenId = screenId;
     let set = byScreen.get(screenId);
     if (!set) byScreen.set(screenId, (set = new Set()));
@@ -295,16 +298,23 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
    * `paired` frame in it), and until then a resume with the code's secret gets the same one.
    */
   function deliverCredential(conn: PlayerConnection, code: string, screenId: string, secret: string): void {
+    const revoked = () =>
+      fail(conn, 'pairing_unknown', 'Màn hình này đã bị thu hồi. / This screen was revoked.', true);
+    // A credential staged before the revoke (its `paired` died with the socket) is void too.
+    const screen = pairing.screen(screenId);
+    if (!screen || screen.status === 'revoked') {
+      revoked();
+      return;
+    }
     const row = pairing.code(code);
     let token = row?.pending_token_box ? openWithSecret(row.pending_token_box, secret) : null;
     if (!token || hashToken(token) !== row?.pending_token_hash) {
       token = randomToken(32);
       if (!pairing.stage(code, hashToken(token), sealWithSecret(token, secret))) {
-        fail(conn, 'pairing_unknown', 'Màn hình này đã bị thu hồi. / This screen was revoked.', true);
+        revoked();
         return;
       }
     }
-    const screen = pairing.screen(screenId)!;
     conn.pairingCode = null;
     conn.pairingSecret = null;
     waitingByCode.delete(code);
@@ -370,6 +380,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     writer.status({ op: 'session_open', screenId: screen.id, now });
     siteOfScreen.set(screen.id, screen.site_id);
     void writer.barrier().then(() => {
+      // Closed meanwhile: by the player, or with 1013 because the writer took longer than
+      // wsWelcomeTimeoutMs (a commit stuck on a stalled disk, a thread still starting).
+      if (conn.socket.readyState !== conn.socket.OPEN) return;
+      clearDeadline(conn);
       // Read when it leaves, not at hello: a plan stored while the group committed is in this
       // version (pushes skip a socket until it is welcomed, so the welcome is its first frame).
       send(conn, {
