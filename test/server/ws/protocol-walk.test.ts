@@ -466,7 +466,7 @@ describe('docs/protocol.md, walked against a real server', () => {
   it('1013: a hello the server cannot welcome in time is closed; the reconnect is welcomed', async () => {
     // The welcome leaves once the ingest writer has committed the screen's session. A commit
     // stalled past the window (a disk that stops answering, a thread still starting) is made
-    // here by holding the writer's barrier, as the simulator's faults hold writer.ingest.
+    // here by wrapping the running server's writer so its barrier resolves only when let go.
     const writer = server.app.playerGateway.writer;
     const barrier = writer.barrier.bind(writer);
     let unstall = () => {};
