@@ -41,8 +41,13 @@ const Config = z
     capUrl: z.url().optional(),
     /** A socket that has sent neither hello, pair_request nor enrol by then is closed. */
     wsHandshakeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(10_000),
-    /** A socket that said hello and was not welcomed by then is closed, so the player reconnects. */
-    wsWelcomeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(5_000),
+    /**
+     * A socket that said hello and was not welcomed by then is closed, so the player reconnects.
+     * The welcome waits for the commit that records the session; in a reconnect storm that
+     * commit queues behind groups of backlog plays, so the bound is generous: it frees a socket
+     * stuck on a stalled disk, not one in a busy queue.
+     */
+    wsWelcomeTimeoutMs: z.coerce.number().int().min(10).max(600_000).default(30_000),
     /** Player sockets not yet authenticated (no hello welcomed), per client address and in all. */
     wsMaxStrangersPerAddress: z.coerce.number().int().min(1).max(100_000).default(20),
     wsMaxStrangers: z.coerce.number().int().min(1).max(1_000_000).default(1_000),

@@ -156,7 +156,7 @@ describe('docs/protocol.md, walked against a real server', () => {
   const WELCOME_WINDOW_MS = 1500;
 
   beforeAll(async () => {
-    // Both limits short, so the walk reaches 4008 and 1013 without waiting 10 s and 5 s.
+    // Both limits short, so the walk reaches 4008 and 1013 without waiting 10 s and 30 s.
     server = await startTestServer({
       config: { wsHandshakeTimeoutMs: 400, wsWelcomeTimeoutMs: WELCOME_WINDOW_MS },
     });
