@@ -9,9 +9,9 @@
  * anyone; the XLSX of the same query states the same checksum.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import archiver from 'archiver';
+import { sender, ZipWriter } from './zip.ts';
 
 export type Cell = string | number | null;
 
@@ -487,10 +487,10 @@ export async function writeXlsx(
   const perSheet = Math.min(opts.maxRowsPerSheet ?? XLSX_MAX_DATA_ROWS, XLSX_MAX_DATA_ROWS);
   // The fastest deflate: an export is read once and its repetitive XML still shrinks many times;
   // level 6 cost a third more time for the whole export (bench/report.ts) on the 2-core machine.
-  const zip = archiver('zip', { zlib: { level: 1 } });
-  const failed = new Promise<never>((_, reject) => zip.once('error', reject));
-  failed.catch(() => undefined);
-  zip.pipe(out);
+  const zip = new ZipWriter(
+    sender(out, drained, () => new DestinationClosed()),
+    1,
+  );
   const hash = createHash('sha256');
   let rows = 0;
 
@@ -507,23 +507,22 @@ export async function writeXlsx(
   /** Data rows per sheet, for each sheet's autofilter range. */
   const sheetRows: number[] = [];
   const sheetNames: string[] = [];
-  let sheet: PassThrough | null = null;
   let inSheet = 0;
   const openSheet = async () => {
     sheetNames.push(sheetNames.length === 0 ? 'Dữ liệu - Data' : `Dữ liệu - Data (${sheetNames.length + 1})`);
-    sheet = new PassThrough({ highWaterMark: 256 * 1024 });
-    zip.append(sheet, { name: `xl/worksheets/sheet${sheetNames.length}.xml` });
+    await zip.begin(`xl/worksheets/sheet${sheetNames.length}.xml`);
     inSheet = 0;
-    await write(
-      sheet,
-      `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${headerRow}`,
+    await zip.write(
+      Buffer.from(
+        `${SHEET_HEAD}<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>${cols}</cols><sheetData>${headerRow}`,
+      ),
     );
   };
   // The autofilter covers the header and every data row of the sheet (Excel's filter arrows).
-  const closeSheet = () => {
+  const closeSheet = async () => {
     sheetRows.push(inSheet);
-    sheet?.end(`</sheetData><autoFilter ref="A1:${lastCol}${inSheet + 1}"/></worksheet>`);
-    sheet = null;
+    await zip.write(Buffer.from(`</sheetData><autoFilter ref="A1:${lastCol}${inSheet + 1}"/></worksheet>`));
+    await zip.end();
   };
 
   const runs = new Map<CellRun, RunXml>();
@@ -532,14 +531,14 @@ export async function writeXlsx(
   const lines = new ByteChunks();
   const xml = new ByteChunks();
   const flush = async () => {
-    for (const bytes of xml.take()) await Promise.race([write(sheet!, bytes), failed]);
+    for (const bytes of xml.take()) await zip.write(bytes);
   };
   await openSheet();
   for await (const batch of table.batches) {
     for (const r of batch) {
       if (inSheet === perSheet) {
         await flush();
-        closeSheet();
+        await closeSheet();
         await openSheet();
       }
       csvRowInto(r, lines, csvRuns);
@@ -548,46 +547,45 @@ export async function writeXlsx(
       xlsxRowInto(xml, inSheet + 1, r, types, runs, strings);
     }
     for (const bytes of lines.take()) hash.update(bytes);
+    // Each write waits while the destination is full: that bounds memory when the client reads
+    // slowly.
     await flush();
-    // archiver keeps reading its sources while the destination is full, so wait for the
-    // destination itself: that is what bounds memory when the client reads slowly.
-    if (out.writableNeedDrain) await Promise.race([drained(out), failed]);
     await nextTurn();
   }
-  closeSheet();
+  await closeSheet();
   const checksum = hash.digest('hex');
 
   for (const extra of opts.extraSheets ?? []) {
     sheetNames.push(extra.name);
-    zip.append(
+    await zip.file(
+      `xl/worksheets/sheet${sheetNames.length}.xml`,
       `${SHEET_HEAD}<sheetData>` +
         extra.rows.map((r, i) => xlsxRow(i + 1, r, i === 0 ? 1 : undefined)).join('') +
         '</sheetData></worksheet>',
-      { name: `xl/worksheets/sheet${sheetNames.length}.xml` },
     );
   }
 
   const about = [...metaRows(table.meta), ['Số dòng dữ liệu / Data rows', rows], ['SHA-256', checksum]];
   sheetNames.push('Thông tin - About');
   const n = sheetNames.length;
-  zip.append(
+  await zip.file(
+    `xl/worksheets/sheet${n}.xml`,
     `${SHEET_HEAD}<cols><col min="1" max="1" width="30" customWidth="1"/><col min="2" max="2" width="90" customWidth="1"/></cols><sheetData>` +
       about.map((r, i) => xlsxRow(i + 1, r)).join('') +
       '</sheetData></worksheet>',
-    { name: `xl/worksheets/sheet${n}.xml` },
   );
   const part = (name: string, body: string) =>
-    zip.append(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`, { name });
+    zip.file(name, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`);
   const shared = strings.list.length > 0;
   if (shared)
-    part(
+    await part(
       'xl/sharedStrings.xml',
       `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="${strings.list.length}">` +
         strings.list.map((t) => `<si><t xml:space="preserve">${xmlText(t)}</t></si>`).join('') +
         '</sst>',
     );
   const ids = sheetNames.map((_, i) => i + 1);
-  part(
+  await part(
     '[Content_Types].xml',
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
@@ -598,13 +596,13 @@ export async function writeXlsx(
       (shared ? `<Override PartName="/xl/sharedStrings.xml" ContentType="${CT_SST}"/>` : '') +
       '</Types>',
   );
-  part(
+  await part(
     '_rels/.rels',
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
       '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>' +
       '</Relationships>',
   );
-  part(
+  await part(
     'xl/workbook.xml',
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>' +
       sheetNames
@@ -620,7 +618,7 @@ export async function writeXlsx(
         .join('') +
       '</definedNames></workbook>',
   );
-  part(
+  await part(
     'xl/_rels/workbook.xml.rels',
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
       ids
@@ -631,7 +629,7 @@ export async function writeXlsx(
       '</Relationships>',
   );
   // Style 1 = bold, for header rows; 2 = a date, 3 = a date and time, written the Vietnamese way.
-  part(
+  await part(
     'xl/styles.xml',
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
       '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/><numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/></numFmts>' +
@@ -648,7 +646,8 @@ export async function writeXlsx(
     out.once('close', resolve);
     out.once('error', reject);
   });
-  await Promise.race([zip.finalize(), failed]);
+  await zip.finish();
+  out.end();
   await done;
   return { rows, checksum };
 }
