@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sender, ZipWriter } from './zip.ts';
+import { ZipWriter } from './zip.ts';
 
 export type Cell = string | number | null;
 
@@ -487,10 +487,7 @@ export async function writeXlsx(
   const perSheet = Math.min(opts.maxRowsPerSheet ?? XLSX_MAX_DATA_ROWS, XLSX_MAX_DATA_ROWS);
   // The fastest deflate: an export is read once and its repetitive XML still shrinks many times;
   // level 6 cost a third more time for the whole export (bench/report.ts) on the 2-core machine.
-  const zip = new ZipWriter(
-    sender(out, drained, () => new DestinationClosed()),
-    1,
-  );
+  const zip = new ZipWriter((bytes) => write(out, bytes), 1);
   const hash = createHash('sha256');
   let rows = 0;
 

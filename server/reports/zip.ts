@@ -7,7 +7,6 @@
  * reader could open.
  */
 import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
-import type { Writable } from 'node:stream';
 
 const LIMIT = 0xffffffff;
 /** Bit 3: sizes and CRC follow the data; bit 11: names are UTF-8. */
@@ -181,13 +180,4 @@ export class ZipWriter {
     end.writeUInt32LE(start, 16);
     await this.put(Buffer.concat([directory, end]));
   }
-}
-
-/** A `send` for ZipWriter over a Writable: resolves at once, or on 'drain'. */
-export function sender(out: Writable, drained: (out: Writable) => Promise<void>, closed: () => Error) {
-  return async (bytes: Buffer): Promise<void> => {
-    if (bytes.length === 0) return;
-    if (out.destroyed || out.writableEnded) throw closed();
-    if (!out.write(bytes)) await drained(out);
-  };
 }

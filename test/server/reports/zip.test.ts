@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { sender, ZipWriter } from '#server/reports/zip.ts';
+import { ZipWriter } from '#server/reports/zip.ts';
 
 /** Collects what is written; `highWaterMark` small so that backpressure happens. */
 function sink() {
@@ -24,7 +24,11 @@ function sink() {
       o.once('drain', resolve);
       o.once('close', () => reject(new Error('closed')));
     });
-  return { out, chunks, send: sender(out, drained, () => new Error('closed')) };
+  const send = async (bytes: Buffer) => {
+    if (out.destroyed) throw new Error('closed');
+    if (!out.write(bytes)) await drained(out);
+  };
+  return { out, chunks, send };
 }
 
 /** Entries as the central directory lists them, each checked against its local header and descriptor. */
